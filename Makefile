@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+#   make            build build/memtrace
+#   make demo       install build dependencies, build, trace the demo workload
+#   make test       install build dependencies, build, run unit + integration tests
+#   make install    copy memtrace to $(PREFIX)/sbin
+#   V=1             show full command lines
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VERSION  := 0.1.0
+BUILD    := build
+PREFIX   ?= /usr/local
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS     ?= -g -O2
+WARNINGS   := -Wall -Wextra -Werror
+CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
+LDLIBS     := -lbpf -lelf -lz -lpthread
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
+
+USER_SRCS  := $(wildcard user/*.c)
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+SAN_OBJS   := $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(LIB_OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+SAN_UNITS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
+INTEG_SRCS := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
+PROG_SRCS  := $(wildcard tests/progs/*.c)
+PROG_BINS  := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROG_SRCS))
+DEMO_BIN   := $(BUILD)/demo_workload
+
+.PHONY: all install deps demo test unit integration test-progs clean vmlinux
+all: $(BUILD)/memtrace
+
+deps:
+	$(Q)tools/install-deps.sh
+
+# ---- kernel side: .bpf.c -> .bpf.o -> .skel.h ----
+$(BUILD)/memtrace.bpf.o: bpf/memtrace.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/memtrace.skel.h: $(BUILD)/memtrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name memtrace > $@
+
+vmlinux:
+	$(Q)tools/gen-vmlinux.sh > vmlinux/vmlinux.h
+
+# ---- user side ----
+# Only the loader includes the generated skeleton; -MMD cannot know that
+# before the first build.
+$(BUILD)/user/bpf_loader.o $(BUILD)/asan/user/bpf_loader.o: $(BUILD)/memtrace.skel.h
+
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmemtrace.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/memtrace: $(BUILD)/user/main.o $(BUILD)/libmemtrace.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+install: $(BUILD)/memtrace
+	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/memtrace
+
+# ---- sanitizer build of the library, for the unit tests ----
+$(BUILD)/asan/user/%.o: user/%.c | $(BUILD)/asan/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/libmemtrace.a: $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+# ---- tests ----
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libmemtrace.a | $(BUILD)/tests/unit
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libmemtrace.a \
+		-lcmocka -ljansson $(LDLIBS)
+
+$(BUILD)/asan/tests/unit/%: tests/unit/%.c $(BUILD)/asan/libmemtrace.a | $(BUILD)/asan/tests/unit
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
+		$(BUILD)/asan/libmemtrace.a -lcmocka -ljansson $(LDLIBS)
+
+# Unit-test fixtures: a PIE and a shared library with known symbols.
+$(BUILD)/tests/fixtures/libfixture.so: tests/fixtures/fixture_lib.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O1 -fPIC -shared -o $@ $<
+
+$(BUILD)/tests/fixtures/fixture_pie: tests/fixtures/fixture_pie.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O1 -fPIE -pie -o $@ $<
+
+FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie
+
+# Target programs: frame pointers and no inlining, so stacks name every caller.
+$(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
+		-fno-builtin -Wall -Werror -pthread -o $@ $<
+
+$(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \
+		-o $@ $<
+
+$(BUILD)/tests/progs/libcaller.so: tests/progs/lib/caller_lib.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall \
+		-Werror -o $@ $<
+
+$(BUILD)/tests/progs/shlib_caller: tests/progs/shlib_caller.c $(BUILD)/tests/progs/libcaller.so
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror -o $@ $< \
+		-L$(BUILD)/tests/progs -lcaller -Wl,-rpath,'$$ORIGIN'
+
+$(BUILD)/tests/integration/%: tests/integration/%.c tests/integration/harness.c \
+		tests/integration/harness.h | $(BUILD)/tests/integration
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
+		tests/integration/harness.c -lcmocka -ljansson
+
+$(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
+	$(call msg,CC-DEMO,$@)
+	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Werror -pthread -o $@ $<
+
+test-progs: $(PROG_BINS)
+
+unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
+	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
+
+integration: $(BUILD)/memtrace $(PROG_BINS) $(INTEG_BINS)
+	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(DEMO_BIN)
+	$(Q)$(BUILD)/memtrace -- $(DEMO_BIN)
+
+$(BUILD) $(BUILD)/user $(BUILD)/asan/user $(BUILD)/tests/unit $(BUILD)/asan/tests/unit \
+$(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures:
+	$(Q)mkdir -p $@
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/asan/user/*.d \
+	$(BUILD)/tests/unit/*.d $(BUILD)/asan/tests/unit/*.d)

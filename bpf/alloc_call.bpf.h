@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * An allocator call from entry to return. The entry saves the arguments
+ * per thread; the return emits one record. A call that enters another
+ * probed function (glibc's reallocarray jumps to realloc) only raises the
+ * depth of the outer call, so it counts once, as the function the program
+ * called.
+ */
+#ifndef MEMTRACE_ALLOC_CALL_BPF_H
+#define MEMTRACE_ALLOC_CALL_BPF_H
+
+#include "stack.bpf.h"
+
+static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
+					     __u64 old_addr, __u64 out_ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *outer, st = {};
+
+	if (!target__is_traced(pid))
+		return 0;
+	outer = bpf_map_lookup_elem(&calls, &tid);
+	if (outer) {
+		outer->depth++;
+		return 0;
+	}
+	st.func = func;
+	st.size = size;
+	st.old_addr = old_addr;
+	st.out_ptr = out_ptr;
+	st.entry_ts = bpf_ktime_get_ns();
+	st.stack_id = stack__capture(ctx, pid);
+	if (bpf_map_update_elem(&calls, &tid, &st, BPF_NOEXIST))
+		drop__count(MT_DROP_CALL_MAP_FULL);
+	return 0;
+}
+
+static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via_out_ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *st;
+	struct mt_event *e;
+	__u64 now, addr = PT_REGS_RC(ctx);
+
+	st = bpf_map_lookup_elem(&calls, &tid);
+	if (!st) {
+		if (target__is_traced(pid))
+			drop__count(MT_DROP_MISSED_ENTRY);
+		return 0;
+	}
+	if (st->depth) {
+		st->depth--;
+		return 0;
+	}
+	if (result_via_out_ptr) {
+		/* posix_memalign returns 0 and stores the block, or an errno */
+		__u64 block = 0;
+
+		if (addr == 0)
+			bpf_probe_read_user(&block, sizeof(block), (void *)st->out_ptr);
+		addr = block;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop__count(MT_DROP_RINGBUF_FULL);
+		bpf_map_delete_elem(&calls, &tid);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	e->kind = MT_REC_CALL;
+	e->func = st->func;
+	e->duration_ns = now - st->entry_ts > 0xffffffffULL ? 0xffffffffU : now - st->entry_ts;
+	e->pid = pid;
+	e->tid = tid;
+	e->ts_ns = now;
+	e->stack_id = st->stack_id;
+	e->call.addr = addr;
+	e->call.size = st->size;
+	e->call.old_addr = st->old_addr;
+	bpf_ringbuf_submit(e, events__wakeup_flag());
+	bpf_map_delete_elem(&calls, &tid);
+	return 0;
+}
+
+#endif /* MEMTRACE_ALLOC_CALL_BPF_H */

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Probes on the libc malloc family. Entry programs save arguments; the
+ * return programs emit an mt_event per outermost call. free() needs no
+ * return: it emits at entry, before the block can be reused.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "alloc_call.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SIGSTOP 19
+
+/* calloc's size: an overflowing product fails in libc, and counts as failed */
+static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
+{
+	__u64 max = ~0ULL;
+
+	/* hide the bound from clang, which would fold the test into a 128-bit multiply */
+	barrier_var(max);
+	if (b && a > max / b)
+		return ~0ULL;
+	return a * b;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_MALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_REALLOC, size, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_REALLOCARRAY, mul_saturated(nmemb, size), ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 alignment, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_POSIX_MEMALIGN, size, 0, memptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(aligned_alloc_enter, __u64 alignment, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_ALIGNED_ALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 alignment, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_MEMALIGN, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(valloc_enter, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_VALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pvalloc_enter, __u64 size)
+{
+	return alloc_call__enter(ctx, MT_FN_PVALLOC, size, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit)
+{
+	return alloc_call__exit(ctx, false);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(posix_memalign_exit)
+{
+	return alloc_call__exit(ctx, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct mt_event *e;
+
+	if (!ptr || !target__is_traced(pid))
+		return 0;
+	/* a free inside realloc is part of that realloc's record */
+	if (bpf_map_lookup_elem(&calls, &tid))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop__count(MT_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	e->kind = MT_REC_CALL;
+	e->func = MT_FN_FREE;
+	e->duration_ns = 0;
+	e->pid = pid;
+	e->tid = tid;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->stack_id = MT_NO_STACK;
+	e->call.addr = ptr;
+	e->call.size = 0;
+	e->call.old_addr = 0;
+	bpf_ringbuf_submit(e, events__wakeup_flag());
+	return 0;
+}
+
+/* Thread exit: its final name for the report, and no stale call state. */
+/* a raw tracepoint: needs no tracefs mount, which minimal hosts lack */
+SEC("raw_tp/sched_process_exit")
+int thread_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct mt_event *e;
+
+	if (!target__is_traced(pid))
+		return 0;
+	/* a thread killed inside an allocator must not look nested forever */
+	bpf_map_delete_elem(&calls, &tid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop__count(MT_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = MT_REC_THREAD_EXIT;
+	e->pid = pid;
+	e->tid = tid;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/*
+ * Launch mode: stop the new process at a startup point (the dynamic
+ * loader's debugger hook, or a static executable's entry point) so user
+ * space can read its maps, and attach to the libc it has just mapped,
+ * before any of that code runs.
+ */
+SEC("uprobe")
+int BPF_KPROBE(startup_stop)
+{
+	if ((bpf_get_current_pid_tgid() >> 32) == stop_tgid)
+		bpf_send_signal(SIGSTOP);
+	return 0;
+}

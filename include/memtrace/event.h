@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records that travel from the BPF programs to user space through the
+ * "events" ring buffer. Shared by bpf/ and user/: fixed-width types only.
+ *
+ * Every record starts with a __u16 kind so the consumer can dispatch
+ * before it knows the record's size.
+ */
+#ifndef MEMTRACE_EVENT_H
+#define MEMTRACE_EVENT_H
+
+/* Frames kept per stack, the direct caller included. */
+#define MT_MAX_FRAMES 64
+
+enum mt_record_kind {
+	MT_REC_CALL = 1,	/* an allocator call completed (struct mt_event) */
+	MT_REC_THREAD_EXIT = 2, /* a traced thread exited (struct mt_event) */
+	MT_REC_STACK = 3,	/* first sighting of a stack (struct mt_stack_record) */
+};
+
+/* The probed libc functions. Names are in user/alloc_funcs.c. */
+enum mt_func {
+	MT_FN_MALLOC,
+	MT_FN_CALLOC,
+	MT_FN_REALLOC,
+	MT_FN_REALLOCARRAY,
+	MT_FN_FREE,
+	MT_FN_POSIX_MEMALIGN,
+	MT_FN_ALIGNED_ALLOC,
+	MT_FN_MEMALIGN,
+	MT_FN_VALLOC,
+	MT_FN_PVALLOC,
+	MT_FN_COUNT,
+};
+
+/*
+ * Per-CPU counters of everything the kernel side could not deliver.
+ * Each one is shown in every report and snapshot.
+ */
+enum mt_drop {
+	MT_DROP_RINGBUF_FULL,	/* call record not reserved: ring buffer full */
+	MT_DROP_CALL_MAP_FULL,	/* entry state not stored: in-flight call map full */
+	MT_DROP_MISSED_ENTRY,	/* return seen without its entry state */
+	MT_DROP_STACK_RINGBUF,	/* stack record not reserved: ring buffer full */
+	MT_DROP_STACK_ERROR,	/* the kernel could not walk the user stack */
+	MT_DROP_COUNT,
+};
+
+/* No stack was captured for this call (frees, or capture failed). */
+#define MT_NO_STACK 0ULL
+
+struct mt_event {
+	__u16 kind;		/* MT_REC_CALL or MT_REC_THREAD_EXIT */
+	__u16 func;		/* enum mt_func (MT_REC_CALL) */
+	__u32 duration_ns;	/* entry to return, saturated at ~4.3 s */
+	__u32 pid;		/* thread group id */
+	__u32 tid;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (free: at entry) */
+	__u64 stack_id;		/* mt_stack_record.stack_id, or MT_NO_STACK */
+	union {
+		struct {
+			__u64 addr;	/* block returned, or block freed */
+			__u64 size;	/* requested bytes */
+			__u64 old_addr; /* realloc's input block */
+		} call;
+		char comm[16];		/* MT_REC_THREAD_EXIT: the thread's last name */
+	};
+};
+
+struct mt_stack_record {
+	__u16 kind;		/* MT_REC_STACK */
+	__u16 nr_frames;
+	__u32 pid;
+	__u64 stack_id;		/* hash of pid and frames; never MT_NO_STACK */
+	/* leaf first: frames[0] is the allocator's direct caller */
+	__u64 frames[MT_MAX_FRAMES];
+};
+
+#endif /* MEMTRACE_EVENT_H */

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define READ_TIMEOUT_MS 10000
+
+void harness__require_bpf(const char *suite)
+{
+	const char *why = NULL;
+
+	if (geteuid() != 0)
+		why = "not running as root";
+	else if (access("/sys/kernel/btf/vmlinux", R_OK))
+		why = "no kernel BTF at /sys/kernel/btf/vmlinux";
+	if (!why)
+		return;
+	fprintf(stderr,
+		"\n***************************************************************\n"
+		"*** SKIPPED: %s integration tests: BPF unavailable: %s\n"
+		"***************************************************************\n\n",
+		suite, why);
+	exit(0);
+}
+
+static pid_t spawn_with_pipes(const char *const *argv, int *in, int *out, int *err)
+{
+	int pin[2], pout[2], perr[2];
+	pid_t pid;
+
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pin[0], STDIN_FILENO);
+		dup2(pout[1], STDOUT_FILENO);
+		if (err)
+			dup2(perr[1], STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	if (in)
+		*in = pin[1];
+	else
+		close(pin[1]);
+	*out = pout[0];
+	if (err)
+		*err = perr[0];
+	else
+		close(perr[0]);
+	return pid;
+}
+
+static const char **memtrace_argv(const char *const *args)
+{
+	size_t n = 0;
+	const char **argv;
+
+	while (args[n])
+		n++;
+	argv = calloc(n + 2, sizeof(*argv));
+	assert_non_null(argv);
+	argv[0] = MEMTRACE;
+	memcpy(argv + 1, args, n * sizeof(*args));
+	return argv;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+static void parse_output(struct mt_run *r)
+{
+	json_error_t jerr;
+
+	r->snap = r->out && r->out[0] == '{' ? json_loads(r->out, 0, &jerr) : NULL;
+	if (r->out && r->out[0] == '{' && !r->snap)
+		fprintf(stderr, "harness: memtrace's JSON does not parse: %s (line %d)\n", jerr.text,
+			jerr.line);
+}
+
+/* Reads out and err together so neither pipe can fill up and block memtrace. */
+static int collect(int out, int err, struct mt_run *r, size_t err_len)
+{
+	struct pollfd fds[2] = { { .fd = out, .events = POLLIN }, { .fd = err, .events = POLLIN } };
+	size_t out_len = 0;
+	int open_fds = 2;
+
+	while (open_fds) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < 2; i++) {
+			char chunk[65536], **buf = i ? &r->err : &r->out;
+			size_t *len = i ? &err_len : &out_len;
+			ssize_t n;
+
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(fds[i].fd, chunk, sizeof(chunk));
+			if (n <= 0) {
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			*buf = realloc(*buf, *len + n + 1);
+			assert_non_null(*buf);
+			memcpy(*buf + *len, chunk, n);
+			*len += n;
+			(*buf)[*len] = '\0';
+		}
+	}
+	return 0;
+}
+
+int harness__run(struct mt_run *r, const char *const *args)
+{
+	const char **argv = memtrace_argv(args);
+	int out, err, status;
+	pid_t pid;
+
+	*r = (struct mt_run){};
+	pid = spawn_with_pipes(argv, NULL, &out, &err);
+	free(argv);
+	assert_true(pid > 0);
+	collect(out, err, r, 0);
+	close(out);
+	close(err);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r->status = exit_code(status);
+	if (!r->out)
+		r->out = strdup("");
+	if (!r->err)
+		r->err = strdup("");
+	parse_output(r);
+	return 0;
+}
+
+void harness__release(struct mt_run *r)
+{
+	free(r->out);
+	free(r->err);
+	json_decref(r->snap);
+	*r = (struct mt_run){};
+}
+
+int harness__spawn(struct harness_child *c, const char *const *argv)
+{
+	c->pid = spawn_with_pipes(argv, &c->in, &c->out, NULL);
+	return c->pid > 0 ? 0 : -errno;
+}
+
+/* Reads one line (without its newline) from fd within the timeout. */
+static int read_line(int fd, char *line, size_t len, int timeout_ms)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char c;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return -ETIMEDOUT;
+		if (read(fd, &c, 1) != 1)
+			return -EPIPE;
+		if (c == '\n')
+			break;
+		line[n++] = c;
+	}
+	line[n] = '\0';
+	return 0;
+}
+
+int harness__expect_line(int fd, const char *expected)
+{
+	char line[512];
+	int err;
+
+	do {
+		err = read_line(fd, line, sizeof(line), READ_TIMEOUT_MS);
+		if (err)
+			return err;
+	} while (strcmp(line, expected));
+	return 0;
+}
+
+int harness__wait(struct harness_child *c)
+{
+	int status;
+
+	close(c->in);
+	close(c->out);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -errno;
+	return status;
+}
+
+int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid_t traced)
+{
+	const char **argv = memtrace_argv(args);
+	char want[64], line[512];
+	size_t len = 0;
+	int err;
+
+	*t = (struct harness_tracer){};
+	t->pid = spawn_with_pipes(argv, NULL, &t->out, &t->err);
+	free(argv);
+	if (t->pid <= 0)
+		return -errno;
+	snprintf(want, sizeof(want), "memtrace: tracing PID %d ", traced);
+	for (;;) {
+		err = read_line(t->err, line, sizeof(line), READ_TIMEOUT_MS);
+		if (err)
+			return err;
+		t->err_text = realloc(t->err_text, len + strlen(line) + 2);
+		assert_non_null(t->err_text);
+		len += sprintf(t->err_text + len, "%s\n", line);
+		if (!strncmp(line, want, strlen(want)))
+			return 0;
+	}
+}
+
+int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r)
+{
+	size_t len = t->err_text ? strlen(t->err_text) : 0;
+	int status;
+
+	*r = (struct mt_run){ .err = t->err_text };
+	t->err_text = NULL;
+	collect(t->out, t->err, r, len);
+	close(t->out);
+	close(t->err);
+	if (waitpid(t->pid, &status, 0) != t->pid)
+		return -errno;
+	r->status = exit_code(status);
+	if (!r->out)
+		r->out = strdup("");
+	parse_output(r);
+	return 0;
+}
+
+uint64_t harness__u64(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		fail_msg("snapshot field \"%s\" is missing or not an integer", key);
+	return (uint64_t)json_integer_value(v);
+}
+
+const char *harness__str(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		fail_msg("snapshot field \"%s\" is missing or not a string", key);
+	return json_string_value(v);
+}
+
+json_t *harness__process(const json_t *snap, pid_t pid)
+{
+	json_t *procs = json_object_get(snap, "processes"), *p;
+	size_t i;
+
+	json_array_foreach(procs, i, p)
+		if (harness__u64(p, "pid") == (uint64_t)pid)
+			return p;
+	fail_msg("no process %d in the snapshot", pid);
+	return NULL;
+}
+
+json_t *harness__only_process(const json_t *snap)
+{
+	json_t *procs = json_object_get(snap, "processes");
+
+	if (json_array_size(procs) != 1)
+		fail_msg("expected 1 process in the snapshot, found %zu", json_array_size(procs));
+	return json_array_get(procs, 0);
+}
+
+json_t *harness__thread_by_comm(const json_t *process, const char *comm)
+{
+	json_t *threads = json_object_get(process, "threads"), *t;
+	size_t i;
+
+	json_array_foreach(threads, i, t)
+		if (!strcmp(harness__str(t, "comm"), comm))
+			return t;
+	fail_msg("no thread named \"%s\"", comm);
+	return NULL;
+}
+
+struct leak_sum harness__leaks_by_caller(const json_t *snap, pid_t pid, const char *caller)
+{
+	json_t *leaks = json_object_get(snap, "leaks"), *leak;
+	struct leak_sum sum = {};
+	size_t i;
+
+	json_array_foreach(leaks, i, leak) {
+		json_t *frame = json_array_get(json_object_get(leak, "stack"), 0);
+		json_t *symbol = json_object_get(frame, "symbol");
+
+		if (harness__u64(leak, "pid") != (uint64_t)pid || !json_is_string(symbol) ||
+		    strcmp(json_string_value(symbol), caller))
+			continue;
+		sum.bytes += harness__u64(leak, "bytes");
+		sum.count += harness__u64(leak, "count");
+		sum.sites++;
+	}
+	return sum;
+}

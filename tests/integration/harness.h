@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Integration-test helpers: run the real build/memtrace (real BPF, real
+ * uprobes) against the programs in tests/progs, and read its JSON snapshot
+ * with jansson.
+ */
+#ifndef MEMTRACE_TEST_HARNESS_H
+#define MEMTRACE_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define MEMTRACE "build/memtrace"
+#define PROG(name) "build/tests/progs/" name
+
+struct mt_run {
+	int status;		/* memtrace's exit status (128+N: killed by signal N) */
+	char *out;		/* its stdout */
+	char *err;		/* its stderr */
+	json_t *snap;		/* stdout parsed as JSON, or NULL */
+};
+
+/*
+ * Exits the test binary with status 0 and a loud SKIP line when BPF is not
+ * usable here (not root, or no kernel BTF). Call first in main().
+ */
+void harness__require_bpf(const char *suite);
+
+/* Runs memtrace with args (NULL-terminated, without argv[0]) and waits. */
+int harness__run(struct mt_run *r, const char *const *args);
+void harness__release(struct mt_run *r);
+
+/* A child started with pipes on stdin and stdout. */
+struct harness_child {
+	pid_t pid;
+	int in;		/* write end of its stdin */
+	int out;	/* read end of its stdout */
+};
+
+int harness__spawn(struct harness_child *c, const char *const *argv);
+/* Reads c's stdout up to and including a line equal to line; -ETIMEDOUT after 10 s. */
+int harness__expect_line(int fd, const char *line);
+/* Waits for c to exit; its wait status. */
+int harness__wait(struct harness_child *c);
+
+/*
+ * memtrace in the background (-p mode): started, and its stderr read until
+ * the "tracing PID" line says the probes are attached.
+ */
+struct harness_tracer {
+	pid_t pid;
+	int out;	/* its stdout */
+	int err;	/* its stderr */
+	char *err_text;	/* stderr read so far */
+};
+
+int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid_t traced);
+/* Waits for it to end; collects its output into r. */
+int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
+
+/* JSON lookups; they fail the current test when a field is missing. */
+uint64_t harness__u64(const json_t *obj, const char *key);
+const char *harness__str(const json_t *obj, const char *key);
+json_t *harness__process(const json_t *snap, pid_t pid);
+json_t *harness__only_process(const json_t *snap);
+json_t *harness__thread_by_comm(const json_t *process, const char *comm);
+
+/* Sums the leaks of one process whose stack starts with function caller. */
+struct leak_sum {
+	uint64_t bytes;
+	uint64_t count;
+	size_t sites;
+};
+struct leak_sum harness__leaks_by_caller(const json_t *snap, pid_t pid, const char *caller);
+
+#endif /* MEMTRACE_TEST_HARNESS_H */

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "units.h"
+
+#define KIB 1024ULL
+#define MIB (1024ULL * KIB)
+#define GIB (1024ULL * MIB)
+#define TIB (1024ULL * GIB)
+#define PIB (1024ULL * TIB)
+#define EIB (1024ULL * PIB)
+
+static void assert_bytes(uint64_t bytes, const char *want)
+{
+	char buf[UNITS_BUF];
+	const char *got;
+
+	memset(buf, 'x', sizeof(buf));
+	got = units__bytes(bytes, buf);
+	assert_ptr_equal(got, buf);
+	assert_string_equal(got, want);
+}
+
+static void assert_duration(double seconds, const char *want)
+{
+	char buf[UNITS_BUF];
+	const char *got;
+
+	memset(buf, 'x', sizeof(buf));
+	got = units__duration(seconds, buf);
+	assert_ptr_equal(got, buf);
+	assert_string_equal(got, want);
+}
+
+static void test_bytes_plain(void **state)
+{
+	(void)state;
+	assert_bytes(0, "0 B");
+	assert_bytes(1, "1 B");
+	assert_bytes(999, "999 B");
+	assert_bytes(1023, "1023 B");
+}
+
+static void test_bytes_kib(void **state)
+{
+	(void)state;
+	assert_bytes(KIB, "1.00 KiB");
+	assert_bytes(KIB + 1, "1.00 KiB");
+	assert_bytes(1536, "1.50 KiB");
+	assert_bytes(3 * KIB, "3.00 KiB");
+	/* cut, not rounded: 1.999 KiB is not yet 2 KiB */
+	assert_bytes(2 * KIB - 1, "1.99 KiB");
+	assert_bytes(10 * KIB - 1, "9.99 KiB");
+	assert_bytes(10 * KIB, "10.0 KiB");
+	assert_bytes(12595, "12.2 KiB"); /* 12.2998 KiB */
+	assert_bytes(100 * KIB - 1, "99.9 KiB");
+	assert_bytes(100 * KIB, "100 KiB");
+	assert_bytes(999 * KIB, "999 KiB");
+	assert_bytes(1000 * KIB - 1, "999 KiB");
+	assert_bytes(1000 * KIB, "1000 KiB");
+}
+
+/* A count just under a unit stays in the smaller unit, and never reads as the boundary. */
+static void test_bytes_unit_boundaries(void **state)
+{
+	(void)state;
+	assert_bytes(MIB - 1, "1023 KiB");
+	assert_bytes(MIB, "1.00 MiB");
+	assert_bytes(MIB + 1, "1.00 MiB");
+	assert_bytes(GIB - 1, "1023 MiB");
+	assert_bytes(GIB, "1.00 GiB");
+	assert_bytes(TIB - 1, "1023 GiB");
+	assert_bytes(TIB, "1.00 TiB");
+	assert_bytes(PIB - 1, "1023 TiB");
+	assert_bytes(PIB, "1.00 PiB");
+	assert_bytes(EIB - 1, "1023 PiB");
+	assert_bytes(EIB, "1.00 EiB");
+}
+
+static void test_bytes_large(void **state)
+{
+	(void)state;
+	assert_bytes(3 * MIB / 2, "1.50 MiB");
+	assert_bytes(3 * GIB / 2, "1.50 GiB");
+	assert_bytes(2 * GIB, "2.00 GiB");
+	assert_bytes(4 * GIB - 1, "3.99 GiB");
+	assert_bytes(12 * GIB + 3 * GIB / 10 + 1, "12.3 GiB");
+	assert_bytes(512 * GIB, "512 GiB");
+	/* the low bits count: a double would round this up to 16.0 EiB */
+	assert_bytes(UINT64_MAX, "15.9 EiB");
+	assert_bytes(15 * EIB, "15.0 EiB");
+}
+
+/* Every count shows a number below 1024 in its unit, within the buffer. */
+static void test_bytes_shape(void **state)
+{
+	char buf[UNITS_BUF];
+
+	(void)state;
+	for (unsigned int k = 0; k < 64; k++) {
+		for (int d = -1; d <= 1; d++) {
+			uint64_t v = (1ULL << k) + (uint64_t)(int64_t)d;
+			double shown;
+			char unit[8];
+
+			units__bytes(v, buf);
+			assert_true(strlen(buf) < UNITS_BUF);
+			assert_int_equal(sscanf(buf, "%lf %7s", &shown, unit), 2);
+			assert_true(shown < 1024);
+			if (v >= KIB)
+				assert_true(shown >= 1);
+		}
+	}
+}
+
+static void test_duration_ms(void **state)
+{
+	(void)state;
+	assert_duration(0, "0 ms");
+	assert_duration(0.0004, "0 ms");
+	assert_duration(0.001, "1 ms");
+	/* 57.999... ms in binary: still the 58 ms it came from */
+	assert_duration(0.058, "58 ms");
+	assert_duration(0.5, "500 ms");
+	assert_duration(0.9994, "999 ms");
+	assert_duration(0.9996, "999 ms");
+}
+
+static void test_duration_seconds(void **state)
+{
+	(void)state;
+	assert_duration(1, "1.0 s");
+	assert_duration(1.25, "1.2 s");
+	assert_duration(12.3, "12.3 s");
+	assert_duration(59.9, "59.9 s");
+	/* not "60.0 s": that is a minute */
+	assert_duration(59.96, "59.9 s");
+}
+
+static void test_duration_minutes_hours(void **state)
+{
+	(void)state;
+	assert_duration(60, "1m 00s");
+	assert_duration(307, "5m 07s");
+	assert_duration(3599, "59m 59s");
+	assert_duration(3599.9, "59m 59s");
+	assert_duration(3600, "1h 00m");
+	assert_duration(7380, "2h 03m");
+	assert_duration(7199, "1h 59m");
+	assert_duration(86400, "24h 00m");
+}
+
+static void test_duration_invalid(void **state)
+{
+	(void)state;
+	assert_duration(-1, "0 ms");
+	assert_duration(NAN, "0 ms");
+	assert_duration(-INFINITY, "0 ms");
+	/* clamped, not undefined behaviour in the conversion */
+	assert_duration(INFINITY, "277777777h 46m");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bytes_plain),
+		cmocka_unit_test(test_bytes_kib),
+		cmocka_unit_test(test_bytes_unit_boundaries),
+		cmocka_unit_test(test_bytes_large),
+		cmocka_unit_test(test_bytes_shape),
+		cmocka_unit_test(test_duration_ms),
+		cmocka_unit_test(test_duration_seconds),
+		cmocka_unit_test(test_duration_minutes_hours),
+		cmocka_unit_test(test_duration_invalid),
+	};
+
+	return cmocka_run_group_tests_name("unit: units", tests, NULL, NULL);
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "alloc_funcs.h"
+
+static const char *const names[MT_FN_COUNT] = {
+	[MT_FN_MALLOC] = "malloc",
+	[MT_FN_CALLOC] = "calloc",
+	[MT_FN_REALLOC] = "realloc",
+	[MT_FN_REALLOCARRAY] = "reallocarray",
+	[MT_FN_FREE] = "free",
+	[MT_FN_POSIX_MEMALIGN] = "posix_memalign",
+	[MT_FN_ALIGNED_ALLOC] = "aligned_alloc",
+	[MT_FN_MEMALIGN] = "memalign",
+	[MT_FN_VALLOC] = "valloc",
+	[MT_FN_PVALLOC] = "pvalloc",
+};
+
+const char *alloc_funcs__name(enum mt_func fn)
+{
+	return (unsigned int)fn < MT_FN_COUNT ? names[fn] : "?";
+}
+
+bool alloc_funcs__has_return(enum mt_func fn)
+{
+	return fn != MT_FN_FREE;
+}

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Everything the tracer needs from an ELF file, read in one pass with
+ * libelf. The file is closed before elf_file__open returns: a traced system
+ * maps thousands of files, so only the loadable segments, the function
+ * symbols and two strings are kept, never an Elf handle or a descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elf_file.h"
+
+/*
+ * A .gnu.version entry with this bit marks a non-default version (sym@VER
+ * rather than sym@@VER): glibc keeps old memcpy and realpath under the same
+ * names as the current ones. elf.h does not define it.
+ */
+#define VERSYM_HIDDEN 0x8000
+
+struct elf_segment {
+	uint64_t vaddr;
+	uint64_t offset;
+	uint64_t filesz;
+};
+
+struct elf_sym {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t max_end;	/* largest end of this and every earlier symbol */
+	const char *name;	/* into elf_file.names once open returns */
+	uint8_t bind_rank;	/* 0 global, 1 weak, 2 local */
+	bool hidden;		/* a non-default symbol version */
+};
+
+struct elf_file {
+	struct elf_segment *segs;
+	size_t nsegs;
+	struct elf_sym *syms;		/* by address; at one address, preferred name first */
+	const struct elf_sym **by_name;	/* by name; at one name, default version first */
+	size_t nsyms;
+	char *names;
+	char *interp;
+	char *build_id;
+	uint64_t entry;
+	bool is_dyn;
+};
+
+static uint8_t bind_rank(unsigned char bind)
+{
+	switch (bind) {
+	case STB_GLOBAL:
+	case STB_GNU_UNIQUE:
+		return 0;
+	case STB_WEAK:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* A size-0 symbol (hand-written assembly, crt labels) still names its own address. */
+static uint64_t elf_sym__end(const struct elf_sym *sym)
+{
+	return sym->addr + (sym->size ? sym->size : 1);
+}
+
+static int elf_sym__cmp_addr_name(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Which alias names a function: "malloc" rather than "__libc_malloc", then
+ * global over weak over local, then the shorter ("free" rather than "cfree").
+ */
+static int elf_sym__cmp_addr_preference(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+	size_t xlen, ylen;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if ((x->name[0] == '_') != (y->name[0] == '_'))
+		return x->name[0] == '_' ? 1 : -1;
+	if (x->bind_rank != y->bind_rank)
+		return x->bind_rank - y->bind_rank;
+	if (x->hidden != y->hidden)
+		return x->hidden ? 1 : -1;
+	xlen = strlen(x->name);
+	ylen = strlen(y->name);
+	if (xlen != ylen)
+		return xlen < ylen ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int elf_sym__cmp_name(const void *a, const void *b)
+{
+	const struct elf_sym *x = *(const struct elf_sym *const *)a;
+	const struct elf_sym *y = *(const struct elf_sym *const *)b;
+	int cmp = strcmp(x->name, y->name);
+
+	if (cmp)
+		return cmp;
+	if (x->hidden != y->hidden)
+		return x->hidden ? 1 : -1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+static int elf_file__read_segments(struct elf_file *ef, Elf *elf)
+{
+	size_t i, nphdrs;
+	GElf_Phdr phdr;
+	Elf_Data *data;
+
+	if (elf_getphdrnum(elf, &nphdrs))
+		return -ENOEXEC;
+	ef->segs = calloc(nphdrs ? nphdrs : 1, sizeof(*ef->segs));
+	if (!ef->segs)
+		return -ENOMEM;
+	for (i = 0; i < nphdrs; i++) {
+		if (!gelf_getphdr(elf, i, &phdr))
+			return -ENOEXEC;
+		if (phdr.p_type == PT_LOAD) {
+			ef->segs[ef->nsegs].vaddr = phdr.p_vaddr;
+			ef->segs[ef->nsegs].offset = phdr.p_offset;
+			ef->segs[ef->nsegs].filesz = phdr.p_filesz;
+			ef->nsegs++;
+		} else if (phdr.p_type == PT_INTERP && !ef->interp) {
+			data = elf_getdata_rawchunk(elf, phdr.p_offset, phdr.p_filesz, ELF_T_BYTE);
+			if (!data)
+				return -ENOEXEC;
+			ef->interp = strndup(data->d_buf, data->d_size);
+			if (!ef->interp)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The build id comes from the note segments, which survive even when section headers do not. */
+static int elf_file__read_build_id(struct elf_file *ef, Elf *elf)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, j, nphdrs, off, next, name_off, desc_off;
+	const unsigned char *desc;
+	const char *name;
+	GElf_Phdr phdr;
+	GElf_Nhdr nhdr;
+	Elf_Data *data;
+
+	if (elf_getphdrnum(elf, &nphdrs))
+		return -ENOEXEC;
+	for (i = 0; i < nphdrs; i++) {
+		if (!gelf_getphdr(elf, i, &phdr))
+			return -ENOEXEC;
+		if (phdr.p_type != PT_NOTE)
+			continue;
+		/* 8-byte aligned notes (.note.gnu.property) have a different padding. */
+		data = elf_getdata_rawchunk(elf, phdr.p_offset, phdr.p_filesz,
+					    phdr.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+		if (!data)
+			return -ENOEXEC;
+		for (off = 0; (next = gelf_getnote(data, off, &nhdr, &name_off, &desc_off));
+		     off = next) {
+			name = (const char *)data->d_buf + name_off;
+			if (nhdr.n_type != NT_GNU_BUILD_ID || !nhdr.n_descsz ||
+			    nhdr.n_namesz != sizeof(ELF_NOTE_GNU) ||
+			    memcmp(name, ELF_NOTE_GNU, sizeof(ELF_NOTE_GNU)))
+				continue;
+			ef->build_id = malloc(nhdr.n_descsz * 2 + 1);
+			if (!ef->build_id)
+				return -ENOMEM;
+			desc = (const unsigned char *)data->d_buf + desc_off;
+			for (j = 0; j < nhdr.n_descsz; j++) {
+				ef->build_id[2 * j] = hex[desc[j] >> 4];
+				ef->build_id[2 * j + 1] = hex[desc[j] & 0xf];
+			}
+			ef->build_id[2 * j] = '\0';
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The .gnu.version table that parallels the .dynsym at section index dynsym_ndx, if any. */
+static Elf_Data *elf_file__versym(Elf *elf, size_t dynsym_ndx)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_GNU_versym &&
+		    shdr.sh_link == dynsym_ndx)
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * Appends the defined function symbols of one symbol table to *syms. Their
+ * names still point into libelf's data.
+ */
+static int elf_file__read_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
+				 struct elf_sym **syms, size_t *n)
+{
+	Elf_Data *data, *versym = NULL;
+	struct elf_sym *grown, *sym;
+	GElf_Versym vs;
+	const char *name;
+	unsigned char type;
+	GElf_Sym esym;
+	size_t i;
+
+	data = elf_getdata(scn, NULL);
+	if (!data)
+		return -ENOEXEC;
+	if (shdr->sh_type == SHT_DYNSYM)
+		versym = elf_file__versym(elf, elf_ndxscn(scn));
+	/*
+	 * gelf_getsym reads no further than this for a 64-bit file, whatever
+	 * sh_entsize says; one spare entry keeps an empty table from asking
+	 * realloc for 0 bytes, which would free *syms.
+	 */
+	grown = reallocarray(*syms, *n + data->d_size / sizeof(Elf64_Sym) + 1, sizeof(**syms));
+	if (!grown)
+		return -ENOMEM;
+	*syms = grown;
+
+	for (i = 0; gelf_getsym(data, i, &esym); i++) {
+		type = GELF_ST_TYPE(esym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || esym.st_shndx == SHN_UNDEF ||
+		    !esym.st_value)
+			continue;
+		name = elf_strptr(elf, shdr->sh_link, esym.st_name);
+		if (!name || !name[0])
+			continue;
+		sym = &(*syms)[(*n)++];
+		sym->addr = esym.st_value;
+		sym->size = esym.st_size;
+		sym->name = name;
+		sym->bind_rank = bind_rank(GELF_ST_BIND(esym.st_info));
+		sym->hidden = versym && gelf_getversym(versym, i, &vs) && (vs & VERSYM_HIDDEN);
+	}
+	return 0;
+}
+
+/*
+ * .symtab and .dynsym list most functions twice: keep one entry per address
+ * and name, then copy the surviving names out of libelf's memory.
+ */
+static int elf_file__finish_symbols(struct elf_file *ef)
+{
+	struct elf_sym *syms = ef->syms, *shrunk;
+	size_t i, len, n = 0, names_len = 0;
+	uint64_t max_end = 0;
+	char *p;
+
+	if (!ef->nsyms)
+		return 0;
+	qsort(syms, ef->nsyms, sizeof(*syms), elf_sym__cmp_addr_name);
+	for (i = 0; i < ef->nsyms; i++) {
+		if (n && !elf_sym__cmp_addr_name(&syms[n - 1], &syms[i])) {
+			if (syms[i].size > syms[n - 1].size)
+				syms[n - 1].size = syms[i].size;
+			if (syms[i].bind_rank < syms[n - 1].bind_rank)
+				syms[n - 1].bind_rank = syms[i].bind_rank;
+			/* Only .dynsym knows versions; its copy carries the flag. */
+			syms[n - 1].hidden |= syms[i].hidden;
+			continue;
+		}
+		syms[n++] = syms[i];
+		names_len += strlen(syms[i].name) + 1;
+	}
+	ef->nsyms = n;
+	/* Failing to give back the duplicates' room is harmless. */
+	shrunk = reallocarray(syms, n, sizeof(*syms));
+	if (shrunk)
+		ef->syms = syms = shrunk;
+	qsort(syms, n, sizeof(*syms), elf_sym__cmp_addr_preference);
+
+	ef->names = malloc(names_len);
+	ef->by_name = calloc(n, sizeof(*ef->by_name));
+	if (!ef->names || !ef->by_name)
+		return -ENOMEM;
+	for (i = 0, p = ef->names; i < n; i++) {
+		len = strlen(syms[i].name) + 1;
+		memcpy(p, syms[i].name, len);
+		syms[i].name = p;
+		p += len;
+		if (elf_sym__end(&syms[i]) > max_end)
+			max_end = elf_sym__end(&syms[i]);
+		syms[i].max_end = max_end;
+		ef->by_name[i] = &syms[i];
+	}
+	qsort(ef->by_name, n, sizeof(*ef->by_name), elf_sym__cmp_name);
+	return 0;
+}
+
+static int elf_file__read_symbols(struct elf_file *ef, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	int err;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr))
+			return -ENOEXEC;
+		if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM)
+			continue;
+		err = elf_file__read_symtab(elf, scn, &shdr, &ef->syms, &ef->nsyms);
+		if (err)
+			return err;
+	}
+	return elf_file__finish_symbols(ef);
+}
+
+int elf_file__open(const char *path, struct elf_file **out)
+{
+	struct elf_file *ef = NULL;
+	GElf_Ehdr ehdr;
+	struct stat st;
+	Elf *elf = NULL;
+	int fd, err;
+
+	*out = NULL;
+	/* O_NONBLOCK: a FIFO put where a mapped file was must not hang the tracer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode) || elf_version(EV_CURRENT) == EV_NONE) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64 ||
+	    !gelf_getehdr(elf, &ehdr) || (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN)) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	ef = calloc(1, sizeof(*ef));
+	if (!ef) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	ef->is_dyn = ehdr.e_type == ET_DYN;
+	ef->entry = ehdr.e_entry;
+	err = elf_file__read_segments(ef, elf);
+	if (!err)
+		err = elf_file__read_build_id(ef, elf);
+	if (!err)
+		err = elf_file__read_symbols(ef, elf);
+	if (err)
+		goto cleanup;
+	*out = ef;
+	ef = NULL;
+
+cleanup:
+	elf_file__free(ef);
+	elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+void elf_file__free(struct elf_file *ef)
+{
+	if (!ef)
+		return;
+	free(ef->segs);
+	free(ef->syms);
+	free(ef->by_name);
+	free(ef->names);
+	free(ef->interp);
+	free(ef->build_id);
+	free(ef);
+}
+
+/* -ERANGE: the address lies in no loadable segment's file contents. */
+static int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, uint64_t *file_off)
+{
+	const struct elf_segment *seg;
+	size_t i;
+
+	for (i = 0; i < ef->nsegs; i++) {
+		seg = &ef->segs[i];
+		if (vaddr >= seg->vaddr && vaddr - seg->vaddr < seg->filesz) {
+			*file_off = vaddr - seg->vaddr + seg->offset;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t *file_off,
+			  uint64_t *vaddr)
+{
+	size_t lo = 0, hi = ef->nsyms, mid;
+	const struct elf_sym *sym;
+	int err;
+
+	/* The first symbol with this name is its default version. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(ef->by_name[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ef->nsyms || strcmp(ef->by_name[lo]->name, name))
+		return -ENOENT;
+	sym = ef->by_name[lo];
+	err = elf_file__vaddr_to_offset(ef, sym->addr, file_off);
+	if (err)
+		return err;
+	if (vaddr)
+		*vaddr = sym->addr;
+	return 0;
+}
+
+/* -ERANGE: no loadable segment holds that part of the file. */
+int elf_file__entry_offset(const struct elf_file *ef, uint64_t *file_off)
+{
+	if (!ef->entry)
+		return -ENOENT;
+	return elf_file__vaddr_to_offset(ef, ef->entry, file_off);
+}
+
+int elf_file__offset_to_vaddr(const struct elf_file *ef, uint64_t file_off, uint64_t *vaddr)
+{
+	const struct elf_segment *seg;
+	size_t i;
+
+	for (i = 0; i < ef->nsegs; i++) {
+		seg = &ef->segs[i];
+		if (file_off >= seg->offset && file_off - seg->offset < seg->filesz) {
+			*vaddr = file_off - seg->offset + seg->vaddr;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+/*
+ * Symbols may nest (an assembly entry point inside a larger function) or
+ * overlap: the containing symbol that starts last wins, which for nested
+ * symbols is the innermost one. max_end bounds the backward walk: once no
+ * earlier symbol ends past vaddr, none can contain it.
+ */
+const char *elf_file__symbolize(const struct elf_file *ef, uint64_t vaddr, uint64_t *sym_off)
+{
+	size_t lo = 0, hi = ef->nsyms, mid, i, found = ef->nsyms;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ef->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Walking down an address's aliases ends on the preferred containing one. */
+	for (i = lo; i-- > 0 && ef->syms[i].max_end > vaddr;) {
+		if (found != ef->nsyms && ef->syms[i].addr != ef->syms[found].addr)
+			break;
+		if (vaddr < elf_sym__end(&ef->syms[i]))
+			found = i;
+	}
+	if (found == ef->nsyms)
+		return NULL;
+	if (sym_off)
+		*sym_off = vaddr - ef->syms[found].addr;
+	return ef->syms[found].name;
+}
+
+const char *elf_file__interp(const struct elf_file *ef)
+{
+	return ef->interp;
+}
+
+bool elf_file__is_dyn(const struct elf_file *ef)
+{
+	return ef->is_dyn;
+}
+
+const char *elf_file__build_id(const struct elf_file *ef)
+{
+	return ef->build_id;
+}
+
+size_t elf_file__symbol_count(const struct elf_file *ef)
+{
+	return ef->nsyms;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One ELF file read with libelf: its loadable segments, its function
+ * symbols (.symtab and .dynsym merged, sorted by address), its build id
+ * and its PT_INTERP.
+ */
+#ifndef MEMTRACE_ELF_FILE_H
+#define MEMTRACE_ELF_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_file;
+
+/* Negative errno: -ENOENT/-EACCES from open, -ENOEXEC for a non-ELF file. */
+int elf_file__open(const char *path, struct elf_file **out);
+void elf_file__free(struct elf_file *ef);
+
+/*
+ * File offset of a function's first instruction (what a uprobe is
+ * attached to), by exact symbol name; -ENOENT if the file defines no such
+ * function. *vaddr (may be NULL) gets the symbol's virtual address, which
+ * tells aliases apart from distinct functions.
+ */
+int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t *file_off,
+			  uint64_t *vaddr);
+
+/* File offset of the entry point (e_entry); -ENOENT when the file has none. */
+int elf_file__entry_offset(const struct elf_file *ef, uint64_t *file_off);
+
+/* File offset -> link-time virtual address, through the PT_LOAD segments. */
+int elf_file__offset_to_vaddr(const struct elf_file *ef, uint64_t file_off, uint64_t *vaddr);
+
+/*
+ * The function containing vaddr, or NULL: a symbol is only a match when
+ * vaddr lies inside [st_value, st_value + st_size). Among aliases at one
+ * address, a name without a leading underscore and with global binding is
+ * preferred. *sym_off gets vaddr - st_value.
+ */
+const char *elf_file__symbolize(const struct elf_file *ef, uint64_t vaddr, uint64_t *sym_off);
+
+/* The PT_INTERP path (dynamic loader), or NULL for static executables. */
+const char *elf_file__interp(const struct elf_file *ef);
+/* ET_DYN (PIE or shared library) rather than ET_EXEC */
+bool elf_file__is_dyn(const struct elf_file *ef);
+/* Build id as lowercase hex, or NULL when the file has none. */
+const char *elf_file__build_id(const struct elf_file *ef);
+size_t elf_file__symbol_count(const struct elf_file *ef);
+
+#endif /* MEMTRACE_ELF_FILE_H */

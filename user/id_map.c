@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+
+#include "id_map.h"
+
+static size_t slot_of(uint64_t id, size_t cap)
+{
+	/* Fibonacci hashing: ids are often small or aligned, so mix the bits */
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
+int64_t id_map__get(const struct id_map *m, uint64_t id)
+{
+	if (!m->cap || !id)
+		return -ENOENT;
+	for (size_t i = slot_of(id, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].id == id)
+			return m->slots[i].index;
+		if (!m->slots[i].id)
+			return -ENOENT;
+	}
+}
+
+static int grow(struct id_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	struct id_map_slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->slots[i].id)
+			continue;
+		for (j = slot_of(m->slots[i].id, cap); slots[j].id; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+	return 0;
+}
+
+int id_map__put(struct id_map *m, uint64_t id, uint32_t index)
+{
+	size_t i;
+	int err;
+
+	if (!id)
+		return -EINVAL;
+	/* keep the load under 1/2 so probe chains stay short */
+	if ((m->n + 1) * 2 > m->cap) {
+		err = grow(m);
+		if (err)
+			return err;
+	}
+	for (i = slot_of(id, m->cap); m->slots[i].id && m->slots[i].id != id;
+	     i = (i + 1) & (m->cap - 1))
+		;
+	if (!m->slots[i].id)
+		m->n++;
+	m->slots[i].id = id;
+	m->slots[i].index = index;
+	return 0;
+}
+
+void id_map__release(struct id_map *m)
+{
+	free(m->slots);
+	*m = (struct id_map){};
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Open-addressing map from a non-zero 64-bit id (pid, tid, stack id) to a
+ * 32-bit index into the owner's array. Ids are never removed: a process's
+ * threads and stacks live as long as its report does.
+ */
+#ifndef MEMTRACE_ID_MAP_H
+#define MEMTRACE_ID_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct id_map_slot {
+	uint64_t id;	/* 0: empty */
+	uint32_t index;
+};
+
+struct id_map {
+	struct id_map_slot *slots;
+	size_t cap;	/* power of two, or 0 before the first insert */
+	size_t n;
+};
+
+/* Index of id, or -ENOENT. */
+int64_t id_map__get(const struct id_map *m, uint64_t id);
+/* Adds or replaces id -> index; -ENOMEM, or -EINVAL for id 0. */
+int id_map__put(struct id_map *m, uint64_t id, uint32_t index);
+void id_map__release(struct id_map *m);
+
+#endif /* MEMTRACE_ID_MAP_H */

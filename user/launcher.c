@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "elf_file.h"
+#include "launcher.h"
+#include "libc_locate.h"
+
+/* glibc reaches the loader hook twice at startup: before and after mapping. */
+#define STARTUP_STOPS_BEFORE_GIVING_UP 2
+#define SHEBANG_DEPTH 4
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+static int resolve_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL;
+	int err = -ENOENT;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return is_executable_file(out) ? 0 : -ENOENT;
+	}
+	dirs = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!dirs)
+		return -ENOMEM;
+	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
+		if (is_executable_file(out)) {
+			err = 0;
+			break;
+		}
+	}
+	free(dirs);
+	return err;
+}
+
+/* The ELF file the kernel will load for path, following "#!" lines. */
+static int exec_image(const char *path, char *out, size_t len)
+{
+	char head[256], cur[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int depth = 0; depth <= SHEBANG_DEPTH; depth++) {
+		char *interp, *end;
+
+		fd = open(cur, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, head, sizeof(head) - 1);
+		close(fd);
+		if (n < 4)
+			return -ENOEXEC;
+		head[n] = '\0';
+		if (!memcmp(head, "\x7f" "ELF", 4)) {
+			snprintf(out, len, "%s", cur);
+			return 0;
+		}
+		if (head[0] != '#' || head[1] != '!')
+			return -ENOEXEC;
+		interp = head + 2 + strspn(head + 2, " \t");
+		end = interp + strcspn(interp, " \t\n");
+		*end = '\0';
+		snprintf(cur, sizeof(cur), "%s", interp);
+	}
+	return -ELOOP;
+}
+
+/* The child: wait at the gate, then become CMD; report exec errors on err_fd. */
+static void child_exec(const char *path, char **argv, int gate_fd, int err_fd)
+{
+	char go;
+	int err;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (read(gate_fd, &go, 1) != 1)
+		_exit(127);
+	execv(path, argv);
+	err = errno;
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int attach_libc(pid_t pid, struct bpf_loader *l, const struct libc_image *img, bool verbose)
+{
+	int err = bpf_loader__attach_libc(l, pid, img);
+
+	if (err) {
+		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img->path, pid,
+			strerror(-err));
+		return err;
+	}
+	if (verbose)
+		fprintf(stderr, "memtrace: PID %d: probes on %s (%d functions)\n", pid, img->path,
+			img->nr_sites);
+	return bpf_loader__add_target(l, pid);
+}
+
+/*
+ * Registers the exec'd child. Its comm may not be set yet when the exec
+ * is seen to succeed, so name it the way the kernel will.
+ */
+static struct mt_process *register_child(const struct launched *child, struct tracker *t)
+{
+	struct mt_process *p = tracker__add_process(t, child->pid);
+	const char *base = strrchr(child->exec_path, '/');
+	char *exe;
+
+	if (!p)
+		return NULL;
+	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
+	exe = realpath(child->exec_path, NULL);
+	if (exe) {
+		free(p->exe);
+		p->exe = exe;
+	}
+	return p;
+}
+
+/*
+ * At a startup stop: attach to the libc if that is still to do (-EAGAIN
+ * while the loader has not mapped it yet), register the child with its
+ * maps, and let it go.
+ */
+static int on_startup_stop(const struct launched *child, struct bpf_loader *l, struct tracker *t,
+			   bool libc_attached, bool verbose)
+{
+	struct proc_maps maps = {};
+	struct libc_image img = {};
+	struct mt_process *p;
+	int err;
+
+	err = proc_maps__read(child->pid, &maps);
+	if (err)
+		return err;
+	if (!libc_attached) {
+		err = libc_locate__in_process(child->pid, &maps, NULL, &img);
+		if (err) {
+			err = -EAGAIN;
+			goto cleanup;
+		}
+		err = attach_libc(child->pid, l, &img, verbose);
+		if (err)
+			goto cleanup;
+	}
+	p = register_child(child, t);
+	if (!p) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	proc_maps__release(&p->maps);
+	p->maps = maps;
+	maps = (struct proc_maps){};
+	bpf_loader__disarm_startup_stop(l);
+cleanup:
+	libc_locate__release(&img);
+	proc_maps__release(&maps);
+	return err;
+}
+
+static int wait_startup_stop(const struct launched *child, struct bpf_loader *l,
+			     struct tracker *t, bool libc_attached, bool verbose)
+{
+	int status, err;
+
+	for (int stops = 1;; stops++) {
+		if (waitpid(child->pid, &status, WUNTRACED) < 0)
+			return -errno;
+		if (!WIFSTOPPED(status)) {
+			fprintf(stderr, "memtrace: %s ended before its libc was loaded\n",
+				child->exec_path);
+			return -ECHILD;
+		}
+		err = on_startup_stop(child, l, t, libc_attached, verbose);
+		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
+			fprintf(stderr, "memtrace: no libc found in %s: nothing to probe\n",
+				child->exec_path);
+			return -ENOENT;
+		}
+		if (err && err != -EAGAIN)
+			return err;
+		kill(child->pid, SIGCONT);
+		if (!err)
+			return 0;
+	}
+}
+
+/*
+ * Before the child runs: the startup stop, and for a static CMD the probes
+ * on its own malloc (*libc_attached).
+ */
+static int arm_probes(const struct launched *child, const char *image, struct bpf_loader *l,
+		      bool verbose, bool *libc_attached)
+{
+	struct elf_file *ef = NULL, *loader = NULL;
+	const char *stop_path = image;
+	struct libc_image img;
+	uint64_t offset;
+	int err;
+
+	err = elf_file__open(image, &ef);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot read %s: %s\n", image, strerror(-err));
+		return err;
+	}
+	if (!elf_file__interp(ef)) {
+		err = libc_locate__in_file(image, image, &img);
+		if (err) {
+			fprintf(stderr, "memtrace: no libc found in %s (statically linked, no malloc)\n",
+				image);
+			goto cleanup;
+		}
+		err = attach_libc(child->pid, l, &img, verbose);
+		libc_locate__release(&img);
+		if (err)
+			goto cleanup;
+		*libc_attached = true;
+		err = elf_file__entry_offset(ef, &offset);
+	} else {
+		stop_path = elf_file__interp(ef);
+		err = elf_file__open(stop_path, &loader);
+		if (!err)
+			err = elf_file__func_offset(loader, "_dl_debug_state", &offset, NULL);
+	}
+	if (err) {
+		fprintf(stderr, "memtrace: no startup point to stop %s at in %s: %s\n", image,
+			stop_path, strerror(-err));
+		goto cleanup;
+	}
+	err = bpf_loader__attach_startup_stop(l, child->pid, stop_path, offset);
+	if (err)
+		fprintf(stderr, "memtrace: cannot probe %s: %s\n", stop_path, strerror(-err));
+cleanup:
+	elf_file__free(loader);
+	elf_file__free(ef);
+	return err;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int launcher__start(char **argv, struct bpf_loader *l, struct tracker *t, bool verbose,
+		    struct launched *out)
+{
+	char path[PATH_MAX], image[PATH_MAX];
+	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
+	bool attached = false;
+	int err, exec_errno;
+
+	*out = (struct launched){ .pid = -1 };
+	err = resolve_command(argv[0], path, sizeof(path));
+	if (err) {
+		fprintf(stderr, "memtrace: cannot run '%s': command not found\n", argv[0]);
+		return err;
+	}
+	err = exec_image(path, image, sizeof(image));
+	if (err) {
+		fprintf(stderr, "memtrace: cannot run '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	out->exec_path = strdup(path);
+	if (!out->exec_path)
+		return -ENOMEM;
+	if (pipe2(gate, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
+		err = -errno;
+		goto cleanup;
+	}
+	out->pid = fork();
+	if (out->pid < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (out->pid == 0)
+		child_exec(path, argv, gate[0], errpipe[1]);
+	close(gate[0]);
+	close(errpipe[1]);
+	gate[0] = errpipe[1] = -1;
+
+	err = arm_probes(out, image, l, verbose, &attached);
+	if (err)
+		goto cleanup;
+	if (write(gate[1], "g", 1) != 1) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (read(errpipe[0], &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+		fprintf(stderr, "memtrace: cannot run '%s': %s\n", path, strerror(exec_errno));
+		err = -exec_errno;
+		goto cleanup;
+	}
+	err = wait_startup_stop(out, l, t, attached, verbose);
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (gate[i] >= 0)
+			close(gate[i]);
+		if (errpipe[i] >= 0)
+			close(errpipe[i]);
+	}
+	if (err && out->pid > 0)
+		reap(out->pid);
+	if (err)
+		launcher__release(out);
+	return err;
+}
+
+void launcher__release(struct launched *child)
+{
+	free(child->exec_path);
+	*child = (struct launched){ .pid = -1 };
+}

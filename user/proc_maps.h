@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A process's memory mappings, as /proc/PID/maps lists them. */
+#ifndef MEMTRACE_PROC_MAPS_H
+#define MEMTRACE_PROC_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_map {
+	uint64_t start;
+	uint64_t end;
+	uint64_t offset;	/* file offset of start */
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	bool readable, writable, executable;
+	char *path;		/* NULL for anonymous mappings; "[vdso]" etc. kept */
+};
+
+struct proc_maps {
+	struct proc_map *maps;	/* sorted by start (as the kernel lists them) */
+	size_t n;
+};
+
+/* Negative errno: -ESRCH when the process is gone. */
+int proc_maps__read(pid_t pid, struct proc_maps *out);
+/* Parses the text of a maps file (unit tests, and the reader above). */
+int proc_maps__parse(const char *text, struct proc_maps *out);
+void proc_maps__release(struct proc_maps *m);
+/* The mapping containing addr, or NULL. */
+const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr);
+
+#endif /* MEMTRACE_PROC_MAPS_H */

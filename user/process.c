@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "process.h"
+
+static void read_comm(const char *path, char comm[COMM_LEN])
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, comm, COMM_LEN - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+}
+
+int process__read_start_time(uint32_t pid, uint64_t *start_time)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EINVAL;
+	*start_time = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+struct mt_process *process__new(uint32_t pid)
+{
+	struct mt_process *p = calloc(1, sizeof(*p));
+	char path[64], exe[PATH_MAX];
+	ssize_t n;
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	read_comm(path, p->comm);
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		p->exe = strdup(exe);
+	}
+	process__read_start_time(pid, &p->start_time);
+	return p;
+}
+
+void process__free(struct mt_process *p)
+{
+	if (!p)
+		return;
+	free(p->exe);
+	free(p->threads);
+	id_map__release(&p->thread_index);
+	alloc_table__release(&p->live);
+	alloc_table__release(&p->displaced);
+	proc_maps__release(&p->maps);
+	free(p);
+}
+
+int64_t process__thread(struct mt_process *p, uint32_t tid)
+{
+	int64_t idx = id_map__get(&p->thread_index, tid);
+	struct mt_thread *t;
+	char path[64];
+	int err;
+
+	if (idx >= 0)
+		return idx;
+	if (p->nr_threads == p->threads_cap) {
+		uint32_t cap = p->threads_cap ? 2 * p->threads_cap : 8;
+		struct mt_thread *grown = realloc(p->threads, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		p->threads = grown;
+		p->threads_cap = cap;
+	}
+	err = id_map__put(&p->thread_index, tid, p->nr_threads);
+	if (err)
+		return err;
+	t = &p->threads[p->nr_threads];
+	*t = (struct mt_thread){ .tid = tid };
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", p->pid, tid);
+	read_comm(path, t->comm);
+	return p->nr_threads++;
+}
+
+int process__refresh_maps(struct mt_process *p)
+{
+	struct proc_maps fresh = {};
+	struct timespec now;
+	uint64_t start;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	p->maps_read_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	err = proc_maps__read(p->pid, &fresh);
+	if (err)
+		return err;
+	/* a reused PID is another program: its maps would name the wrong code */
+	if (process__read_start_time(p->pid, &start) || start != p->start_time) {
+		proc_maps__release(&fresh);
+		return -ESRCH;
+	}
+	proc_maps__release(&p->maps);
+	p->maps = fresh;
+	return 0;
+}

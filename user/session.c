@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "libc_locate.h"
+#include "session.h"
+
+/* The kernel wakes the consumer only past a watermark; poll at least this often. */
+#define POLL_INTERVAL_MS 100
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool has_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+static int watch_target(struct session *s, pid_t pid, int pidfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = s->nr_targets + 1 };
+
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, pidfd, &ev))
+		return -errno;
+	s->targets[s->nr_targets++] = (struct target){ .pid = pid, .pidfd = pidfd };
+	return 0;
+}
+
+static int attach_pid(struct session *s, pid_t pid)
+{
+	struct proc_maps maps = {};
+	struct libc_image img = {};
+	struct mt_process *p;
+	int pidfd, err;
+
+	if (pid == getpid()) {
+		fprintf(stderr, "memtrace: cannot trace memtrace itself (PID %d)\n", pid);
+		return -EINVAL;
+	}
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0) {
+		err = -errno;
+		fprintf(stderr, "memtrace: cannot attach to PID %d: %s\n", pid,
+			err == -ESRCH ? "no such process" : strerror(-err));
+		return err;
+	}
+	p = tracker__add_process(&s->tracker, pid);
+	if (!p) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* no maps at all: a kernel thread, or the process is gone */
+	err = proc_maps__read(pid, &maps);
+	if (err && has_exited(pidfd))
+		goto exited;
+	err = libc_locate__in_process(pid, &maps, p->exe, &img);
+	if (err) {
+		fprintf(stderr, "memtrace: no libc found in PID %d (%s): nothing to probe\n", pid,
+			p->comm);
+		goto cleanup;
+	}
+	err = bpf_loader__attach_libc(s->bpf, pid, &img);
+	if (err == -ESRCH)
+		goto exited;
+	if (err) {
+		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img.path, pid,
+			strerror(-err));
+		goto cleanup;
+	}
+	err = bpf_loader__add_target(s->bpf, pid);
+	if (err)
+		goto cleanup;
+	if (has_exited(pidfd))
+		goto exited;
+	if (s->cfg->verbose)
+		fprintf(stderr, "memtrace: PID %d: probes on %s (%d functions)\n", pid, img.path,
+			img.nr_sites);
+	p->maps = maps;
+	maps = (struct proc_maps){};
+	err = watch_target(s, pid, pidfd);
+	if (!err)
+		pidfd = -1;
+	goto cleanup;
+exited:
+	err = -ESRCH;
+	fprintf(stderr, "memtrace: PID %d exited during attach\n", pid);
+cleanup:
+	libc_locate__release(&img);
+	proc_maps__release(&maps);
+	if (pidfd >= 0)
+		close(pidfd);
+	return err;
+}
+
+static int launch(struct session *s)
+{
+	int pidfd, err;
+
+	err = launcher__start(s->cfg->command, s->bpf, &s->tracker, s->cfg->verbose, &s->child);
+	if (err)
+		return err;
+	pidfd = pidfd_open(s->child.pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	err = watch_target(s, s->child.pid, pidfd);
+	if (err)
+		close(pidfd);
+	return err;
+}
+
+static int setup_consumer(struct session *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
+	int err;
+
+	s->rb = ring_buffer__new(bpf_loader__events_fd(s->bpf), tracker__handle_record,
+				 &s->tracker, NULL);
+	if (!s->rb)
+		return -errno;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return -errno;
+	/* libbpf's own epoll set nests into ours, beside the targets' pidfds */
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev)) {
+		err = -errno;
+		return err;
+	}
+	return 0;
+}
+
+int session__start(struct session *s, const struct mt_config *cfg)
+{
+	struct bpf_loader_opts opts = {
+		.ringbuf_bytes = cfg->ringbuf_bytes,
+		.verbose = cfg->verbose,
+	};
+	int err;
+
+	*s = (struct session){ .cfg = cfg, .epfd = -1, .child = { .pid = -1 } };
+	err = tracker__init(&s->tracker);
+	if (err)
+		goto fail;
+	err = bpf_loader__open(&opts, &s->bpf);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
+		return err;
+	}
+	err = setup_consumer(s);
+	if (!err)
+		err = bpf_loader__attach_thread_exit(s->bpf);
+	if (err)
+		goto fail;
+	clock_gettime(CLOCK_REALTIME, &s->started_at);
+	s->start_ns = mono_ns();
+	if (cfg->command)
+		return launch(s);
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		err = attach_pid(s, cfg->pids[i]);
+		if (err)
+			return err;
+		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
+			tracker__process(&s->tracker, cfg->pids[i])->comm);
+	}
+	return 0;
+fail:
+	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));
+	return err;
+}
+
+static void mark_exited(struct session *s, struct target *t)
+{
+	struct mt_process *p = tracker__process(&s->tracker, t->pid);
+
+	t->exited = true;
+	if (p)
+		p->exited = true;
+	if (t->pid == s->child.pid && !s->child_reaped &&
+	    waitpid(t->pid, &s->child_status, WNOHANG) == t->pid)
+		s->child_reaped = true;
+}
+
+static bool all_exited(const struct session *s)
+{
+	for (int i = 0; i < s->nr_targets; i++)
+		if (!s->targets[i].exited)
+			return false;
+	return true;
+}
+
+/* Launch mode: CMD should not outlive memtrace's SIGTERM, nor miss a kill -INT. */
+static void forward_signal(const struct session *s, int sig)
+{
+	if (s->child.pid <= 0 || s->child_reaped)
+		return;
+	/* a terminal's Ctrl-C already reached CMD: it shares our process group */
+	if (sig == SIGINT && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
+		return;
+	kill(s->child.pid, sig);
+}
+
+int session__run(struct session *s, volatile sig_atomic_t *stop)
+{
+	uint64_t deadline = s->cfg->duration_s > 0
+				    ? s->start_ns + (uint64_t)(s->cfg->duration_s * 1e9)
+				    : UINT64_MAX;
+	struct epoll_event evs[8];
+	int n, err;
+
+	while (!*stop && !all_exited(s) && mono_ns() < deadline) {
+		n = epoll_wait(s->epfd, evs, 8, POLL_INTERVAL_MS);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		err = ring_buffer__consume(s->rb);
+		if (err < 0 && err != -EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.u32)
+				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
+	}
+	if (*stop)
+		forward_signal(s, *stop);
+	if (s->tracker.err) {
+		fprintf(stderr, "memtrace: stopped consuming events: %s\n",
+			strerror(-s->tracker.err));
+		return s->tracker.err;
+	}
+	return 0;
+}
+
+int session__finish(struct session *s, struct run_summary *out)
+{
+	int err;
+
+	s->end_ns = mono_ns();
+	/* whatever the targets did before this point is in the ring buffer; nothing after */
+	for (int i = 0; i < s->nr_targets; i++)
+		bpf_loader__remove_target(s->bpf, s->targets[i].pid);
+	while ((err = ring_buffer__consume(s->rb)) > 0)
+		;
+	for (int i = 0; i < s->nr_targets; i++)
+		if (!s->targets[i].exited && has_exited(s->targets[i].pidfd))
+			mark_exited(s, &s->targets[i]);
+	*out = (struct run_summary){
+		.tracker = &s->tracker,
+		.started_at = s->started_at,
+		.duration_s = (s->end_ns - s->start_ns) / 1e9,
+		.now_ns = s->end_ns,
+		.command = s->cfg->command,
+	};
+	err = bpf_loader__read_drops(s->bpf, out->drops);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot read the drop counters: %s\n", strerror(-err));
+		return err;
+	}
+	out->sym = symbolizer__new();
+	if (!out->sym)
+		return -ENOMEM;
+	err = leaks__collect(&s->tracker, &out->leaks);
+	if (err)
+		symbolizer__free(out->sym);
+	return err;
+}
+
+void session__detach(struct session *s)
+{
+	if (s->bpf)
+		bpf_loader__detach_all(s->bpf);
+}
+
+int session__child_exit_status(struct session *s)
+{
+	int status;
+
+	if (s->child.pid <= 0)
+		return 0;
+	if (!s->child_reaped) {
+		while (waitpid(s->child.pid, &s->child_status, 0) < 0)
+			if (errno != EINTR)
+				return 1;
+		s->child_reaped = true;
+	}
+	status = s->child_status;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+void session__release(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	bpf_loader__free(s->bpf);
+	for (int i = 0; i < s->nr_targets; i++)
+		close(s->targets[i].pidfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	tracker__release(&s->tracker);
+	launcher__release(&s->child);
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_writer.h"
+#include "snapshot.h"
+
+static const char *const drop_names[MT_DROP_COUNT] = {
+	[MT_DROP_RINGBUF_FULL] = "ringbuf_full",
+	[MT_DROP_CALL_MAP_FULL] = "call_map_full",
+	[MT_DROP_MISSED_ENTRY] = "missed_entry",
+	[MT_DROP_STACK_RINGBUF] = "stack_ringbuf_full",
+	[MT_DROP_STACK_ERROR] = "stack_unwind_error",
+};
+
+static void write_hex(struct json_writer *w, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	json_writer__kv_string(w, key, buf);
+}
+
+static void write_header(const struct run_summary *s, struct json_writer *w)
+{
+	char when[64], ms[8];
+	struct tm tm;
+
+	gmtime_r(&s->started_at.tv_sec, &tm);
+	strftime(when, sizeof(when) - sizeof(ms), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ms, sizeof(ms), ".%03dZ", (int)(s->started_at.tv_nsec / 1000000) % 1000);
+	strcat(when, ms);
+	json_writer__kv_string(w, "schema", SNAPSHOT_SCHEMA);
+	json_writer__key(w, "tool");
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "name", "memtrace");
+	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
+	json_writer__end_object(w);
+	json_writer__kv_string(w, "started_at", when);
+	json_writer__kv_double(w, "duration_s", s->duration_s);
+	if (s->command) {
+		json_writer__key(w, "command");
+		json_writer__begin_array(w);
+		for (char **arg = s->command; *arg; arg++)
+			json_writer__string(w, *arg);
+		json_writer__end_array(w);
+	}
+	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
+	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
+	json_writer__key(w, "drops");
+	json_writer__begin_object(w);
+	for (int i = 0; i < MT_DROP_COUNT; i++)
+		json_writer__kv_u64(w, drop_names[i], s->drops[i]);
+	json_writer__end_object(w);
+	json_writer__key(w, "totals");
+	json_writer__begin_object(w);
+	counters__write_json(&s->tracker->totals, w);
+	json_writer__end_object(w);
+}
+
+static void write_process(const struct mt_process *p, struct json_writer *w)
+{
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "pid", p->pid);
+	json_writer__kv_string(w, "comm", p->comm);
+	json_writer__kv_string(w, "exe", p->exe);
+	json_writer__kv_bool(w, "exited", p->exited);
+	counters__write_json(&p->c, w);
+	json_writer__kv_u64(w, "live_blocks", p->live.n + p->displaced.n);
+	json_writer__key(w, "threads");
+	json_writer__begin_array(w);
+	for (uint32_t i = 0; i < p->nr_threads; i++) {
+		const struct mt_thread *t = &p->threads[i];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "tid", t->tid);
+		json_writer__kv_string(w, "comm", t->comm);
+		json_writer__kv_bool(w, "exited", t->exited);
+		counters__write_json(&t->c, w);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	json_writer__key(w, "size_histogram");
+	json_writer__begin_array(w);
+	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {
+		if (!p->sizes.count[i])
+			continue;
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "le", size_histogram__le(i));
+		json_writer__kv_u64(w, "count", p->sizes.count[i]);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+}
+
+static void write_frame(const struct leak_frame *f, struct json_writer *w)
+{
+	json_writer__begin_object(w);
+	write_hex(w, "ip", f->ip);
+	json_writer__kv_string(w, "symbol", f->info.symbol);
+	json_writer__key(w, "offset");
+	if (f->info.symbol)
+		json_writer__u64(w, f->info.symbol_offset);
+	else
+		json_writer__null(w);
+	json_writer__kv_string(w, "module", f->info.module);
+	if (f->info.module)
+		write_hex(w, "module_offset", f->info.module_offset);
+	json_writer__end_object(w);
+}
+
+static void write_leak(const struct run_summary *s, const struct leak_site *site,
+		       struct json_writer *w)
+{
+	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
+	struct leak_frame frames[MT_MAX_FRAMES];
+	bool truncated;
+	size_t n;
+
+	n = leaks__frames(s->tracker, s->sym, site, frames, MT_MAX_FRAMES, &truncated);
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "pid", site->process->pid);
+	json_writer__kv_string(w, "allocator", "libc");
+	json_writer__kv_u64(w, "bytes", site->bytes);
+	json_writer__kv_u64(w, "count", site->count);
+	json_writer__kv_double(w, "oldest_age_s",
+			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
+	json_writer__kv_bool(w, "stack_lost", !stack->received);
+	json_writer__kv_bool(w, "truncated", truncated);
+	json_writer__key(w, "stack");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < n; i++)
+		write_frame(&frames[i], w);
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+}
+
+int snapshot__write(const struct run_summary *s, FILE *out)
+{
+	struct json_writer *w = json_writer__new(out, true);
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	json_writer__begin_object(w);
+	write_header(s, w);
+	json_writer__key(w, "processes");
+	json_writer__begin_array(w);
+	for (uint32_t i = 0; i < s->tracker->nr_procs; i++)
+		write_process(s->tracker->procs[i], w);
+	json_writer__end_array(w);
+	json_writer__key(w, "leaks");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < s->leaks.n; i++)
+		write_leak(s, &s->leaks.sites[i], w);
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+	err = json_writer__error(w);
+	json_writer__free(w);
+	if (!err && fflush(out))
+		err = -EIO;
+	return err;
+}

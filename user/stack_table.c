@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+#include <memtrace/event.h>
+
+#include "stack_table.h"
+
+int stack_table__init(struct stack_table *t)
+{
+	*t = (struct stack_table){};
+	t->cap = 256;
+	t->stacks = calloc(t->cap, sizeof(*t->stacks));
+	if (!t->stacks)
+		return -ENOMEM;
+	t->n = 1; /* the "no stack" entry */
+	return 0;
+}
+
+void stack_table__release(struct stack_table *t)
+{
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->stacks[i].frames);
+	free(t->stacks);
+	id_map__release(&t->index);
+	*t = (struct stack_table){};
+}
+
+int64_t stack_table__intern(struct stack_table *t, uint64_t id)
+{
+	int64_t idx;
+	int err;
+
+	if (id == MT_NO_STACK)
+		return 0;
+	idx = id_map__get(&t->index, id);
+	if (idx >= 0)
+		return idx;
+	if (t->n == t->cap) {
+		struct mt_stack *grown = realloc(t->stacks, 2 * t->cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		t->stacks = grown;
+		t->cap *= 2;
+	}
+	err = id_map__put(&t->index, id, t->n);
+	if (err)
+		return err;
+	t->stacks[t->n] = (struct mt_stack){ .id = id };
+	return t->n++;
+}
+
+int64_t stack_table__add_frames(struct stack_table *t, uint64_t id, uint32_t pid,
+				const uint64_t *frames, uint16_t nr)
+{
+	int64_t idx = stack_table__intern(t, id);
+	struct mt_stack *s;
+
+	if (idx <= 0)
+		return idx;
+	s = &t->stacks[idx];
+	/* the kernel resends a stack its LRU forgot: the frames are the same */
+	if (s->received)
+		return idx;
+	s->frames = malloc(nr * sizeof(*frames));
+	if (nr && !s->frames)
+		return -ENOMEM;
+	memcpy(s->frames, frames, nr * sizeof(*frames));
+	s->nr_frames = nr;
+	s->pid = pid;
+	s->received = true;
+	return idx;
+}

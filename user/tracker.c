@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounting.h"
+#include "tracker.h"
+
+/* A stack outside the known maps re-reads them at most this often. */
+#define MAPS_REFRESH_MIN_NS 100000000ULL
+
+int tracker__init(struct tracker *t)
+{
+	*t = (struct tracker){};
+	return stack_table__init(&t->stacks);
+}
+
+void tracker__release(struct tracker *t)
+{
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		process__free(t->procs[i]);
+	free(t->procs);
+	id_map__release(&t->by_pid);
+	stack_table__release(&t->stacks);
+	*t = (struct tracker){};
+}
+
+struct mt_process *tracker__process(const struct tracker *t, uint32_t pid)
+{
+	int64_t idx = id_map__get(&t->by_pid, pid);
+
+	return idx < 0 ? NULL : t->procs[idx];
+}
+
+struct mt_process *tracker__add_process(struct tracker *t, uint32_t pid)
+{
+	struct mt_process *p = tracker__process(t, pid);
+
+	if (p)
+		return p;
+	if (t->nr_procs == t->procs_cap) {
+		uint32_t cap = t->procs_cap ? 2 * t->procs_cap : 8;
+		struct mt_process **grown = realloc(t->procs, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		t->procs = grown;
+		t->procs_cap = cap;
+	}
+	p = process__new(pid);
+	if (!p)
+		return NULL;
+	if (id_map__put(&t->by_pid, pid, t->nr_procs)) {
+		process__free(p);
+		return NULL;
+	}
+	t->procs[t->nr_procs++] = p;
+	return p;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Names are only sure while the process lives: make its cached maps cover
+ * a new stack now (a library loaded since the last read), not at report
+ * time. The direct caller is always a real address; deeper frames may be
+ * junk from code without frame pointers, so they only trigger a
+ * rate-limited re-read.
+ */
+static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
+{
+	bool refresh = !p->maps_read_ns || !proc_maps__find(&p->maps, rec->frames[0]);
+
+	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES; i++)
+		refresh = !proc_maps__find(&p->maps, rec->frames[i]) &&
+			  now_ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
+	if (refresh && !p->exited)
+		process__refresh_maps(p);
+}
+
+static int handle_stack(struct tracker *t, const struct mt_stack_record *rec)
+{
+	struct mt_process *p = tracker__process(t, rec->pid);
+	uint16_t nr = rec->nr_frames > MT_MAX_FRAMES ? MT_MAX_FRAMES : rec->nr_frames;
+	int64_t idx;
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	/* __u64 and uint64_t differ in name only */
+	idx = stack_table__add_frames(&t->stacks, rec->stack_id, rec->pid,
+				      (const uint64_t *)rec->frames, nr);
+	if (idx < 0)
+		return (int)idx;
+	cover_stack(p, rec);
+	return 0;
+}
+
+static int handle_call(struct tracker *t, const struct mt_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid);
+	int64_t stack;
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	stack = stack_table__intern(&t->stacks, e->stack_id);
+	if (stack < 0)
+		return (int)stack;
+	return accounting__apply(p, &t->totals, e, (uint32_t)stack);
+}
+
+static int handle_thread_exit(struct tracker *t, const struct mt_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid);
+	struct mt_thread *th;
+	int64_t idx;
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	idx = process__thread(p, e->tid);
+	if (idx < 0)
+		return (int)idx;
+	th = &p->threads[idx];
+	th->exited = true;
+	memcpy(th->comm, e->comm, COMM_LEN);
+	th->comm[COMM_LEN - 1] = '\0';
+	/* the process's name is its main thread's, which it may have changed */
+	if (e->tid == e->pid)
+		memcpy(p->comm, th->comm, COMM_LEN);
+	return 0;
+}
+
+int tracker__handle_record(void *ctx, void *data, size_t size)
+{
+	struct tracker *t = ctx;
+	const struct mt_event *e = data;
+	int err = 0;
+
+	if (size < sizeof(__u16))
+		return 0;
+	t->records++;
+	switch (e->kind) {
+	case MT_REC_CALL:
+		if (size >= sizeof(*e))
+			err = handle_call(t, e);
+		break;
+	case MT_REC_THREAD_EXIT:
+		if (size >= sizeof(*e))
+			err = handle_thread_exit(t, e);
+		break;
+	case MT_REC_STACK:
+		if (size >= sizeof(struct mt_stack_record))
+			err = handle_stack(t, data);
+		break;
+	}
+	if (err && !t->err)
+		t->err = err;
+	/* a negative return stops libbpf's consume loop: only for fatal errors */
+	return err;
+}
