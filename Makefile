@@ -3,6 +3,7 @@
 #   make            build build/memtrace
 #   make demo       install build dependencies, build, trace the demo workload
 #   make test       install build dependencies, build, run unit + integration tests
+#   make bench      build, then measure memtrace's overhead and costs (a few minutes)
 #   make install    copy memtrace to $(PREFIX)/sbin
 #   V=1             show full command lines
 .DELETE_ON_ERROR:
@@ -27,7 +28,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -lz -lpthread
+LDLIBS     := -lbpf -lelf -lz -lpthread -lcapstone
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 
@@ -159,6 +160,52 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(DEMO_BIN)
 	$(Q)$(BUILD)/memtrace -- $(DEMO_BIN)
+
+# ---- benchmarks: make bench prints one table (tools/bench.sh) ----
+BENCH_DIR   := $(BUILD)/tests/bench
+BENCH_PROGS := $(patsubst tests/bench/%.c,$(BENCH_DIR)/%,$(wildcard tests/bench/*_bench.c))
+
+.PHONY: bench bench-progs
+
+$(BENCH_DIR)/floor.bpf.o: tests/bench/floor.bpf.c | $(BENCH_DIR)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor > $@
+
+# -fno-builtin keeps every malloc+free pair; frame pointers, so memtrace's
+# stack walks go as deep as in a program built to be profiled.
+$(BENCH_DIR)/workload: tests/bench/workload.c | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
+		-MMD -MP -o $@ $<
+
+$(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libmemtrace.a \
+		| $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BENCH_DIR) $(ALL_CFLAGS) -MMD -MP -o $@ $< \
+		$(BUILD)/libmemtrace.a $(LDLIBS)
+
+# -rdynamic: the benches check the symbolizer's names against dladdr1.
+$(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/bench $(ALL_CFLAGS) -rdynamic -MMD -MP -o $@ $< \
+		$(BUILD)/libmemtrace.a -ljansson $(LDLIBS)
+
+# The empty recipe keeps make from saying "Nothing to be done" above the table.
+bench-progs: $(BUILD)/memtrace $(BENCH_DIR)/workload $(BENCH_DIR)/floor $(BENCH_PROGS)
+	@:
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bench-progs
+	$(Q)tools/bench.sh $(BUILD)
+
+$(BENCH_DIR):
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(BENCH_DIR)/*.d)
 
 $(BUILD) $(BUILD)/user $(BUILD)/asan/user $(BUILD)/tests/unit $(BUILD)/asan/tests/unit \
 $(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures:

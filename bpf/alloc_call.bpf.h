@@ -11,28 +11,47 @@
 
 #include "stack.bpf.h"
 
+/*
+ * The thread's slot, created on its first call. It stays until the thread
+ * exits (thread_exit deletes it): a hash update and delete on every call
+ * cost more than the rest of the return path.
+ */
+static __always_inline struct call_state *call_state__slot(__u32 tid)
+{
+	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
+
+	if (st)
+		return st;
+	if (bpf_map_update_elem(&calls, &tid, &(struct call_state){}, BPF_NOEXIST)) {
+		drop__count(MT_DROP_CALL_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&calls, &tid);
+}
+
 static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
 					     __u64 old_addr, __u64 out_ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32, tid = (__u32)id;
-	struct call_state *outer, st = {};
+	__u32 pid = id >> 32;
+	struct call_state *st;
 
-	if (!target__is_traced(pid))
+	if (!recording)
 		return 0;
-	outer = bpf_map_lookup_elem(&calls, &tid);
-	if (outer) {
-		outer->depth++;
+	st = call_state__slot((__u32)id);
+	if (!st)
+		return 0;
+	if (st->active) {
+		st->depth++;
 		return 0;
 	}
-	st.func = func;
-	st.size = size;
-	st.old_addr = old_addr;
-	st.out_ptr = out_ptr;
-	st.entry_ts = bpf_ktime_get_ns();
-	st.stack_id = stack__capture(ctx, pid);
-	if (bpf_map_update_elem(&calls, &tid, &st, BPF_NOEXIST))
-		drop__count(MT_DROP_CALL_MAP_FULL);
+	st->func = func;
+	st->size = size;
+	st->old_addr = old_addr;
+	st->out_ptr = out_ptr;
+	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
+	st->stack_id = capture_stacks ? stack__capture(ctx, pid) : MT_NO_STACK;
+	st->active = 1;
 	return 0;
 }
 
@@ -45,8 +64,8 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 	__u64 now, addr = PT_REGS_RC(ctx);
 
 	st = bpf_map_lookup_elem(&calls, &tid);
-	if (!st) {
-		if (target__is_traced(pid))
+	if (!st || !st->active) {
+		if (recording)
 			drop__count(MT_DROP_MISSED_ENTRY);
 		return 0;
 	}
@@ -54,6 +73,7 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 		st->depth--;
 		return 0;
 	}
+	st->active = 0;
 	if (result_via_out_ptr) {
 		/* posix_memalign returns 0 and stores the block, or an errno */
 		__u64 block = 0;
@@ -65,13 +85,16 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop__count(MT_DROP_RINGBUF_FULL);
-		bpf_map_delete_elem(&calls, &tid);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	e->kind = MT_REC_CALL;
 	e->func = st->func;
-	e->duration_ns = now - st->entry_ts > 0xffffffffULL ? 0xffffffffU : now - st->entry_ts;
+	if (!st->entry_ts)
+		e->duration_ns = 0;
+	else
+		e->duration_ns = now - st->entry_ts > 0xffffffffULL ? 0xffffffffU
+								 : now - st->entry_ts;
 	e->pid = pid;
 	e->tid = tid;
 	e->ts_ns = now;
@@ -80,7 +103,6 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 	e->call.size = st->size;
 	e->call.old_addr = st->old_addr;
 	bpf_ringbuf_submit(e, events__wakeup_flag());
-	bpf_map_delete_elem(&calls, &tid);
 	return 0;
 }
 

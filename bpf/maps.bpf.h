@@ -10,10 +10,20 @@
 /* Ring buffer fill level (bytes) above which a submit wakes the consumer. */
 const volatile __u64 wakeup_watermark = 1 << 20;
 
+/* --stack=none turns stack capture off: calls are still counted exactly. */
+const volatile bool capture_stacks = true;
+
 /* Launch mode: the process startup_stop stops. */
 __u32 stop_tgid;
 
-/* Processes being traced; user space adds them once every probe is attached. */
+/*
+ * Set once every probe is attached, cleared when tracing ends. The probes
+ * themselves only fire in traced processes (each is attached for one PID),
+ * so the hot path needs no per-process lookup.
+ */
+volatile bool recording;
+
+/* Processes being traced, for the one program that sees every process (thread exit). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -21,7 +31,7 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
-/* One in-flight allocator call per thread, from entry to return. */
+/* Each traced thread's allocator call in flight, from entry to return. */
 struct call_state {
 	__u64 size;
 	__u64 old_addr;
@@ -30,6 +40,7 @@ struct call_state {
 	__u64 stack_id;
 	__u16 func;
 	__u16 depth;	/* allocator calls nested inside this one */
+	__u16 active;	/* a call is in flight */
 };
 
 struct {
@@ -71,6 +82,16 @@ static __always_inline void drop__count(__u32 reason)
 static __always_inline bool target__is_traced(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/*
+ * When a call began, for the calls that need it: only realloc frees inside
+ * the call, so only its start orders it against other threads (see
+ * mt_process.displaced in user space). A clock read costs ~25 ns here.
+ */
+static __always_inline bool func__needs_start(__u16 func)
+{
+	return func == MT_FN_REALLOC || func == MT_FN_REALLOCARRAY;
 }
 
 /* Wake the consumer only when enough has piled up; it also polls on a timer. */

@@ -96,12 +96,14 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *st;
 	struct mt_event *e;
 
-	if (!ptr || !target__is_traced(pid))
+	if (!ptr || !recording)
 		return 0;
 	/* a free inside realloc is part of that realloc's record */
-	if (bpf_map_lookup_elem(&calls, &tid))
+	st = bpf_map_lookup_elem(&calls, &tid);
+	if (st && st->active)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -133,7 +135,7 @@ int thread_exit(void *ctx)
 
 	if (!target__is_traced(pid))
 		return 0;
-	/* a thread killed inside an allocator must not look nested forever */
+	/* its call slot goes with it, even if it died inside an allocator */
 	bpf_map_delete_elem(&calls, &tid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

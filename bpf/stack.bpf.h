@@ -28,19 +28,50 @@ static __always_inline __u64 stack__hash(__u32 pid, const struct mt_stack_record
 }
 
 /*
- * Must run at the allocator's first instruction. There the kernel's
- * frame-pointer walk starts at the caller's saved frame, so it yields the
- * caller's caller first: the direct caller is the return address at the
- * stack pointer, which becomes frame 0. Kernels since 6.11 add that
- * address themselves when the probed instruction is push %rbp or endbr64
- * ("perf,x86: avoid missing caller address in stack traces captured in
- * uprobe", A. Nakryiko, 2024): then it is not added twice.
+ * Frames above the direct caller, by frame pointers: ours, not the
+ * kernel's (bpf_get_stack). Its walk reads the chain until a read fails,
+ * and the chain of every process ends with a NULL frame pointer (set by
+ * _start): one faulting read, at ~0.5 us the dearest part of a capture.
+ * This walk stops before reading where no frame can be: a frame pointer
+ * must lie above the previous one (the stack grows down), within
+ * MAX_FRAME_SPAN of it, 8-byte aligned; code without frame pointers leaves
+ * other values in %rbp, which mostly fail these tests too.
+ */
+#define MAX_FRAME_SPAN (64ULL << 20)
+
+static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, struct mt_stack_record *rec)
+{
+	struct {
+		__u64 next;
+		__u64 ret;
+	} frame;
+	__u64 below = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
+	__u32 nr = 1;
+
+	for (__u32 i = 1; i < MT_MAX_FRAMES; i++) {
+		if (fp <= below || fp - below > MAX_FRAME_SPAN || (fp & 7))
+			break;
+		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
+			break;
+		rec->frames[i] = frame.ret;
+		nr = i + 1;
+		below = fp;
+		fp = frame.next;
+	}
+	return nr;
+}
+
+/*
+ * Must run where the return address is still at the stack pointer (the
+ * function's entry, or a site probe placement chose for that reason). The
+ * frame-pointer chain then starts at the caller's saved frame, so it
+ * yields the caller's caller first: the direct caller is the return
+ * address at the stack pointer, frame 0.
  */
 static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid)
 {
 	struct mt_stack_record *rec;
 	__u64 caller = 0, id;
-	long n;
 	__u32 nr;
 
 	/* Reserved, not a per-CPU scratch buffer: these programs are preemptible. */
@@ -49,26 +80,10 @@ static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid)
 		drop__count(MT_DROP_STACK_RINGBUF);
 		return MT_NO_STACK;
 	}
-	bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
-	rec->frames[0] = caller;
-	/* skip 1: the allocator's own address */
-	n = bpf_get_stack(ctx, &rec->frames[1], (MT_MAX_FRAMES - 1) * sizeof(__u64),
-			  BPF_F_USER_STACK | 1);
-	if (n < 0) {
+	if (bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx)))
 		drop__count(MT_DROP_STACK_ERROR);
-		n = 0;
-	}
-	nr = 1 + n / sizeof(__u64);
-	if (nr > 1 && rec->frames[1] == caller) {
-		for (__u32 i = 1; i < nr && i < MT_MAX_FRAMES - 1; i++) {
-			__u64 next = rec->frames[i + 1];
-
-			/* keeps clang from turning the loop into memmove, which BPF lacks */
-			barrier_var(next);
-			rec->frames[i] = next;
-		}
-		nr--;
-	}
+	rec->frames[0] = caller;
+	nr = stack__walk_fp(ctx, rec);
 	id = stack__hash(pid, rec, nr);
 	if (bpf_map_lookup_elem(&stacks_seen, &id)) {
 		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);

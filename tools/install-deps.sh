@@ -4,7 +4,7 @@
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	  libcmocka-dev libjansson-dev)
+	  libcapstone-dev libcmocka-dev libjansson-dev)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

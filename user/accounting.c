@@ -1,25 +1,31 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <sys/cdefs.h> /* __always_inline */
 
 #include "accounting.h"
 
+/*
+ * One allocator call: the counters it charges are resolved once, not
+ * through p->threads[...] at every charge.
+ */
 struct call {
 	struct mt_process *p;
-	struct mt_counters *totals;
-	uint32_t thread;	/* index of the calling thread */
-	uint64_t start_ns;	/* when the call entered */
-	uint64_t end_ns;	/* when it returned */
+	struct mt_counters *c[3];	/* the calling thread, its process, the totals */
+	uint32_t thread;		/* index of the calling thread */
+	uint64_t start_ns;		/* when the call entered */
+	uint64_t end_ns;		/* when it returned */
 	uint32_t stack;
 };
 
-#define charge(call, field)                                \
-	do {                                               \
-		(call)->p->threads[(call)->thread].c.field++; \
-		(call)->p->c.field++;                      \
-		(call)->totals->field++;                   \
+#define charge(call, field)            \
+	do {                           \
+		(call)->c[0]->field++; \
+		(call)->c[1]->field++; \
+		(call)->c[2]->field++; \
 	} while (0)
 
-static int add_block(const struct call *call, uint64_t addr, uint64_t size)
+/* Inlined into the plain malloc and free paths, which are most calls. */
+static __always_inline int add_block(const struct call *call, uint64_t addr, uint64_t size)
 {
 	struct live_block b = {
 		.addr = addr,
@@ -40,39 +46,35 @@ static int add_block(const struct call *call, uint64_t addr, uint64_t size)
 		if (err < 0)
 			return err;
 	}
-	counters__alloc(&call->p->threads[call->thread].c, size);
-	counters__alloc(&call->p->c, size);
-	counters__alloc(call->totals, size);
+	counters__alloc(call->c[0], size);
+	counters__alloc(call->c[1], size);
+	counters__alloc(call->c[2], size);
 	size_histogram__add(&call->p->sizes, size);
 	return 0;
 }
 
 /* A block's bytes go back to the thread that allocated it. */
-static void release_block(const struct call *call, uint64_t addr)
+static __always_inline void release_block(const struct call *call, uint64_t addr)
 {
 	struct mt_process *p = call->p;
 	struct live_block *live = alloc_table__find(&p->live, addr);
 	struct live_block gone;
-	bool found;
 
 	/* a block allocated after this call began cannot be the one it frees */
-	if (live && live->ts_ns > call->start_ns)
-		found = alloc_table__remove(&p->displaced, addr, &gone);
-	else if (live)
-		found = alloc_table__remove(&p->live, addr, &gone);
-	else
-		found = alloc_table__remove(&p->displaced, addr, &gone);
-	if (!found) {
+	if (live && live->ts_ns <= call->start_ns) {
+		gone = *live;
+		alloc_table__delete(&p->live, live);
+	} else if (!alloc_table__remove(&p->displaced, addr, &gone)) {
 		/* allocated before tracing began: nothing to subtract */
 		charge(call, unknown_frees);
 		return;
 	}
 	counters__free(&p->threads[gone.thread].c, gone.size);
-	counters__free(&p->c, gone.size);
-	counters__free(call->totals, gone.size);
+	counters__free(call->c[1], gone.size);
+	counters__free(call->c[2], gone.size);
 }
 
-static int apply_alloc(const struct call *call, uint64_t addr, uint64_t size)
+static __always_inline int apply_alloc(const struct call *call, uint64_t addr, uint64_t size)
 {
 	if (!addr) {
 		charge(call, failed_allocs);
@@ -81,8 +83,27 @@ static int apply_alloc(const struct call *call, uint64_t addr, uint64_t size)
 	return add_block(call, addr, size);
 }
 
-static int apply_realloc(const struct call *call, uint64_t old, uint64_t size, uint64_t addr)
+static __always_inline struct call call_of(struct mt_process *p, struct mt_counters *totals,
+					   const struct mt_event *e, uint32_t thread,
+					   uint32_t stack)
 {
+	return (struct call){
+		.p = p,
+		.c = { &p->threads[thread].c, &p->c, totals },
+		.thread = thread,
+		.start_ns = e->ts_ns - e->duration_ns,
+		.end_ns = e->ts_ns,
+		.stack = stack,
+	};
+}
+
+/* Out of line, so that the code of the common calls stays small. */
+static __attribute__((noinline)) int apply_realloc(struct mt_process *p, struct mt_counters *totals,
+						   const struct mt_event *e, uint32_t thread,
+						   uint32_t stack)
+{
+	const struct call c = call_of(p, totals, e, thread, stack), *call = &c;
+	uint64_t old = e->call.old_addr, size = e->call.size, addr = e->call.addr;
 	int err;
 
 	if (!old)
@@ -108,29 +129,22 @@ static int apply_realloc(const struct call *call, uint64_t old, uint64_t size, u
 int accounting__apply(struct mt_process *p, struct mt_counters *totals, const struct mt_event *e,
 		      uint32_t stack)
 {
-	int64_t thread;
 	struct call call;
+	int64_t thread;
 
 	if (e->func >= MT_FN_COUNT)
 		return -EINVAL;
 	thread = process__thread(p, e->tid);
 	if (thread < 0)
 		return (int)thread;
-	call = (struct call){
-		.p = p,
-		.totals = totals,
-		.thread = (uint32_t)thread,
-		.start_ns = e->ts_ns - e->duration_ns,
-		.end_ns = e->ts_ns,
-		.stack = stack,
-	};
+	call = call_of(p, totals, e, (uint32_t)thread, stack);
 	switch (e->func) {
 	case MT_FN_FREE:
 		release_block(&call, e->call.addr);
 		return 0;
 	case MT_FN_REALLOC:
 	case MT_FN_REALLOCARRAY:
-		return apply_realloc(&call, e->call.old_addr, e->call.size, e->call.addr);
+		return apply_realloc(p, totals, e, (uint32_t)thread, stack);
 	case MT_FN_MALLOC:
 	case MT_FN_CALLOC:
 	case MT_FN_POSIX_MEMALIGN:

@@ -1,104 +1,66 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <stdlib.h>
 
 #include "alloc_table.h"
+#include "table_memory.h"
 
-static size_t home_slot(uint64_t addr, size_t cap)
-{
-	/* malloc addresses share their low bits; take high product bits */
-	return (size_t)((addr * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
-}
+/* Slots in a 4 KiB page: tables are whole pages, all of it slots. */
+#define PAGE_SLOTS 128
 
+/*
+ * The home slot is monotonic in the hash, whatever the size: visiting the
+ * old slots in order writes the new ones almost in order too, so a resize
+ * streams through memory instead of missing the cache at every block.
+ */
 static int resize(struct alloc_table *t, size_t cap)
 {
-	struct live_block *slots = calloc(cap, sizeof(*slots));
+	struct alloc_table fresh = { .cap = cap, .n = t->n };
 
-	if (!slots)
+	fresh.slots = table_memory__alloc(cap * sizeof(*fresh.slots));
+	if (!fresh.slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->slots[i].addr)
-			continue;
-		for (j = home_slot(t->slots[i].addr, cap); slots[j].addr; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
+	alloc_table__for_each(t, b)
+		*alloc_table__probe(&fresh, b->addr) = *b;
+	table_memory__free(t->slots, t->cap * sizeof(*t->slots));
+	*t = fresh;
 	return 0;
 }
 
-int alloc_table__insert(struct alloc_table *t, const struct live_block *b,
-			struct live_block *displaced)
+int alloc_table__grow(struct alloc_table *t)
 {
-	size_t i;
-	int err;
-
-	if (!b->addr)
-		return -EINVAL;
-	if ((t->n + 1) * 4 > t->cap * 3) {
-		err = resize(t, t->cap ? t->cap * 2 : 1024);
-		if (err)
-			return err;
-	}
-	for (i = home_slot(b->addr, t->cap); t->slots[i].addr; i = (i + 1) & (t->cap - 1)) {
-		if (t->slots[i].addr == b->addr) {
-			if (displaced)
-				*displaced = t->slots[i];
-			t->slots[i] = *b;
-			return 1;
-		}
-	}
-	t->slots[i] = *b;
-	t->n++;
-	return 0;
+	if (!t->cap)
+		return resize(t, ALLOC_TABLE_MIN_CAP);
+	/* rounded down: 1/2 full or more */
+	return resize(t, (t->cap + t->cap / 2) / PAGE_SLOTS * PAGE_SLOTS);
 }
 
-struct live_block *alloc_table__find(const struct alloc_table *t, uint64_t addr)
+/*
+ * By a third: about 9/16 full, far enough from both thresholds that
+ * inserts and removes around one size never resize back and forth.
+ */
+void alloc_table__shrink(struct alloc_table *t)
 {
-	if (!t->cap || !addr)
-		return NULL;
-	for (size_t i = home_slot(addr, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->slots[i].addr == addr)
-			return &t->slots[i];
-		if (!t->slots[i].addr)
-			return NULL;
-	}
+	size_t cap = (t->cap - t->cap / 3) / PAGE_SLOTS * PAGE_SLOTS;
+
+	/* on -ENOMEM the larger table stays, as good as before */
+	resize(t, cap < ALLOC_TABLE_MIN_CAP ? ALLOC_TABLE_MIN_CAP : cap);
 }
 
 bool alloc_table__remove(struct alloc_table *t, uint64_t addr, struct live_block *out)
 {
 	struct live_block *b = alloc_table__find(t, addr);
-	size_t hole, i, mask = t->cap - 1;
 
 	if (!b)
 		return false;
 	if (out)
 		*out = *b;
-	/* backward shift: pull later members of the probe chain into the hole */
-	hole = (size_t)(b - t->slots);
-	for (i = (hole + 1) & mask; t->slots[i].addr; i = (i + 1) & mask) {
-		size_t home = home_slot(t->slots[i].addr, t->cap);
-
-		/* movable unless its home lies cyclically in (hole, i] */
-		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			t->slots[hole] = t->slots[i];
-			hole = i;
-		}
-	}
-	t->slots[hole].addr = 0;
-	t->n--;
-	if (t->cap > 1024 && t->n * 8 < t->cap)
-		resize(t, t->cap / 2); /* on -ENOMEM the larger table stays valid */
+	alloc_table__delete(t, b);
 	return true;
 }
 
 void alloc_table__release(struct alloc_table *t)
 {
-	free(t->slots);
+	table_memory__free(t->slots, t->cap * sizeof(*t->slots));
 	*t = (struct alloc_table){};
 }
 

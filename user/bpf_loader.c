@@ -55,6 +55,7 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 		goto cleanup;
 	/* wake the consumer at a quarter full; it also polls on a timer */
 	l->skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
+	l->skel->rodata->capture_stacks = opts->capture_stacks;
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;
@@ -159,7 +160,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 
 		if (s->alias_of >= 0 || !alloc_funcs__has_return(s->func))
 			continue;
-		err = attach_uprobe(l, exit, pid, img->open_path, s->file_offset, true);
+		err = attach_uprobe(l, exit, pid, img->open_path, s->probe_offset, true);
 		if (err)
 			return err;
 	}
@@ -169,7 +170,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 		if (s->alias_of >= 0)
 			continue;
 		err = attach_uprobe(l, entry_prog(l->skel, s->func), pid, img->open_path,
-				    s->file_offset, false);
+				    s->probe_offset, false);
 		if (err)
 			return err;
 	}
@@ -227,13 +228,10 @@ void bpf_loader__detach_all(struct bpf_loader *l)
 	l->nr_links = 0;
 }
 
-int bpf_loader__remove_target(struct bpf_loader *l, pid_t pid)
+void bpf_loader__set_recording(struct bpf_loader *l, bool on)
 {
-	__u32 key = pid;
-
-	if (bpf_map__delete_elem(l->skel->maps.targets, &key, sizeof(key), 0) && errno != ENOENT)
-		return -errno;
-	return 0;
+	/* a plain store to the mmap-ed .bss: the programs see it at their next run */
+	l->skel->bss->recording = on;
 }
 
 int bpf_loader__add_target(struct bpf_loader *l, pid_t pid)

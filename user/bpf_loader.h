@@ -20,6 +20,7 @@ struct bpf_loader;
 struct bpf_loader_opts {
 	uint64_t ringbuf_bytes;	/* power of two, at least a page */
 	bool verbose;		/* libbpf's debug output */
+	bool capture_stacks;
 };
 
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out);
@@ -28,9 +29,10 @@ int bpf_loader__events_fd(const struct bpf_loader *l);
 
 int bpf_loader__attach_thread_exit(struct bpf_loader *l);
 /*
- * Probes every site of img for pid (-1: every process mapping it):
- * returns first, so no traced entry can miss its return. Aliased sites
- * are attached once.
+ * Probes every site of img for pid (-1: every process mapping it), entry
+ * and return at the site's probe_offset (the return address is still at
+ * the stack pointer there): returns first, so no traced entry can miss its
+ * return. Aliased sites are attached once.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
 /* Launch mode: stop pid with SIGSTOP each time it reaches this code. */
@@ -41,10 +43,14 @@ void bpf_loader__disarm_startup_stop(struct bpf_loader *l);
 /* Detaches every probe: the targets run on untraced. */
 void bpf_loader__detach_all(struct bpf_loader *l);
 
-/* Only traced processes produce records; mark them once attached. */
+/* A traced process: its thread exits are reported. */
 int bpf_loader__add_target(struct bpf_loader *l, pid_t pid);
-/* Stops recording pid at once; its probes stay until detach_all. */
-int bpf_loader__remove_target(struct bpf_loader *l, pid_t pid);
+/*
+ * Starts (once every probe of every target is attached, so a call in
+ * flight during the attach is not half seen) or stops recording at once;
+ * the probes stay until detach_all.
+ */
+void bpf_loader__set_recording(struct bpf_loader *l, bool on);
 
 /* Sums the per-CPU drop counters. */
 int bpf_loader__read_drops(const struct bpf_loader *l, uint64_t drops[MT_DROP_COUNT]);

@@ -35,6 +35,8 @@ enum {
 	OPT_JSON = 0x100,
 	OPT_TOP,
 	OPT_RINGBUF,
+	OPT_AT_ENTRY,
+	OPT_STACK,
 };
 
 static const struct argp_option options[] = {
@@ -46,6 +48,9 @@ static const struct argp_option options[] = {
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two (default 16)",
 	  0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
+	{ "stack", OPT_STACK, "MODE", 0, "Call stacks: fp (frame pointers, default) or none", 0 },
+	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
+	  "Probe every function at its first instruction (slower; for comparison)", 0 },
 	{},
 };
 
@@ -117,6 +122,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		cfg->verbose = true;
 		break;
+	case OPT_AT_ENTRY:
+		cfg->probes_at_entry = true;
+		break;
+	case OPT_STACK:
+		if (!strcmp(arg, "fp"))
+			cfg->stack_mode = STACK_FP;
+		else if (!strcmp(arg, "none"))
+			cfg->stack_mode = STACK_NONE;
+		else
+			argp_error(state, "--stack must be fp or none, got '%s'", arg);
+		break;
 	case ARGP_KEY_ARG:
 		/* the first non-option starts CMD; the rest are its own arguments */
 		cfg->command = &state->argv[state->next - 1];
@@ -132,6 +148,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+const char *stack_mode__name(enum stack_mode mode)
+{
+	return mode == STACK_NONE ? "none" : "fp";
 }
 
 int cli__parse(int argc, char **argv, struct mt_config *cfg)

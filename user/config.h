@@ -9,6 +9,13 @@
 
 #define MAX_PIDS 64
 
+enum stack_mode {
+	STACK_FP,	/* frame-pointer walk in the kernel, plus the direct caller */
+	STACK_NONE,	/* no stacks: every call still counted */
+};
+
+const char *stack_mode__name(enum stack_mode mode);
+
 struct mt_config {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
@@ -19,6 +26,8 @@ struct mt_config {
 	int top;		/* stack sites in the text report */
 	uint64_t ringbuf_bytes;
 	bool verbose;
+	bool probes_at_entry;	/* no probe placement past the prologue */
+	enum stack_mode stack_mode;
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */

@@ -2,22 +2,6 @@
 #include "counters.h"
 #include "json_writer.h"
 
-void counters__alloc(struct mt_counters *c, uint64_t size)
-{
-	c->allocs++;
-	c->allocated_bytes += size;
-	c->current_bytes += size;
-	if (c->current_bytes > c->peak_bytes)
-		c->peak_bytes = c->current_bytes;
-}
-
-void counters__free(struct mt_counters *c, uint64_t size)
-{
-	c->frees++;
-	c->freed_bytes += size;
-	c->current_bytes -= size;
-}
-
 void counters__write_json(const struct mt_counters *c, struct json_writer *w)
 {
 	json_writer__kv_u64(w, "current_bytes", c->current_bytes);

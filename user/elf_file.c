@@ -408,14 +408,11 @@ static int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, 
 	return -ERANGE;
 }
 
-int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t *file_off,
-			  uint64_t *vaddr)
+/* The function symbol called name (its default version first), or NULL. */
+static const struct elf_sym *find_func(const struct elf_file *ef, const char *name)
 {
 	size_t lo = 0, hi = ef->nsyms, mid;
-	const struct elf_sym *sym;
-	int err;
 
-	/* The first symbol with this name is its default version. */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (strcmp(ef->by_name[mid]->name, name) < 0)
@@ -424,13 +421,33 @@ int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t 
 			hi = mid;
 	}
 	if (lo == ef->nsyms || strcmp(ef->by_name[lo]->name, name))
+		return NULL;
+	return ef->by_name[lo];
+}
+
+int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t *file_off,
+			  uint64_t *vaddr)
+{
+	const struct elf_sym *sym = find_func(ef, name);
+	int err;
+
+	if (!sym)
 		return -ENOENT;
-	sym = ef->by_name[lo];
 	err = elf_file__vaddr_to_offset(ef, sym->addr, file_off);
 	if (err)
 		return err;
 	if (vaddr)
 		*vaddr = sym->addr;
+	return 0;
+}
+
+int elf_file__func_size(const struct elf_file *ef, const char *name, uint64_t *size)
+{
+	const struct elf_sym *sym = find_func(ef, name);
+
+	if (!sym)
+		return -ENOENT;
+	*size = sym->size;
 	return 0;
 }
 

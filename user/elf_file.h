@@ -26,6 +26,9 @@ void elf_file__free(struct elf_file *ef);
 int elf_file__func_offset(const struct elf_file *ef, const char *name, uint64_t *file_off,
 			  uint64_t *vaddr);
 
+/* Size in bytes of a function, by exact symbol name; -ENOENT if absent. */
+int elf_file__func_size(const struct elf_file *ef, const char *name, uint64_t *size);
+
 /* File offset of the entry point (e_entry); -ENOENT when the file has none. */
 int elf_file__entry_offset(const struct elf_file *ef, uint64_t *file_off);
 

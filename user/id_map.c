@@ -4,24 +4,6 @@
 
 #include "id_map.h"
 
-static size_t slot_of(uint64_t id, size_t cap)
-{
-	/* Fibonacci hashing: ids are often small or aligned, so mix the bits */
-	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
-}
-
-int64_t id_map__get(const struct id_map *m, uint64_t id)
-{
-	if (!m->cap || !id)
-		return -ENOENT;
-	for (size_t i = slot_of(id, m->cap);; i = (i + 1) & (m->cap - 1)) {
-		if (m->slots[i].id == id)
-			return m->slots[i].index;
-		if (!m->slots[i].id)
-			return -ENOENT;
-	}
-}
-
 static int grow(struct id_map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
@@ -34,7 +16,7 @@ static int grow(struct id_map *m)
 
 		if (!m->slots[i].id)
 			continue;
-		for (j = slot_of(m->slots[i].id, cap); slots[j].id; j = (j + 1) & (cap - 1))
+		for (j = id_map__slot(m->slots[i].id, cap); slots[j].id; j = (j + 1) & (cap - 1))
 			;
 		slots[j] = m->slots[i];
 	}
@@ -57,7 +39,7 @@ int id_map__put(struct id_map *m, uint64_t id, uint32_t index)
 		if (err)
 			return err;
 	}
-	for (i = slot_of(id, m->cap); m->slots[i].id && m->slots[i].id != id;
+	for (i = id_map__slot(id, m->cap); m->slots[i].id && m->slots[i].id != id;
 	     i = (i + 1) & (m->cap - 1))
 		;
 	if (!m->slots[i].id)

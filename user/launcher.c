@@ -109,8 +109,7 @@ static int attach_libc(pid_t pid, struct bpf_loader *l, const struct libc_image 
 		return err;
 	}
 	if (verbose)
-		fprintf(stderr, "memtrace: PID %d: probes on %s (%d functions)\n", pid, img->path,
-			img->nr_sites);
+		libc_locate__describe(img, pid, stderr);
 	return bpf_loader__add_target(l, pid);
 }
 
@@ -118,7 +117,7 @@ static int attach_libc(pid_t pid, struct bpf_loader *l, const struct libc_image 
  * Registers the exec'd child. Its comm may not be set yet when the exec
  * is seen to succeed, so name it the way the kernel will.
  */
-static struct mt_process *register_child(const struct launched *child, struct tracker *t)
+static struct mt_process *register_child(struct launched *child, struct tracker *t)
 {
 	struct mt_process *p = tracker__add_process(t, child->pid);
 	const char *base = strrchr(child->exec_path, '/');
@@ -132,6 +131,9 @@ static struct mt_process *register_child(const struct launched *child, struct tr
 		free(p->exe);
 		p->exe = exe;
 	}
+	libc_locate__release(&p->libc);
+	p->libc = child->libc;
+	child->libc = (struct libc_image){};
 	return p;
 }
 
@@ -140,11 +142,10 @@ static struct mt_process *register_child(const struct launched *child, struct tr
  * while the loader has not mapped it yet), register the child with its
  * maps, and let it go.
  */
-static int on_startup_stop(const struct launched *child, struct bpf_loader *l, struct tracker *t,
-			   bool libc_attached, bool verbose)
+static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct tracker *t,
+			   bool libc_attached, const struct mt_config *cfg)
 {
 	struct proc_maps maps = {};
-	struct libc_image img = {};
 	struct mt_process *p;
 	int err;
 
@@ -152,12 +153,13 @@ static int on_startup_stop(const struct launched *child, struct bpf_loader *l, s
 	if (err)
 		return err;
 	if (!libc_attached) {
-		err = libc_locate__in_process(child->pid, &maps, NULL, &img);
+		err = libc_locate__in_process(child->pid, &maps, NULL, cfg->probes_at_entry,
+					      &child->libc);
 		if (err) {
 			err = -EAGAIN;
 			goto cleanup;
 		}
-		err = attach_libc(child->pid, l, &img, verbose);
+		err = attach_libc(child->pid, l, &child->libc, cfg->verbose);
 		if (err)
 			goto cleanup;
 	}
@@ -171,13 +173,12 @@ static int on_startup_stop(const struct launched *child, struct bpf_loader *l, s
 	maps = (struct proc_maps){};
 	bpf_loader__disarm_startup_stop(l);
 cleanup:
-	libc_locate__release(&img);
 	proc_maps__release(&maps);
 	return err;
 }
 
-static int wait_startup_stop(const struct launched *child, struct bpf_loader *l,
-			     struct tracker *t, bool libc_attached, bool verbose)
+static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
+			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
 {
 	int status, err;
 
@@ -189,7 +190,7 @@ static int wait_startup_stop(const struct launched *child, struct bpf_loader *l,
 				child->exec_path);
 			return -ECHILD;
 		}
-		err = on_startup_stop(child, l, t, libc_attached, verbose);
+		err = on_startup_stop(child, l, t, libc_attached, cfg);
 		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
 			fprintf(stderr, "memtrace: no libc found in %s: nothing to probe\n",
 				child->exec_path);
@@ -207,12 +208,11 @@ static int wait_startup_stop(const struct launched *child, struct bpf_loader *l,
  * Before the child runs: the startup stop, and for a static CMD the probes
  * on its own malloc (*libc_attached).
  */
-static int arm_probes(const struct launched *child, const char *image, struct bpf_loader *l,
-		      bool verbose, bool *libc_attached)
+static int arm_probes(struct launched *child, const char *image, struct bpf_loader *l,
+		      const struct mt_config *cfg, bool *libc_attached)
 {
 	struct elf_file *ef = NULL, *loader = NULL;
 	const char *stop_path = image;
-	struct libc_image img;
 	uint64_t offset;
 	int err;
 
@@ -222,14 +222,13 @@ static int arm_probes(const struct launched *child, const char *image, struct bp
 		return err;
 	}
 	if (!elf_file__interp(ef)) {
-		err = libc_locate__in_file(image, image, &img);
+		err = libc_locate__in_file(image, image, cfg->probes_at_entry, &child->libc);
 		if (err) {
 			fprintf(stderr, "memtrace: no libc found in %s (statically linked, no malloc)\n",
 				image);
 			goto cleanup;
 		}
-		err = attach_libc(child->pid, l, &img, verbose);
-		libc_locate__release(&img);
+		err = attach_libc(child->pid, l, &child->libc, cfg->verbose);
 		if (err)
 			goto cleanup;
 		*libc_attached = true;
@@ -261,9 +260,10 @@ static void reap(pid_t pid)
 		;
 }
 
-int launcher__start(char **argv, struct bpf_loader *l, struct tracker *t, bool verbose,
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
 		    struct launched *out)
 {
+	char **argv = cfg->command;
 	char path[PATH_MAX], image[PATH_MAX];
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
 	bool attached = false;
@@ -298,9 +298,11 @@ int launcher__start(char **argv, struct bpf_loader *l, struct tracker *t, bool v
 	close(errpipe[1]);
 	gate[0] = errpipe[1] = -1;
 
-	err = arm_probes(out, image, l, verbose, &attached);
+	err = arm_probes(out, image, l, cfg, &attached);
 	if (err)
 		goto cleanup;
+	/* a static CMD's probes are in place already: its first call must count */
+	bpf_loader__set_recording(l, true);
 	if (write(gate[1], "g", 1) != 1) {
 		err = -errno;
 		goto cleanup;
@@ -310,7 +312,7 @@ int launcher__start(char **argv, struct bpf_loader *l, struct tracker *t, bool v
 		err = -exec_errno;
 		goto cleanup;
 	}
-	err = wait_startup_stop(out, l, t, attached, verbose);
+	err = wait_startup_stop(out, l, t, attached, cfg);
 cleanup:
 	for (int i = 0; i < 2; i++) {
 		if (gate[i] >= 0)
@@ -327,6 +329,7 @@ cleanup:
 
 void launcher__release(struct launched *child)
 {
+	libc_locate__release(&child->libc);
 	free(child->exec_path);
 	*child = (struct launched){ .pid = -1 };
 }

@@ -16,11 +16,13 @@
 #include <sys/types.h>
 
 #include "bpf_loader.h"
+#include "config.h"
 #include "tracker.h"
 
 struct launched {
 	pid_t pid;
 	char *exec_path;	/* the file CMD resolved to */
+	struct libc_image libc;	/* probed; handed to the process once registered */
 };
 
 /*
@@ -28,7 +30,7 @@ struct launched {
  * in t. On error a one-line message has been printed and no child is left
  * running.
  */
-int launcher__start(char **argv, struct bpf_loader *l, struct tracker *t, bool verbose,
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
 		    struct launched *out);
 void launcher__release(struct launched *child);
 

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc_funcs.h"
 #include "elf_file.h"
 #include "libc_locate.h"
+
+/* Enough code for the branch-target sweep of an allocator function. */
+#define MAX_FUNC_BYTES (64 * 1024)
 
 static bool is_libc_name(const char *path)
 {
@@ -17,15 +22,42 @@ static bool is_libc_name(const char *path)
 	       !strncmp(base, "ld-musl-", 8) || !strncmp(base, "libc.musl", 9);
 }
 
-int libc_locate__in_file(const char *path, const char *open_path, struct libc_image *out)
+/* Reads the function's code from the file and moves its probe site past what it may. */
+static void place_probe(int fd, const struct elf_file *ef, struct libc_site *site)
+{
+	struct placement_rules rules = alloc_funcs__placement_rules(site->func);
+	uint64_t size = 0;
+	uint8_t *code;
+	ssize_t n;
+
+	site->probe_offset = site->file_offset;
+	site->placement = (struct probe_placement){ .why = "at entry" };
+	if (elf_file__func_size(ef, alloc_funcs__name(site->func), &size) || !size)
+		return;
+	if (size > MAX_FUNC_BYTES)
+		size = MAX_FUNC_BYTES;
+	code = malloc(size);
+	if (!code)
+		return;
+	n = pread(fd, code, size, (off_t)site->file_offset);
+	if (n > 0 && !probe_placement__decide(code, (size_t)n, site->vaddr, &rules,
+					      &site->placement))
+		site->probe_offset = site->file_offset + site->placement.offset;
+	free(code);
+}
+
+int libc_locate__in_file(const char *path, const char *open_path, bool at_entry,
+			 struct libc_image *out)
 {
 	struct elf_file *ef = NULL;
-	int err;
+	int fd = -1, err;
 
 	*out = (struct libc_image){};
 	err = elf_file__open(open_path, &ef);
 	if (err)
 		return err;
+	if (!at_entry)
+		fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	for (int fn = 0; fn < MT_FN_COUNT; fn++) {
 		struct libc_site *site = &out->sites[out->nr_sites];
 
@@ -40,8 +72,14 @@ int libc_locate__in_file(const char *path, const char *open_path, struct libc_im
 				break;
 			}
 		}
+		if (fd >= 0)
+			place_probe(fd, ef, site);
+		else
+			site->probe_offset = site->file_offset;
 		out->nr_sites++;
 	}
+	if (fd >= 0)
+		close(fd);
 	elf_file__free(ef);
 	if (out->nr_sites < 2 || out->sites[0].func != MT_FN_MALLOC ||
 	    !libc_locate__site(out, MT_FN_FREE))
@@ -64,7 +102,7 @@ const struct libc_site *libc_locate__site(const struct libc_image *img, enum mt_
 }
 
 int libc_locate__in_process(pid_t pid, const struct proc_maps *maps, const char *exe,
-			    struct libc_image *out)
+			    bool at_entry, struct libc_image *out)
 {
 	char open_path[4096];
 	const char *found = NULL;
@@ -81,7 +119,7 @@ int libc_locate__in_process(pid_t pid, const struct proc_maps *maps, const char 
 	if (!found)
 		return -ENOENT;
 	snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, found);
-	if (libc_locate__in_file(found, open_path, out))
+	if (libc_locate__in_file(found, open_path, at_entry, out))
 		return -ENOENT;
 	return 0;
 }
@@ -91,4 +129,23 @@ void libc_locate__release(struct libc_image *img)
 	free(img->path);
 	free(img->open_path);
 	*img = (struct libc_image){};
+}
+
+void libc_locate__describe(const struct libc_image *img, pid_t pid, FILE *out)
+{
+	fprintf(out, "memtrace: PID %d: probes on %s\n", pid, img->path);
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct libc_site *s = &img->sites[i];
+
+		if (s->alias_of >= 0) {
+			fprintf(out, "memtrace:   %-15s same address as %s: shares its probe\n",
+				alloc_funcs__name(s->func),
+				alloc_funcs__name(img->sites[s->alias_of].func));
+			continue;
+		}
+		fprintf(out, "memtrace:   %-15s entry+%llu (%s%s): %s\n", alloc_funcs__name(s->func),
+			(unsigned long long)(s->probe_offset - s->file_offset),
+			s->placement.insn[0] ? s->placement.insn : "?",
+			s->placement.emulated ? ", emulated" : ", single-stepped", s->placement.why);
+	}
 }

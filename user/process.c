@@ -84,18 +84,22 @@ void process__free(struct mt_process *p)
 	alloc_table__release(&p->live);
 	alloc_table__release(&p->displaced);
 	proc_maps__release(&p->maps);
+	libc_locate__release(&p->libc);
 	free(p);
 }
 
-int64_t process__thread(struct mt_process *p, uint32_t tid)
+int64_t process__lookup_thread(struct mt_process *p, uint32_t tid)
 {
-	int64_t idx = id_map__get(&p->thread_index, tid);
 	struct mt_thread *t;
 	char path[64];
+	int64_t idx;
 	int err;
 
-	if (idx >= 0)
+	idx = id_map__get(&p->thread_index, tid);
+	if (idx >= 0) {
+		p->thread_hint[tid % 8] = (uint32_t)idx;
 		return idx;
+	}
 	if (p->nr_threads == p->threads_cap) {
 		uint32_t cap = p->threads_cap ? 2 * p->threads_cap : 8;
 		struct mt_thread *grown = realloc(p->threads, cap * sizeof(*grown));
@@ -112,6 +116,7 @@ int64_t process__thread(struct mt_process *p, uint32_t tid)
 	*t = (struct mt_thread){ .tid = tid };
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", p->pid, tid);
 	read_comm(path, t->comm);
+	p->thread_hint[tid % 8] = p->nr_threads;
 	return p->nr_threads++;
 }
 

@@ -9,6 +9,7 @@
 #include "alloc_table.h"
 #include "counters.h"
 #include "id_map.h"
+#include "libc_locate.h"
 #include "proc_maps.h"
 #include "size_histogram.h"
 
@@ -31,6 +32,8 @@ struct mt_process {
 	struct size_histogram sizes;
 	struct mt_thread *threads;
 	uint32_t nr_threads, threads_cap;
+	/* recently seen threads by tid % 8: lookups without hashing while few threads run */
+	uint32_t thread_hint[8];
 	struct id_map thread_index;
 	struct alloc_table live;
 	/*
@@ -41,13 +44,24 @@ struct mt_process {
 	struct alloc_table displaced;
 	struct proc_maps maps;
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
+	struct libc_image libc;		/* what is probed, and where */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */
 struct mt_process *process__new(uint32_t pid);
 void process__free(struct mt_process *p);
 /* Index of the thread, created on first sight (name from /proc); -ENOMEM. */
-int64_t process__thread(struct mt_process *p, uint32_t tid);
+int64_t process__lookup_thread(struct mt_process *p, uint32_t tid);
+
+/* The same, inline when the thread's hint is right (tid 0 is never a thread). */
+static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
+{
+	uint32_t idx = p->thread_hint[tid % 8];
+
+	if (idx < p->nr_threads && p->threads[idx].tid == tid)
+		return idx;
+	return process__lookup_thread(p, tid);
+}
 /* Re-reads /proc/PID/maps; keeps the old maps if the process is gone. */
 int process__refresh_maps(struct mt_process *p);
 /* Reads starttime (field 22) of /proc/PID/stat: -ESRCH when gone. */

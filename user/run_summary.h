@@ -22,6 +22,7 @@ struct run_summary {
 	double duration_s;
 	uint64_t now_ns;		/* CLOCK_MONOTONIC when tracing ended: ages count to here */
 	char **command;			/* launch mode's CMD, or NULL */
+	const char *stack_mode;		/* "fp" or "none" */
 };
 
 /* Call records the kernel could not deliver (stack losses are apart). */

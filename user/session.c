@@ -68,7 +68,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	err = proc_maps__read(pid, &maps);
 	if (err && has_exited(pidfd))
 		goto exited;
-	err = libc_locate__in_process(pid, &maps, p->exe, &img);
+	err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
 	if (err) {
 		fprintf(stderr, "memtrace: no libc found in PID %d (%s): nothing to probe\n", pid,
 			p->comm);
@@ -88,10 +88,11 @@ static int attach_pid(struct session *s, pid_t pid)
 	if (has_exited(pidfd))
 		goto exited;
 	if (s->cfg->verbose)
-		fprintf(stderr, "memtrace: PID %d: probes on %s (%d functions)\n", pid, img.path,
-			img.nr_sites);
+		libc_locate__describe(&img, pid, stderr);
 	p->maps = maps;
 	maps = (struct proc_maps){};
+	p->libc = img;
+	img = (struct libc_image){};
 	err = watch_target(s, pid, pidfd);
 	if (!err)
 		pidfd = -1;
@@ -111,7 +112,7 @@ static int launch(struct session *s)
 {
 	int pidfd, err;
 
-	err = launcher__start(s->cfg->command, s->bpf, &s->tracker, s->cfg->verbose, &s->child);
+	err = launcher__start(s->cfg, s->bpf, &s->tracker, &s->child);
 	if (err)
 		return err;
 	pidfd = pidfd_open(s->child.pid, 0);
@@ -148,6 +149,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	struct bpf_loader_opts opts = {
 		.ringbuf_bytes = cfg->ringbuf_bytes,
 		.verbose = cfg->verbose,
+		.capture_stacks = cfg->stack_mode != STACK_NONE,
 	};
 	int err;
 
@@ -176,6 +178,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
 			tracker__process(&s->tracker, cfg->pids[i])->comm);
 	}
+	bpf_loader__set_recording(s->bpf, true);
 	return 0;
 fail:
 	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));
@@ -248,8 +251,7 @@ int session__finish(struct session *s, struct run_summary *out)
 
 	s->end_ns = mono_ns();
 	/* whatever the targets did before this point is in the ring buffer; nothing after */
-	for (int i = 0; i < s->nr_targets; i++)
-		bpf_loader__remove_target(s->bpf, s->targets[i].pid);
+	bpf_loader__set_recording(s->bpf, false);
 	while ((err = ring_buffer__consume(s->rb)) > 0)
 		;
 	for (int i = 0; i < s->nr_targets; i++)
@@ -261,6 +263,7 @@ int session__finish(struct session *s, struct run_summary *out)
 		.duration_s = (s->end_ns - s->start_ns) / 1e9,
 		.now_ns = s->end_ns,
 		.command = s->cfg->command,
+		.stack_mode = stack_mode__name(s->cfg->stack_mode),
 	};
 	err = bpf_loader__read_drops(s->bpf, out->drops);
 	if (err) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc_funcs.h"
 #include "json_writer.h"
 #include "snapshot.h"
 
@@ -47,6 +48,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 			json_writer__string(w, *arg);
 		json_writer__end_array(w);
 	}
+	json_writer__kv_string(w, "stack_mode", s->stack_mode);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
 	json_writer__key(w, "drops");
@@ -57,6 +59,34 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__key(w, "totals");
 	json_writer__begin_object(w);
 	counters__write_json(&s->tracker->totals, w);
+	json_writer__end_object(w);
+}
+
+/* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
+static void write_probes(const struct libc_image *img, struct json_writer *w)
+{
+	json_writer__key(w, "probes");
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "module", img->path);
+	json_writer__key(w, "sites");
+	json_writer__begin_array(w);
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct libc_site *site = &img->sites[i];
+
+		json_writer__begin_object(w);
+		json_writer__kv_string(w, "function", alloc_funcs__name(site->func));
+		if (site->alias_of >= 0) {
+			json_writer__kv_string(w, "same_address_as",
+					       alloc_funcs__name(img->sites[site->alias_of].func));
+		} else {
+			json_writer__kv_u64(w, "offset", site->probe_offset - site->file_offset);
+			json_writer__kv_string(w, "instruction", site->placement.insn);
+			json_writer__kv_bool(w, "emulated", site->placement.emulated);
+			json_writer__kv_string(w, "why", site->placement.why);
+		}
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
 	json_writer__end_object(w);
 }
 
@@ -82,6 +112,8 @@ static void write_process(const struct mt_process *p, struct json_writer *w)
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
+	if (p->libc.path)
+		write_probes(&p->libc, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {

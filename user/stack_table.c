@@ -3,9 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/types.h>
-#include <memtrace/event.h>
-
 #include "stack_table.h"
 
 int stack_table__init(struct stack_table *t)
@@ -28,16 +25,10 @@ void stack_table__release(struct stack_table *t)
 	*t = (struct stack_table){};
 }
 
-int64_t stack_table__intern(struct stack_table *t, uint64_t id)
+int64_t stack_table__add(struct stack_table *t, uint64_t id)
 {
-	int64_t idx;
 	int err;
 
-	if (id == MT_NO_STACK)
-		return 0;
-	idx = id_map__get(&t->index, id);
-	if (idx >= 0)
-		return idx;
 	if (t->n == t->cap) {
 		struct mt_stack *grown = realloc(t->stacks, 2 * t->cap * sizeof(*grown));
 

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+#include <memtrace/event.h>
+
 #include "id_map.h"
 
 struct mt_stack {
@@ -28,8 +31,19 @@ struct stack_table {
 
 int stack_table__init(struct stack_table *t);
 void stack_table__release(struct stack_table *t);
+/* Adds a placeholder for id, not in the table yet; its index or -ENOMEM. */
+int64_t stack_table__add(struct stack_table *t, uint64_t id);
+
 /* Index of id, adding a placeholder if new; 0 for MT_NO_STACK; -ENOMEM. */
-int64_t stack_table__intern(struct stack_table *t, uint64_t id);
+static inline int64_t stack_table__intern(struct stack_table *t, uint64_t id)
+{
+	int64_t idx;
+
+	if (id == MT_NO_STACK)
+		return 0;
+	idx = id_map__get(&t->index, id);
+	return idx >= 0 ? idx : stack_table__add(t, id);
+}
 /* Stores the frames of a received stack record; returns its index or -ENOMEM. */
 int64_t stack_table__add_frames(struct stack_table *t, uint64_t id, uint32_t pid,
 				const uint64_t *frames, uint16_t nr);

@@ -85,7 +85,12 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 		process__refresh_maps(p);
 }
 
-static int handle_stack(struct tracker *t, const struct mt_stack_record *rec)
+/*
+ * Stack and thread-exit records are rare: out of line, they leave the
+ * path of call records, nearly all of them, a small stack frame.
+ */
+static __attribute__((noinline)) int handle_stack(struct tracker *t,
+						  const struct mt_stack_record *rec)
 {
 	struct mt_process *p = tracker__process(t, rec->pid);
 	uint16_t nr = rec->nr_frames > MT_MAX_FRAMES ? MT_MAX_FRAMES : rec->nr_frames;
@@ -104,22 +109,30 @@ static int handle_stack(struct tracker *t, const struct mt_stack_record *rec)
 	return 0;
 }
 
+static struct mt_process *record_process(struct tracker *t, uint32_t pid)
+{
+	if (!t->last || t->last->pid != pid)
+		t->last = tracker__process(t, pid);
+	return t->last;
+}
+
 static int handle_call(struct tracker *t, const struct mt_event *e)
 {
-	struct mt_process *p = tracker__process(t, e->pid);
+	struct mt_process *p = record_process(t, e->pid);
 	int64_t stack;
 
 	if (!p) {
 		t->stray_records++;
 		return 0;
 	}
+	accounting__prefetch(p, e);
 	stack = stack_table__intern(&t->stacks, e->stack_id);
 	if (stack < 0)
 		return (int)stack;
 	return accounting__apply(p, &t->totals, e, (uint32_t)stack);
 }
 
-static int handle_thread_exit(struct tracker *t, const struct mt_event *e)
+static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const struct mt_event *e)
 {
 	struct mt_process *p = tracker__process(t, e->pid);
 	struct mt_thread *th;

@@ -18,6 +18,7 @@ struct tracker {
 	struct mt_process **procs;
 	uint32_t nr_procs, procs_cap;
 	struct id_map by_pid;
+	struct mt_process *last;	/* the process of the last record: they come in runs */
 	struct stack_table stacks;
 	struct mt_counters totals;
 	uint64_t records;		/* ring buffer records consumed */

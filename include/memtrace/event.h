@@ -42,7 +42,7 @@ enum mt_drop {
 	MT_DROP_CALL_MAP_FULL,	/* entry state not stored: in-flight call map full */
 	MT_DROP_MISSED_ENTRY,	/* return seen without its entry state */
 	MT_DROP_STACK_RINGBUF,	/* stack record not reserved: ring buffer full */
-	MT_DROP_STACK_ERROR,	/* the kernel could not walk the user stack */
+	MT_DROP_STACK_ERROR,	/* the return address at the stack pointer was unreadable */
 	MT_DROP_COUNT,
 };
 
@@ -52,7 +52,7 @@ enum mt_drop {
 struct mt_event {
 	__u16 kind;		/* MT_REC_CALL or MT_REC_THREAD_EXIT */
 	__u16 func;		/* enum mt_func (MT_REC_CALL) */
-	__u32 duration_ns;	/* entry to return, saturated at ~4.3 s */
+	__u32 duration_ns;	/* realloc's entry to return, saturated at ~4.3 s; else 0 */
 	__u32 pid;		/* thread group id */
 	__u32 tid;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (free: at entry) */

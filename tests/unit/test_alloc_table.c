@@ -12,6 +12,7 @@
 
 #define SLOT_BYTES  32
 #define MIN_CAP	    1024
+#define PAGE_SLOTS  128 /* 4 KiB of slots: tables are whole pages */
 #define MANY_BLOCKS 100000
 
 static struct live_block block(uint64_t addr, uint64_t size)
@@ -145,25 +146,27 @@ static uint64_t nth_addr(uint32_t i)
 }
 
 /*
- * What the table promises about its own size: load at most 3/4; while it
- * only grows, more than 3/8 (doubling happens past 3/4), so under 256/3
- * bytes a live block; after removals, at least 1/8 (smaller, it is
- * halved), so at most 256 bytes a block. The 1024-slot minimum is exempt.
+ * What the table promises about its own size: load at most 3/4, and never
+ * full (the last slot stays empty); while it only grows, more than 1/2
+ * (growing by half happens past 3/4), so under 64 bytes a live block;
+ * after removals, at least 3/8 (under that it shrinks by a third), so at
+ * most 256/3 bytes a block. The 1024-slot minimum is exempt.
  */
 static void assert_load(const struct alloc_table *t, bool growing)
 {
 	assert_int_equal(alloc_table__memory(t), t->cap * SLOT_BYTES);
-	assert_int_equal(t->cap & (t->cap - 1), 0);
+	assert_int_equal(t->cap % PAGE_SLOTS, 0);
 	assert_true(t->cap >= MIN_CAP);
 	assert_true(4 * t->n <= 3 * t->cap);
+	assert_int_equal(t->slots[t->cap - 1].addr, 0);
 	if (t->cap == MIN_CAP)
 		return;
 	if (growing) {
-		assert_true(8 * t->n > 3 * t->cap);
-		assert_true(3 * alloc_table__memory(t) < 256 * t->n);
+		assert_true(2 * t->n > t->cap);
+		assert_true(alloc_table__memory(t) < 64 * t->n);
 	} else {
-		assert_true(8 * t->n >= t->cap);
-		assert_true(alloc_table__memory(t) <= 256 * t->n);
+		assert_true(8 * t->n >= 3 * t->cap);
+		assert_true(3 * alloc_table__memory(t) <= 256 * t->n);
 	}
 }
 
@@ -195,8 +198,8 @@ static void test_growth_and_backward_shift(void **state)
 		want_sum += b.addr;
 	}
 	max_cap = t.cap;
-	/* 100000 blocks need 2^18 slots to stay under 3/4 */
-	assert_int_equal(max_cap, 262144);
+	/* 1024 slots grown by half (in whole pages) until 3/4 of them hold 100000 */
+	assert_int_equal(max_cap, 195968);
 	for (uint32_t i = 0; i < MANY_BLOCKS; i++) {
 		struct live_block want = block(nth_addr(i), i);
 
@@ -250,7 +253,7 @@ static void test_shrink_keeps_blocks(void **state)
 
 		assert_int_equal(alloc_table__insert(&t, &b, NULL), 0);
 	}
-	assert_int_equal(t.cap, 32768);
+	assert_int_equal(t.cap, 38784);
 	for (uint32_t i = keep; i < n; i++)
 		assert_true(alloc_table__remove(&t, nth_addr(i), NULL));
 	assert_int_equal(t.n, keep);
@@ -262,6 +265,57 @@ static void test_shrink_keeps_blocks(void **state)
 			assert_block_equal(alloc_table__find(&t, want.addr), &want);
 		else
 			assert_null(alloc_table__find(&t, want.addr));
+	}
+	alloc_table__release(&t);
+}
+
+/* Inserts and removes block i by turns: the table resizes at most the first time. */
+static void toggle(struct alloc_table *t, uint32_t i)
+{
+	struct live_block b = block(nth_addr(i), i);
+	size_t cap = 0;
+
+	for (int k = 0; k < 1000; k++) {
+		assert_int_equal(alloc_table__insert(t, &b, NULL), 0);
+		assert_true(alloc_table__remove(t, b.addr, NULL));
+		if (k == 0)
+			cap = t->cap;
+		assert_int_equal(t->cap, cap);
+	}
+}
+
+/* Calls back and forth across either threshold must not resize the table every time. */
+static void test_no_resize_thrash(void **state)
+{
+	struct alloc_table t = {};
+	uint32_t n = 0;
+	size_t cap;
+
+	(void)state;
+	/* one block short of growing, well past the minimum */
+	while (t.cap < 8 * MIN_CAP || (t.n + 1) * 4 <= t.cap * 3) {
+		struct live_block b = block(nth_addr(n), n);
+
+		assert_int_equal(alloc_table__insert(&t, &b, NULL), 0);
+		n++;
+	}
+	cap = t.cap;
+	toggle(&t, n);
+	assert_true(t.cap > cap);
+	assert_int_equal(t.n, n);
+
+	/* now just shrunk */
+	cap = t.cap;
+	while (t.cap == cap)
+		assert_true(alloc_table__remove(&t, nth_addr(--n), NULL));
+	assert_true(t.cap < cap);
+	cap = t.cap;
+	toggle(&t, n);
+	assert_int_equal(t.cap, cap);
+	for (uint32_t i = 0; i < n; i++) {
+		struct live_block want = block(nth_addr(i), i);
+
+		assert_block_equal(alloc_table__find(&t, want.addr), &want);
 	}
 	alloc_table__release(&t);
 }
@@ -305,8 +359,8 @@ static void test_wrapping_cluster(void **state)
 	assert_int_equal(t.cap, MIN_CAP);
 	for (size_t i = 0; i < CLUSTER; i++)
 		wrapped += alloc_table__find(&t, addrs[i]) < t.slots + MIN_CAP - 8;
-	/* 40 blocks homed in the last 8 slots: at least 32 sit past the wrap */
-	assert_true(wrapped >= CLUSTER - 8);
+	/* 40 blocks homed in the last 8 slots, the very last of which stays empty: 33 wrap */
+	assert_true(wrapped >= CLUSTER - 7);
 
 	/* remove in a scrambled order (7 is coprime with 40), checking all after each */
 	for (size_t k = 0; k < CLUSTER; k++) {
@@ -337,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_zero_address_rejected),
 		cmocka_unit_test(test_growth_and_backward_shift),
 		cmocka_unit_test(test_shrink_keeps_blocks),
+		cmocka_unit_test(test_no_resize_thrash),
 		cmocka_unit_test(test_wrapping_cluster),
 	};
 

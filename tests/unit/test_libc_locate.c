@@ -31,7 +31,7 @@ static void test_every_function_found(void **state)
 	struct libc_image img;
 
 	(void)state;
-	assert_int_equal(libc_locate__in_file(own_libc(), own_libc(), &img), 0);
+	assert_int_equal(libc_locate__in_file(own_libc(), own_libc(), false, &img), 0);
 	assert_int_equal(img.nr_sites, MT_FN_COUNT);
 	assert_int_equal(img.sites[0].func, MT_FN_MALLOC);
 	for (int fn = 0; fn < MT_FN_COUNT; fn++)
@@ -48,7 +48,7 @@ static void test_aliases_match_live_addresses(void **state)
 
 	(void)state;
 	assert_non_null(handle);
-	assert_int_equal(libc_locate__in_file(own_libc(), own_libc(), &img), 0);
+	assert_int_equal(libc_locate__in_file(own_libc(), own_libc(), false, &img), 0);
 	for (int i = 0; i < img.nr_sites; i++) {
 		const struct libc_site *s = &img.sites[i];
 		void *addr = dlsym(handle, alloc_funcs__name(s->func));
@@ -86,7 +86,7 @@ static void test_found_in_own_maps(void **state)
 	assert_true(n > 0);
 	exe[n] = '\0';
 	assert_int_equal(proc_maps__read(getpid(), &maps), 0);
-	assert_int_equal(libc_locate__in_process(getpid(), &maps, exe, &img), 0);
+	assert_int_equal(libc_locate__in_process(getpid(), &maps, exe, false, &img), 0);
 	/* the path as mapped, which may be a symlink-free spelling of own_libc() */
 	assert_non_null(strstr(img.path, "libc.so"));
 	assert_non_null(strstr(img.open_path, "/root"));
@@ -103,7 +103,7 @@ static void test_static_executable(void **state)
 	(void)state;
 	if (access(prog, R_OK))
 		fail_msg("%s is missing: make builds it before the unit tests", prog);
-	assert_int_equal(libc_locate__in_file(prog, prog, &img), 0);
+	assert_int_equal(libc_locate__in_file(prog, prog, false, &img), 0);
 	assert_non_null(libc_locate__site(&img, MT_FN_FREE));
 	libc_locate__release(&img);
 }
@@ -114,10 +114,10 @@ static void test_not_a_libc(void **state)
 
 	(void)state;
 	assert_int_equal(libc_locate__in_file("build/tests/fixtures/libfixture.so",
-					      "build/tests/fixtures/libfixture.so", &img),
+					      "build/tests/fixtures/libfixture.so", false, &img),
 			 -ENOEXEC);
 	assert_int_equal(libc_locate__in_file("/nonexistent/libc.so.6", "/nonexistent/libc.so.6",
-					      &img),
+					      false, &img),
 			 -ENOENT);
 }
 
