@@ -16,13 +16,16 @@
  * exits (thread_exit deletes it): a hash update and delete on every call
  * cost more than the rest of the return path.
  */
+/* Too big for the BPF stack: the template of a new slot lives in .rodata. */
+static const struct call_state empty_call_state;
+
 static __always_inline struct call_state *call_state__slot(__u32 tid)
 {
 	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
 
 	if (st)
 		return st;
-	if (bpf_map_update_elem(&calls, &tid, &(struct call_state){}, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(&calls, &tid, &empty_call_state, BPF_NOEXIST)) {
 		drop__count(MT_DROP_CALL_MAP_FULL);
 		return NULL;
 	}
@@ -50,7 +53,7 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = capture_stacks ? stack__capture(ctx, pid) : MT_NO_STACK;
+	st->stack_id = capture_stacks ? stack__capture(ctx, pid, st->frames) : MT_NO_STACK;
 	st->active = 1;
 	return 0;
 }

@@ -41,6 +41,12 @@ struct call_state {
 	__u16 func;
 	__u16 depth;	/* allocator calls nested inside this one */
 	__u16 active;	/* a call is in flight */
+	/*
+	 * Where the stack is walked: only this thread writes here, so unlike a
+	 * per-CPU buffer it is safe in preemptible programs, and unlike a ring
+	 * buffer reservation it costs no ring space when the stack is known.
+	 */
+	__u64 frames[MT_MAX_FRAMES];
 };
 
 struct {

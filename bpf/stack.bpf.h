@@ -15,14 +15,14 @@
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
 #define FNV64_PRIME 0x100000001b3ULL
 
-static __always_inline __u64 stack__hash(__u32 pid, const struct mt_stack_record *rec, __u32 nr)
+static __always_inline __u64 stack__hash(__u32 pid, const __u64 *frames, __u32 nr)
 {
 	__u64 h = (FNV64_OFFSET ^ pid) * FNV64_PRIME;
 
 	for (__u32 i = 0; i < MT_MAX_FRAMES; i++) {
 		if (i >= nr)
 			break;
-		h = (h ^ rec->frames[i]) * FNV64_PRIME;
+		h = (h ^ frames[i]) * FNV64_PRIME;
 	}
 	return h == MT_NO_STACK ? 1 : h;
 }
@@ -39,7 +39,7 @@ static __always_inline __u64 stack__hash(__u32 pid, const struct mt_stack_record
  */
 #define MAX_FRAME_SPAN (64ULL << 20)
 
-static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, struct mt_stack_record *rec)
+static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames)
 {
 	struct {
 		__u64 next;
@@ -53,7 +53,7 @@ static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, struct mt_stack
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
 			break;
-		rec->frames[i] = frame.ret;
+		frames[i] = frame.ret;
 		nr = i + 1;
 		below = fp;
 		fp = frame.next;
@@ -61,39 +61,49 @@ static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, struct mt_stack
 	return nr;
 }
 
-/*
- * Must run where the return address is still at the stack pointer (the
- * function's entry, or a site probe placement chose for that reason). The
- * frame-pointer chain then starts at the caller's saved frame, so it
- * yields the caller's caller first: the direct caller is the return
- * address at the stack pointer, frame 0.
- */
-static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid)
+/* The first sighting of a stack: its frames go to user space once. */
+static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames, __u32 nr)
 {
-	struct mt_stack_record *rec;
-	__u64 caller = 0, id;
-	__u32 nr;
+	struct mt_stack_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 
-	/* Reserved, not a per-CPU scratch buffer: these programs are preemptible. */
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		drop__count(MT_DROP_STACK_RINGBUF);
-		return MT_NO_STACK;
+		return false;
 	}
-	if (bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx)))
-		drop__count(MT_DROP_STACK_ERROR);
-	rec->frames[0] = caller;
-	nr = stack__walk_fp(ctx, rec);
-	id = stack__hash(pid, rec, nr);
-	if (bpf_map_lookup_elem(&stacks_seen, &id)) {
-		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
-		return id;
+	for (__u32 i = 0; i < MT_MAX_FRAMES; i++) {
+		if (i >= nr)
+			break;
+		rec->frames[i] = frames[i];
 	}
 	rec->kind = MT_REC_STACK;
 	rec->nr_frames = nr;
 	rec->pid = pid;
 	rec->stack_id = id;
 	bpf_ringbuf_submit(rec, events__wakeup_flag());
+	return true;
+}
+
+/*
+ * Must run where the return address is still at the stack pointer (the
+ * function's entry, or a site probe placement chose for that reason). The
+ * frame-pointer chain then starts at the caller's saved frame, so it
+ * yields the caller's caller first: the direct caller is the return
+ * address at the stack pointer, frame 0. frames is the thread's scratch.
+ */
+static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames)
+{
+	__u64 id;
+	__u32 nr;
+
+	frames[0] = 0;
+	if (bpf_probe_read_user(&frames[0], sizeof(frames[0]), (void *)PT_REGS_SP(ctx)))
+		drop__count(MT_DROP_STACK_ERROR);
+	nr = stack__walk_fp(ctx, frames);
+	id = stack__hash(pid, frames, nr);
+	if (bpf_map_lookup_elem(&stacks_seen, &id))
+		return id;
+	if (!stack__send(pid, id, frames, nr))
+		return MT_NO_STACK;
 	/* after the submit: an id is only ever marked seen once user space can have it */
 	bpf_map_update_elem(&stacks_seen, &id, &(__u8){ 1 }, BPF_ANY);
 	return id;
