@@ -26,7 +26,7 @@ static const char doc[] =
 	"  sudo memtrace -p 1234                 # trace a running process until Ctrl-C\n"
 	"  sudo memtrace -p 1234 -d 60 -o s.json # one minute, snapshot to s.json\n"
 	"  sudo memtrace -- ./train --epochs 1   # trace from the first instruction\n"
-	"  sudo memtrace --json -- ./a.out | jq .totals\n"
+	"  sudo memtrace -o s.json -- ./a.out    # snapshot to s.json, report too\n"
 	"\v"
 	"Sizes are requested bytes. The JSON snapshot schema is memtrace.snapshot.v1\n"
 	"(README.md, \"Snapshot\").";
