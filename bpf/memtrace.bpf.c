@@ -152,6 +152,29 @@ int thread_exit(void *ctx)
 	return 0;
 }
 
+/* --step-probe: the traced program reached the start of a training step. */
+SEC("uprobe")
+int BPF_KPROBE(step_marker)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct mt_event *e;
+
+	if (!recording)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop__count(MT_DROP_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = MT_REC_STEP;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, events__wakeup_flag());
+	return 0;
+}
+
 /*
  * Launch mode: stop the new process at a startup point (the dynamic
  * loader's debugger hook, or a static executable's entry point) so user

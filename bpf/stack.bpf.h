@@ -24,6 +24,8 @@ static __always_inline __u64 stack__hash(__u32 pid, const __u64 *frames, __u32 n
 			break;
 		h = (h ^ frames[i]) * FNV64_PRIME;
 	}
+	/* the top bit tells stack dumps apart (MT_STACK_DUMP_FLAG) */
+	h &= ~MT_STACK_DUMP_FLAG;
 	return h == MT_NO_STACK ? 1 : h;
 }
 

@@ -35,6 +35,9 @@ int bpf_loader__attach_thread_exit(struct bpf_loader *l);
  * return. Aliased sites are attached once.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
+/* --step-probe: a step record each time pid reaches this code. */
+int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
+				  uint64_t file_offset);
 /* Launch mode: stop pid with SIGSTOP each time it reaches this code. */
 int bpf_loader__attach_startup_stop(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

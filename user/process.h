@@ -45,6 +45,8 @@ struct mt_process {
 	struct proc_maps maps;
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
 	struct libc_image libc;		/* what is probed, and where */
+	uint64_t steps;			/* --step-probe hits */
+	uint64_t last_step_ns;		/* CLOCK_MONOTONIC of the last one, 0: none */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -155,6 +155,19 @@ static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const
 	return 0;
 }
 
+static int handle_step(struct tracker *t, const struct mt_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid);
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	p->steps++;
+	p->last_step_ns = e->ts_ns;
+	return 0;
+}
+
 int tracker__handle_record(void *ctx, void *data, size_t size)
 {
 	struct tracker *t = ctx;
@@ -176,6 +189,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_STACK:
 		if (size >= sizeof(struct mt_stack_record))
 			err = handle_stack(t, data);
+		break;
+	case MT_REC_STEP:
+		if (size >= sizeof(*e))
+			err = handle_step(t, e);
 		break;
 	}
 	if (err && !t->err)

@@ -16,6 +16,8 @@ enum mt_record_kind {
 	MT_REC_CALL = 1,	/* an allocator call completed (struct mt_event) */
 	MT_REC_THREAD_EXIT = 2, /* a traced thread exited (struct mt_event) */
 	MT_REC_STACK = 3,	/* first sighting of a stack (struct mt_stack_record) */
+	MT_REC_STEP = 4,	/* a --step-probe hit: a training step began (struct mt_event) */
+	MT_REC_STACK_DUMP = 5,	/* registers and raw user stack to unwind (struct mt_stack_dump) */
 };
 
 /* The probed libc functions. Names are in user/alloc_funcs.c. */
@@ -46,8 +48,18 @@ enum mt_drop {
 	MT_DROP_COUNT,
 };
 
-/* No stack was captured for this call (frees, or capture failed). */
+/* No stack was captured for this call (frees, not sampled, or capture failed). */
 #define MT_NO_STACK 0ULL
+/*
+ * A call's stack_id with this bit set names an mt_stack_dump (its dump_id)
+ * sent just before it by the same thread; without it, an mt_stack_record.
+ */
+#define MT_STACK_DUMP_FLAG (1ULL << 63)
+
+/* Bytes of user stack a dump carries, from the stack pointer up. */
+#define MT_DUMP_STACK_BYTES (16 * 1024)
+/* Registers a dump carries, in DWARF x86-64 numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
+#define MT_DUMP_REGS 17
 
 struct mt_event {
 	__u16 kind;		/* MT_REC_CALL or MT_REC_THREAD_EXIT */
@@ -65,6 +77,21 @@ struct mt_event {
 		} call;
 		char comm[16];		/* MT_REC_THREAD_EXIT: the thread's last name */
 	};
+};
+
+/*
+ * --stack=dwarf: what user space needs to unwind without frame pointers,
+ * taken where the allocator's probe fired (the return address is at sp).
+ */
+struct mt_stack_dump {
+	__u16 kind;		/* MT_REC_STACK_DUMP */
+	__u16 pad;
+	__u32 pid;
+	__u32 tid;
+	__u32 size;		/* bytes of stack[] filled, from regs[7] (sp) up */
+	__u64 dump_id;		/* MT_STACK_DUMP_FLAG set; the call record's stack_id */
+	__u64 regs[MT_DUMP_REGS];
+	__u8 stack[MT_DUMP_STACK_BYTES];
 };
 
 struct mt_stack_record {
