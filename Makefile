@@ -28,7 +28,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -lz -lpthread -lcapstone
+LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 
@@ -111,13 +111,35 @@ $(BUILD)/tests/fixtures/fixture_pie: tests/fixtures/fixture_pie.c | $(BUILD)/tes
 	$(call msg,CC-FIX,$@)
 	$(Q)$(CC) -g -O1 -fPIE -pie -o $@ $<
 
-FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie
+# Inlined calls (always_inline, whatever -O), and a stripped copy that names its separate
+# debug file, as distributions ship libraries.
+FIX_INLINE := $(BUILD)/tests/fixtures/libfixture_inline
+$(FIX_INLINE).so: tests/fixtures/fixture_inline.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O2 -fno-optimize-sibling-calls -fPIC -shared -o $@ $<
+
+$(FIX_INLINE).debug: $(FIX_INLINE).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(FIX_INLINE).stripped.so: $(FIX_INLINE).so $(FIX_INLINE).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_INLINE).debug $< $@
+
+FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
+	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
 $(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
 		-fno-builtin -Wall -Werror -pthread -o $@ $<
+
+# Without frame pointers, on purpose: what --stack=dwarf is for.
+$(BUILD)/tests/progs/deep_nofp: tests/progs/deep_nofp.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -g -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -Wall \
+		-Werror -o $@ $<
 
 $(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
@@ -128,6 +150,14 @@ $(BUILD)/tests/progs/libcaller.so: tests/progs/lib/caller_lib.c | $(BUILD)/tests
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall \
 		-Werror -o $@ $<
+
+# Loaded by dlopen_exit at run time, by the path it is given; never linked.
+$(BUILD)/tests/progs/libdlopened.so: tests/progs/lib/dlopened_lib.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline \
+		-fno-optimize-sibling-calls -fno-builtin -Wall -Werror -o $@ $<
+
+$(BUILD)/tests/progs/dlopen_exit: $(BUILD)/tests/progs/libdlopened.so
 
 $(BUILD)/tests/progs/shlib_caller: tests/progs/shlib_caller.c $(BUILD)/tests/progs/libcaller.so
 	$(call msg,CC-PROG,$@)

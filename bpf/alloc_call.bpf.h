@@ -10,6 +10,7 @@
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
 #include "stack.bpf.h"
+#include "stack_dump.bpf.h"
 
 /*
  * The thread's slot, created on its first call. It stays until the thread
@@ -30,6 +31,33 @@ static __always_inline struct call_state *call_state__slot(__u32 tid)
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&calls, &tid);
+}
+
+/*
+ * --sample-bytes: whether this call gets a stack. The gap to the next
+ * sample is uniform in [1, 2N] bytes, so one stack per N bytes on average
+ * and no allocation size is favoured; an allocation of N bytes or more
+ * always gets one.
+ */
+static __always_inline bool call_state__sampled(struct call_state *st, __u64 size)
+{
+	if (!sample_bytes || size >= sample_bytes)
+		return true;
+	st->sample_left -= size;
+	if (st->sample_left > 0)
+		return false;
+	st->sample_left += 1 + bpf_get_prandom_u32() % (2 * sample_bytes);
+	return true;
+}
+
+static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
+					       __u32 pid, __u32 tid)
+{
+	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
+		return MT_NO_STACK;
+	if (stack_mode == MT_STACK_DWARF)
+		return stack_dump__send(ctx, pid, tid);
+	return stack__capture(ctx, pid, st->frames);
 }
 
 static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
@@ -53,7 +81,7 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = capture_stacks ? stack__capture(ctx, pid, st->frames) : MT_NO_STACK;
+	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id);
 	st->active = 1;
 	return 0;
 }

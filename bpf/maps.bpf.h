@@ -10,8 +10,14 @@
 /* Ring buffer fill level (bytes) above which a submit wakes the consumer. */
 const volatile __u64 wakeup_watermark = 1 << 20;
 
-/* --stack=none turns stack capture off: calls are still counted exactly. */
-const volatile bool capture_stacks = true;
+/* enum mt_stack_mode (--stack) */
+const volatile __u32 stack_mode = MT_STACK_FP;
+
+/*
+ * --sample-bytes: one stack per this many bytes allocated, on average, per
+ * thread; 0: every allocation. Calls are counted exactly either way.
+ */
+const volatile __u64 sample_bytes;
 
 /* Launch mode: the process startup_stop stops. */
 __u32 stop_tgid;
@@ -38,6 +44,7 @@ struct call_state {
 	__u64 out_ptr;	/* posix_memalign's memptr */
 	__u64 entry_ts;
 	__u64 stack_id;
+	__s64 sample_left;	/* bytes until this thread's next sampled stack */
 	__u16 func;
 	__u16 depth;	/* allocator calls nested inside this one */
 	__u16 active;	/* a call is in flight */

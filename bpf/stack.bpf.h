@@ -41,7 +41,7 @@ static __always_inline __u64 stack__hash(__u32 pid, const __u64 *frames, __u32 n
  */
 #define MAX_FRAME_SPAN (64ULL << 20)
 
-static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames)
+static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames, bool *truncated)
 {
 	struct {
 		__u64 next;
@@ -50,7 +50,13 @@ static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames)
 	__u64 below = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
 	__u32 nr = 1;
 
+	*truncated = true;
 	for (__u32 i = 1; i < MT_MAX_FRAMES; i++) {
+		if (!fp) {
+			/* _start's NULL frame pointer: the whole chain */
+			*truncated = false;
+			break;
+		}
 		if (fp <= below || fp - below > MAX_FRAME_SPAN || (fp & 7))
 			break;
 		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
@@ -64,7 +70,8 @@ static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames)
 }
 
 /* The first sighting of a stack: its frames go to user space once. */
-static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames, __u32 nr)
+static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames, __u32 nr,
+				       bool truncated)
 {
 	struct mt_stack_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 
@@ -81,6 +88,8 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 	rec->nr_frames = nr;
 	rec->pid = pid;
 	rec->stack_id = id;
+	rec->flags = truncated ? MT_STACK_F_TRUNCATED : 0;
+	rec->pad = 0;
 	bpf_ringbuf_submit(rec, events__wakeup_flag());
 	return true;
 }
@@ -94,17 +103,18 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
  */
 static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames)
 {
+	bool truncated;
 	__u64 id;
 	__u32 nr;
 
 	frames[0] = 0;
 	if (bpf_probe_read_user(&frames[0], sizeof(frames[0]), (void *)PT_REGS_SP(ctx)))
 		drop__count(MT_DROP_STACK_ERROR);
-	nr = stack__walk_fp(ctx, frames);
+	nr = stack__walk_fp(ctx, frames, &truncated);
 	id = stack__hash(pid, frames, nr);
 	if (bpf_map_lookup_elem(&stacks_seen, &id))
 		return id;
-	if (!stack__send(pid, id, frames, nr))
+	if (!stack__send(pid, id, frames, nr, truncated))
 		return MT_NO_STACK;
 	/* after the submit: an id is only ever marked seen once user space can have it */
 	bpf_map_update_elem(&stacks_seen, &id, &(__u8){ 1 }, BPF_ANY);

@@ -3,8 +3,12 @@
 # Installs the Debian packages memtrace needs to build and test, if missing.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
-packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	  libcapstone-dev libcmocka-dev libjansson-dev)
+# libdw-dev: DWARF (file:line, inlined calls). libdebuginfod-dev: only the header, to type
+# the functions memtrace dlopen()s. libc6-dbg: glibc's separate debug file, which names its
+# internal functions (_int_malloc, ...) and gives their lines; the unit tests rely on it.
+packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
+	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
+	  libc6-dbg)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

@@ -72,6 +72,10 @@ static __always_inline void release_block(const struct call *call, uint64_t addr
 	counters__free(&p->threads[gone.thread].c, gone.size);
 	counters__free(call->c[1], gone.size);
 	counters__free(call->c[2], gone.size);
+	if (gone.stack && p->stacks)
+		freed_lifetimes__add(&p->stacks->stacks[gone.stack].freed, gone.ts_ns, call->start_ns);
+	else
+		site_stats__on_free(&p->sites, gone.stack, gone.ts_ns, call->start_ns);
 }
 
 static __always_inline int apply_alloc(const struct call *call, uint64_t addr, uint64_t size)

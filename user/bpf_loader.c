@@ -55,7 +55,8 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 		goto cleanup;
 	/* wake the consumer at a quarter full; it also polls on a timer */
 	l->skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
-	l->skel->rodata->capture_stacks = opts->capture_stacks;
+	l->skel->rodata->stack_mode = opts->stack_mode;
+	l->skel->rodata->sample_bytes = opts->sample_bytes;
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;

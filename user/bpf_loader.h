@@ -20,7 +20,8 @@ struct bpf_loader;
 struct bpf_loader_opts {
 	uint64_t ringbuf_bytes;	/* power of two, at least a page */
 	bool verbose;		/* libbpf's debug output */
-	bool capture_stacks;
+	enum mt_stack_mode stack_mode;
+	uint64_t sample_bytes;
 };
 
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out);

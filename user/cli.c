@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "snapshot_files.h"
+#include "step_probe.h"
 
 const char *argp_program_version = "memtrace " MEMTRACE_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -27,6 +29,10 @@ static const char doc[] =
 	"  sudo memtrace -p 1234 -d 60 -o s.json # one minute, snapshot to s.json\n"
 	"  sudo memtrace -- ./train --epochs 1   # trace from the first instruction\n"
 	"  sudo memtrace -o s.json -- ./a.out    # snapshot to s.json, report too\n"
+	"  sudo memtrace -p 1234 --interval 1m -o trail/ # a report and a snapshot\n"
+	"                                        # (trail/snap-NNNN.json) every minute\n"
+	"  sudo memtrace --interval 10s --step-probe ./train:train_step -- ./train\n"
+	"                                        # growth per training step too\n"
 	"\v"
 	"Sizes are requested bytes. The JSON snapshot schema is memtrace.snapshot.v1\n"
 	"(README.md, \"Snapshot\").";
@@ -37,18 +43,47 @@ enum {
 	OPT_RINGBUF,
 	OPT_AT_ENTRY,
 	OPT_STACK,
+	OPT_SAMPLE_BYTES,
+	OPT_INTERVAL,
+	OPT_LEAK_AGE,
+	OPT_GROWTH_INTERVALS,
+	OPT_STEP_PROBE,
+	OPT_MAX_SITES,
+	OPT_KEEP,
 };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process (repeatable)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop tracing after this long (s, m, h suffixes)", 0 },
-	{ "output", 'o', "FILE", 0, "Write the JSON snapshot to FILE", 0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
+	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two (default 16)",
 	  0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
-	{ "stack", OPT_STACK, "MODE", 0, "Call stacks: fp (frame pointers, default) or none", 0 },
+	{ "stack", OPT_STACK, "MODE", 0,
+	  "Call stacks: fp (frame pointers, default), dwarf (CFI unwinding in user space: "
+	  "through code without frame pointers) or none", 0 },
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "BYTES", 0,
+	  "One stack per BYTES allocated on average (K, M, G suffixes; 0: every allocation); "
+	  "every call is still counted. Default: 0, or 512K with --stack=dwarf", 0 },
+	{ "interval", OPT_INTERVAL, "DURATION", 0,
+	  "Report, and with -o write a snapshot, every DURATION (at least 0.1 s)", 0 },
+	{ "leak-age", OPT_LEAK_AGE, "DURATION", 0,
+	  "Only blocks at least this old are leak candidates (default 0: all live blocks)", 0 },
+	{ "growth-intervals", OPT_GROWTH_INTERVALS, "N", 0,
+	  "A site whose live bytes reach a new high N intervals in a row is growing (default 3)",
+	  0 },
+	{ "step-probe", OPT_STEP_PROBE, "BINARY:SYMBOL", 0,
+	  "Count a training step at each call of SYMBOL in BINARY (a path, or a mapped module "
+	  "such as libtorch.so): growth per step", 0 },
+	{ "max-sites", OPT_MAX_SITES, "N", 0,
+	  "Leak sites in a snapshot (default 2000; 0: all); the rest are counted in "
+	  "leaks_omitted", 0 },
+	{ "keep", OPT_KEEP, "N", 0, "Numbered snapshots kept, the oldest deleted (default 10; 0: all)",
+	  0 },
 	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
 	  "Probe every function at its first instruction (slower; for comparison)", 0 },
 	{},
@@ -67,14 +102,15 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int parse_duration(const char *s, double *out)
+/* Seconds, with an s, m or h suffix; fractions too. 0 only when allow_zero. */
+static int parse_duration(const char *s, bool allow_zero, double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v <= 0)
+	if (errno || end == s || !isfinite(v) || v < 0 || (v == 0 && !allow_zero))
 		return -EINVAL;
 	if (!strcmp(end, "m"))
 		v *= 60;
@@ -85,6 +121,40 @@ static int parse_duration(const char *s, double *out)
 	*out = v;
 	return 0;
 }
+
+/* A byte count: 0, 4096, 512K, 1M, 2G (powers of 1024). */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'B' || *end == 'b') && shift)
+		end++;
+	if (*end || v > (UINT32_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+#define DWARF_DEFAULT_SAMPLE_BYTES (512 * 1024)
+
+/* --sample-bytes given explicitly (0 is a value too, so a flag tells). */
+static bool sample_bytes_set;
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -100,11 +170,42 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->pids[cfg->nr_pids++] = (pid_t)v;
 		break;
 	case 'd':
-		if (parse_duration(arg, &cfg->duration_s))
+		if (parse_duration(arg, false, &cfg->duration_s))
 			argp_error(state, "invalid duration '%s'", arg);
 		break;
 	case 'o':
+		if (snapshot_files__check(arg))
+			argp_error(state, "-o: %%t may appear once, in the file name; got '%s'", arg);
 		cfg->output = arg;
+		break;
+	case OPT_INTERVAL:
+		if (parse_duration(arg, false, &cfg->interval_s) || cfg->interval_s < 0.1)
+			argp_error(state, "--interval must be a duration of at least 0.1 s, got '%s'",
+				   arg);
+		break;
+	case OPT_LEAK_AGE:
+		if (parse_duration(arg, true, &cfg->leak_age_s))
+			argp_error(state, "invalid --leak-age '%s'", arg);
+		break;
+	case OPT_GROWTH_INTERVALS:
+		if (parse_long(arg, 1, 1000, &v))
+			argp_error(state, "--growth-intervals must be 1 to 1000, got '%s'", arg);
+		cfg->growth_intervals = (unsigned int)v;
+		break;
+	case OPT_STEP_PROBE:
+		if (step_probe__check(arg))
+			argp_error(state, "--step-probe must be BINARY:SYMBOL, got '%s'", arg);
+		cfg->step_probe = arg;
+		break;
+	case OPT_MAX_SITES:
+		if (parse_long(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-sites '%s'", arg);
+		cfg->max_sites = (unsigned int)v;
+		break;
+	case OPT_KEEP:
+		if (parse_long(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --keep '%s'", arg);
+		cfg->keep = (unsigned int)v;
 		break;
 	case OPT_JSON:
 		cfg->json = true;
@@ -127,11 +228,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACK:
 		if (!strcmp(arg, "fp"))
-			cfg->stack_mode = STACK_FP;
+			cfg->stack_mode = MT_STACK_FP;
+		else if (!strcmp(arg, "dwarf"))
+			cfg->stack_mode = MT_STACK_DWARF;
 		else if (!strcmp(arg, "none"))
-			cfg->stack_mode = STACK_NONE;
+			cfg->stack_mode = MT_STACK_NONE;
 		else
-			argp_error(state, "--stack must be fp or none, got '%s'", arg);
+			argp_error(state, "--stack must be fp, dwarf or none, got '%s'", arg);
+		break;
+	case OPT_SAMPLE_BYTES:
+		if (parse_bytes(arg, &cfg->sample_bytes))
+			argp_error(state, "invalid --sample-bytes '%s'", arg);
+		sample_bytes_set = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* the first non-option starts CMD; the rest are its own arguments */
@@ -150,9 +258,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const char *stack_mode__name(enum stack_mode mode)
+const char *stack_mode__name(enum mt_stack_mode mode)
 {
-	return mode == STACK_NONE ? "none" : "fp";
+	switch (mode) {
+	case MT_STACK_NONE:
+		return "none";
+	case MT_STACK_DWARF:
+		return "dwarf";
+	case MT_STACK_FP:
+		break;
+	}
+	return "fp";
 }
 
 int cli__parse(int argc, char **argv, struct mt_config *cfg)
@@ -164,11 +280,18 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 	};
 
 	*cfg = (struct mt_config){
+		.stack_mode = MT_STACK_FP,
 		.top = 10,
 		.ringbuf_bytes = 16 << 20,
+		.growth_intervals = 3,
+		.max_sites = 2000,
+		.keep = 10,
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))
 		return -EINVAL;
+	/* a dwarf stack costs a 16 KiB copy and an unwind: sample unless told otherwise */
+	if (cfg->stack_mode == MT_STACK_DWARF && !sample_bytes_set)
+		cfg->sample_bytes = DWARF_DEFAULT_SAMPLE_BYTES;
 	return 0;
 }

@@ -7,27 +7,33 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/types.h>
+#include <memtrace/event.h>
+
 #define MAX_PIDS 64
 
-enum stack_mode {
-	STACK_FP,	/* frame-pointer walk in the kernel, plus the direct caller */
-	STACK_NONE,	/* no stacks: every call still counted */
-};
-
-const char *stack_mode__name(enum stack_mode mode);
+/* "none", "fp" or "dwarf" */
+const char *stack_mode__name(enum mt_stack_mode mode);
 
 struct mt_config {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
 	char **command;		/* launch mode: argv of CMD, NULL-terminated */
 	double duration_s;	/* 0: until Ctrl-C or every target has exited */
-	const char *output;	/* -o FILE */
+	const char *output;	/* -o FILE, PATTERN (with %t) or DIR/ */
 	bool json;		/* snapshot on stdout instead of the text report */
 	int top;		/* stack sites in the text report */
 	uint64_t ringbuf_bytes;
 	bool verbose;
 	bool probes_at_entry;	/* no probe placement past the prologue */
-	enum stack_mode stack_mode;
+	enum mt_stack_mode stack_mode;
+	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
+	double interval_s;	/* --interval: a report every this long; 0: only at the end */
+	double leak_age_s;	/* --leak-age: younger live blocks are not leak candidates */
+	unsigned int growth_intervals; /* --growth-intervals: N new highs in a row is growing */
+	const char *step_probe;	/* --step-probe BINARY:SYMBOL, or NULL */
+	unsigned int max_sites;	/* --max-sites: leak sites in a snapshot, 0: all */
+	unsigned int keep;	/* --keep: numbered snapshots kept, 0: all */
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */

@@ -3,7 +3,7 @@
  * Everything the tracer needs from an ELF file, read in one pass with
  * libelf. The file is closed before elf_file__open returns: a traced system
  * maps thousands of files, so only the loadable segments, the function
- * symbols and two strings are kept, never an Elf handle or a descriptor.
+ * symbols and a few strings are kept, never an Elf handle or a descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,8 +46,12 @@ struct elf_file {
 	char *names;
 	char *interp;
 	char *build_id;
+	char *debuglink;
+	uint32_t debuglink_crc;
 	uint64_t entry;
 	bool is_dyn;
+	bool has_symtab;
+	bool has_dwarf;
 };
 
 static uint8_t bind_rank(unsigned char bind)
@@ -136,7 +140,8 @@ static int elf_file__read_segments(struct elf_file *ef, Elf *elf)
 			ef->segs[ef->nsegs].offset = phdr.p_offset;
 			ef->segs[ef->nsegs].filesz = phdr.p_filesz;
 			ef->nsegs++;
-		} else if (phdr.p_type == PT_INTERP && !ef->interp) {
+		} else if (phdr.p_type == PT_INTERP && !ef->interp && phdr.p_filesz) {
+			/* A separate debug file keeps the header but not the bytes (filesz 0). */
 			data = elf_getdata_rawchunk(elf, phdr.p_offset, phdr.p_filesz, ELF_T_BYTE);
 			if (!data)
 				return -ENOEXEC;
@@ -257,19 +262,24 @@ static int elf_file__read_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
 
 /*
  * .symtab and .dynsym list most functions twice: keep one entry per address
- * and name, then copy the surviving names out of libelf's memory.
+ * and name, then copy the surviving names out of where they are (libelf's
+ * memory, or another elf_file's). Takes syms over: on success ef's table is
+ * replaced, on failure syms is freed and ef's table left as it was.
  */
-static int elf_file__finish_symbols(struct elf_file *ef)
+static int elf_file__set_symbols(struct elf_file *ef, struct elf_sym *syms, size_t nsyms)
 {
-	struct elf_sym *syms = ef->syms, *shrunk;
+	const struct elf_sym **by_name = NULL;
 	size_t i, len, n = 0, names_len = 0;
+	struct elf_sym *shrunk;
 	uint64_t max_end = 0;
-	char *p;
+	char *names, *p;
 
-	if (!ef->nsyms)
+	if (!nsyms) {
+		free(syms);
 		return 0;
-	qsort(syms, ef->nsyms, sizeof(*syms), elf_sym__cmp_addr_name);
-	for (i = 0; i < ef->nsyms; i++) {
+	}
+	qsort(syms, nsyms, sizeof(*syms), elf_sym__cmp_addr_name);
+	for (i = 0; i < nsyms; i++) {
 		if (n && !elf_sym__cmp_addr_name(&syms[n - 1], &syms[i])) {
 			if (syms[i].size > syms[n - 1].size)
 				syms[n - 1].size = syms[i].size;
@@ -282,18 +292,21 @@ static int elf_file__finish_symbols(struct elf_file *ef)
 		syms[n++] = syms[i];
 		names_len += strlen(syms[i].name) + 1;
 	}
-	ef->nsyms = n;
 	/* Failing to give back the duplicates' room is harmless. */
 	shrunk = reallocarray(syms, n, sizeof(*syms));
 	if (shrunk)
-		ef->syms = syms = shrunk;
+		syms = shrunk;
 	qsort(syms, n, sizeof(*syms), elf_sym__cmp_addr_preference);
 
-	ef->names = malloc(names_len);
-	ef->by_name = calloc(n, sizeof(*ef->by_name));
-	if (!ef->names || !ef->by_name)
+	names = malloc(names_len);
+	by_name = calloc(n, sizeof(*by_name));
+	if (!names || !by_name) {
+		free(names);
+		free(by_name);
+		free(syms);
 		return -ENOMEM;
-	for (i = 0, p = ef->names; i < n; i++) {
+	}
+	for (i = 0, p = names; i < n; i++) {
 		len = strlen(syms[i].name) + 1;
 		memcpy(p, syms[i].name, len);
 		syms[i].name = p;
@@ -301,28 +314,83 @@ static int elf_file__finish_symbols(struct elf_file *ef)
 		if (elf_sym__end(&syms[i]) > max_end)
 			max_end = elf_sym__end(&syms[i]);
 		syms[i].max_end = max_end;
-		ef->by_name[i] = &syms[i];
+		by_name[i] = &syms[i];
 	}
-	qsort(ef->by_name, n, sizeof(*ef->by_name), elf_sym__cmp_name);
+	qsort(by_name, n, sizeof(*by_name), elf_sym__cmp_name);
+	free(ef->syms);
+	free(ef->by_name);
+	free(ef->names);
+	ef->syms = syms;
+	ef->by_name = by_name;
+	ef->names = names;
+	ef->nsyms = n;
 	return 0;
 }
 
-static int elf_file__read_symbols(struct elf_file *ef, Elf *elf)
+/*
+ * .gnu_debuglink: the debug file's name, padded to 4 bytes, then the CRC-32
+ * of its contents. The file was made for this machine, so the CRC is in
+ * host byte order.
+ */
+static int elf_file__read_debuglink(struct elf_file *ef, Elf_Scn *scn)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
-	int err;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t len, crc_off;
 
+	if (!data || !data->d_buf)
+		return 0;
+	len = strnlen(data->d_buf, data->d_size);
+	crc_off = (len + 4) & ~(size_t)3;
+	if (!len || crc_off + sizeof(ef->debuglink_crc) > data->d_size)
+		return 0;
+	ef->debuglink = strndup(data->d_buf, len);
+	if (!ef->debuglink)
+		return -ENOMEM;
+	memcpy(&ef->debuglink_crc, (const char *)data->d_buf + crc_off, sizeof(ef->debuglink_crc));
+	return 0;
+}
+
+/* Symbol tables, and what says where the file's debugging information is. */
+static int elf_file__read_sections(struct elf_file *ef, Elf *elf)
+{
+	struct elf_sym *syms = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, n = 0;
+	const char *name;
+	GElf_Shdr shdr;
+	int err = 0;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return -ENOEXEC;
 	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &shdr))
-			return -ENOEXEC;
+		if (!gelf_getshdr(scn, &shdr)) {
+			err = -ENOEXEC;
+			goto cleanup;
+		}
+		/* A stripped or debug-only file keeps headers of sections without their bytes. */
+		if (shdr.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && shdr.sh_size &&
+		    (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+			ef->has_dwarf = true;
+		if (name && !strcmp(name, ".gnu_debuglink") && !ef->debuglink) {
+			err = elf_file__read_debuglink(ef, scn);
+			if (err)
+				goto cleanup;
+		}
 		if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM)
 			continue;
-		err = elf_file__read_symtab(elf, scn, &shdr, &ef->syms, &ef->nsyms);
+		ef->has_symtab |= shdr.sh_type == SHT_SYMTAB;
+		err = elf_file__read_symtab(elf, scn, &shdr, &syms, &n);
 		if (err)
-			return err;
+			goto cleanup;
 	}
-	return elf_file__finish_symbols(ef);
+	err = elf_file__set_symbols(ef, syms, n);
+	syms = NULL;
+cleanup:
+	free(syms);
+	return err;
 }
 
 int elf_file__open(const char *path, struct elf_file **out)
@@ -365,7 +433,7 @@ int elf_file__open(const char *path, struct elf_file **out)
 	if (!err)
 		err = elf_file__read_build_id(ef, elf);
 	if (!err)
-		err = elf_file__read_symbols(ef, elf);
+		err = elf_file__read_sections(ef, elf);
 	if (err)
 		goto cleanup;
 	*out = ef;
@@ -389,7 +457,28 @@ void elf_file__free(struct elf_file *ef)
 	free(ef->names);
 	free(ef->interp);
 	free(ef->build_id);
+	free(ef->debuglink);
 	free(ef);
+}
+
+int elf_file__add_symbols(struct elf_file *ef, const struct elf_file *from)
+{
+	size_t n = ef->nsyms + from->nsyms;
+	struct elf_sym *syms;
+	int err;
+
+	if (!from->nsyms)
+		return 0;
+	syms = calloc(n, sizeof(*syms));
+	if (!syms)
+		return -ENOMEM;
+	/* Names still point into both files' copies until the new table has its own. */
+	memcpy(syms, ef->syms, ef->nsyms * sizeof(*syms));
+	memcpy(syms + ef->nsyms, from->syms, from->nsyms * sizeof(*syms));
+	err = elf_file__set_symbols(ef, syms, n);
+	if (!err)
+		ef->has_symtab |= from->has_symtab;
+	return err;
 }
 
 /* -ERANGE: the address lies in no loadable segment's file contents. */
@@ -523,4 +612,21 @@ const char *elf_file__build_id(const struct elf_file *ef)
 size_t elf_file__symbol_count(const struct elf_file *ef)
 {
 	return ef->nsyms;
+}
+
+bool elf_file__has_symtab(const struct elf_file *ef)
+{
+	return ef->has_symtab;
+}
+
+bool elf_file__has_dwarf(const struct elf_file *ef)
+{
+	return ef->has_dwarf;
+}
+
+const char *elf_file__debuglink(const struct elf_file *ef, uint32_t *crc)
+{
+	if (ef->debuglink && crc)
+		*crc = ef->debuglink_crc;
+	return ef->debuglink;
 }

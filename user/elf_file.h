@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * One ELF file read with libelf: its loadable segments, its function
- * symbols (.symtab and .dynsym merged, sorted by address), its build id
- * and its PT_INTERP.
+ * symbols (.symtab and .dynsym merged, sorted by address), its build id,
+ * its PT_INTERP, and where its debugging information is (in the file, or
+ * in a separate debug file named by .gnu_debuglink or the build id).
  */
 #ifndef MEMTRACE_ELF_FILE_H
 #define MEMTRACE_ELF_FILE_H
@@ -50,5 +51,18 @@ bool elf_file__is_dyn(const struct elf_file *ef);
 /* Build id as lowercase hex, or NULL when the file has none. */
 const char *elf_file__build_id(const struct elf_file *ef);
 size_t elf_file__symbol_count(const struct elf_file *ef);
+
+/* The file has a .symtab: .dynsym alone names only the exported functions. */
+bool elf_file__has_symtab(const struct elf_file *ef);
+/* The file has DWARF of its own (a .debug_info with contents). */
+bool elf_file__has_dwarf(const struct elf_file *ef);
+/* The file name in .gnu_debuglink and, in *crc, the CRC-32 of that file; NULL if none. */
+const char *elf_file__debuglink(const struct elf_file *ef, uint32_t *crc);
+
+/*
+ * Adds the function symbols of from, the separate debug file of ef (the
+ * same link-time addresses), to ef's. -ENOMEM leaves ef as it was.
+ */
+int elf_file__add_symbols(struct elf_file *ef, const struct elf_file *from);
 
 #endif /* MEMTRACE_ELF_FILE_H */

@@ -13,6 +13,7 @@
 #include "elf_file.h"
 #include "launcher.h"
 #include "libc_locate.h"
+#include "step_probe.h"
 
 /* glibc reaches the loader hook twice at startup: before and after mapping. */
 #define STARTUP_STOPS_BEFORE_GIVING_UP 2
@@ -170,7 +171,12 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 	}
 	proc_maps__release(&p->maps);
 	p->maps = maps;
+	p->maps_gen++;
 	maps = (struct proc_maps){};
+	/* stopped: no step can run before its probe is in */
+	err = step_probe__attach(cfg->step_probe, l, p, &p->maps, cfg->verbose);
+	if (err)
+		goto cleanup;
 	bpf_loader__disarm_startup_stop(l);
 cleanup:
 	proc_maps__release(&maps);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "leaks.h"
 
@@ -18,45 +19,83 @@ static int by_bytes_desc(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
+/* Growing sites first, steepest first; then the largest. */
+static int by_priority(const void *a, const void *b)
+{
+	const struct leak_site *x = a, *y = b;
+
+	if (x->growth.growing != y->growth.growing)
+		return x->growth.growing ? -1 : 1;
+	if (x->growth.growing && x->growth.bytes_per_s != y->growth.bytes_per_s)
+		return x->growth.bytes_per_s < y->growth.bytes_per_s ? 1 : -1;
+	return by_bytes_desc(a, b);
+}
+
+static struct leak_site *new_site(struct leak_report *r, size_t *cap, const struct mt_process *p,
+				  uint32_t stack)
+{
+	const struct site_entry *e = site_stats__find(&p->sites, stack);
+	const struct freed_lifetimes *freed = NULL;
+	struct leak_site *s;
+
+	if (r->n == *cap) {
+		size_t grown_cap = *cap ? 2 * *cap : 64;
+		struct leak_site *grown = realloc(r->sites, grown_cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		r->sites = grown;
+		*cap = grown_cap;
+	}
+	s = &r->sites[r->n++];
+	*s = (struct leak_site){ .process = p, .stack = stack, .oldest_ns = UINT64_MAX };
+	/* where accounting put the site's freed lifetimes (see site_stats__on_free) */
+	if (stack && p->stacks)
+		freed = &p->stacks->stacks[stack].freed;
+	else if (e)
+		freed = &e->freed;
+	s->first_ns = freed ? freed->first_ns : UINT64_MAX;
+	if (freed)
+		memcpy(s->freed, freed->count, sizeof(s->freed));
+	return s;
+}
+
 /* Adds a process's live blocks; by_stack maps a stack index to its site. */
 static int collect_table(const struct alloc_table *table, struct leak_report *r,
-			 struct id_map *by_stack, size_t *cap, const struct mt_process *p)
+			 struct id_map *by_stack, size_t *cap, const struct mt_process *p,
+			 const struct leaks_opts *o)
 {
 	alloc_table__for_each(table, b) {
 		/* stack index 0 ("no stack") is a valid group too: key it apart */
 		int64_t idx = id_map__get(by_stack, (uint64_t)b->stack + 1);
+		uint64_t age = o->now_ns > b->ts_ns ? o->now_ns - b->ts_ns : 0;
 		struct leak_site *s;
 
 		if (idx < 0) {
-			if (r->n == *cap) {
-				size_t grown_cap = *cap ? 2 * *cap : 64;
-				struct leak_site *grown =
-					realloc(r->sites, grown_cap * sizeof(*grown));
-
-				if (!grown)
-					return -ENOMEM;
-				r->sites = grown;
-				*cap = grown_cap;
-			}
-			if (id_map__put(by_stack, (uint64_t)b->stack + 1, r->n))
+			if (id_map__put(by_stack, (uint64_t)b->stack + 1, r->n) ||
+			    !new_site(r, cap, p, b->stack))
 				return -ENOMEM;
-			idx = r->n++;
-			r->sites[idx] = (struct leak_site){
-				.process = p,
-				.stack = b->stack,
-				.oldest_ns = b->ts_ns,
-			};
+			idx = r->n - 1;
 		}
 		s = &r->sites[idx];
-		s->bytes += b->size;
-		s->count++;
+		s->live_bytes += b->size;
+		s->live_count++;
+		s->live_ages[lifetime_histogram__bucket(age)]++;
 		if (b->ts_ns < s->oldest_ns)
 			s->oldest_ns = b->ts_ns;
+		if (b->ts_ns < s->first_ns)
+			s->first_ns = b->ts_ns;
+		/* a block stamped after now (drained late) is age 0: it counts only without a limit */
+		if (age >= o->min_age_ns) {
+			s->bytes += b->size;
+			s->count++;
+		}
 	}
 	return 0;
 }
 
-int leaks__collect(const struct tracker *t, struct leak_report *out)
+int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
+		   struct leak_report *out)
 {
 	size_t cap = 0;
 	int err = 0;
@@ -66,9 +105,9 @@ int leaks__collect(const struct tracker *t, struct leak_report *out)
 		const struct mt_process *p = t->procs[i];
 		struct id_map by_stack = {};
 
-		err = collect_table(&p->live, out, &by_stack, &cap, p);
+		err = collect_table(&p->live, out, &by_stack, &cap, p, opts);
 		if (!err)
-			err = collect_table(&p->displaced, out, &by_stack, &cap, p);
+			err = collect_table(&p->displaced, out, &by_stack, &cap, p, opts);
 		id_map__release(&by_stack);
 	}
 	if (err) {
@@ -79,34 +118,61 @@ int leaks__collect(const struct tracker *t, struct leak_report *out)
 	return 0;
 }
 
+void leaks__keep(struct leak_report *r, size_t max_sites)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->sites[i].count)
+			r->sites[n++] = r->sites[i];
+	r->n = n;
+	if (!max_sites || r->n <= max_sites)
+		return;
+	qsort(r->sites, r->n, sizeof(*r->sites), by_priority);
+	for (size_t i = max_sites; i < r->n; i++) {
+		r->omitted_sites++;
+		r->omitted_bytes += r->sites[i].bytes;
+		r->omitted_count += r->sites[i].count;
+	}
+	r->n = max_sites;
+	qsort(r->sites, r->n, sizeof(*r->sites), by_bytes_desc);
+}
+
 void leaks__release(struct leak_report *r)
 {
 	free(r->sites);
 	*r = (struct leak_report){};
 }
 
+/* More calls inlined at one address than this ends the stack there. */
+#define LEAK_MAX_INLINED 64
+
 size_t leaks__frames(const struct tracker *t, struct symbolizer *sym, const struct leak_site *site,
 		     struct leak_frame *frames, size_t max, bool *truncated)
 {
 	const struct mt_stack *s = stack_table__get(&t->stacks, site->stack);
 	const struct mt_process *p = site->process;
-	char root[32];
-	size_t n = 0;
+	struct frame_info chain[LEAK_MAX_INLINED];
+	char proc_dir[32];
+	size_t n = 0, got;
 
-	*truncated = false;
-	snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
-	for (uint16_t i = 0; i < s->nr_frames && n < max; i++) {
-		struct leak_frame *f = &frames[n];
-
-		f->ip = s->frames[i];
+	/* the walk itself may have stopped early (no CFI, or a frame-pointer chain broke) */
+	*truncated = s->truncated;
+	snprintf(proc_dir, sizeof(proc_dir), "/proc/%u", p->pid);
+	for (uint16_t i = 0; i < s->nr_frames; i++) {
 		/* every frame is a return address: the caller's call site is at ip - 1 */
-		symbolizer__resolve(sym, &p->maps, p->exited ? NULL : root, f->ip, true, &f->info);
+		got = symbolizer__resolve_frames(sym, &p->maps, p->exited ? NULL : proc_dir,
+						 s->frames[i], true, chain, LEAK_MAX_INLINED);
 		/* the direct caller is read off the stack pointer: always real */
-		if (i > 0 && !f->info.mapped) {
+		if (i > 0 && !chain[0].mapped) {
 			*truncated = true;
 			break;
 		}
-		n++;
+		if (got > LEAK_MAX_INLINED || got > max - n)
+			break;
+		for (size_t j = 0; j < got; j++, n++)
+			frames[n] = (struct leak_frame){ .ip = s->frames[i], .addr = i,
+							 .info = chain[j] };
 	}
 	return n;
 }

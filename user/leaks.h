@@ -10,35 +10,67 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "growth.h"
+#include "lifetime_histogram.h"
 #include "symbolizer.h"
 #include "tracker.h"
 
 struct leak_site {
 	const struct mt_process *process;
 	uint32_t stack;		/* stack table index */
-	uint64_t bytes;
+	uint64_t bytes;		/* live blocks at least --leak-age old */
 	uint64_t count;
 	uint64_t oldest_ns;	/* allocation time of the oldest block */
+	uint64_t live_bytes;	/* every live block, however young: what growth samples */
+	uint64_t live_count;
+	uint64_t first_ns;	/* earliest allocation seen at the site, freed blocks included */
+	uint64_t live_ages[LIFETIME_BUCKETS];	/* every live block, by its age so far */
+	uint64_t freed[LIFETIME_BUCKETS];	/* freed blocks, by lifetime */
+	struct growth_result growth;		/* growth_sampler.h; zero without --interval */
 };
 
 struct leak_report {
 	struct leak_site *sites;	/* largest first */
 	size_t n;
+	/* sites left out by leaks__keep's cap, and what they hold */
+	size_t omitted_sites;
+	uint64_t omitted_bytes, omitted_count;
 };
 
-int leaks__collect(const struct tracker *t, struct leak_report *out);
+struct leaks_opts {
+	uint64_t now_ns;	/* CLOCK_MONOTONIC: ages count to here */
+	uint64_t min_age_ns;	/* --leak-age: younger blocks are live, not leak candidates */
+};
+
+/* Every (process, stack) with a live block, largest bytes first. */
+int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
+		   struct leak_report *out);
+/*
+ * Drops the sites without a block old enough to be a leak candidate, then
+ * keeps at most max_sites (0: all): the growing ones first, the largest
+ * next; the rest are counted in omitted_*. Still largest first.
+ */
+void leaks__keep(struct leak_report *r, size_t max_sites);
 void leaks__release(struct leak_report *r);
 
 struct leak_frame {
 	uint64_t ip;
+	uint16_t addr;		/* index of ip in the site's stack */
 	struct frame_info info;
 };
 
+/* Room for a whole stack with a few inlined calls at each address. */
+#define LEAK_MAX_FRAMES (4 * MT_MAX_FRAMES)
+
 /*
- * The symbolized frames of a site's stack, leaf first, at most max. The
- * walk stops at the first address outside every executable mapping (junk
- * from code without frame pointers): *truncated says so. Returns the
- * number of frames; 0 when the stack itself was lost.
+ * The symbolized frames of a site's stack, leaf first, at most max: the
+ * calls inlined at an address come first, innermost first, then the
+ * function they were inlined into (see symbolizer__resolve_frames); an
+ * address whose frames do not all fit is left out, with the rest of the
+ * stack. The walk stops at the first address outside every executable
+ * mapping (junk from code without frame pointers); *truncated says so, or
+ * that the unwinder itself stopped early (mt_stack.truncated).
+ * Returns the number of frames; 0 when the stack itself was lost.
  */
 size_t leaks__frames(const struct tracker *t, struct symbolizer *sym, const struct leak_site *site,
 		     struct leak_frame *frames, size_t max, bool *truncated);

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* memtrace: parse -> set up -> trace -> report -> clean up. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
-#include "output_file.h"
 #include "privileges.h"
 #include "report.h"
 #include "session.h"
 #include "snapshot.h"
+#include "snapshot_files.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -20,37 +21,52 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static int emit(const struct mt_config *cfg, const struct run_summary *sum,
-		struct output_file *snap)
-{
-	int err = 0;
+struct outputs {
+	const struct mt_config *cfg;
+	struct snapshot_files snap;	/* -o */
+};
 
-	if (cfg->json)
+static int emit(struct outputs *o, const struct run_summary *sum)
+{
+	const struct mt_config *cfg = o->cfg;
+	FILE *f;
+	int err = 0, snap_err;
+
+	/* with --json, stdout holds one document: the final snapshot */
+	if (cfg->json && !sum->interval)
 		err = snapshot__write(sum, stdout);
-	else
+	else if (!cfg->json)
 		err = report__write(sum, cfg->top, stdout);
 	if (err)
 		fprintf(stderr, "memtrace: cannot write to stdout: %s\n", strerror(-err));
-	if (snap->f) {
-		int snap_err = snapshot__write(sum, snap->f);
-
-		if (snap_err) {
-			fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", snap->path,
-				strerror(-snap_err));
-			return snap_err;
-		}
-		snap_err = output_file__commit(snap);
-		if (snap_err)
-			return snap_err;
+	if (!cfg->output)
+		return err;
+	f = snapshot_files__next(&o->snap);
+	if (!f)
+		return -EIO;
+	snap_err = snapshot__write(sum, f);
+	if (snap_err) {
+		fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", o->snap.out.path,
+			strerror(-snap_err));
+		snapshot_files__discard(&o->snap);
+		return snap_err;
 	}
-	return err;
+	snap_err = snapshot_files__commit(&o->snap);
+	return snap_err ? snap_err : err;
+}
+
+/* A failed interval report is said, and tracing goes on: the next one may work. */
+static int emit_interval(const struct run_summary *sum, void *ctx)
+{
+	emit(ctx, sum);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct output_file snap = {};
-	struct run_summary sum = {};
 	struct mt_config cfg;
+	struct outputs out = { .cfg = &cfg };
+	struct run_summary sum = {};
 	struct session s = {};
 	bool started = false;
 	int err, status;
@@ -59,7 +75,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (privileges__check())
 		return 1;
-	if (cfg.output && output_file__open(&snap, cfg.output))
+	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
 		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -67,19 +83,18 @@ int main(int argc, char **argv)
 	err = session__start(&s, &cfg);
 	started = true;
 	if (!err)
-		err = session__run(&s, &stop_signal);
+		err = session__run(&s, &stop_signal, emit_interval, &out);
 	if (!err)
 		err = session__finish(&s, &sum);
 	if (!err)
-		err = emit(&cfg, &sum, &snap);
+		err = emit(&out, &sum);
 
 	if (started)
 		session__detach(&s);
 	status = err ? 1 : session__child_exit_status(&s);
 	leaks__release(&sum.leaks);
-	symbolizer__free(sum.sym);
 	if (started)
 		session__release(&s);
-	output_file__abort(&snap);
+	snapshot_files__release(&out.snap);
 	return status;
 }

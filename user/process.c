@@ -53,26 +53,38 @@ int process__read_start_time(uint32_t pid, uint64_t *start_time)
 	return 0;
 }
 
+/* Keeps the old name when /proc has none (the process is gone). */
+static void read_names(struct mt_process *p)
+{
+	char path[64], exe[PATH_MAX], *dup;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
+	read_comm(path, p->comm);
+	snprintf(path, sizeof(path), "/proc/%u/exe", p->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	dup = strdup(exe);
+	if (!dup)
+		return;
+	free(p->exe);
+	p->exe = dup;
+}
+
 struct mt_process *process__new(uint32_t pid)
 {
 	struct mt_process *p = calloc(1, sizeof(*p));
-	char path[64], exe[PATH_MAX];
-	ssize_t n;
 
 	if (!p)
 		return NULL;
 	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	read_comm(path, p->comm);
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		p->exe = strdup(exe);
-	}
+	read_names(p);
 	process__read_start_time(pid, &p->start_time);
 	return p;
 }
+
 
 void process__free(struct mt_process *p)
 {
@@ -85,6 +97,8 @@ void process__free(struct mt_process *p)
 	alloc_table__release(&p->displaced);
 	proc_maps__release(&p->maps);
 	libc_locate__release(&p->libc);
+	dwarf_unwinder__free(p->unwinder);
+	site_stats__release(&p->sites);
 	free(p);
 }
 
@@ -139,5 +153,91 @@ int process__refresh_maps(struct mt_process *p)
 	}
 	proc_maps__release(&p->maps);
 	p->maps = fresh;
+	p->maps_gen++;
+	return 0;
+}
+
+/*
+ * Everything before add's start, the start of a mapping add cuts into, add,
+ * the end of a mapping it cuts into (its file offset moved along), then
+ * everything after add's end: the order proc_maps__find's search needs.
+ */
+int process__add_map(struct mt_process *p, const struct proc_map *add)
+{
+	struct proc_maps *m = &p->maps;
+	struct proc_map *out, map = *add;
+	char *split_path = NULL;
+	bool placed = false;
+	size_t n = 0;
+
+	out = calloc(m->n + 2, sizeof(*out));
+	map.path = add->path ? strdup(add->path) : NULL;
+	if (!out || (add->path && !map.path))
+		goto cleanup;
+	/* a mapping add falls inside of leaves two pieces, each with its own path */
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc_map *x = &m->maps[i];
+
+		if (x->start < add->start && x->end > add->end && x->path) {
+			split_path = strdup(x->path);
+			if (!split_path)
+				goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct proc_map x = m->maps[i];
+
+		if (x.end <= add->start) {
+			out[n++] = x;
+			continue;
+		}
+		if (x.start < add->start) {
+			out[n] = x;
+			out[n++].end = add->start;
+		}
+		if (!placed) {
+			out[n++] = map;
+			placed = true;
+		}
+		if (x.start >= add->end) {
+			out[n++] = x;
+		} else if (x.end > add->end) {
+			out[n] = x;
+			out[n].offset += add->end - x.start;
+			out[n].start = add->end;
+			if (x.start < add->start)
+				out[n].path = split_path;
+			n++;
+		} else if (x.start >= add->start) {
+			free(x.path);
+		}
+	}
+	if (!placed)
+		out[n++] = map;
+	free(m->maps);
+	m->maps = out;
+	m->n = n;
+	p->maps_gen++;
+	return 0;
+
+cleanup:
+	free(split_path);
+	free(map.path);
+	free(out);
+	return -ENOMEM;
+}
+
+int process__reset_maps(struct mt_process *p)
+{
+	int err = process__refresh_maps(p);
+
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		proc_maps__release(&p->maps);
+		p->maps_gen++;
+		return 0;
+	}
+	read_names(p);
 	return 0;
 }

@@ -8,10 +8,13 @@
 
 #include "alloc_table.h"
 #include "counters.h"
+#include "dwarf_unwind.h"
 #include "id_map.h"
 #include "libc_locate.h"
 #include "proc_maps.h"
+#include "site_stats.h"
 #include "size_histogram.h"
+#include "stack_table.h"
 
 #define COMM_LEN 16
 
@@ -20,6 +23,9 @@ struct mt_thread {
 	bool exited;
 	char comm[COMM_LEN];
 	struct mt_counters c;
+	/* --stack=dwarf: the thread's last unwound dump, for the call record that follows it */
+	uint64_t dump_id;
+	uint32_t dump_stack;
 };
 
 struct mt_process {
@@ -44,9 +50,15 @@ struct mt_process {
 	struct alloc_table displaced;
 	struct proc_maps maps;
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
+	uint64_t maps_gen;		/* bumped at every change of maps */
+	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
+	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
 	struct libc_image libc;		/* what is probed, and where */
 	uint64_t steps;			/* --step-probe hits */
 	uint64_t last_step_ns;		/* CLOCK_MONOTONIC of the last one, 0: none */
+	bool step_probe_attached;	/* steps are counted (step_probe.h) */
+	struct site_stats sites;	/* per stack: lifetimes, growth */
+	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */
@@ -66,6 +78,17 @@ static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
 }
 /* Re-reads /proc/PID/maps; keeps the old maps if the process is gone. */
 int process__refresh_maps(struct mt_process *p);
+/*
+ * A mapping the kernel reported (mmap_watch): it replaces or trims whatever
+ * it overlaps, as mmap does. Not a read of /proc: maps_read_ns stays. -ENOMEM.
+ */
+int process__add_map(struct mt_process *p, const struct proc_map *map);
+/*
+ * After an exec: the old image's mappings name nothing any more. Reads the
+ * new image's maps, exe and comm; a process already gone starts with no
+ * maps, for its mmap records to fill in. -ENOMEM.
+ */
+int process__reset_maps(struct mt_process *p);
 /* Reads starttime (field 22) of /proc/PID/stat: -ESRCH when gone. */
 int process__read_start_time(uint32_t pid, uint64_t *start_time);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -60,6 +61,8 @@ static void write_process(const struct mt_process *p, FILE *out)
 	fprintf(out, "\nPID %u  %s  (%s)%s\n  ", p->pid, printable(p->comm, comm, sizeof(comm)),
 		printable(p->exe, exe, sizeof(exe)), p->exited ? "  exited" : "");
 	write_counters_line(&p->c, out);
+	if (p->step_probe_attached)
+		fprintf(out, "  %llu step%s\n", (unsigned long long)p->steps, p->steps == 1 ? "" : "s");
 	fprintf(out, "  %-8s %-16s %10s %10s %10s %10s %10s %8s\n", "TID", "THREAD", "CURRENT",
 		"PEAK", "ALLOCATED", "ALLOCS", "FREES", "FAILED");
 	for (uint32_t i = 0; i < p->nr_threads; i++) {
@@ -73,20 +76,171 @@ static void write_process(const struct mt_process *p, FILE *out)
 	}
 }
 
+/* "+1.20 MiB/s" */
+static const char *rate(double bytes, const char *per, char buf[UNITS_BUF])
+{
+	char num[UNITS_BUF];
+
+	snprintf(buf, UNITS_BUF, "+%s/%s", units__bytes(bytes > 0 ? (uint64_t)bytes : 0, num), per);
+	return buf;
+}
+
+/* How a person names a site: its innermost function and line, "train_step (model.c:42)". */
+static const char *site_name(const struct run_summary *s, const struct leak_site *site,
+			     char *buf, size_t len)
+{
+	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
+	struct leak_frame frames[REPORT_FRAMES];
+	/* a summary line names a site: longer names are cut */
+	char name[512], file[512];
+	const struct frame_info *f;
+	const char *base;
+	bool truncated;
+
+	if (!stack->received || !leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES,
+					       &truncated))
+		return site->stack ? "(stack lost)" : "(no stack)";
+	f = &frames[0].info;
+	if (f->symbol)
+		printable(f->symbol, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)frames[0].ip);
+	if (!f->file) {
+		snprintf(buf, len, "%s", name);
+		return buf;
+	}
+	base = strrchr(f->file, '/');
+	printable(base ? base + 1 : f->file, file, sizeof(file));
+	if (f->line)
+		snprintf(buf, len, "%s (%s:%u)", name, file, f->line);
+	else
+		snprintf(buf, len, "%s (%s)", name, file);
+	return buf;
+}
+
+/* Order of the sites in the report: growing ones, steepest first, then the largest. */
+static size_t report_order(const struct leak_report *r, size_t *order, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		double slope = r->sites[i].growth.bytes_per_s;
+		size_t j;
+
+		if (!r->sites[i].growth.growing)
+			continue;
+		for (j = n++; j && r->sites[order[j - 1]].growth.bytes_per_s < slope; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->sites[i].growth.growing)
+			order[n++] = i;
+	return n < max ? n : max;
+}
+
+/*
+ * Five seconds' reading: which sites grow and how fast, and what the leak
+ * candidates hold.
+ */
+static void write_summary(const struct run_summary *s, FILE *out)
+{
+	const struct leak_report *r = &s->leaks;
+	char name[PATH_MAX], buf[UNITS_BUF], age[UNITS_BUF];
+	size_t growing = 0, said = 0;
+	uint64_t bytes = r->omitted_bytes, count = r->omitted_count;
+
+	for (size_t i = 0; i < r->n; i++) {
+		growing += r->sites[i].growth.growing;
+		bytes += r->sites[i].bytes;
+		count += r->sites[i].count;
+	}
+	if (!s->interval_s)
+		fprintf(out, "Summary: growth not measured: it needs --interval\n");
+	else if (!growing)
+		fprintf(out, "Summary: no site growing\n");
+	else
+		fprintf(out, "Summary: %zu site%s GROWING:", growing, growing == 1 ? "" : "s");
+	for (size_t i = 0; i < r->n && growing && said < 3; i++) {
+		const struct leak_site *site = &r->sites[i];
+
+		if (!site->growth.growing)
+			continue;
+		fprintf(out, "%s %s", said++ ? "," : "", rate(site->growth.bytes_per_s, "s", buf));
+		if (site->growth.has_per_step)
+			fprintf(out, " (%s)", rate(site->growth.bytes_per_step, "step", buf));
+		fprintf(out, " at %s", site_name(s, site, name, sizeof(name)));
+	}
+	if (growing)
+		fprintf(out, growing > said ? ", and %zu more\n" : "\n", growing - said);
+	fprintf(out, "         %zu leak site%s hold%s %s in %llu block%s", r->n + r->omitted_sites,
+		r->n + r->omitted_sites == 1 ? "" : "s", r->n + r->omitted_sites == 1 ? "s" : "",
+		units__bytes(bytes, buf), (unsigned long long)count, count == 1 ? "" : "s");
+	if (s->leak_age_s > 0)
+		fprintf(out, " at least %s old", units__duration(s->leak_age_s, age));
+	if (r->n)
+		fprintf(out, "; the largest, %s, at %s", units__bytes(r->sites[0].bytes, buf),
+			site_name(s, &r->sites[0], name, sizeof(name)));
+	fprintf(out, "\n");
+}
+
+/* The end of a site's header line: growth, when it grows. */
+static void write_growth(const struct leak_site *site, FILE *out)
+{
+	char buf[UNITS_BUF];
+
+	if (site->growth.growing) {
+		fprintf(out, "  GROWING %s", rate(site->growth.bytes_per_s, "s", buf));
+		if (site->growth.has_per_step)
+			fprintf(out, ", %s", rate(site->growth.bytes_per_step, "step", buf));
+	}
+	fprintf(out, "\n");
+}
+
+/* Under a site's stack: when it first allocated, and how long its blocks live. */
+static void write_lifetimes(const struct run_summary *s, const struct leak_site *site, FILE *out)
+{
+	char first[UNITS_BUF];
+	bool any = false;
+
+	fprintf(out, "    first seen at %s; lifetimes:",
+		units__duration(site->first_ns > s->start_ns ? (site->first_ns - s->start_ns) / 1e9
+							      : 0,
+				first));
+	for (unsigned int i = 0; i < LIFETIME_BUCKETS; i++) {
+		if (!site->freed[i])
+			continue;
+		fprintf(out, "%s %llu <=%s", any ? "," : " freed", (unsigned long long)site->freed[i],
+			lifetime_histogram__label(i));
+		any = true;
+	}
+	fprintf(out, "%s live", any ? ";" : " none freed;");
+	any = false;
+	for (unsigned int i = 0; i < LIFETIME_BUCKETS; i++) {
+		if (!site->live_ages[i])
+			continue;
+		fprintf(out, "%s %llu <=%s", any ? "," : "", (unsigned long long)site->live_ages[i],
+			lifetime_histogram__label(i));
+		any = true;
+	}
+	fprintf(out, "\n");
+}
+
 static void write_site(const struct run_summary *s, const struct leak_site *site, size_t rank,
 		       FILE *out)
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
 	struct leak_frame frames[REPORT_FRAMES];
-	char bytes[UNITS_BUF], age[UNITS_BUF], path[PATH_MAX];
+	char bytes[UNITS_BUF], age[UNITS_BUF], path[PATH_MAX], name[PATH_MAX];
+	size_t n, shown;
 	bool truncated;
-	size_t n;
 
-	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u  oldest %s\n", rank,
+	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u  oldest %s", rank,
 		units__bytes(site->bytes, bytes), (unsigned long long)site->count,
 		site->count == 1 ? "" : "s", site->process->pid,
 		units__duration(s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0,
 				age));
+	write_growth(site, out);
 	if (!stack->received) {
 		fprintf(out, "    (stack lost)\n");
 		return;
@@ -94,46 +248,76 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
 	for (size_t i = 0; i < n; i++) {
 		const struct frame_info *f = &frames[i].info;
-
 		const char *base = f->module ? strrchr(f->module, '/') : NULL;
 
-		if (f->symbol)
-			fprintf(out, "    %s+0x%llx", f->symbol, (unsigned long long)f->symbol_offset);
+		if (f->inlined)
+			fprintf(out, "    %s [inlined]", printable(f->symbol, name, sizeof(name)));
+		else if (f->symbol)
+			fprintf(out, "    %s+0x%llx", printable(f->symbol, name, sizeof(name)),
+				(unsigned long long)f->symbol_offset);
 		else if (f->module)
 			/* stable across runs, unlike the address: for addr2line -e MODULE */
 			fprintf(out, "    %s+0x%llx", base ? base + 1 : f->module,
 				(unsigned long long)f->module_offset);
 		else
 			fprintf(out, "    0x%llx", (unsigned long long)frames[i].ip);
+		/* the file's own name is enough to read; the snapshot has the whole path */
+		if (f->file) {
+			base = strrchr(f->file, '/');
+			fprintf(out, " (%s", printable(base ? base + 1 : f->file, path, sizeof(path)));
+			if (f->line)
+				fprintf(out, ":%u", f->line);
+			fputc(')', out);
+		}
 		fprintf(out, "  (%s)\n", printable(f->module, path, sizeof(path)));
 	}
+	shown = n ? frames[n - 1].addr + 1u : 0;
 	if (truncated)
 		fprintf(out, "    ... (stack ends: no frame pointers beyond this frame)\n");
-	else if (n == REPORT_FRAMES && stack->nr_frames > REPORT_FRAMES)
-		fprintf(out, "    ... (%u more frames in the snapshot)\n",
-			stack->nr_frames - REPORT_FRAMES);
+	else if (shown < stack->nr_frames)
+		fprintf(out, "    ... (%zu more callers in the snapshot)\n",
+			stack->nr_frames - shown);
 }
 
 int report__write(const struct run_summary *s, int top, FILE *out)
 {
 	const struct tracker *t = s->tracker;
-	char dur[UNITS_BUF];
-	size_t shown = (size_t)top < s->leaks.n ? (size_t)top : s->leaks.n;
+	size_t *order = calloc(s->leaks.n ? s->leaks.n : 1, sizeof(*order));
+	char dur[UNITS_BUF], age[UNITS_BUF];
+	size_t shown;
 
-	fprintf(out, "memtrace: %u process%s traced for %s\n", t->nr_procs,
-		t->nr_procs == 1 ? "" : "es", units__duration(s->duration_s, dur));
+	if (!order)
+		return -ENOMEM;
+	shown = report_order(&s->leaks, order, (size_t)top);
+	/* reports follow each other on one stream: a blank line between them */
+	if (s->interval_s > 0 && s->interval != 1)
+		fprintf(out, "\n");
+	if (s->interval)
+		fprintf(out, "memtrace: interval %lu: ", s->interval);
+	else
+		fprintf(out, "memtrace: ");
+	fprintf(out, "%u process%s traced for %s\n", t->nr_procs, t->nr_procs == 1 ? "" : "es",
+		units__duration(s->duration_s, dur));
+	write_summary(s, out);
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)
 		write_process(t->procs[i], out);
 	if (s->leaks.n)
-		fprintf(out, "\nLive allocations by stack: top %zu of %zu sites\n", shown,
-			s->leaks.n);
+		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites\n",
+			s->leak_age_s > 0 ? ", at least " : "",
+			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
+			s->leak_age_s > 0 ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
 	else
-		fprintf(out, "\nNo live allocations.\n");
-	for (size_t i = 0; i < shown; i++)
-		write_site(s, &s->leaks.sites[i], i + 1, out);
+		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_s > 0 ? " at least " : "",
+			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
+			s->leak_age_s > 0 ? " old" : "");
+	for (size_t i = 0; i < shown; i++) {
+		write_site(s, &s->leaks.sites[order[i]], i + 1, out);
+		write_lifetimes(s, &s->leaks.sites[order[i]], out);
+	}
+	free(order);
 	if (fflush(out) || ferror(out))
 		return -EIO;
 	return 0;

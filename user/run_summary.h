@@ -20,9 +20,14 @@ struct run_summary {
 	uint64_t drops[MT_DROP_COUNT];
 	struct timespec started_at;	/* CLOCK_REALTIME */
 	double duration_s;
-	uint64_t now_ns;		/* CLOCK_MONOTONIC when tracing ended: ages count to here */
+	uint64_t now_ns;		/* CLOCK_MONOTONIC of the report: ages count to here */
 	char **command;			/* launch mode's CMD, or NULL */
-	const char *stack_mode;		/* "fp" or "none" */
+	const char *stack_mode;		/* "fp", "dwarf" or "none" */
+	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
+	double leak_age_s;		/* --leak-age */
+	double interval_s;		/* --interval, 0: none */
+	unsigned long interval;		/* an --interval report's number (1, 2, ...); 0: the final one */
 };
 
 /* Call records the kernel could not deliver (stack losses are apart). */

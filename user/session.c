@@ -10,11 +10,16 @@
 
 #include <bpf/libbpf.h>
 
+#include "growth_sampler.h"
 #include "libc_locate.h"
+#include "mmap_watch.h"
 #include "session.h"
+#include "step_probe.h"
 
 /* The kernel wakes the consumer only past a watermark; poll at least this often. */
 #define POLL_INTERVAL_MS 100
+/* epoll ids: 0 is the ring buffer, 1..nr_targets the targets' pidfds */
+#define EPOLL_ID_MMAPS 0x10000
 
 static uint64_t mono_ns(void)
 {
@@ -90,6 +95,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	if (s->cfg->verbose)
 		libc_locate__describe(&img, pid, stderr);
 	p->maps = maps;
+	p->maps_gen++;
 	maps = (struct proc_maps){};
 	p->libc = img;
 	img = (struct libc_image){};
@@ -106,6 +112,16 @@ cleanup:
 	if (pidfd >= 0)
 		close(pidfd);
 	return err;
+}
+
+/* Tracing time counts from here, once the probes are in: attaching can take a while. */
+static void start_clock(struct session *s)
+{
+	clock_gettime(CLOCK_REALTIME, &s->started_at);
+	s->start_ns = mono_ns();
+	s->last_tick_ns = s->start_ns;
+	if (s->cfg->interval_s > 0)
+		s->next_tick_ns = s->start_ns + (uint64_t)(s->cfg->interval_s * 1e9);
 }
 
 static int launch(struct session *s)
@@ -144,13 +160,73 @@ static int setup_consumer(struct session *s)
 	return 0;
 }
 
+/* Without the watch, names come from /proc alone: lost for what a process maps just before exit. */
+static void watch_mmaps(struct session *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EPOLL_ID_MMAPS };
+	int err = mmap_watch__open(&s->mmaps, 0);
+
+	if (!err && epoll_ctl(s->epfd, EPOLL_CTL_ADD, mmap_watch__fd(s->mmaps), &ev))
+		err = -errno;
+	if (!err)
+		return;
+	if (s->cfg->verbose)
+		fprintf(stderr, "memtrace: cannot watch new mappings (%s): names from /proc only\n",
+			strerror(-err));
+	mmap_watch__free(s->mmaps);
+	s->mmaps = NULL;
+}
+
+/*
+ * The kernel's records keep a process's maps whole after /proc/PID/maps is
+ * gone. A process is marked exited only after a drain that followed its exit
+ * had all its records: later ones for its PID are another process's.
+ */
+static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
+{
+	struct session *s = ctx;
+	struct mt_process *p = tracker__process(&s->tracker, e->pid);
+	bool ours = p && !p->exited;
+
+	switch (e->kind) {
+	case MMAP_WATCH_MAP:
+		return ours ? process__add_map(p, &e->map) : 0;
+	case MMAP_WATCH_EXEC:
+		return ours ? process__reset_maps(p) : 0;
+	case MMAP_WATCH_LOST:
+		/* anyone's mapping or exec may be among them: /proc still knows the living */
+		for (uint32_t i = 0; i < s->tracker.nr_procs; i++)
+			if (!s->tracker.procs[i]->exited)
+				process__refresh_maps(s->tracker.procs[i]);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
+static int drain_mmaps(struct session *s)
+{
+	int err;
+
+	if (!s->mmaps)
+		return 0;
+	err = mmap_watch__drain(s->mmaps, on_mmap_record, s);
+	if (err)
+		fprintf(stderr, "memtrace: cannot follow the targets' mappings: %s\n",
+			strerror(-err));
+	return err;
+}
+
 int session__start(struct session *s, const struct mt_config *cfg)
 {
 	struct bpf_loader_opts opts = {
 		.ringbuf_bytes = cfg->ringbuf_bytes,
 		.verbose = cfg->verbose,
-		.capture_stacks = cfg->stack_mode != STACK_NONE,
+		.stack_mode = cfg->stack_mode,
+		.sample_bytes = cfg->sample_bytes,
 	};
+	struct mt_process *p;
 	int err;
 
 	*s = (struct session){ .cfg = cfg, .epfd = -1, .child = { .pid = -1 } };
@@ -167,18 +243,29 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		err = bpf_loader__attach_thread_exit(s->bpf);
 	if (err)
 		goto fail;
-	clock_gettime(CLOCK_REALTIME, &s->started_at);
-	s->start_ns = mono_ns();
-	if (cfg->command)
-		return launch(s);
+	/* before any target: no mapping of theirs goes unseen */
+	watch_mmaps(s);
+	if (cfg->command) {
+		err = launch(s);
+		if (!err)
+			start_clock(s);
+		return err;
+	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		err = attach_pid(s, cfg->pids[i]);
 		if (err)
 			return err;
-		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
-			tracker__process(&s->tracker, cfg->pids[i])->comm);
+		p = tracker__process(&s->tracker, cfg->pids[i]);
+		err = step_probe__attach(cfg->step_probe, s->bpf, p, &p->maps, cfg->verbose);
+		if (err)
+			return err;
 	}
 	bpf_loader__set_recording(s->bpf, true);
+	start_clock(s);
+	/* only now: whoever waits for these lines may start what they want traced */
+	for (int i = 0; i < cfg->nr_pids; i++)
+		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
+			tracker__process(&s->tracker, cfg->pids[i])->comm);
 	return 0;
 fail:
 	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));
@@ -216,7 +303,93 @@ static void forward_signal(const struct session *s, int sig)
 	kill(s->child.pid, sig);
 }
 
-int session__run(struct session *s, volatile sig_atomic_t *stop)
+/*
+ * The run so far, as of now: sample_growth takes a growth sample (an
+ * --interval tick, or the end of a run with intervals).
+ */
+static int summarize(struct session *s, uint64_t now, bool sample_growth, struct run_summary *out)
+{
+	const struct mt_config *cfg = s->cfg;
+	struct growth_sampler_opts growth = {
+		.sample = sample_growth,
+		.t = (now - s->start_ns) / 1e9,
+		.growth = { .intervals = cfg->growth_intervals, .steps = cfg->step_probe != NULL },
+	};
+	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = (uint64_t)(cfg->leak_age_s * 1e9) };
+	int err;
+
+	*out = (struct run_summary){
+		.tracker = &s->tracker,
+		.started_at = s->started_at,
+		.duration_s = (now - s->start_ns) / 1e9,
+		.now_ns = now,
+		.command = cfg->command,
+		.stack_mode = stack_mode__name(cfg->stack_mode),
+		.sample_bytes = cfg->sample_bytes,
+		.start_ns = s->start_ns,
+		.leak_age_s = cfg->leak_age_s,
+		.interval_s = cfg->interval_s,
+	};
+	err = bpf_loader__read_drops(s->bpf, out->drops);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot read the drop counters: %s\n", strerror(-err));
+		return err;
+	}
+	if (!s->sym && !(s->sym = symbolizer__new()))
+		return -ENOMEM;
+	out->sym = s->sym;
+	if (sample_growth)
+		s->last_tick_ns = now;
+	err = leaks__collect(&s->tracker, &leaks, &out->leaks);
+	if (!err)
+		err = growth_sampler__run(&s->tracker, &growth, &out->leaks);
+	if (err) {
+		leaks__release(&out->leaks);
+		return err;
+	}
+	leaks__keep(&out->leaks, cfg->max_sites);
+	return 0;
+}
+
+/*
+ * An --interval report, when one is due. Ticks keep to their grid unless
+ * one is over half an interval late (a stalled memtrace): then the grid
+ * starts again, since a sample soon after a late one would see a short
+ * interval, with too little time to grow in.
+ */
+static int report_interval(struct session *s, session_report_fn on_interval, void *ctx)
+{
+	uint64_t now = mono_ns(), interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
+	struct run_summary sum;
+	int err;
+
+	if (!s->next_tick_ns || now < s->next_tick_ns)
+		return 0;
+	if (now - s->next_tick_ns > interval_ns / 2)
+		s->next_tick_ns = now + interval_ns;
+	else
+		s->next_tick_ns += interval_ns;
+	err = summarize(s, now, true, &sum);
+	if (err)
+		return err;
+	sum.interval = ++s->ticks;
+	err = on_interval(&sum, ctx);
+	leaks__release(&sum.leaks);
+	return err;
+}
+
+/* Waits at most until the next poll or the next --interval tick. */
+static int wait_ms(const struct session *s)
+{
+	uint64_t now = mono_ns();
+
+	if (s->next_tick_ns && s->next_tick_ns < now + POLL_INTERVAL_MS * 1000000ULL)
+		return s->next_tick_ns > now ? (int)((s->next_tick_ns - now + 999999) / 1000000) : 0;
+	return POLL_INTERVAL_MS;
+}
+
+int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_fn on_interval,
+		 void *ctx)
 {
 	uint64_t deadline = s->cfg->duration_s > 0
 				    ? s->start_ns + (uint64_t)(s->cfg->duration_s * 1e9)
@@ -225,15 +398,28 @@ int session__run(struct session *s, volatile sig_atomic_t *stop)
 	int n, err;
 
 	while (!*stop && !all_exited(s) && mono_ns() < deadline) {
-		n = epoll_wait(s->epfd, evs, 8, POLL_INTERVAL_MS);
+		n = epoll_wait(s->epfd, evs, 8, wait_ms(s));
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		err = drain_mmaps(s);
+		if (err)
+			return err;
 		err = ring_buffer__consume(s->rb);
 		if (err < 0 && err != -EINTR)
 			break;
 		for (int i = 0; i < n; i++)
-			if (evs[i].data.u32)
+			if (evs[i].data.u32 && evs[i].data.u32 != EPOLL_ID_MMAPS)
 				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
+		if (s->cfg->step_probe && mono_ns() >= s->next_step_retry_ns) {
+			s->next_step_retry_ns = mono_ns() + STEP_PROBE_RETRY_NS;
+			err = step_probe__retry(s->cfg->step_probe, s->bpf, &s->tracker,
+						s->cfg->verbose);
+			if (err)
+				return err;
+		}
+		err = report_interval(s, on_interval, ctx);
+		if (err)
+			return err;
 	}
 	if (*stop)
 		forward_signal(s, *stop);
@@ -247,36 +433,23 @@ int session__run(struct session *s, volatile sig_atomic_t *stop)
 
 int session__finish(struct session *s, struct run_summary *out)
 {
+	uint64_t interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
 	int err;
 
 	s->end_ns = mono_ns();
 	/* whatever the targets did before this point is in the ring buffer; nothing after */
 	bpf_loader__set_recording(s->bpf, false);
+	err = drain_mmaps(s);
+	if (err)
+		return err;
 	while ((err = ring_buffer__consume(s->rb)) > 0)
 		;
 	for (int i = 0; i < s->nr_targets; i++)
 		if (!s->targets[i].exited && has_exited(s->targets[i].pidfd))
 			mark_exited(s, &s->targets[i]);
-	*out = (struct run_summary){
-		.tracker = &s->tracker,
-		.started_at = s->started_at,
-		.duration_s = (s->end_ns - s->start_ns) / 1e9,
-		.now_ns = s->end_ns,
-		.command = s->cfg->command,
-		.stack_mode = stack_mode__name(s->cfg->stack_mode),
-	};
-	err = bpf_loader__read_drops(s->bpf, out->drops);
-	if (err) {
-		fprintf(stderr, "memtrace: cannot read the drop counters: %s\n", strerror(-err));
-		return err;
-	}
-	out->sym = symbolizer__new();
-	if (!out->sym)
-		return -ENOMEM;
-	err = leaks__collect(&s->tracker, &out->leaks);
-	if (err)
-		symbolizer__free(out->sym);
-	return err;
+	/* a last interval under half the others would read as a stall: judge by the ticks */
+	return summarize(s, s->end_ns, interval_ns && s->end_ns - s->last_tick_ns >= interval_ns / 2,
+			 out);
 }
 
 void session__detach(struct session *s)
@@ -307,7 +480,9 @@ int session__child_exit_status(struct session *s)
 
 void session__release(struct session *s)
 {
+	symbolizer__free(s->sym);
 	ring_buffer__free(s->rb);
+	mmap_watch__free(s->mmaps);
 	bpf_loader__free(s->bpf);
 	for (int i = 0; i < s->nr_targets; i++)
 		close(s->targets[i].pidfd);

@@ -17,6 +17,7 @@
 #include "run_summary.h"
 #include "tracker.h"
 
+struct mmap_watch;
 struct ring_buffer;
 
 struct target {
@@ -29,6 +30,7 @@ struct session {
 	const struct mt_config *cfg;
 	struct bpf_loader *bpf;
 	struct ring_buffer *rb;
+	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
 	struct tracker tracker;
 	struct target targets[MAX_PIDS];
 	int nr_targets;
@@ -38,13 +40,29 @@ struct session {
 	int epfd;
 	struct timespec started_at;
 	uint64_t start_ns, end_ns;
+	struct symbolizer *sym;		/* kept from one report to the next: ELF files stay open */
+	uint64_t next_tick_ns;		/* --interval: when the next report is due; 0: never */
+	uint64_t last_tick_ns;		/* the last growth sample (tracing's start at first) */
+	unsigned long ticks;		/* interval reports made */
+	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
 };
+
+/* Receives each --interval report; a negative errno stops tracing. */
+typedef int (*session_report_fn)(const struct run_summary *sum, void *ctx);
 
 /* Every failure has printed its one-line message. */
 int session__start(struct session *s, const struct mt_config *cfg);
-/* Consumes records until a signal sets *stop, --duration passes or every target exits. */
-int session__run(struct session *s, volatile sig_atomic_t *stop);
-/* Stops recording, drains what is left and fills in the summary. */
+/*
+ * Consumes records until a signal sets *stop, --duration passes or every
+ * target exits; every --interval, hands a summary of the run so far to
+ * on_interval (the summary is released after).
+ */
+int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_fn on_interval,
+		 void *ctx);
+/*
+ * Stops recording, drains what is left and fills in the summary; release
+ * its leaks with leaks__release (the symbolizer is the session's).
+ */
 int session__finish(struct session *s, struct run_summary *out);
 /* Removes every probe: a launched CMD that still runs goes on untraced. */
 void session__detach(struct session *s);

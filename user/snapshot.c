@@ -49,6 +49,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 		json_writer__end_array(w);
 	}
 	json_writer__kv_string(w, "stack_mode", s->stack_mode);
+	json_writer__kv_u64(w, "sample_bytes", s->sample_bytes);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
 	json_writer__key(w, "drops");
@@ -60,6 +61,13 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__begin_object(w);
 	counters__write_json(&s->tracker->totals, w);
 	json_writer__end_object(w);
+	json_writer__kv_bool(w, "final", !s->interval);
+	json_writer__key(w, "interval_s");
+	if (s->interval_s > 0)
+		json_writer__double(w, s->interval_s);
+	else
+		json_writer__null(w);
+	json_writer__kv_double(w, "leak_age_s", s->leak_age_s);
 }
 
 /* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
@@ -99,6 +107,11 @@ static void write_process(const struct mt_process *p, struct json_writer *w)
 	json_writer__kv_bool(w, "exited", p->exited);
 	counters__write_json(&p->c, w);
 	json_writer__kv_u64(w, "live_blocks", p->live.n + p->displaced.n);
+	json_writer__key(w, "steps");
+	if (p->step_probe_attached)
+		json_writer__u64(w, p->steps);
+	else
+		json_writer__null(w);
 	json_writer__key(w, "threads");
 	json_writer__begin_array(w);
 	for (uint32_t i = 0; i < p->nr_threads; i++) {
@@ -134,25 +147,68 @@ static void write_frame(const struct leak_frame *f, struct json_writer *w)
 	write_hex(w, "ip", f->ip);
 	json_writer__kv_string(w, "symbol", f->info.symbol);
 	json_writer__key(w, "offset");
-	if (f->info.symbol)
+	/* an inlined call has no code of its own to be an offset into */
+	if (f->info.symbol && !f->info.inlined)
 		json_writer__u64(w, f->info.symbol_offset);
 	else
 		json_writer__null(w);
 	json_writer__kv_string(w, "module", f->info.module);
 	if (f->info.module)
 		write_hex(w, "module_offset", f->info.module_offset);
+	json_writer__kv_string(w, "file", f->info.file);
+	json_writer__key(w, "line");
+	if (f->info.line)
+		json_writer__u64(w, f->info.line);
+	else
+		json_writer__null(w);
+	json_writer__kv_bool(w, "inlined", f->info.inlined);
 	json_writer__end_object(w);
+}
+
+static void write_double_or_null(struct json_writer *w, const char *key, bool known, double v)
+{
+	json_writer__key(w, key);
+	if (known)
+		json_writer__double(w, v);
+	else
+		json_writer__null(w);
+}
+
+/* When the site first allocated, whether it grows, and how long its blocks live. */
+static void write_trends(const struct run_summary *s, const struct leak_site *site,
+			 struct json_writer *w)
+{
+	json_writer__kv_double(w, "first_seen_s", site->first_ns > s->start_ns
+							  ? (site->first_ns - s->start_ns) / 1e9
+							  : 0);
+	json_writer__kv_bool(w, "growing", site->growth.growing);
+	write_double_or_null(w, "growth_bytes_per_s", site->growth.has_rate,
+			     site->growth.bytes_per_s);
+	write_double_or_null(w, "growth_bytes_per_step", site->growth.has_per_step,
+			     site->growth.bytes_per_step);
+	json_writer__key(w, "lifetimes");
+	json_writer__begin_array(w);
+	for (unsigned int i = 0; i < LIFETIME_BUCKETS; i++) {
+		if (!site->freed[i] && !site->live_ages[i])
+			continue;
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "le_ns", lifetime_histogram__le(i));
+		json_writer__kv_u64(w, "freed", site->freed[i]);
+		json_writer__kv_u64(w, "live", site->live_ages[i]);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
 }
 
 static void write_leak(const struct run_summary *s, const struct leak_site *site,
 		       struct json_writer *w)
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
-	struct leak_frame frames[MT_MAX_FRAMES];
+	struct leak_frame frames[LEAK_MAX_FRAMES];
 	bool truncated;
 	size_t n;
 
-	n = leaks__frames(s->tracker, s->sym, site, frames, MT_MAX_FRAMES, &truncated);
+	n = leaks__frames(s->tracker, s->sym, site, frames, LEAK_MAX_FRAMES, &truncated);
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", site->process->pid);
 	json_writer__kv_string(w, "allocator", "libc");
@@ -162,6 +218,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
 	json_writer__kv_bool(w, "stack_lost", !stack->received);
 	json_writer__kv_bool(w, "truncated", truncated);
+	write_trends(s, site, w);
 	json_writer__key(w, "stack");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < n; i++)
@@ -184,6 +241,12 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 	for (uint32_t i = 0; i < s->tracker->nr_procs; i++)
 		write_process(s->tracker->procs[i], w);
 	json_writer__end_array(w);
+	json_writer__key(w, "leaks_omitted");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "sites", s->leaks.omitted_sites);
+	json_writer__kv_u64(w, "bytes", s->leaks.omitted_bytes);
+	json_writer__kv_u64(w, "count", s->leaks.omitted_count);
+	json_writer__end_object(w);
 	json_writer__key(w, "leaks");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < s->leaks.n; i++)

@@ -40,7 +40,7 @@ int64_t stack_table__add(struct stack_table *t, uint64_t id)
 	err = id_map__put(&t->index, id, t->n);
 	if (err)
 		return err;
-	t->stacks[t->n] = (struct mt_stack){ .id = id };
+	t->stacks[t->n] = (struct mt_stack){ .id = id, .freed.first_ns = UINT64_MAX };
 	return t->n++;
 }
 

@@ -14,13 +14,17 @@
 #include <memtrace/event.h>
 
 #include "id_map.h"
+#include "lifetime_histogram.h"
 
 struct mt_stack {
 	uint64_t id;
 	uint32_t pid;
 	uint16_t nr_frames;
 	bool received;		/* its mt_stack_record arrived */
+	bool truncated;		/* the walk stopped before the outermost frame */
 	uint64_t *frames;	/* leaf first: frames[0] is the direct caller */
+	/* its freed blocks: a stack belongs to one process (its id hashes the pid) */
+	struct freed_lifetimes freed;
 };
 
 struct stack_table {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,7 @@ struct mt_process *tracker__add_process(struct tracker *t, uint32_t pid)
 		process__free(p);
 		return NULL;
 	}
+	p->stacks = &t->stacks;
 	t->procs[t->nr_procs++] = p;
 	return p;
 }
@@ -105,6 +107,7 @@ static __attribute__((noinline)) int handle_stack(struct tracker *t,
 				      (const uint64_t *)rec->frames, nr);
 	if (idx < 0)
 		return (int)idx;
+	t->stacks.stacks[idx].truncated = rec->flags & MT_STACK_F_TRUNCATED;
 	cover_stack(p, rec);
 	return 0;
 }
@@ -114,6 +117,94 @@ static struct mt_process *record_process(struct tracker *t, uint32_t pid)
 	if (!t->last || t->last->pid != pid)
 		t->last = tracker__process(t, pid);
 	return t->last;
+}
+
+/* The same id the kernel gives a frame-pointer stack with these frames. */
+static uint64_t frames_id(uint32_t pid, const uint64_t *frames, size_t nr)
+{
+	uint64_t h = (0xcbf29ce484222325ULL ^ pid) * 0x100000001b3ULL;
+
+	for (size_t i = 0; i < nr; i++)
+		h = (h ^ frames[i]) * 0x100000001b3ULL;
+	h &= ~MT_STACK_DUMP_FLAG;
+	return h == MT_NO_STACK ? 1 : h;
+}
+
+static struct dwarf_unwinder *process_unwinder(struct mt_process *p)
+{
+	char root[32];
+
+	if (!p->unwinder) {
+		snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+		if (dwarf_unwinder__new(p->pid, root, &p->unwinder))
+			return NULL;
+		p->unwinder_maps_gen = p->maps_gen - 1;
+	}
+	if (p->unwinder_maps_gen != p->maps_gen &&
+	    !dwarf_unwinder__set_maps(p->unwinder, &p->maps))
+		p->unwinder_maps_gen = p->maps_gen;
+	return p->unwinder;
+}
+
+/*
+ * --stack=dwarf: unwind now, while the maps that name the stack's modules
+ * are those of the moment it was taken; the call record that follows from
+ * the same thread picks the result up.
+ */
+static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
+						       const struct mt_stack_dump *d)
+{
+	struct mt_process *p = tracker__process(t, d->pid);
+	uint64_t frames[MT_MAX_FRAMES];
+	struct dwarf_unwinder *u;
+	bool truncated = true;
+	int64_t thread, idx;
+	int nr = 0;
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	if (!proc_maps__find(&p->maps, d->regs[16]) && !p->exited)
+		process__refresh_maps(p);
+	u = process_unwinder(p);
+	if (u)
+		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, &truncated);
+	/* it ran into a module loaded since the maps were read (dlopen): read them, go again */
+	if (u && nr > 0 && truncated && !proc_maps__find(&p->maps, frames[nr - 1]) &&
+	    !p->exited && !process__refresh_maps(p) && process_unwinder(p))
+		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, &truncated);
+	/* no CFI at all: the caller is still the return address at the stack pointer */
+	if (nr <= 0 && d->regs[7] >= d->stack_base &&
+	    d->regs[7] - d->stack_base + sizeof(frames[0]) <= d->size) {
+		memcpy(&frames[0], d->stack + (d->regs[7] - d->stack_base), sizeof(frames[0]));
+		nr = 1;
+	}
+	if (nr <= 0)
+		return 0;
+	idx = stack_table__add_frames(&t->stacks, frames_id(d->pid, frames, nr), d->pid, frames,
+				      (uint16_t)nr);
+	if (idx < 0)
+		return (int)idx;
+	t->stacks.stacks[idx].truncated = truncated;
+	thread = process__thread(p, d->tid);
+	if (thread < 0)
+		return (int)thread;
+	p->threads[thread].dump_id = d->dump_id;
+	p->threads[thread].dump_stack = (uint32_t)idx;
+	return 0;
+}
+
+/* --stack=dwarf: the stack of the dump sent just before the call record (0: lost). */
+static __attribute__((noinline)) int64_t dump_stack(struct mt_process *p, const struct mt_event *e)
+{
+	int64_t thread = process__thread(p, e->tid);
+
+	if (thread < 0)
+		return thread;
+	if (p->threads[thread].dump_id != e->stack_id)
+		return 0;
+	return p->threads[thread].dump_stack;
 }
 
 static int handle_call(struct tracker *t, const struct mt_event *e)
@@ -126,7 +217,10 @@ static int handle_call(struct tracker *t, const struct mt_event *e)
 		return 0;
 	}
 	accounting__prefetch(p, e);
-	stack = stack_table__intern(&t->stacks, e->stack_id);
+	if (e->stack_id & MT_STACK_DUMP_FLAG)
+		stack = dump_stack(p, e);
+	else
+		stack = stack_table__intern(&t->stacks, e->stack_id);
 	if (stack < 0)
 		return (int)stack;
 	return accounting__apply(p, &t->totals, e, (uint32_t)stack);
@@ -193,6 +287,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_STEP:
 		if (size >= sizeof(*e))
 			err = handle_step(t, e);
+		break;
+	case MT_REC_STACK_DUMP:
+		if (size >= sizeof(struct mt_stack_dump))
+			err = handle_stack_dump(t, data);
 		break;
 	}
 	if (err && !t->err)

@@ -12,6 +12,13 @@
 /* Frames kept per stack, the direct caller included. */
 #define MT_MAX_FRAMES 64
 
+/* How stacks are captured (--stack). */
+enum mt_stack_mode {
+	MT_STACK_NONE,	/* no stacks: every call still counted */
+	MT_STACK_FP,	/* frame-pointer walk in the kernel, plus the direct caller */
+	MT_STACK_DWARF,	/* registers and stack bytes, unwound in user space with CFI */
+};
+
 enum mt_record_kind {
 	MT_REC_CALL = 1,	/* an allocator call completed (struct mt_event) */
 	MT_REC_THREAD_EXIT = 2, /* a traced thread exited (struct mt_event) */
@@ -56,7 +63,7 @@ enum mt_drop {
  */
 #define MT_STACK_DUMP_FLAG (1ULL << 63)
 
-/* Bytes of user stack a dump carries, from the stack pointer up. */
+/* Bytes of user stack a dump carries: whole pages, from the page of the stack pointer up. */
 #define MT_DUMP_STACK_BYTES (16 * 1024)
 /* Registers a dump carries, in DWARF x86-64 numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
 #define MT_DUMP_REGS 17
@@ -88,17 +95,27 @@ struct mt_stack_dump {
 	__u16 pad;
 	__u32 pid;
 	__u32 tid;
-	__u32 size;		/* bytes of stack[] filled, from regs[7] (sp) up */
+	__u32 size;		/* bytes of stack[] filled */
 	__u64 dump_id;		/* MT_STACK_DUMP_FLAG set; the call record's stack_id */
+	__u64 stack_base;	/* address of stack[0]: the page holding regs[7] (sp) */
 	__u64 regs[MT_DUMP_REGS];
 	__u8 stack[MT_DUMP_STACK_BYTES];
 };
+
+/*
+ * The frame-pointer walk stopped at a frame pointer that cannot be one
+ * (code without frame pointers), or at MT_MAX_FRAMES, rather than at the
+ * NULL one that ends every chain.
+ */
+#define MT_STACK_F_TRUNCATED 1
 
 struct mt_stack_record {
 	__u16 kind;		/* MT_REC_STACK */
 	__u16 nr_frames;
 	__u32 pid;
 	__u64 stack_id;		/* hash of pid and frames; never MT_NO_STACK */
+	__u32 flags;		/* MT_STACK_F_* */
+	__u32 pad;
 	/* leaf first: frames[0] is the allocator's direct caller */
 	__u64 frames[MT_MAX_FRAMES];
 };

@@ -327,8 +327,9 @@ static void gen__stacks(struct generator *g)
 		r->kind = MT_REC_STACK;
 		r->pid = PID;
 		r->nr_frames = 4 + (uint16_t)rng__below(&g->rng, 29);
+		/* a frame-pointer stack's id, as the kernel makes it: top bit clear */
 		do
-			r->stack_id = rng__next(&g->rng);
+			r->stack_id = rng__next(&g->rng) & ~MT_STACK_DUMP_FLAG;
 		while (r->stack_id == MT_NO_STACK);
 		g->stack_ids[i] = r->stack_id;
 		for (uint16_t f = 0; f < r->nr_frames; f++)

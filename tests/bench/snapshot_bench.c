@@ -132,7 +132,8 @@ static int feed_stacks(struct tracker *t, uint64_t *ids)
 			/* past the first byte: a return address follows a call */
 			rec.frames[f] = fn->start + 1 + next_rand() % (fn->size - 1);
 		}
-		rec.stack_id = ids[i] = next_rand() | 1;
+		/* a frame-pointer stack's id: without the flag that marks a stack dump */
+		rec.stack_id = ids[i] = (next_rand() | 1) & ~MT_STACK_DUMP_FLAG;
 		err = tracker__handle_record(t, &rec, sizeof(rec));
 		if (err)
 			return err;
@@ -257,7 +258,8 @@ int main(int argc, char **argv)
 	s.duration_s = 10;
 	s.now_ns = mono_ns();
 	start = now_s(CLOCK_MONOTONIC);
-	err = s.sym ? leaks__collect(&t, &s.leaks) : -ENOMEM;
+	err = s.sym ? leaks__collect(&t, &(struct leaks_opts){ .now_ns = s.now_ns }, &s.leaks)
+		    : -ENOMEM;
 	collect_s = now_s(CLOCK_MONOTONIC) - start;
 	if (!err)
 		err = write_snapshot(&s, path, &write_s);

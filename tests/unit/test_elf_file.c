@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "elf_file.h"
 #include "proc_maps.h"
@@ -416,6 +417,84 @@ static void test_stripped(void **state)
 	elf_file__free(ef);
 }
 
+/* CRC-32 of a whole file, as .gnu_debuglink records it. */
+static uint32_t file_crc(const char *path)
+{
+	unsigned char buf[4096];
+	uLong crc = crc32(0, Z_NULL, 0);
+	ssize_t len;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	while ((len = read(fd, buf, sizeof(buf))) > 0)
+		crc = crc32(crc, buf, (uInt)len);
+	close(fd);
+	return (uint32_t)crc;
+}
+
+/*
+ * A separate debug file, as distributions make them: the stripped copy
+ * names it in .gnu_debuglink, with its CRC; its .symtab, added to the
+ * copy's .dynsym, gives back every symbol strip took.
+ */
+static void test_debug_file(void **state)
+{
+	struct fixture *f = *state;
+	char debug[96], linked[96], pie_debug[96], cmd[1024];
+	struct elf_file *ef, *dbg;
+	uint64_t file_off, vaddr;
+	uint32_t crc = 0;
+	size_t i;
+
+	snprintf(debug, sizeof(debug), "%s/lib.debug", f->dir);
+	snprintf(linked, sizeof(linked), "%s/linked.so", f->dir);
+	snprintf(pie_debug, sizeof(pie_debug), "%s/pie.debug", f->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "objcopy --only-keep-debug %s %s && objcopy --strip-all --add-gnu-debuglink=%s "
+		 "%s %s && objcopy --only-keep-debug %s %s",
+		 LIB_PATH, debug, debug, LIB_PATH, linked, PIE_PATH, pie_debug);
+	assert_int_equal(system(cmd), 0);
+
+	assert_true(elf_file__has_symtab(f->ef));
+	assert_true(elf_file__has_dwarf(f->ef));
+	assert_null(elf_file__debuglink(f->ef, &crc));
+
+	assert_int_equal(elf_file__open(linked, &ef), 0);
+	assert_false(elf_file__has_symtab(ef));
+	assert_false(elf_file__has_dwarf(ef));
+	assert_string_equal(elf_file__debuglink(ef, &crc), "lib.debug");
+	assert_int_equal(crc, file_crc(debug));
+
+	/* the debug file keeps the program headers, not what they point at */
+	assert_int_equal(elf_file__open(debug, &dbg), 0);
+	assert_true(elf_file__has_symtab(dbg));
+	assert_true(elf_file__has_dwarf(dbg));
+	assert_null(elf_file__debuglink(dbg, NULL));
+	assert_string_equal(elf_file__build_id(dbg), elf_file__build_id(f->ef));
+
+	assert_int_equal(elf_file__add_symbols(ef, dbg), 0);
+	elf_file__free(dbg);
+	assert_true(elf_file__has_symtab(ef));
+	assert_int_equal(elf_file__symbol_count(ef), elf_file__symbol_count(f->ef));
+	for (i = 0; i < ARRAY_SIZE(lib_local); i++) {
+		assert_int_equal(elf_file__func_offset(ef, lib_local[i], &file_off, &vaddr), 0);
+		assert_int_equal(vaddr, func_vaddr(f->ef, lib_local[i]));
+	}
+	/* the preferred names are the unstripped file's */
+	assert_symbol(ef, func_vaddr(ef, "__fixture_malloc"), "fixture_malloc", 0);
+	assert_symbol(ef, func_vaddr(ef, "fixture_free") + 1, "fixture_free_impl", 1);
+	elf_file__free(ef);
+
+	/* a PIE's debug file has a PT_INTERP without bytes */
+	assert_int_equal(elf_file__open(pie_debug, &dbg), 0);
+	assert_null(elf_file__interp(dbg));
+	assert_int_equal(elf_file__symbol_count(dbg), ARRAY_SIZE(pie_functions));
+	elf_file__free(dbg);
+	unlink(debug);
+	unlink(linked);
+	unlink(pie_debug);
+}
+
 static void write_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -506,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_lib_headers),
 		cmocka_unit_test(test_pie),
 		cmocka_unit_test(test_stripped),
+		cmocka_unit_test(test_debug_file),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_libc_functions),
 	};

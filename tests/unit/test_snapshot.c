@@ -36,6 +36,9 @@
 
 #define NS 1000000000ULL
 
+/* Everything live is a leak candidate; ages count to the report's now (w->s.now_ns). */
+static const struct leaks_opts all_live = { .now_ns = 10 * NS };
+
 /* bytes with a control character at each end of the range and a two-byte UTF-8 letter */
 #define ODD_COMM "w\x01\xc3\xb6\x1fk"
 
@@ -151,7 +154,7 @@ static int setup(void **state)
 
 	w->s.tracker = &w->t;
 	w->s.sym = symbolizer__new();
-	if (!w->s.sym || leaks__collect(&w->t, &w->s.leaks))
+	if (!w->s.sym || leaks__collect(&w->t, &all_live, &w->s.leaks))
 		return -1;
 	w->s.started_at.tv_sec = 1700000000; /* 2023-11-14 22:13:20 UTC */
 	w->s.started_at.tv_nsec = 123456789;
@@ -490,6 +493,9 @@ static void assert_unnamed_frame(json_t *frame, const char *ip)
 	assert_null_at(frame, "offset");
 	assert_null_at(frame, "module");
 	assert_null(json_object_get(frame, "module_offset"));
+	assert_null_at(frame, "file");
+	assert_null_at(frame, "line");
+	assert_true(json_is_false(get(frame, "inlined")));
 }
 
 static void test_leaks(void **state)
@@ -627,7 +633,7 @@ static void test_displaced_block(void **state)
 	call(&w->t, MT_FN_MALLOC, PID2, PID2 + 1, 9 * NS + 100, MT_NO_STACK, 0x2000, 20, 0);
 	assert_int_equal(tracker__process(&w->t, PID2)->displaced.n, 1);
 	leaks__release(&w->s.leaks);
-	assert_int_equal(leaks__collect(&w->t, &w->s.leaks), 0);
+	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
 	q = json_array_get(get_array(w->root, "processes", 2), 1);
@@ -669,7 +675,7 @@ static void test_frames_named(void **state)
 	stack(&w->t, me, S5, 3, frames);
 	call(&w->t, MT_FN_MALLOC, me, me, 9 * NS, S5, 0x1000, 100000, 0);
 	leaks__release(&w->s.leaks);
-	assert_int_equal(leaks__collect(&w->t, &w->s.leaks), 0);
+	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
 	leaks = get_array(w->root, "leaks", 6);
@@ -687,10 +693,19 @@ static void test_frames_named(void **state)
 	assert_string_equal(get_str(f, "module"), self);
 	assert_true(strncmp(get_str(f, "module_offset"), "0x", 2) == 0);
 
+	/* this test is built with -g: its own source file, and a line in it */
+	assert_non_null(strstr(get_str(f, "file"), "/test_snapshot.c"));
+	assert_true(get_u64(f, "line") > 0);
+	assert_true(json_is_false(get(f, "inlined")));
+
 	f = json_array_get(st, 1);
 	assert_string_equal(get_str(f, "symbol"), "marker_caller");
 	assert_int_equal(get_u64(f, "offset"), 2);
 	assert_string_equal(get_str(f, "module"), self);
+	assert_non_null(strstr(get_str(f, "file"), "/test_snapshot.c"));
+
+	/* the report names the file alone, then the module */
+	assert_non_null(strstr(write_report(w, 1), "\n    marker_leaf+0x1 (test_snapshot.c:"));
 }
 
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A 6-deep call chain built without frame pointers (-O2
+ * -fomit-frame-pointer): level6 allocates 6666 bytes, kept live. The fp
+ * walk cannot see past the direct caller here; the dwarf unwind can.
+ */
+#include <stdlib.h>
+
+static void *volatile sink;
+
+#define LEVEL(name, next)                                   \
+	__attribute__((noinline)) void name(void)           \
+	{                                                   \
+		next();                                     \
+		/* no tail call: every level keeps its frame */ \
+		__asm__ volatile("" ::: "memory");          \
+	}
+
+__attribute__((noinline)) void level6(void)
+{
+	sink = malloc(6666); /* deep_nofp: the allocation */
+}
+
+LEVEL(level5, level6)
+LEVEL(level4, level5)
+LEVEL(level3, level4)
+LEVEL(level2, level3)
+LEVEL(level1, level2)
+
+int main(void)
+{
+	level1();
+	return 0;
+}

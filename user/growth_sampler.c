@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "growth_sampler.h"
+
+int growth_sampler__run(struct tracker *t, const struct growth_sampler_opts *o,
+			struct leak_report *r)
+{
+	struct mt_process *p = NULL;
+	int err;
+
+	for (uint32_t i = 0; i < t->nr_procs; i++) {
+		struct mt_process *q = t->procs[i];
+
+		if (q->sites.err)
+			return q->sites.err;
+		if (o->sample)
+			site_stats__begin_sample(&q->sites, o->t, q->steps);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct leak_site *s = &r->sites[i];
+		struct growth_opts opts = o->growth;
+		const struct site_entry *e;
+
+		/* sites are by size, processes mixed: look each one up once per run of them */
+		if (!p || p->pid != s->process->pid)
+			p = tracker__process(t, s->process->pid);
+		if (o->sample) {
+			err = site_stats__sample(&p->sites, s->stack, s->live_bytes);
+			if (err)
+				return err;
+		}
+		e = site_stats__find(&p->sites, s->stack);
+		/* steps are only known where the probe is in */
+		opts.steps = opts.steps && p->step_probe_attached;
+		if (e)
+			growth__eval(&e->growth, &p->sites.clock, &opts, &s->growth);
+	}
+	return 0;
+}
