@@ -5,7 +5,8 @@
 #
 # A. ns per op of tests/bench/workload, untraced, under the empty-probe floor
 #    (tests/bench/floor) at function entries and at memtrace's placed sites, and
-#    under memtrace --probe-at-entry, default and --stack=none; memtrace's
+#    under memtrace --probe-at-entry, default (frame pointers: the workload has
+#    them), --stack=none, and --stack=dwarf for every allocation and sampled; memtrace's
 #    lost_events (from its snapshot) must stay 0.
 # B. ingest rate and memory per live block (ingest_bench).
 # C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
@@ -49,10 +50,8 @@ done
 if [ "$(id -u)" -ne 0 ]; then
 	configs=(untraced)
 	notes+=("NOT ROOT: traced configurations skipped (floor and memtrace need BPF)")
-elif "$memtrace" --help 2>&1 | grep -q -- '--stack'; then
-	configs+=(mt-nostack)
 else
-	notes+=("memtrace --stack=none: column left out, $memtrace --help does not list --stack")
+	configs+=(mt-nostack mt-dwarf mt-dwarf-sampled)
 fi
 if [ ! -x "$ingest" ]; then
 	notes+=("ingest_bench: not built ($ingest is missing): B left out")
@@ -69,7 +68,9 @@ label() {
 	floor-sites) echo "floor @sites" ;;
 	mt-entry) echo "memtrace --probe-at-entry" ;;
 	mt-default) echo "memtrace" ;;
-	mt-nostack) echo "memtrace --stack=none" ;;
+	mt-nostack) echo "--stack=none" ;;
+	mt-dwarf) echo "--stack=dwarf, every alloc" ;;
+	mt-dwarf-sampled) echo "--stack=dwarf, 1 per 512K" ;;
 	esac
 }
 
@@ -102,6 +103,10 @@ run_cell() { # CONFIG WORKLOAD
 	mt-entry) cmd=("$memtrace" --top=1 -o "$snap" --probe-at-entry -- "${cmd[@]}") ;;
 	mt-default) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	mt-nostack) cmd=("$memtrace" --top=1 -o "$snap" --stack=none -- "${cmd[@]}") ;;
+	mt-dwarf)
+		cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf --sample-bytes=0 -- "${cmd[@]}")
+		;;
+	mt-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
 	esac
 	rm -f "$snap"
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
@@ -303,7 +308,7 @@ echo
 	kv snapshot_read_s "C. s to read it back (jansson)"
 	kv snapshot_bytes "C. snapshot size in bytes"
 	kv symbolize_100k_s "D. s to symbolize 100k distinct addresses, cold"
-	kv symbolize_named "D. share of them named (libc .dynsym has no static functions)"
+	kv symbolize_named "D. share of them named (libc6-dbg names glibc's static functions)"
 	kv symbolize_checked "D. of them checked against dladdr1, all agreeing"
 } | print_table
 
@@ -317,9 +322,18 @@ if [ -s "$tmp/failures" ]; then
 fi
 for f in "$tmp"/*.lost; do
 	[ -e "$f" ] || continue
-	if grep -qv '^0$' "$f"; then
+	grep -qv '^0$' "$f" || continue
+	case $(basename "$f") in
+	mt-dwarf.*)
+		# a 16 KiB copy and an unwind per allocation outrun the consumer by design:
+		# counted, shown, and the reason sampling exists
+		echo "NOTE: --stack=dwarf for every allocation lost events in" \
+			"$(basename "$f" .lost) (counted in the snapshot): sample instead"
+		;;
+	*)
 		echo "FAIL: memtrace lost events in $(basename "$f" .lost)"
 		status=1
-	fi
+		;;
+	esac
 done
 exit $status

@@ -64,11 +64,12 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
 	{ "stack", OPT_STACK, "MODE", 0,
-	  "Call stacks: fp (frame pointers, default), dwarf (CFI unwinding in user space: "
-	  "through code without frame pointers) or none", 0 },
+	  "Call stacks: auto (default: fp if the program has frame pointers, else dwarf), fp "
+	  "(frame pointers), dwarf (CFI unwinding in user space, through code without frame "
+	  "pointers) or none", 0 },
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "BYTES", 0,
 	  "One stack per BYTES allocated on average (K, M, G suffixes; 0: every allocation); "
-	  "every call is still counted. Default: 0, or 512K with --stack=dwarf", 0 },
+	  "every call is still counted. Default: 0, or 512K when stacks are dwarf", 0 },
 	{ "interval", OPT_INTERVAL, "DURATION", 0,
 	  "Report, and with -o write a snapshot, every DURATION (at least 0.1 s)", 0 },
 	{ "leak-age", OPT_LEAK_AGE, "DURATION", 0,
@@ -151,11 +152,6 @@ static int parse_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
-#define DWARF_DEFAULT_SAMPLE_BYTES (512 * 1024)
-
-/* --sample-bytes given explicitly (0 is a value too, so a flag tells). */
-static bool sample_bytes_set;
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct mt_config *cfg = state->input;
@@ -227,19 +223,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->probes_at_entry = true;
 		break;
 	case OPT_STACK:
-		if (!strcmp(arg, "fp"))
+		cfg->stack_auto = !strcmp(arg, "auto");
+		if (cfg->stack_auto || !strcmp(arg, "fp"))
 			cfg->stack_mode = MT_STACK_FP;
 		else if (!strcmp(arg, "dwarf"))
 			cfg->stack_mode = MT_STACK_DWARF;
 		else if (!strcmp(arg, "none"))
 			cfg->stack_mode = MT_STACK_NONE;
 		else
-			argp_error(state, "--stack must be fp, dwarf or none, got '%s'", arg);
+			argp_error(state, "--stack must be auto, fp, dwarf or none, got '%s'", arg);
 		break;
 	case OPT_SAMPLE_BYTES:
 		if (parse_bytes(arg, &cfg->sample_bytes))
 			argp_error(state, "invalid --sample-bytes '%s'", arg);
-		sample_bytes_set = true;
+		cfg->sample_bytes_set = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* the first non-option starts CMD; the rest are its own arguments */
@@ -281,6 +278,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 
 	*cfg = (struct mt_config){
 		.stack_mode = MT_STACK_FP,
+		.stack_auto = true,
 		.top = 10,
 		.ringbuf_bytes = 16 << 20,
 		.growth_intervals = 3,
@@ -290,8 +288,5 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))
 		return -EINVAL;
-	/* a dwarf stack costs a 16 KiB copy and an unwind: sample unless told otherwise */
-	if (cfg->stack_mode == MT_STACK_DWARF && !sample_bytes_set)
-		cfg->sample_bytes = DWARF_DEFAULT_SAMPLE_BYTES;
 	return 0;
 }

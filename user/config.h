@@ -27,7 +27,9 @@ struct mt_config {
 	bool verbose;
 	bool probes_at_entry;	/* no probe placement past the prologue */
 	enum mt_stack_mode stack_mode;
+	bool stack_auto;	/* --stack=auto: fp or dwarf, by the targets' code (stack_choice.h) */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
+	bool sample_bytes_set;	/* --sample-bytes given (0 is a value too) */
 	double interval_s;	/* --interval: a report every this long; 0: only at the end */
 	double leak_age_s;	/* --leak-age: younger live blocks are not leak candidates */
 	unsigned int growth_intervals; /* --growth-intervals: N new highs in a row is growing */

@@ -614,6 +614,16 @@ size_t elf_file__symbol_count(const struct elf_file *ef)
 	return ef->nsyms;
 }
 
+int elf_file__symbol_code(const struct elf_file *ef, size_t i, const char **name,
+			  uint64_t *file_off, uint64_t *size)
+{
+	if (i >= ef->nsyms)
+		return -ERANGE;
+	*name = ef->syms[i].name;
+	*size = ef->syms[i].size;
+	return elf_file__vaddr_to_offset(ef, ef->syms[i].addr, file_off);
+}
+
 bool elf_file__has_symtab(const struct elf_file *ef)
 {
 	return ef->has_symtab;

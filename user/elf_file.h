@@ -51,6 +51,9 @@ bool elf_file__is_dyn(const struct elf_file *ef);
 /* Build id as lowercase hex, or NULL when the file has none. */
 const char *elf_file__build_id(const struct elf_file *ef);
 size_t elf_file__symbol_count(const struct elf_file *ef);
+/* The i-th function by address (i < symbol_count): name, where it lies in the file, size. */
+int elf_file__symbol_code(const struct elf_file *ef, size_t i, const char **name,
+			  uint64_t *file_off, uint64_t *size);
 
 /* The file has a .symtab: .dynsym alone names only the exported functions. */
 bool elf_file__has_symtab(const struct elf_file *ef);

@@ -333,6 +333,14 @@ cleanup:
 	return err;
 }
 
+int launcher__image(const char *cmd, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	int err = resolve_command(cmd, path, sizeof(path));
+
+	return err ? err : exec_image(path, out, len);
+}
+
 void launcher__release(struct launched *child)
 {
 	libc_locate__release(&child->libc);

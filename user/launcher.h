@@ -33,5 +33,7 @@ struct launched {
 int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
 		    struct launched *out);
 void launcher__release(struct launched *child);
+/* The ELF file that running cmd would load (PATH search, "#!" lines followed). */
+int launcher__image(const char *cmd, char *out, size_t len);
 
 #endif /* MEMTRACE_LAUNCHER_H */

@@ -98,8 +98,11 @@ static const char *site_name(const struct run_summary *s, const struct leak_site
 	bool truncated;
 
 	if (!stack->received || !leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES,
-					       &truncated))
-		return site->stack ? "(stack lost)" : "(no stack)";
+					       &truncated)) {
+		snprintf(buf, len, "(%s)",
+			 run_summary__no_stack_reason(s, site->stack, false));
+		return buf;
+	}
 	f = &frames[0].info;
 	if (f->symbol)
 		printable(f->symbol, name, sizeof(name));
@@ -242,7 +245,7 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 				age));
 	write_growth(site, out);
 	if (!stack->received) {
-		fprintf(out, "    (stack lost)\n");
+		fprintf(out, "    (%s)\n", run_summary__no_stack_reason(s, site->stack, false));
 		return;
 	}
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
@@ -272,7 +275,15 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 		fprintf(out, "  (%s)\n", printable(f->module, path, sizeof(path)));
 	}
 	shown = n ? frames[n - 1].addr + 1u : 0;
-	if (truncated)
+	if (truncated && s->stack_mode && !strcmp(s->stack_mode, "dwarf"))
+		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
+	else if (truncated && n && frames[n - 1].info.module)
+		fprintf(out, "    ... (stack ends: no frame pointers in %s)\n",
+			printable(strrchr(frames[n - 1].info.module, '/')
+					  ? strrchr(frames[n - 1].info.module, '/') + 1
+					  : frames[n - 1].info.module,
+				  path, sizeof(path)));
+	else if (truncated)
 		fprintf(out, "    ... (stack ends: no frame pointers beyond this frame)\n");
 	else if (shown < stack->nr_frames)
 		fprintf(out, "    ... (%zu more callers in the snapshot)\n",

@@ -3,7 +3,9 @@
 #ifndef MEMTRACE_RUN_SUMMARY_H
 #define MEMTRACE_RUN_SUMMARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <linux/types.h>
@@ -35,6 +37,22 @@ static inline uint64_t run_summary__lost_events(const struct run_summary *s)
 {
 	return s->drops[MT_DROP_RINGBUF_FULL] + s->drops[MT_DROP_CALL_MAP_FULL] +
 	       s->drops[MT_DROP_MISSED_ENTRY];
+}
+
+/*
+ * Why a site has no frames: NULL when it has them, else "not sampled"
+ * (--sample-bytes), "stacks off" (--stack=none) or "stack lost".
+ */
+static inline const char *run_summary__no_stack_reason(const struct run_summary *s,
+						       uint32_t stack, bool received)
+{
+	if (received)
+		return NULL;
+	if (stack == 0 && s->stack_mode && !strcmp(s->stack_mode, "none"))
+		return "stacks off";
+	if (stack == 0 && s->sample_bytes)
+		return "not sampled";
+	return "stack lost";
 }
 
 static inline uint64_t run_summary__lost_stacks(const struct run_summary *s)

@@ -223,13 +223,14 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	struct bpf_loader_opts opts = {
 		.ringbuf_bytes = cfg->ringbuf_bytes,
 		.verbose = cfg->verbose,
-		.stack_mode = cfg->stack_mode,
-		.sample_bytes = cfg->sample_bytes,
 	};
 	struct mt_process *p;
 	int err;
 
 	*s = (struct session){ .cfg = cfg, .epfd = -1, .child = { .pid = -1 } };
+	stack_choice__resolve(cfg, &s->stacks);
+	opts.stack_mode = s->stacks.mode;
+	opts.sample_bytes = s->stacks.sample_bytes;
 	err = tracker__init(&s->tracker);
 	if (err)
 		goto fail;
@@ -324,8 +325,8 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.duration_s = (now - s->start_ns) / 1e9,
 		.now_ns = now,
 		.command = cfg->command,
-		.stack_mode = stack_mode__name(cfg->stack_mode),
-		.sample_bytes = cfg->sample_bytes,
+		.stack_mode = stack_mode__name(s->stacks.mode),
+		.sample_bytes = s->stacks.sample_bytes,
 		.start_ns = s->start_ns,
 		.leak_age_s = cfg->leak_age_s,
 		.interval_s = cfg->interval_s,

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "launcher.h"
 #include "run_summary.h"
+#include "stack_choice.h"
 #include "tracker.h"
 
 struct mmap_watch;
@@ -28,6 +29,7 @@ struct target {
 
 struct session {
 	const struct mt_config *cfg;
+	struct stack_choice stacks;	/* --stack and --sample-bytes, resolved */
 	struct bpf_loader *bpf;
 	struct ring_buffer *rb;
 	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */

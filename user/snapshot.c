@@ -205,6 +205,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
 	struct leak_frame frames[LEAK_MAX_FRAMES];
+	const char *why;
 	bool truncated;
 	size_t n;
 
@@ -216,8 +217,12 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__kv_u64(w, "count", site->count);
 	json_writer__kv_double(w, "oldest_age_s",
 			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
-	json_writer__kv_bool(w, "stack_lost", !stack->received);
+	why = run_summary__no_stack_reason(s, site->stack, stack->received);
+	json_writer__kv_bool(w, "stack_lost", why && !strcmp(why, "stack lost"));
+	json_writer__kv_bool(w, "sampled", !why || strcmp(why, "not sampled"));
 	json_writer__kv_bool(w, "truncated", truncated);
+	/* where a frame-pointer chain broke: code built without frame pointers */
+	json_writer__kv_string(w, "truncated_in", truncated && n ? frames[n - 1].info.module : NULL);
 	write_trends(s, site, w);
 	json_writer__key(w, "stack");
 	json_writer__begin_array(w);
