@@ -333,3 +333,23 @@ struct leak_sum harness__leaks_by_caller(const json_t *snap, pid_t pid, const ch
 	}
 	return sum;
 }
+
+unsigned int harness__marker_line(const char *source, const char *name)
+{
+	char line[256], mark[64];
+	unsigned int n = 0;
+	FILE *f = fopen(source, "r");
+
+	assert_non_null(f);
+	snprintf(mark, sizeof(mark), "MARK: %s */", name);
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		if (strstr(line, mark)) {
+			fclose(f);
+			return n;
+		}
+	}
+	fclose(f);
+	fail_msg("no MARK: %s in %s", name, source);
+	return 0;
+}

@@ -68,6 +68,9 @@ json_t *harness__process(const json_t *snap, pid_t pid);
 json_t *harness__only_process(const json_t *snap);
 json_t *harness__thread_by_comm(const json_t *process, const char *comm);
 
+/* The line of source (a tests/progs file) holding the comment "MARK: name". */
+unsigned int harness__marker_line(const char *source, const char *name);
+
 /* Sums the leaks of one process whose stack starts with function caller. */
 struct leak_sum {
 	uint64_t bytes;

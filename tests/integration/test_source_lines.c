@@ -36,26 +36,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The line of SOURCE with the comment "MARK: name". */
-static unsigned int marker_line(const char *name)
-{
-	char line[256], mark[64];
-	unsigned int n = 0;
-	FILE *f = fopen(SOURCE, "r");
-
-	assert_non_null(f);
-	snprintf(mark, sizeof(mark), "MARK: %s */", name);
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		if (strstr(line, mark)) {
-			fclose(f);
-			return n;
-		}
-	}
-	fclose(f);
-	fail_msg("no MARK: %s in " SOURCE, name);
-	return 0;
-}
 
 static json_t *leak_of(uint64_t bytes)
 {
@@ -80,7 +60,7 @@ static void assert_frame(const json_t *leak, size_t i, const char *symbol, const
 	file = harness__str(frame, "file");
 	base = strrchr(file, '/');
 	assert_string_equal(base ? base + 1 : file, "inline_alloc.c");
-	assert_int_equal(harness__u64(frame, "line"), marker_line(mark));
+	assert_int_equal(harness__u64(frame, "line"), harness__marker_line(SOURCE, mark));
 	assert_int_equal(json_is_true(json_object_get(frame, "inlined")), inlined);
 	assert_true(json_is_boolean(json_object_get(frame, "inlined")));
 	/* every frame of the address is in the program */
@@ -121,10 +101,10 @@ static void test_report_lines(void **state)
 	harness__run(&text, (const char *const[]){ "--", PROG("inline_alloc"), NULL });
 	assert_int_equal(text.status, 0);
 	snprintf(want, sizeof(want), "\n    make_buffer [inlined] (inline_alloc.c:%u)  (",
-		 marker_line("malloc_in_helper"));
+		 harness__marker_line(SOURCE, "malloc_in_helper"));
 	assert_non_null(strstr(text.out, want));
 	assert_non_null(strstr(text.out, "\n    alloc_via_helper+0x"));
-	snprintf(want, sizeof(want), " (inline_alloc.c:%u)  (", marker_line("helper_call"));
+	snprintf(want, sizeof(want), " (inline_alloc.c:%u)  (", harness__marker_line(SOURCE, "helper_call"));
 	assert_non_null(strstr(text.out, want));
 	harness__release(&text);
 }

@@ -51,8 +51,17 @@ static void test_dwarf_names_every_frame(void **state)
 	assert_non_null(run.snap);
 	leak = leak_of(run.snap, 6666);
 	stack = json_object_get(leak, "stack");
-	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+		json_t *frame = json_array_get(stack, i);
+		const char *file = harness__str(frame, "file");
+
 		assert_string_equal(frame_symbol(leak, i), chain[i]);
+		/* with file:line: the line of each call in the chain */
+		assert_string_equal(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
+				    "deep_nofp.c");
+		assert_int_equal(harness__u64(frame, "line"),
+				 harness__marker_line("tests/progs/deep_nofp.c", chain[i]));
+	}
 	/* on through libc to the program's entry point: the whole stack */
 	assert_string_equal(frame_symbol(leak, json_array_size(stack) - 1), "_start");
 	assert_false(json_is_true(json_object_get(leak, "truncated")));
@@ -75,6 +84,8 @@ static void test_fp_marks_truncated(void **state)
 	assert_string_equal(frame_symbol(leak, 0), "level6");
 	assert_int_equal(json_array_size(json_object_get(leak, "stack")), 1);
 	assert_true(json_is_true(json_object_get(leak, "truncated")));
+	/* where the chain broke: the program itself has no frame pointers */
+	assert_non_null(strstr(harness__str(leak, "truncated_in"), "/deep_nofp"));
 	harness__release(&run);
 }
 

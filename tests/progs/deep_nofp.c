@@ -18,17 +18,17 @@ static void *volatile sink;
 
 __attribute__((noinline)) void level6(void)
 {
-	sink = malloc(6666); /* deep_nofp: the allocation */
+	sink = malloc(6666); /* MARK: level6 */
 }
 
-LEVEL(level5, level6)
-LEVEL(level4, level5)
-LEVEL(level3, level4)
-LEVEL(level2, level3)
-LEVEL(level1, level2)
+LEVEL(level5, level6) /* MARK: level5 */
+LEVEL(level4, level5) /* MARK: level4 */
+LEVEL(level3, level4) /* MARK: level3 */
+LEVEL(level2, level3) /* MARK: level2 */
+LEVEL(level1, level2) /* MARK: level1 */
 
 int main(void)
 {
-	level1();
+	level1(); /* MARK: main */
 	return 0;
 }
