@@ -353,3 +353,26 @@ unsigned int harness__marker_line(const char *source, const char *name)
 	fail_msg("no MARK: %s in %s", name, source);
 	return 0;
 }
+
+void harness__trace_running(const char *const *target, struct mt_run *r, pid_t *pid)
+{
+	struct harness_tracer tracer;
+	struct harness_child child;
+	char pid_arg[16];
+	int status;
+
+	assert_int_equal(harness__spawn(&child, target), 0);
+	assert_int_equal(harness__expect_line(child.out, "ready"), 0);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", child.pid);
+	assert_int_equal(harness__start_tracer(&tracer,
+					       (const char *const[]){ "--json", "-p", pid_arg,
+								      NULL },
+					       child.pid),
+			 0);
+	assert_int_equal(write(child.in, "go\n", 3), 3);
+	status = harness__wait(&child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* memtrace stops by itself once its only target has exited */
+	assert_int_equal(harness__finish_tracer(&tracer, r), 0);
+	*pid = child.pid;
+}

@@ -61,6 +61,14 @@ int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid
 /* Waits for it to end; collects its output into r. */
 int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
 
+/*
+ * The -p round trip: starts target (a program that prints "ready" and
+ * waits for a line on stdin), attaches `memtrace --json -p PID`, lets the
+ * target go, and collects memtrace's output once the target has exited
+ * (status 0, checked). *pid gets the target's PID.
+ */
+void harness__trace_running(const char *const *target, struct mt_run *r, pid_t *pid);
+
 /* JSON lookups; they fail the current test when a field is missing. */
 uint64_t harness__u64(const json_t *obj, const char *key);
 const char *harness__str(const json_t *obj, const char *key);

@@ -19,33 +19,16 @@
 
 static void test_attach_running(void **state)
 {
-	struct harness_child target;
-	struct harness_tracer tracer;
 	struct mt_run run;
-	char pid_arg[16];
+	pid_t pid;
 	json_t *p;
-	int status;
 
 	(void)state;
-	assert_int_equal(harness__spawn(&target, (const char *const[]){ PROG("wait_then_alloc"),
-									NULL }),
-			 0);
-	assert_int_equal(harness__expect_line(target.out, "ready"), 0);
-	snprintf(pid_arg, sizeof(pid_arg), "%d", target.pid);
-	assert_int_equal(harness__start_tracer(&tracer,
-					       (const char *const[]){ "--json", "-p", pid_arg,
-								      NULL },
-					       target.pid),
-			 0);
-	assert_int_equal(write(target.in, "go\n", 3), 3);
-	status = harness__wait(&target);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	/* memtrace stops by itself once its only target has exited */
-	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
+	harness__trace_running((const char *const[]){ PROG("wait_then_alloc"), NULL }, &run, &pid);
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
 
-	p = harness__process(run.snap, target.pid);
+	p = harness__process(run.snap, pid);
 	assert_string_equal(harness__str(p, "comm"), "wait_then_alloc");
 	assert_true(json_is_true(json_object_get(p, "exited")));
 	assert_int_equal(harness__u64(p, "allocs"), 7);
@@ -53,7 +36,7 @@ static void test_attach_running(void **state)
 	assert_int_equal(harness__u64(p, "frees"), 2);
 	assert_int_equal(harness__u64(p, "unknown_frees"), 1);
 	assert_int_equal(harness__u64(p, "current_bytes"), 5 * 700);
-	assert_int_equal(harness__leaks_by_caller(run.snap, target.pid, "after_attach").bytes,
+	assert_int_equal(harness__leaks_by_caller(run.snap, pid, "after_attach").bytes,
 			 5 * 700);
 	assert_int_equal(harness__u64(run.snap, "lost_events"), 0);
 	harness__release(&run);

@@ -46,30 +46,15 @@ static void assert_named(const json_t *snap, pid_t pid)
 
 static void test_attached_pid(void **state)
 {
-	struct harness_child target;
-	struct harness_tracer tracer;
 	struct mt_run run;
-	char pid_arg[16];
-	int status;
+	pid_t pid;
 
 	(void)state;
-	assert_int_equal(harness__spawn(&target, (const char *const[]){ PROG("dlopen_exit"), LIB,
-									"--wait", NULL }),
-			 0);
-	assert_int_equal(harness__expect_line(target.out, "ready"), 0);
-	snprintf(pid_arg, sizeof(pid_arg), "%d", target.pid);
-	assert_int_equal(harness__start_tracer(&tracer,
-					       (const char *const[]){ "--json", "-p", pid_arg,
-								      NULL },
-					       target.pid),
-			 0);
-	assert_int_equal(write(target.in, "go\n", 3), 3);
-	status = harness__wait(&target);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
+	harness__trace_running((const char *const[]){ PROG("dlopen_exit"), LIB, "--wait", NULL },
+			       &run, &pid);
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	assert_named(run.snap, target.pid);
+	assert_named(run.snap, pid);
 	harness__release(&run);
 }
 
