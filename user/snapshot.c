@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc_funcs.h"
 #include "json_writer.h"
@@ -26,7 +27,7 @@ static void write_hex(struct json_writer *w, const char *key, uint64_t v)
 
 static void write_header(const struct run_summary *s, struct json_writer *w)
 {
-	char when[64], ms[8];
+	char when[64], ms[8], host[256];
 	struct tm tm;
 
 	gmtime_r(&s->started_at.tv_sec, &tm);
@@ -40,6 +41,11 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
 	json_writer__end_object(w);
 	json_writer__kv_string(w, "started_at", when);
+	/* which machine: merged snapshots of one job's ranks are told apart by it */
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	json_writer__kv_string(w, "host", host);
 	json_writer__kv_double(w, "duration_s", s->duration_s);
 	if (s->command) {
 		json_writer__key(w, "command");
