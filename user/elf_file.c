@@ -222,7 +222,7 @@ static int elf_file__read_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
 	Elf_Data *data, *versym = NULL;
 	struct elf_sym *grown, *sym;
 	GElf_Versym vs;
-	const char *name;
+	const char *name, *at;
 	unsigned char type;
 	GElf_Sym esym;
 	size_t i;
@@ -256,6 +256,10 @@ static int elf_file__read_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
 		sym->name = name;
 		sym->bind_rank = bind_rank(GELF_ST_BIND(esym.st_info));
 		sym->hidden = versym && gelf_getversym(versym, i, &vs) && (vs & VERSYM_HIDDEN);
+		/* a debug file's .symtab spells versions out: name@VER is not the default */
+		at = strchr(name, '@');
+		if (at && at[1] != '@')
+			sym->hidden = true;
 	}
 	return 0;
 }
@@ -307,10 +311,12 @@ static int elf_file__set_symbols(struct elf_file *ef, struct elf_sym *syms, size
 		return -ENOMEM;
 	}
 	for (i = 0, p = names; i < n; i++) {
-		len = strlen(syms[i].name) + 1;
+		/* "malloc@@GLIBC_2.2.5" is malloc: the version stays out of reports and keys */
+		len = strcspn(syms[i].name, "@");
 		memcpy(p, syms[i].name, len);
+		p[len] = '\0';
 		syms[i].name = p;
-		p += len;
+		p += len + 1;
 		if (elf_sym__end(&syms[i]) > max_end)
 			max_end = elf_sym__end(&syms[i]);
 		syms[i].max_end = max_end;

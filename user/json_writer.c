@@ -344,6 +344,12 @@ void json_writer__double(struct json_writer *w, double v)
 		if (prec == 17 || strtod(buf, NULL) == v)
 			break;
 	}
+	/*
+	 * 50.0 prints as "50": a reader that tells integers from reals (jansson,
+	 * Python) would see the field change type from one snapshot to the next
+	 */
+	if (!strpbrk(buf, ".e"))
+		strcat(buf, ".0");
 	raw_value(w, buf);
 }
 

@@ -353,7 +353,7 @@ static void test_double_exact(void **state)
 	json_writer__double(W, DBL_MAX);
 	json_writer__end_array(W);
 	assert_output(state,
-		      "[0.1,100,-0,1e+300,0.3333333333333333,0.30000000000000004,"
+		      "[0.1,100.0,-0.0,1e+300,0.3333333333333333,0.30000000000000004,"
 		      "1.7976931348623157e+308]",
 		      0);
 }
