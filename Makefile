@@ -45,7 +45,7 @@ PROG_BINS  := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROG_SRCS))
 DEMO_BIN   := $(BUILD)/demo_workload
 
 .PHONY: all install deps demo test unit integration test-progs clean vmlinux
-all: $(BUILD)/memtrace
+all: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so
 
 deps:
 	$(Q)tools/install-deps.sh
@@ -79,8 +79,17 @@ $(BUILD)/memtrace: $(BUILD)/user/main.o $(BUILD)/libmemtrace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-install: $(BUILD)/memtrace
+install: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so
 	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/memtrace
+	install -D -m 0644 $(BUILD)/libmemtrace_preload.so \
+		$(DESTDIR)$(PREFIX)/lib/memtrace/libmemtrace_preload.so
+
+# Launch mode's preload library: frame pointers and no tail calls, so that at
+# its probe site %rbp is always the wrapper's frame (user/preload/).
+$(BUILD)/libmemtrace_preload.so: user/preload/memtrace_preload.c | $(BUILD)
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -shared -fPIC -fno-omit-frame-pointer \
+		-fno-optimize-sibling-calls -ftls-model=initial-exec -o $@ $< -ldl
 
 # ---- sanitizer build of the library, for the unit tests ----
 $(BUILD)/asan/user/%.o: user/%.c | $(BUILD)/asan/user
@@ -179,7 +188,8 @@ test-progs: $(PROG_BINS)
 unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
-integration: $(BUILD)/memtrace $(PROG_BINS) $(INTEG_BINS)
+integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \
+		$(DIFF_PROGS)
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps
@@ -225,7 +235,8 @@ $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR
 		$(BUILD)/libmemtrace.a -ljansson $(LDLIBS)
 
 # The empty recipe keeps make from saying "Nothing to be done" above the table.
-bench-progs: $(BUILD)/memtrace $(BENCH_DIR)/workload $(BENCH_DIR)/floor $(BENCH_PROGS)
+bench-progs: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(BENCH_DIR)/workload \
+		$(BENCH_DIR)/floor $(BENCH_PROGS)
 	@:
 
 bench: deps

@@ -50,14 +50,44 @@ static __always_inline bool call_state__sampled(struct call_state *st, __u64 siz
 	return true;
 }
 
+/* caller_in_frame: at the preload library's site, not at an allocator's own probe */
 static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
-					       __u32 pid, __u32 tid)
+					       __u32 pid, __u32 tid, bool caller_in_frame)
 {
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
 	if (stack_mode == MT_STACK_DWARF)
-		return stack_dump__send(ctx, pid, tid);
-	return stack__capture(ctx, pid, st->frames);
+		return stack_dump__send(ctx, pid, tid, caller_in_frame ? 2 : 1);
+	return stack__capture(ctx, pid, st->frames, caller_in_frame);
+}
+
+/* One completed call: the record user space's accounting reads. */
+static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, __u64 stack_id,
+					      __u64 addr, __u64 size, __u64 old_addr,
+					      __u64 entry_ts)
+{
+	struct mt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 now;
+
+	if (!e) {
+		drop__count(MT_DROP_RINGBUF_FULL);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	e->kind = MT_REC_CALL;
+	e->func = func;
+	if (!entry_ts)
+		e->duration_ns = 0;
+	else
+		e->duration_ns = now - entry_ts > 0xffffffffULL ? 0xffffffffU : now - entry_ts;
+	e->pid = pid;
+	e->tid = tid;
+	e->ts_ns = now;
+	e->stack_id = stack_id;
+	e->call.addr = addr;
+	e->call.size = size;
+	e->call.old_addr = old_addr;
+	bpf_ringbuf_submit(e, events__wakeup_flag());
 }
 
 static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
@@ -81,7 +111,7 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id);
+	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, false);
 	st->active = 1;
 	return 0;
 }
@@ -91,8 +121,7 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct call_state *st;
-	struct mt_event *e;
-	__u64 now, addr = PT_REGS_RC(ctx);
+	__u64 addr = PT_REGS_RC(ctx);
 
 	st = bpf_map_lookup_elem(&calls, &tid);
 	if (!st || !st->active) {
@@ -113,27 +142,8 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 			bpf_probe_read_user(&block, sizeof(block), (void *)st->out_ptr);
 		addr = block;
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
-		return 0;
-	}
-	now = bpf_ktime_get_ns();
-	e->kind = MT_REC_CALL;
-	e->func = st->func;
-	if (!st->entry_ts)
-		e->duration_ns = 0;
-	else
-		e->duration_ns = now - st->entry_ts > 0xffffffffULL ? 0xffffffffU
-								 : now - st->entry_ts;
-	e->pid = pid;
-	e->tid = tid;
-	e->ts_ns = now;
-	e->stack_id = st->stack_id;
-	e->call.addr = addr;
-	e->call.size = st->size;
-	e->call.old_addr = st->old_addr;
-	bpf_ringbuf_submit(e, events__wakeup_flag());
+	call_record__emit(st->func, pid, tid, st->stack_id, addr, st->size, st->old_addr,
+			  st->entry_ts);
 	return 0;
 }
 

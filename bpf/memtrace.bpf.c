@@ -97,7 +97,6 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct call_state *st;
-	struct mt_event *e;
 
 	if (!ptr || !recording)
 		return 0;
@@ -105,22 +104,47 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	st = bpf_map_lookup_elem(&calls, &tid);
 	if (st && st->active)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+	call_record__emit(MT_FN_FREE, pid, tid, MT_NO_STACK, ptr, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * Launch mode with memtrace's preload library (user/preload/): its
+ * wrappers call memtrace_site(func, size, addr, old_addr), a 5-byte nop
+ * the kernel turns into a call, once per allocator call: after the call
+ * returned, or before it for free (the block must not be reused first).
+ * One probe hit per call, no return probe. A realloc-like call also marks
+ * its start (MT_SITE_CALL_BEGIN), which orders its hidden free against
+ * other threads.
+ */
+SEC("uprobe")
+int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *st;
+	__u64 entry_ts;
+
+	if (!recording)
+		return 0;
+	if (func == MT_FN_FREE) {
+		if (addr)
+			call_record__emit(MT_FN_FREE, pid, tid, MT_NO_STACK, addr, 0, 0, 0);
 		return 0;
 	}
-	e->kind = MT_REC_CALL;
-	e->func = MT_FN_FREE;
-	e->duration_ns = 0;
-	e->pid = pid;
-	e->tid = tid;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->stack_id = MT_NO_STACK;
-	e->call.addr = ptr;
-	e->call.size = 0;
-	e->call.old_addr = 0;
-	bpf_ringbuf_submit(e, events__wakeup_flag());
+	st = call_state__slot(tid);
+	if (!st)
+		return 0;
+	if (func == MT_SITE_CALL_BEGIN) {
+		st->entry_ts = bpf_ktime_get_ns();
+		return 0;
+	}
+	if (func >= MT_FN_COUNT)
+		return 0;
+	entry_ts = func__needs_start(func) ? st->entry_ts : 0;
+	st->size = size;
+	call_record__emit(func, pid, tid, call_state__stack(ctx, st, pid, tid, true), addr, size,
+			  old_addr, entry_ts);
 	return 0;
 }
 

@@ -41,17 +41,18 @@ static __always_inline __u64 stack__hash(__u32 pid, const __u64 *frames, __u32 n
  */
 #define MAX_FRAME_SPAN (64ULL << 20)
 
-static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames, bool *truncated)
+static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames, __u32 first,
+					     bool *truncated)
 {
 	struct {
 		__u64 next;
 		__u64 ret;
 	} frame;
 	__u64 below = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
-	__u32 nr = 1;
+	__u32 nr = first;
 
 	*truncated = true;
-	for (__u32 i = 1; i < MT_MAX_FRAMES; i++) {
+	for (__u32 i = first; i < MT_MAX_FRAMES; i++) {
 		if (!fp) {
 			/* _start's NULL frame pointer: the whole chain */
 			*truncated = false;
@@ -95,22 +96,33 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 }
 
 /*
- * Must run where the return address is still at the stack pointer (the
- * function's entry, or a site probe placement chose for that reason). The
- * frame-pointer chain then starts at the caller's saved frame, so it
- * yields the caller's caller first: the direct caller is the return
- * address at the stack pointer, frame 0. frames is the thread's scratch.
+ * At an allocator's own probe the return address is still at the stack
+ * pointer (the function's entry, or a site probe placement chose for that
+ * reason), and the frame-pointer chain starts at the caller's saved frame,
+ * so it yields the caller's caller first: the direct caller is the return
+ * address at the stack pointer, frame 0. At the preload library's site
+ * (caller_in_frame), %rbp is its wrapper's frame, whose return address is
+ * the direct caller. frames is the thread's scratch.
  */
-static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames)
+static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames,
+					    bool caller_in_frame)
 {
 	bool truncated;
 	__u64 id;
 	__u32 nr;
 
-	frames[0] = 0;
-	if (bpf_probe_read_user(&frames[0], sizeof(frames[0]), (void *)PT_REGS_SP(ctx)))
-		drop__count(MT_DROP_STACK_ERROR);
-	nr = stack__walk_fp(ctx, frames, &truncated);
+	if (caller_in_frame) {
+		nr = stack__walk_fp(ctx, frames, 0, &truncated);
+		if (!nr) {
+			drop__count(MT_DROP_STACK_ERROR);
+			return MT_NO_STACK;
+		}
+	} else {
+		frames[0] = 0;
+		if (bpf_probe_read_user(&frames[0], sizeof(frames[0]), (void *)PT_REGS_SP(ctx)))
+			drop__count(MT_DROP_STACK_ERROR);
+		nr = stack__walk_fp(ctx, frames, 1, &truncated);
+	}
 	id = stack__hash(pid, frames, nr);
 	if (bpf_map_lookup_elem(&stacks_seen, &id))
 		return id;

@@ -59,7 +59,8 @@ static __always_inline __u32 stack_dump__copy(struct mt_stack_dump *d, __u64 bas
 }
 
 /* Sends the dump and returns its id (MT_NO_STACK when the ring buffer was full). */
-static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __u32 tid)
+static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __u32 tid,
+					      __u16 skip)
 {
 	struct mt_stack_dump *d = bpf_ringbuf_reserve(&events, sizeof(*d), 0);
 	__u64 id;
@@ -70,7 +71,7 @@ static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __
 	}
 	id = MT_STACK_DUMP_FLAG | __sync_fetch_and_add(&dump_seq, 1);
 	d->kind = MT_REC_STACK_DUMP;
-	d->pad = 0;
+	d->skip = skip;
 	d->pid = pid;
 	d->tid = tid;
 	d->dump_id = id;

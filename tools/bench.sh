@@ -32,6 +32,7 @@ floor=$build/tests/bench/floor
 ingest=$build/tests/bench/ingest_bench
 snapshot=$build/tests/bench/snapshot_bench
 symbolize=$build/tests/bench/symbolize_bench
+preload=$(realpath "$build/libmemtrace_preload.so")
 
 workloads=(pairs churn threads2)
 configs=(untraced floor-entry floor-sites mt-entry mt-default)
@@ -51,7 +52,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	configs=(untraced)
 	notes+=("NOT ROOT: traced configurations skipped (floor and memtrace need BPF)")
 else
-	configs+=(mt-nostack mt-dwarf mt-dwarf-sampled)
+	configs+=(mt-nostack mt-dwarf mt-dwarf-sampled floor-preload mt-preload)
 fi
 if [ ! -x "$ingest" ]; then
 	notes+=("ingest_bench: not built ($ingest is missing): B left out")
@@ -71,6 +72,8 @@ label() {
 	mt-nostack) echo "--stack=none" ;;
 	mt-dwarf) echo "--stack=dwarf, every alloc" ;;
 	mt-dwarf-sampled) echo "--stack=dwarf, 1 per 512K" ;;
+	floor-preload) echo "floor @preload site" ;;
+	mt-preload) echo "memtrace --preload" ;;
 	esac
 }
 
@@ -107,6 +110,8 @@ run_cell() { # CONFIG WORKLOAD
 		cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf --sample-bytes=0 -- "${cmd[@]}")
 		;;
 	mt-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
+	floor-preload) cmd=("$floor" --preload="$preload" -- "${cmd[@]}") ;;
+	mt-preload) cmd=("$memtrace" --top=1 -o "$snap" --preload -- "${cmd[@]}") ;;
 	esac
 	rm -f "$snap"
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
@@ -248,6 +253,8 @@ echo
 	done
 	[[ " ${configs[*]} " == *" mt-default "* ]] &&
 		header+=$'\t'"memtrace / floor @sites"$'\t'"floor @entry / floor @sites"
+	[[ " ${configs[*]} " == *" mt-preload "* ]] &&
+		header+=$'\t'"--preload / floor @preload"
 	[[ " ${configs[*]} " == *" mt-"* ]] && header+=$'\t'"lost_events"
 	echo "$header"
 	for w in "${workloads[@]}"; do
@@ -263,6 +270,8 @@ echo
 			row+=$'\t'"$(ratio "$med_mt_default" "$med_floor_sites")"
 			row+=$'\t'"$(ratio "$med_floor_entry" "$med_floor_sites")"
 		fi
+		[[ " ${configs[*]} " == *" mt-preload "* ]] &&
+			row+=$'\t'"$(ratio "$med_mt_preload" "$med_floor_preload")"
 		[ ${#lost[@]} -gt 0 ] && row+=$'\t'"$(
 			IFS=/
 			echo "${lost[*]}"

@@ -178,6 +178,12 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 	return 0;
 }
 
+int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
+				    uint64_t file_offset)
+{
+	return attach_uprobe(l, l->skel->progs.preload_site, pid, path, file_offset, false);
+}
+
 int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
 				  uint64_t file_offset)
 {

@@ -36,6 +36,9 @@ int bpf_loader__attach_thread_exit(struct bpf_loader *l);
  * return. Aliased sites are attached once.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
+/* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
+int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
+				    uint64_t file_offset);
 /* --step-probe: a step record each time pid reaches this code. */
 int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
 				  uint64_t file_offset);

@@ -18,7 +18,7 @@ struct dwarf_unwinder {
 	const struct mt_stack_dump *dump;
 	uint64_t *frames;
 	size_t max, nr;
-	bool own_frame_seen;
+	unsigned int to_skip;	/* memtrace's own frames still to drop */
 };
 
 /*
@@ -180,9 +180,9 @@ static int take_frame(Dwfl_Frame *state, void *arg)
 
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
-	/* the first frame is the allocator itself, stopped at its probe */
-	if (!u->own_frame_seen) {
-		u->own_frame_seen = true;
+	/* the allocator itself, stopped at its probe (and the preload wrapper) */
+	if (u->to_skip) {
+		u->to_skip--;
 		return DWARF_CB_OK;
 	}
 	u->frames[u->nr++] = pc;
@@ -201,7 +201,7 @@ int dwarf_unwinder__unwind(struct dwarf_unwinder *u, const struct mt_stack_dump 
 	u->frames = frames;
 	u->max = max;
 	u->nr = 0;
-	u->own_frame_seen = false;
+	u->to_skip = d->skip ? d->skip : 1;
 	/*
 	 * 0: the CFI said the outermost frame was reached. Otherwise the
 	 * unwind stopped early (stack copy or CFI ended, or max) but keeps

@@ -30,7 +30,7 @@ int dwarf_unwinder__set_maps(struct dwarf_unwinder *u, const struct proc_maps *m
 
 /*
  * Unwinds d into frames, leaf first, starting at the allocator's direct
- * caller (the allocator's own frame is dropped): return addresses, like
+ * caller (d->skip frames of memtrace's own are dropped): return addresses, like
  * the frame-pointer walk's. *truncated: the unwind stopped before the
  * outermost frame (the stack copy or the CFI ran out, or max was reached).
  * Returns the number of frames (0 when not even the caller could be found)

@@ -13,7 +13,10 @@
 #include "elf_file.h"
 #include "launcher.h"
 #include "libc_locate.h"
+#include "preload.h"
 #include "step_probe.h"
+
+extern char **environ;
 
 /* glibc reaches the loader hook twice at startup: before and after mapping. */
 #define STARTUP_STOPS_BEFORE_GIVING_UP 2
@@ -84,7 +87,7 @@ static int exec_image(const char *path, char *out, size_t len)
 }
 
 /* The child: wait at the gate, then become CMD; report exec errors on err_fd. */
-static void child_exec(const char *path, char **argv, int gate_fd, int err_fd)
+static void child_exec(const char *path, char **argv, char **env, int gate_fd, int err_fd)
 {
 	char go;
 	int err;
@@ -93,7 +96,7 @@ static void child_exec(const char *path, char **argv, int gate_fd, int err_fd)
 	signal(SIGTERM, SIG_DFL);
 	if (read(gate_fd, &go, 1) != 1)
 		_exit(127);
-	execv(path, argv);
+	execve(path, argv, env);
 	err = errno;
 	if (write(err_fd, &err, sizeof(err)) < 0)
 		_exit(127);
@@ -148,12 +151,27 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 {
 	struct proc_maps maps = {};
 	struct mt_process *p;
+	bool preloaded;
 	int err;
 
 	err = proc_maps__read(child->pid, &maps);
 	if (err)
 		return err;
-	if (!libc_attached) {
+	preloaded = child->preload && preload__is_mapped(&maps, child->preload);
+
+	if (preloaded) {
+		err = preload__attach(l, child->pid, child->preload);
+		if (!err)
+			err = bpf_loader__add_target(l, child->pid);
+		if (err) {
+			fprintf(stderr, "memtrace: cannot probe %s in PID %d: %s\n", child->preload,
+				child->pid, strerror(-err));
+			goto cleanup;
+		}
+		if (cfg->verbose)
+			fprintf(stderr, "memtrace: PID %d: one probe on %s\n", child->pid,
+				child->preload);
+	} else if (!libc_attached) {
 		err = libc_locate__in_process(child->pid, &maps, NULL, cfg->probes_at_entry,
 					      &child->libc);
 		if (err) {
@@ -164,10 +182,22 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 		if (err)
 			goto cleanup;
 	}
+	/* it did not load (static or setuid CMD): the libc probes count instead */
+	if (!preloaded && child->preload) {
+		if (cfg->verbose)
+			fprintf(stderr, "memtrace: PID %d: %s not loaded: probing libc\n",
+				child->pid, child->preload);
+		free(child->preload);
+		child->preload = NULL;
+	}
 	p = register_child(child, t);
 	if (!p) {
 		err = -ENOMEM;
 		goto cleanup;
+	}
+	if (child->preload) {
+		p->preload = child->preload;
+		child->preload = NULL;
 	}
 	proc_maps__release(&p->maps);
 	p->maps = maps;
@@ -269,8 +299,8 @@ static void reap(pid_t pid)
 int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
 		    struct launched *out)
 {
-	char **argv = cfg->command;
-	char path[PATH_MAX], image[PATH_MAX];
+	char **argv = cfg->command, **env = environ;
+	char path[PATH_MAX], image[PATH_MAX], lib[PATH_MAX];
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
 	bool attached = false;
 	int err, exec_errno;
@@ -289,6 +319,20 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 	out->exec_path = strdup(path);
 	if (!out->exec_path)
 		return -ENOMEM;
+	if (cfg->preload) {
+		err = preload__find(lib, sizeof(lib));
+		if (err) {
+			fprintf(stderr, "memtrace: --preload: cannot find libmemtrace_preload.so "
+					"beside memtrace or in ../lib/memtrace\n");
+			goto cleanup;
+		}
+		out->preload = strdup(lib);
+		env = out->preload ? preload__environ(lib) : NULL;
+		if (!env) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
 	if (pipe2(gate, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
 		err = -errno;
 		goto cleanup;
@@ -299,7 +343,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		goto cleanup;
 	}
 	if (out->pid == 0)
-		child_exec(path, argv, gate[0], errpipe[1]);
+		child_exec(path, argv, env, gate[0], errpipe[1]);
 	close(gate[0]);
 	close(errpipe[1]);
 	gate[0] = errpipe[1] = -1;
@@ -326,6 +370,8 @@ cleanup:
 		if (errpipe[i] >= 0)
 			close(errpipe[i]);
 	}
+	if (env != environ)
+		preload__free_env(env);
 	if (err && out->pid > 0)
 		reap(out->pid);
 	if (err)
@@ -343,6 +389,7 @@ int launcher__image(const char *cmd, char *out, size_t len)
 
 void launcher__release(struct launched *child)
 {
+	free(child->preload);
 	libc_locate__release(&child->libc);
 	free(child->exec_path);
 	*child = (struct launched){ .pid = -1 };

@@ -23,6 +23,7 @@ struct launched {
 	pid_t pid;
 	char *exec_path;	/* the file CMD resolved to */
 	struct libc_image libc;	/* probed; handed to the process once registered */
+	char *preload;		/* the preload library CMD was started with, or NULL */
 };
 
 /*

@@ -54,6 +54,7 @@ struct mt_process {
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
 	struct libc_image libc;		/* what is probed, and where */
+	char *preload;			/* launched with the preload library: its path; else NULL */
 	uint64_t steps;			/* --step-probe hits */
 	uint64_t last_step_ns;		/* CLOCK_MONOTONIC of the last one, 0: none */
 	bool step_probe_attached;	/* steps are counted (step_probe.h) */

@@ -77,11 +77,15 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 }
 
 /* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
-static void write_probes(const struct libc_image *img, struct json_writer *w)
+static void write_probes(const struct mt_process *p, struct json_writer *w)
 {
+	const struct libc_image *img = &p->libc;
+
 	json_writer__key(w, "probes");
 	json_writer__begin_object(w);
-	json_writer__kv_string(w, "module", img->path);
+	/* --preload: one site in memtrace's own library counts every call */
+	json_writer__kv_string(w, "method", p->preload ? "preload" : "uprobes");
+	json_writer__kv_string(w, "module", p->preload ? p->preload : img->path);
 	json_writer__key(w, "sites");
 	json_writer__begin_array(w);
 	for (int i = 0; i < img->nr_sites; i++) {
@@ -131,8 +135,8 @@ static void write_process(const struct mt_process *p, struct json_writer *w)
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	if (p->libc.path)
-		write_probes(&p->libc, w);
+	if (p->libc.path || p->preload)
+		write_probes(p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {

@@ -159,6 +159,7 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	struct dwarf_unwinder *u;
 	bool truncated = true;
 	int64_t thread, idx;
+	uint64_t caller_at;
 	int nr = 0;
 
 	if (!p) {
@@ -174,10 +175,14 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	if (u && nr > 0 && truncated && !proc_maps__find(&p->maps, frames[nr - 1]) &&
 	    !p->exited && !process__refresh_maps(p) && process_unwinder(p))
 		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, &truncated);
-	/* no CFI at all: the caller is still the return address at the stack pointer */
-	if (nr <= 0 && d->regs[7] >= d->stack_base &&
-	    d->regs[7] - d->stack_base + sizeof(frames[0]) <= d->size) {
-		memcpy(&frames[0], d->stack + (d->regs[7] - d->stack_base), sizeof(frames[0]));
+	/*
+	 * No CFI at all: the caller is still the return address at the stack
+	 * pointer, or, at the preload site, in its wrapper's frame (%rbp + 8).
+	 */
+	caller_at = d->skip == 2 ? d->regs[6] + 8 : d->regs[7];
+	if (nr <= 0 && caller_at >= d->stack_base &&
+	    caller_at - d->stack_base + sizeof(frames[0]) <= d->size) {
+		memcpy(&frames[0], d->stack + (caller_at - d->stack_base), sizeof(frames[0]));
 		nr = 1;
 	}
 	if (nr <= 0)

@@ -43,6 +43,12 @@ enum mt_func {
 };
 
 /*
+ * The preload library's site: a realloc-like call begins (its record,
+ * at the end, needs the start). Not a function of its own.
+ */
+#define MT_SITE_CALL_BEGIN 0xff
+
+/*
  * Per-CPU counters of everything the kernel side could not deliver.
  * Each one is shown in every report and snapshot.
  */
@@ -92,7 +98,7 @@ struct mt_event {
  */
 struct mt_stack_dump {
 	__u16 kind;		/* MT_REC_STACK_DUMP */
-	__u16 pad;
+	__u16 skip;		/* frames of memtrace's own to drop: the allocator, a wrapper */
 	__u32 pid;
 	__u32 tid;
 	__u32 size;		/* bytes of stack[] filled */

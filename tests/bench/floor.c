@@ -22,7 +22,11 @@
 #include "alloc_funcs.h"
 #include "floor.skel.h"
 #include "libc_locate.h"
+#include "elf_file.h"
+#include "preload.h"
 #include "proc_maps.h"
+
+extern char **environ;
 
 /* an entry and a return probe per function at most */
 #define MAX_LINKS (2 * MT_FN_COUNT)
@@ -33,27 +37,31 @@ static int nr_links;
 static struct env {
 	bool at_entry;
 	bool verbose;
+	const char *preload;	/* memtrace --preload's library: its one site instead */
 	char **cmd;
 } env = {};
 
 static const char doc[] =
 	"floor -- run CMD with empty uprobes where memtrace puts its probes.\n"
 	"\n"
-	"USAGE: floor [--probe-at-entry] [-v] -- CMD [ARGS...]\n"
+	"USAGE: floor [--probe-at-entry | --preload=LIB] [-v] -- CMD [ARGS...]\n"
 	"\n"
 	"The sites are in the libc floor itself maps (CMD must map the same one):\n"
 	"a return probe on every function memtrace probes at return, an entry probe\n"
 	"on every function, aliases once, at memtrace's placed sites (or at each\n"
-	"function's first instruction with --probe-at-entry). Exits with CMD's status.\n"
+	"function's first instruction with --probe-at-entry). With --preload, CMD runs\n"
+	"with memtrace's preload library LIB and the one probe is on its site, as\n"
+	"memtrace --preload does. Exits with CMD's status.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  floor -- build/tests/bench/workload pairs 200000\n"
 	"  floor --probe-at-entry -v -- build/tests/bench/workload churn 200000\n";
 
-enum { OPT_AT_ENTRY = 0x100 };
+enum { OPT_AT_ENTRY = 0x100, OPT_PRELOAD };
 
 static const struct argp_option options[] = {
 	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0, "Probe each function's first instruction", 0 },
+	{ "preload", OPT_PRELOAD, "LIB", 0, "Run CMD with this preload library, probe its site", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
 	{},
 };
@@ -64,6 +72,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_AT_ENTRY:
 		env.at_entry = true;
+		break;
+	case OPT_PRELOAD:
+		env.preload = arg;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -112,7 +123,7 @@ static int locate_libc(struct libc_image *img)
  * Between fork and exec it only calls read, execvp and write, none of
  * which allocates, so nothing untraced happens in its heap.
  */
-static pid_t spawn_gated(char **cmd, int *gate_fd)
+static pid_t spawn_gated(char **cmd, char **cmd_env, int *gate_fd)
 {
 	int fds[2];
 	pid_t pid;
@@ -134,7 +145,7 @@ static pid_t spawn_gated(char **cmd, int *gate_fd)
 		/* a closed gate without a byte: the parent gave up */
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
-		execvp(cmd[0], cmd);
+		execvpe(cmd[0], cmd, cmd_env);
 		if (write(STDERR_FILENO, failed, sizeof(failed) - 1) < 0)
 			_exit(127);
 		_exit(127);
@@ -161,10 +172,36 @@ static int attach(struct bpf_program *prog, pid_t pid, const struct libc_image *
 	return 0;
 }
 
+/* --preload: the library's one site, no return probe. */
+static int attach_preload(struct floor *skel, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct elf_file *ef = NULL;
+	struct bpf_link *link;
+	uint64_t offset;
+	int err;
+
+	err = elf_file__open(env.preload, &ef);
+	if (!err)
+		err = elf_file__func_offset(ef, "memtrace_site", &offset, NULL);
+	elf_file__free(ef);
+	if (err)
+		return err;
+	link = bpf_program__attach_uprobe_opts(skel->progs.floor_enter, pid, env.preload, offset,
+					       &opts);
+	if (!link)
+		return -errno;
+	links[nr_links++] = link;
+	return 0;
+}
+
 /* Return probes first, as memtrace does, then the entries; aliases share one probe. */
 static int attach_all(struct floor *skel, pid_t pid, const struct libc_image *img)
 {
 	int err;
+
+	if (env.preload)
+		return attach_preload(skel, pid);
 
 	for (int i = 0; i < img->nr_sites; i++) {
 		const struct libc_site *s = &img->sites[i];
@@ -230,6 +267,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { options, parse_opt, "-- CMD [ARGS...]", doc, 0, 0, 0 };
 	struct libc_image img = {};
 	struct floor *skel = NULL;
+	char **cmd_env = environ;
 	int gate = -1, err, status = 1;
 	pid_t pid;
 
@@ -249,7 +287,14 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto cleanup;
 	}
-	pid = spawn_gated(env.cmd, &gate);
+	if (env.preload) {
+		cmd_env = preload__environ(env.preload);
+		if (!cmd_env) {
+			fprintf(stderr, "floor: out of memory\n");
+			goto cleanup;
+		}
+	}
+	pid = spawn_gated(env.cmd, cmd_env, &gate);
 	if (pid < 0) {
 		fprintf(stderr, "floor: cannot fork: %s\n", strerror(-pid));
 		goto cleanup;
@@ -266,6 +311,8 @@ int main(int argc, char **argv)
 	if (err)
 		status = 1;
 cleanup:
+	if (cmd_env != environ)
+		preload__free_env(cmd_env);
 	detach_all();
 	floor__destroy(skel);
 	libc_locate__release(&img);
