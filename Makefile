@@ -4,6 +4,7 @@
 #   make demo       install build dependencies, build, trace the demo workload
 #   make test       install build dependencies, build, run unit + integration tests
 #   make bench      build, then measure memtrace's overhead and costs (a few minutes)
+#   make fuzz       fuzz the snapshot reader for FUZZ_SECONDS (default 60)
 #   make install    copy memtrace to $(PREFIX)/sbin
 #   V=1             show full command lines
 .DELETE_ON_ERROR:
@@ -28,7 +29,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone
+LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
 
@@ -139,10 +140,12 @@ FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixtur
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
+PROG_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
+	-fno-builtin -Wall -Werror -pthread
+
 $(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
-		-fno-builtin -Wall -Werror -pthread -o $@ $<
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
 # Without frame pointers, on purpose: what --stack=dwarf is for.
 $(BUILD)/tests/progs/deep_nofp: tests/progs/deep_nofp.c | $(BUILD)/tests/progs
@@ -173,6 +176,32 @@ $(BUILD)/tests/progs/shlib_caller: tests/progs/shlib_caller.c $(BUILD)/tests/pro
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror -o $@ $< \
 		-L$(BUILD)/tests/progs -lcaller -Wl,-rpath,'$$ORIGIN'
 
+# memtrace diff's subject in variants, each named diff_prog as a program keeps its name
+# from run to run: one source built with switches, and a copy under another file name
+# linked at another path (tests/progs/diff_prog.c says what each does).
+DIFF_DIR   := $(BUILD)/tests/progs
+DIFF_PROGS := $(DIFF_DIR)/leakier/diff_prog $(DIFF_DIR)/peakier/diff_prog \
+	$(DIFF_DIR)/relocated/diff_prog
+
+$(DIFF_DIR)/leakier/diff_prog: tests/progs/diff_prog.c | $(DIFF_DIR)/leakier
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DLEAK_MORE -o $@ $<
+
+$(DIFF_DIR)/peakier/diff_prog: tests/progs/diff_prog.c | $(DIFF_DIR)/peakier
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DBIG_PEAK -o $@ $<
+
+$(DIFF_DIR)/renamed/other_name.c: tests/progs/diff_prog.c | $(DIFF_DIR)/renamed
+	$(call msg,CP,$@)
+	$(Q)cp $< $@
+
+$(DIFF_DIR)/relocated/diff_prog: $(DIFF_DIR)/renamed/other_name.c | $(DIFF_DIR)/relocated
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
+
+$(addprefix $(DIFF_DIR)/,leakier peakier renamed relocated):
+	$(Q)mkdir -p $@
+
 $(BUILD)/tests/integration/%: tests/integration/%.c tests/integration/harness.c \
 		tests/integration/harness.h | $(BUILD)/tests/integration
 	$(call msg,CC-TEST,$@)
@@ -200,6 +229,37 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(DEMO_BIN)
 	$(Q)$(BUILD)/memtrace -- $(DEMO_BIN)
+
+# ---- fuzzing: libFuzzer with ASan/UBSan, on a copy of the seed corpus ----
+# Built with clang (libFuzzer is clang's), apart from the gcc objects. jansson
+# is the system's, so uninstrumented: coverage guides through our code only.
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
+FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o
+FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
+
+.PHONY: fuzz
+
+$(FUZZ_DIR)/user/%.o: user/%.c | $(FUZZ_DIR)/user
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+		-MMD -MP -c $< -o $@
+
+$(FUZZ_BIN): tests/fuzz/fuzz_snapshot_reader.c $(FUZZ_OBJS) | $(FUZZ_DIR)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP \
+		-o $@ $< $(FUZZ_OBJS) -ljansson
+
+# The corpus grows in build/, never in the repository; findings land in
+# $(FUZZ_DIR)/crash-* (or leak-, timeout-, oom-) and fail the run.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)mkdir -p $(FUZZ_DIR)/corpus
+	$(Q)cp tests/fuzz/corpus/* $(FUZZ_DIR)/corpus/
+	$(Q)$(FUZZ_BIN) -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-dict=tests/fuzz/snapshot.dict -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+		$(FUZZ_DIR)/corpus
 
 # ---- benchmarks: make bench prints one table (tools/bench.sh) ----
 BENCH_DIR   := $(BUILD)/tests/bench
@@ -249,11 +309,13 @@ $(BENCH_DIR):
 -include $(wildcard $(BENCH_DIR)/*.d)
 
 $(BUILD) $(BUILD)/user $(BUILD)/asan/user $(BUILD)/tests/unit $(BUILD)/asan/tests/unit \
-$(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures:
+$(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures $(FUZZ_DIR) \
+$(FUZZ_DIR)/user:
 	$(Q)mkdir -p $@
 
 clean:
 	$(Q)rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/asan/user/*.d \
-	$(BUILD)/tests/unit/*.d $(BUILD)/asan/tests/unit/*.d)
+	$(BUILD)/tests/unit/*.d $(BUILD)/asan/tests/unit/*.d $(FUZZ_DIR)/*.d \
+	$(FUZZ_DIR)/user/*.d)

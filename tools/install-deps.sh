@@ -6,9 +6,10 @@ set -eu
 # libdw-dev: DWARF (file:line, inlined calls). libdebuginfod-dev: only the header, to type
 # the functions memtrace dlopen()s. libc6-dbg: glibc's separate debug file, which names its
 # internal functions (_int_malloc, ...) and gives their lines; the unit tests rely on it.
+# libclang-rt-14-dev: libFuzzer, for make fuzz.
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
-	  libc6-dbg)
+	  libc6-dbg libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

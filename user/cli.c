@@ -19,6 +19,8 @@ static const char doc[] =
 	"\n"
 	"USAGE: memtrace [OPTION...] -p PID [-p PID...]\n"
 	"       memtrace [OPTION...] -- CMD [ARGS...]\n"
+	"       memtrace diff|check|merge ...   compare snapshots, fail CI jobs on\n"
+	"                                       limits (memtrace diff --help)\n"
 	"\n"
 	"Tracing ends on Ctrl-C or SIGTERM, after --duration, or when every target\n"
 	"has exited; then the report is printed and the snapshot written. In launch\n"

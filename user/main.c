@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* memtrace: parse -> set up -> trace -> report -> clean up. */
+/* memtrace: parse -> set up -> trace -> report -> clean up; or a subcommand (subcommands.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "session.h"
 #include "snapshot.h"
 #include "snapshot_files.h"
+#include "subcommands.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -71,6 +72,9 @@ int main(int argc, char **argv)
 	bool started = false;
 	int err, status;
 
+	status = subcommand__run(argc, argv);
+	if (status >= 0)
+		return status;
 	if (cli__parse(argc, argv, &cfg))
 		return 2;
 	if (privileges__check())

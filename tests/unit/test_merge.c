@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * memtrace merge on snapshots written by hand: PIDs that collide are
+ * renumbered with their leaks, counters summed, sources labelled, and the
+ * result reads back as a snapshot.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge.h"
+#include "snapshot_reader.h"
+
+#define COUNTERS(cur, peak)                                                                       \
+	"\"current_bytes\": " #cur ", \"peak_bytes\": " #peak ", \"allocs\": 3, \"frees\": 1, "   \
+	"\"reallocs\": 0, \"failed_allocs\": 0, \"allocated_bytes\": 500, \"freed_bytes\": 100, " \
+	"\"unknown_frees\": 1"
+
+/* Rank 0 and rank 1 of a job, on two hosts; both ranks' trainer is PID 100. */
+static const char rank0[] =
+	"{\"schema\": \"memtrace.snapshot.v1\", \"tool\": {\"name\": \"memtrace\", \"version\": "
+	"\"0.1.0\"}, \"started_at\": \"2026-11-22T10:00:01.000Z\", \"host\": \"node1\", "
+	"\"duration_s\": 2.5, \"stack_mode\": \"fp\", \"sample_bytes\": 0, \"lost_events\": 2, "
+	"\"lost_stacks\": 0, \"drops\": {\"ringbuf_full\": 2, \"call_map_full\": 0}, "
+	"\"totals\": {" COUNTERS(400, 900) "}, \"final\": true, \"interval_s\": null, "
+	"\"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": \"train\", \"exe\": "
+	"\"/a/train\", \"exited\": true, " COUNTERS(400, 900) ", \"threads\": []}], "
+	"\"leaks_omitted\": {\"sites\": 1, \"bytes\": 10, \"count\": 1}, "
+	"\"leaks\": [{\"pid\": 100, \"allocator\": \"libc\", \"bytes\": 300, \"count\": 3, "
+	"\"stack\": [{\"ip\": \"0x1\", \"symbol\": \"load\", \"module\": \"/a/train\"}]}, "
+	"{\"pid\": 100, \"bytes\": 100, \"count\": 1, \"stack\": []}]}";
+
+static const char rank1[] =
+	"{\"schema\": \"memtrace.snapshot.v1\", \"started_at\": \"2026-11-22T10:00:00.500Z\", "
+	"\"host\": \"node2\", \"duration_s\": 3.0, \"stack_mode\": \"fp\", \"sample_bytes\": 0, "
+	"\"lost_events\": 1, \"lost_stacks\": 4, \"drops\": {\"ringbuf_full\": 1, "
+	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"final\": true, "
+	"\"interval_s\": null, \"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": "
+	"\"train\", \"exe\": \"/a/train\", " COUNTERS(200, 600) "}, {\"pid\": 101, \"comm\": "
+	"\"worker\", " COUNTERS(50, 100) "}], "
+	"\"leaks_omitted\": {\"sites\": 2, \"bytes\": 20, \"count\": 2}, "
+	"\"leaks\": [{\"pid\": 100, \"bytes\": 200, \"count\": 2, \"stack\": []}, "
+	"{\"pid\": 101, \"bytes\": 50, \"count\": 5, \"stack\": []}]}";
+
+static json_t *merged;
+static char *text;
+
+static int merge_ranks(void **state)
+{
+	struct merge_input in[] = {
+		{ "out/rank0.json", json_loads(rank0, 0, NULL) },
+		{ "/ci/out/rank1.json", json_loads(rank1, 0, NULL) },
+	};
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+	int err;
+
+	(void)state;
+	if (!in[0].root || !in[1].root || !f)
+		return -1;
+	err = merge__write(in, 2, f);
+	fclose(f);
+	json_decref(in[0].root);
+	json_decref(in[1].root);
+	merged = err ? NULL : json_loads(text, 0, NULL);
+	return merged ? 0 : -1;
+}
+
+static int release(void **state)
+{
+	(void)state;
+	json_decref(merged);
+	free(text);
+	return 0;
+}
+
+static json_int_t integer(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		fail_msg("\"%s\" is not an integer", key);
+	return json_integer_value(v);
+}
+
+static const char *string(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		fail_msg("\"%s\" is not a string", key);
+	return json_string_value(v);
+}
+
+static void test_header(void **state)
+{
+	(void)state;
+	assert_string_equal(string(merged, "schema"), "memtrace.snapshot.v1");
+	assert_string_equal(string(json_object_get(merged, "tool"), "name"), "memtrace");
+	/* the earliest start, the longest run, every host */
+	assert_string_equal(string(merged, "started_at"), "2026-11-22T10:00:00.500Z");
+	assert_true(json_number_value(json_object_get(merged, "duration_s")) == 3.0);
+	assert_string_equal(string(merged, "host"), "node1,node2");
+	assert_string_equal(string(merged, "stack_mode"), "fp");
+	assert_true(json_is_true(json_object_get(merged, "final")));
+}
+
+static void test_sums(void **state)
+{
+	json_t *totals = json_object_get(merged, "totals");
+	json_t *drops = json_object_get(merged, "drops");
+
+	(void)state;
+	assert_int_equal(integer(totals, "current_bytes"), 650);
+	/* the two peaks added: an upper bound of the job's */
+	assert_int_equal(integer(totals, "peak_bytes"), 1600);
+	assert_int_equal(integer(totals, "allocs"), 6);
+	assert_int_equal(integer(totals, "unknown_frees"), 2);
+	assert_int_equal(integer(merged, "lost_events"), 3);
+	assert_int_equal(integer(merged, "lost_stacks"), 4);
+	assert_int_equal(integer(drops, "ringbuf_full"), 3);
+	assert_int_equal(integer(drops, "call_map_full"), 7);
+	assert_int_equal(integer(json_object_get(merged, "leaks_omitted"), "sites"), 3);
+	assert_int_equal(integer(json_object_get(merged, "leaks_omitted"), "bytes"), 30);
+}
+
+/* Rank 1's PID 100 collides with rank 0's: renumbered past every PID, leaks with it. */
+static void test_pid_collision(void **state)
+{
+	json_t *procs = json_object_get(merged, "processes");
+	json_t *leaks = json_object_get(merged, "leaks");
+	json_t *p0 = json_array_get(procs, 0), *p1 = json_array_get(procs, 1);
+	json_t *p2 = json_array_get(procs, 2), *frame;
+
+	(void)state;
+	assert_int_equal(json_array_size(procs), 3);
+	assert_int_equal(integer(p0, "pid"), 100);
+	assert_null(json_object_get(p0, "original_pid"));
+	assert_string_equal(string(p0, "source"), "rank0.json@node1");
+	assert_int_equal(integer(p1, "pid"), 102);
+	assert_int_equal(integer(p1, "original_pid"), 100);
+	assert_string_equal(string(p1, "source"), "rank1.json@node2");
+	assert_int_equal(integer(p1, "peak_bytes"), 600);
+	assert_int_equal(integer(p2, "pid"), 101);
+	assert_null(json_object_get(p2, "original_pid"));
+	/* everything else in a process is kept */
+	assert_true(json_is_array(json_object_get(p0, "threads")));
+	assert_true(json_is_true(json_object_get(p0, "exited")));
+	/* leaks: largest first, each with its process's new PID */
+	assert_int_equal(json_array_size(leaks), 4);
+	assert_int_equal(integer(json_array_get(leaks, 0), "pid"), 100);
+	assert_int_equal(integer(json_array_get(leaks, 0), "bytes"), 300);
+	frame = json_array_get(json_object_get(json_array_get(leaks, 0), "stack"), 0);
+	assert_string_equal(string(frame, "symbol"), "load");
+	assert_int_equal(integer(json_array_get(leaks, 1), "pid"), 102);
+	assert_int_equal(integer(json_array_get(leaks, 1), "bytes"), 200);
+	assert_int_equal(integer(json_array_get(leaks, 2), "pid"), 100);
+	assert_int_equal(integer(json_array_get(leaks, 3), "pid"), 101);
+}
+
+static void test_merged_from(void **state)
+{
+	json_t *from = json_object_get(merged, "merged_from");
+
+	(void)state;
+	assert_int_equal(json_array_size(from), 2);
+	assert_string_equal(string(json_array_get(from, 0), "file"), "out/rank0.json");
+	assert_string_equal(string(json_array_get(from, 0), "host"), "node1");
+	assert_string_equal(string(json_array_get(from, 1), "started_at"),
+			    "2026-11-22T10:00:00.500Z");
+}
+
+/* The reader takes it: diff and check can use a merged snapshot. */
+static void test_reads_back(void **state)
+{
+	struct snapshot s;
+	char err[256];
+
+	(void)state;
+	if (snapshot_reader__parse(text, strlen(text), "merged.json", &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(s.nr_procs, 3);
+	assert_string_equal(s.procs[1].source, "rank1.json@node2");
+	assert_int_equal(s.procs[1].pid, 102);
+	assert_int_equal(s.leaks[1].process, 1);
+	assert_int_equal(s.totals.peak_bytes, 1600);
+	snapshot_reader__release(&s);
+}
+
+/* Merged snapshots merged again: sources and merged_from carry over. */
+static void test_merge_merged(void **state)
+{
+	struct merge_input in[] = {
+		{ "job.json", json_loads(text, 0, NULL) },
+		{ "late/rank2.json", json_loads(rank0, 0, NULL) },
+	};
+	json_t *again, *procs;
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_int_equal(merge__write(in, 2, f), 0);
+	fclose(f);
+	again = json_loads(out, 0, NULL);
+	assert_non_null(again);
+	procs = json_object_get(again, "processes");
+	assert_int_equal(json_array_size(procs), 4);
+	assert_string_equal(string(json_array_get(procs, 1), "source"), "rank1.json@node2");
+	assert_string_equal(string(json_array_get(procs, 3), "source"), "rank2.json@node1");
+	/* PID 100 again: renumbered past all, 102 included */
+	assert_int_equal(integer(json_array_get(procs, 3), "pid"), 103);
+	assert_int_equal(json_array_size(json_object_get(again, "merged_from")), 3);
+	assert_string_equal(string(again, "host"), "node1,node2");
+	assert_int_equal(integer(json_object_get(again, "totals"), "peak_bytes"), 2500);
+	json_decref(again);
+	json_decref(in[0].root);
+	json_decref(in[1].root);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_sums),
+		cmocka_unit_test(test_pid_collision),
+		cmocka_unit_test(test_merged_from),
+		cmocka_unit_test(test_reads_back),
+		cmocka_unit_test(test_merge_merged),
+	};
+
+	return cmocka_run_group_tests_name("merge", tests, merge_ranks, release);
+}

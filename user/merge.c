@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+#include "merge.h"
+#include "snapshot.h"
+
+/* one input's renumbered PIDs */
+struct renumber {
+	json_int_t *from, *to;
+	size_t n;
+};
+
+struct leak_ref {
+	json_t *leak;
+	size_t order;	/* keeps equal sizes in input order */
+};
+
+/*
+ * Any JSON value, through the writer (which keeps strings valid UTF-8).
+ * Recursion is bounded: jansson refuses input nested deeper than 2048.
+ */
+static void write_value(struct json_writer *w, json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		json_writer__begin_object(w);
+		json_object_foreach(v, key, item) {
+			json_writer__key(w, key);
+			write_value(w, item);
+		}
+		json_writer__end_object(w);
+		break;
+	case JSON_ARRAY:
+		json_writer__begin_array(w);
+		json_array_foreach(v, i, item)
+			write_value(w, item);
+		json_writer__end_array(w);
+		break;
+	case JSON_STRING:
+		json_writer__string_len(w, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		json_writer__i64(w, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		json_writer__double(w, json_real_value(v));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		json_writer__bool(w, json_is_true(v));
+		break;
+	case JSON_NULL:
+		json_writer__null(w);
+		break;
+	}
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static const char *host_of(const struct merge_input *in)
+{
+	const char *host = json_string_value(json_object_get(in->root, "host"));
+
+	return host ? host : "unknown";
+}
+
+static json_int_t sum(json_int_t a, json_int_t b)
+{
+	json_int_t total;
+
+	return __builtin_add_overflow(a, b, &total) ? INT64_MAX : total;
+}
+
+/* Adds src's integer members to sums'; a sum past INT64_MAX stays there. */
+static int add_counters(json_t *sums, json_t *src)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(src, key, v) {
+		json_int_t have = json_integer_value(json_object_get(sums, key));
+
+		if (json_is_integer(v) &&
+		    json_object_set_new(sums, key, json_integer(sum(have, json_integer_value(v)))))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_int_t pid_of(json_t *obj)
+{
+	return json_integer_value(json_object_get(obj, "pid"));
+}
+
+static bool pid_taken(const json_int_t *pids, size_t n, json_int_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+static json_int_t highest_pid(const struct merge_input *in, size_t n)
+{
+	json_int_t high = 0;
+	json_t *v;
+	size_t j;
+
+	for (size_t i = 0; i < n; i++) {
+		json_array_foreach(json_object_get(in[i].root, "processes"), j, v)
+			if (pid_of(v) > high)
+				high = pid_of(v);
+		json_array_foreach(json_object_get(in[i].root, "leaks"), j, v)
+			if (pid_of(v) > high)
+				high = pid_of(v);
+	}
+	return high;
+}
+
+static int renumber__add(struct renumber *m, json_int_t from, json_int_t to)
+{
+	json_int_t *f = realloc(m->from, (m->n + 1) * sizeof(*f)), *t;
+
+	if (!f)
+		return -ENOMEM;
+	m->from = f;
+	t = realloc(m->to, (m->n + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	m->to = t;
+	m->from[m->n] = from;
+	m->to[m->n++] = to;
+	return 0;
+}
+
+static json_int_t renumber__pid(const struct renumber *m, json_int_t pid)
+{
+	for (size_t k = 0; k < m->n; k++)
+		if (m->from[k] == pid)
+			return m->to[k];
+	return pid;
+}
+
+/* Labels a process, and gives it a new PID when an earlier input took its own. */
+static int relabel(json_t *p, const char *source, const json_int_t *taken, size_t nr_taken,
+		   json_int_t *next, struct renumber *m)
+{
+	json_int_t pid = pid_of(p);
+
+	/* a merged input's processes keep the label of the file they came from */
+	if (!json_object_get(p, "source") && json_object_set_new(p, "source", json_string(source)))
+		return -ENOMEM;
+	if (!pid_taken(taken, nr_taken, pid))
+		return 0;
+	++*next;
+	if (renumber__add(m, pid, *next) || json_object_set_new(p, "pid", json_integer(*next)) ||
+	    json_object_set_new(p, "original_pid", json_integer(pid)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * PIDs repeated within one input stay as they are: its leaks could not be
+ * told apart otherwise.
+ */
+static int relabel_processes(struct merge_input *in, size_t n, struct renumber *maps)
+{
+	json_int_t next = highest_pid(in, n), *taken = NULL;
+	size_t nr_taken = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		json_t *procs = json_object_get(in[i].root, "processes"), *p;
+		size_t earlier = nr_taken, j;
+		char *source;
+		json_int_t *grown;
+
+		if (asprintf(&source, "%s@%s", base_name(in[i].path), host_of(&in[i])) < 0)
+			return -ENOMEM;
+		grown = realloc(taken, (nr_taken + json_array_size(procs) + 1) * sizeof(*taken));
+		err = grown ? 0 : -ENOMEM;
+		taken = grown ? grown : taken;
+		json_array_foreach(procs, j, p) {
+			if (err)
+				break;
+			err = relabel(p, source, taken, earlier, &next, &maps[i]);
+			taken[nr_taken++] = pid_of(p);
+		}
+		free(source);
+	}
+	free(taken);
+	return err;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct leak_ref *x = a, *y = b;
+	json_int_t bx = json_integer_value(json_object_get(x->leak, "bytes"));
+	json_int_t by = json_integer_value(json_object_get(y->leak, "bytes"));
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return x->order < y->order ? -1 : 1;
+}
+
+/* Every input's leaks, PIDs renumbered as their processes', largest first. */
+static json_t *merged_leaks(struct merge_input *in, size_t n, const struct renumber *maps)
+{
+	struct leak_ref *refs = NULL;
+	json_t *out = json_array(), *leak;
+	size_t nr = 0, j;
+
+	for (size_t i = 0; out && i < n; i++) {
+		json_array_foreach(json_object_get(in[i].root, "leaks"), j, leak) {
+			struct leak_ref *grown = realloc(refs, (nr + 1) * sizeof(*refs));
+			json_int_t pid = renumber__pid(&maps[i], pid_of(leak));
+
+			if (!grown)
+				goto fail;
+			refs = grown;
+			refs[nr] = (struct leak_ref){ leak, nr };
+			nr++;
+			if (maps[i].n && json_object_set_new(leak, "pid", json_integer(pid)))
+				goto fail;
+		}
+	}
+	if (!out)
+		goto fail;
+	qsort(refs, nr, sizeof(*refs), by_bytes);
+	for (size_t k = 0; k < nr; k++)
+		if (json_array_append(out, refs[k].leak))
+			goto fail;
+	free(refs);
+	return out;
+fail:
+	free(refs);
+	json_decref(out);
+	return NULL;
+}
+
+/* An input's entries: its own, or those of the snapshots it was merged from. */
+static int add_merged_from(json_t *list, const struct merge_input *in)
+{
+	json_t *earlier = json_object_get(in->root, "merged_from"), *e;
+
+	if (json_is_array(earlier))
+		return json_array_extend(list, earlier) ? -ENOMEM : 0;
+	e = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?}", "file", in->path, "host", host_of(in),
+		      "started_at", json_object_get(in->root, "started_at"), "duration_s",
+		      json_object_get(in->root, "duration_s"), "stack_mode",
+		      json_object_get(in->root, "stack_mode"), "final",
+		      json_object_get(in->root, "final"));
+	return e && !json_array_append_new(list, e) ? 0 : -ENOMEM;
+}
+
+static const char *entry_host(json_t *entry)
+{
+	const char *host = json_string_value(json_object_get(entry, "host"));
+
+	return host ? host : "unknown";
+}
+
+/* Every host of the inputs, once each: "node1,node2". */
+static char *hosts_of(json_t *from)
+{
+	char *hosts = NULL;
+	size_t len = 0, i, k;
+	FILE *h = open_memstream(&hosts, &len);
+	json_t *e;
+
+	if (!h)
+		return NULL;
+	json_array_foreach(from, i, e) {
+		const char *host = entry_host(e);
+		bool seen = false;
+
+		for (k = 0; k < i && !seen; k++)
+			seen = !strcmp(entry_host(json_array_get(from, k)), host);
+		if (!seen)
+			fprintf(h, "%s%s", i ? "," : "", host);
+	}
+	if (fclose(h)) {
+		free(hosts);
+		return NULL;
+	}
+	return hosts;
+}
+
+/* The header fields: the earliest start, the longest run, every host. */
+static int merge_header(json_t *root, struct merge_input *in, size_t n, json_t *from)
+{
+	const char *started = NULL, *mode = NULL;
+	char *hosts = hosts_of(from);
+	double duration = 0;
+	json_int_t sample = 0;
+	bool mixed = false;
+	int err = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = in[i].root;
+		const char *s = json_string_value(json_object_get(r, "started_at"));
+		const char *m = json_string_value(json_object_get(r, "stack_mode"));
+
+		if (s && (!started || strcmp(s, started) < 0))
+			started = s;
+		if (json_number_value(json_object_get(r, "duration_s")) > duration)
+			duration = json_number_value(json_object_get(r, "duration_s"));
+		if (m && mode && strcmp(m, mode))
+			mixed = true;
+		mode = mode ? mode : m;
+		if (json_integer_value(json_object_get(r, "sample_bytes")) > sample)
+			sample = json_integer_value(json_object_get(r, "sample_bytes"));
+	}
+	if (!hosts || json_object_set_new(root, "schema", json_string(SNAPSHOT_SCHEMA)) ||
+	    json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "memtrace", "version",
+							 MEMTRACE_VERSION)) ||
+	    (started && json_object_set_new(root, "started_at", json_string(started))) ||
+	    json_object_set_new(root, "host", json_string(hosts)) ||
+	    json_object_set_new(root, "duration_s", json_real(duration)) ||
+	    (mode &&
+	     json_object_set_new(root, "stack_mode", json_string(mixed ? "mixed" : mode))) ||
+	    json_object_set_new(root, "sample_bytes", json_integer(sample)))
+		goto cleanup;
+	err = 0;
+cleanup:
+	free(hosts);
+	return err;
+}
+
+/* Counts add up; the peaks of separate processes add up to an upper bound of the job's. */
+static int merge_counts(json_t *root, struct merge_input *in, size_t n)
+{
+	json_t *drops = json_object(), *totals = json_object();
+	json_int_t lost = 0, lost_stacks = 0;
+	int err = -ENOMEM;
+
+	if (!drops || !totals)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = in[i].root;
+
+		json_int_t l = json_integer_value(json_object_get(r, "lost_events"));
+		json_int_t ls = json_integer_value(json_object_get(r, "lost_stacks"));
+
+		lost = sum(lost, l);
+		lost_stacks = sum(lost_stacks, ls);
+		if (add_counters(drops, json_object_get(r, "drops")) ||
+		    add_counters(totals, json_object_get(r, "totals")))
+			goto cleanup;
+	}
+	if (json_object_set_new(root, "lost_events", json_integer(lost)) ||
+	    json_object_set_new(root, "lost_stacks", json_integer(lost_stacks)) ||
+	    json_object_set(root, "drops", drops) || json_object_set(root, "totals", totals))
+		goto cleanup;
+	err = 0;
+cleanup:
+	json_decref(drops);
+	json_decref(totals);
+	return err;
+}
+
+/* What --max-sites left out of each input's leaks. */
+static json_t *merged_omitted(struct merge_input *in, size_t n)
+{
+	json_t *omitted = json_object();
+
+	for (size_t i = 0; omitted && i < n; i++) {
+		if (add_counters(omitted, json_object_get(in[i].root, "leaks_omitted"))) {
+			json_decref(omitted);
+			return NULL;
+		}
+	}
+	return omitted;
+}
+
+/* The processes of every input, in input order, relabelled (relabel_processes). */
+static json_t *merged_processes(struct merge_input *in, size_t n)
+{
+	json_t *all = json_array();
+
+	for (size_t i = 0; all && i < n; i++) {
+		if (json_array_extend(all, json_object_get(in[i].root, "processes"))) {
+			json_decref(all);
+			return NULL;
+		}
+	}
+	return all;
+}
+
+static int build(json_t *root, struct merge_input *in, size_t n, struct renumber *maps)
+{
+	json_t *first = in[0].root, *from = json_array();
+	int err = from ? relabel_processes(in, n, maps) : -ENOMEM;
+	bool final = true;
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = add_merged_from(from, &in[i]);
+	if (!err)
+		err = merge_header(root, in, n, from);
+	if (!err)
+		err = merge_counts(root, in, n);
+	if (err)
+		goto cleanup;
+	/* an interval snapshot in the mix makes the merged one an interval snapshot too */
+	for (size_t i = 0; i < n; i++)
+		final &= !json_is_false(json_object_get(in[i].root, "final"));
+	err = -ENOMEM;
+	if (json_object_set_new(root, "final", json_boolean(final)) ||
+	    (json_object_get(first, "interval_s") &&
+	     json_object_set(root, "interval_s", json_object_get(first, "interval_s"))) ||
+	    (json_object_get(first, "leak_age_s") &&
+	     json_object_set(root, "leak_age_s", json_object_get(first, "leak_age_s"))) ||
+	    json_object_set_new(root, "processes", merged_processes(in, n)) ||
+	    json_object_set_new(root, "leaks_omitted", merged_omitted(in, n)) ||
+	    json_object_set_new(root, "leaks", merged_leaks(in, n, maps)) ||
+	    json_object_set(root, "merged_from", from))
+		goto cleanup;
+	err = 0;
+cleanup:
+	json_decref(from);
+	return err;
+}
+
+int merge__write(struct merge_input *in, size_t n, FILE *out)
+{
+	struct renumber *maps = calloc(n + 1, sizeof(*maps));
+	json_t *root = json_object();
+	struct json_writer *w = NULL;
+	int err = -ENOMEM;
+
+	if (!n)
+		err = -EINVAL;
+	if (!maps || !root || !n)
+		goto cleanup;
+	err = build(root, in, n, maps);
+	if (err)
+		goto cleanup;
+	w = json_writer__new(out, true);
+	if (!w) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	write_value(w, root);
+	err = json_writer__error(w);
+	if (!err && fflush(out))
+		err = -EIO;
+cleanup:
+	json_writer__free(w);
+	json_decref(root);
+	for (size_t i = 0; maps && i < n; i++) {
+		free(maps[i].from);
+		free(maps[i].to);
+	}
+	free(maps);
+	return err;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * memtrace merge: the snapshots of one distributed job's ranks as one
+ * memtrace.snapshot.v1 snapshot, so that one diff or check covers the job.
+ * Processes stay apart: each is labelled "source": "FILE@HOST"; a PID that
+ * an earlier input already used is renumbered past every input's PIDs
+ * ("original_pid" keeps it), its leaks with it. Counters are summed (the
+ * peaks of separate processes: an upper bound of the job's), and
+ * "merged_from" lists the inputs. README.md, "Merging ranks", has every field.
+ */
+#ifndef MEMTRACE_MERGE_H
+#define MEMTRACE_MERGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct merge_input {
+	const char *path;	/* as given: its file name labels its processes */
+	json_t *root;		/* a snapshot the reader accepted; merge__write changes it */
+};
+
+/* 0, -ENOMEM, or the JSON writer's -EIO / -EINVAL. */
+int merge__write(struct merge_input *in, size_t n, FILE *out);
+
+#endif /* MEMTRACE_MERGE_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reads memtrace.snapshot.v1 files back (memtrace diff, check, merge),
+ * with jansson: the fields diff and check need, defaults for optional
+ * ones, a clear error (file, line, column, what) for anything else.
+ */
+#ifndef MEMTRACE_SNAPSHOT_READER_H
+#define MEMTRACE_SNAPSHOT_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+
+struct snap_frame {
+	char *symbol;		/* NULL when unknown */
+	char *module;		/* NULL when unknown */
+	char *file;		/* NULL when unknown */
+	uint32_t line;		/* 0 when unknown */
+	bool inlined;
+};
+
+struct snap_leak {
+	uint32_t pid;
+	char *allocator;	/* "libc" when absent */
+	uint64_t bytes;
+	uint64_t count;
+	bool growing;
+	bool has_growth;	/* growth_bytes_per_s was a number */
+	double growth_bytes_per_s;
+	struct snap_frame *frames; /* leaf first */
+	size_t nr_frames;
+	size_t process;		/* index into snapshot.procs of its pid, or SIZE_MAX */
+};
+
+struct snap_process {
+	uint32_t pid;
+	char *comm;		/* "" when absent */
+	char *exe;		/* NULL when absent */
+	bool exited;
+	struct mt_counters c;
+	char *source;		/* merged snapshots: which file/host it came from; else NULL */
+};
+
+struct snapshot {
+	char *path;		/* as given to the reader */
+	char *host;		/* NULL when absent */
+	unsigned int schema_minor; /* v1.N; 0 for plain "memtrace.snapshot.v1" */
+	double duration_s;
+	uint64_t lost_events;
+	struct mt_counters totals;
+	struct snap_process *procs;
+	size_t nr_procs;
+	struct snap_leak *leaks;
+	size_t nr_leaks;
+};
+
+/*
+ * Reads path. On failure returns -EINVAL (not JSON, wrong types, missing
+ * required fields), -EPROTONOSUPPORT (another schema, or a newer major
+ * version) or -errno (cannot read), and writes a one-line reason to err:
+ * "snap.json:12:5: ..." for a syntax error, "snap.json: totals.peak_bytes:
+ * expected a non-negative integer, found -3" for a value (jansson keeps no
+ * positions after parsing). On failure *out is left empty; release is safe.
+ */
+int snapshot_reader__load(const char *path, struct snapshot *out, char *err, size_t err_len);
+/* The same from memory; name stands for the file in messages. */
+int snapshot_reader__parse(const char *text, size_t len, const char *name, struct snapshot *out,
+			   char *err, size_t err_len);
+void snapshot_reader__release(struct snapshot *s);
+
+#endif /* MEMTRACE_SNAPSHOT_READER_H */

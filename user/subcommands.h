@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* memtrace diff, check and merge: the commands that read snapshots rather than trace. */
+#ifndef MEMTRACE_SUBCOMMANDS_H
+#define MEMTRACE_SUBCOMMANDS_H
+
+/*
+ * Runs the subcommand argv[1] names and returns its exit status; -1 when
+ * argv[1] names none (memtrace traces, then). A program called "diff" is
+ * traced with memtrace -- diff.
+ */
+int subcommand__run(int argc, char **argv);
+
+#endif /* MEMTRACE_SUBCOMMANDS_H */
