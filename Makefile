@@ -202,6 +202,75 @@ $(DIFF_DIR)/relocated/diff_prog: $(DIFF_DIR)/renamed/other_name.c | $(DIFF_DIR)/
 $(addprefix $(DIFF_DIR)/,leakier peakier renamed relocated):
 	$(Q)mkdir -p $@
 
+# The GPU test double (tests/gpu_double/: host memory behind CUDA and HIP names; no GPU
+# anywhere). Checked against NVIDIA's headers when they are installed, else against our plain
+# prototypes: `make GPU_DOUBLE_HEADERS=fallback` forces those. No inlining, sibling calls or
+# identical-code folding: each exported name keeps an address and a frame of its own.
+GPU_DOUBLE   := $(BUILD)/tests/gpu_double
+CUDA_INCLUDE ?= /usr/local/cuda/include
+GPU_DOUBLE_HEADERS ?= $(if $(wildcard $(CUDA_INCLUDE)/cuda.h),cuda,fallback)
+GPU_API_FLAGS := -Itests/gpu_double \
+	$(if $(filter cuda,$(GPU_DOUBLE_HEADERS)),-DGPU_DOUBLE_CUDA_HEADERS -I$(CUDA_INCLUDE))
+GPU_DOUBLE_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-inline -fno-optimize-sibling-calls \
+	-fno-ipa-icf -fno-omit-frame-pointer -fPIC -shared -fvisibility=hidden -pthread
+GPU_DOUBLE_DEPS := tests/gpu_double/gpu_double_api.h tests/gpu_double/gpu_double_pool.h
+GPU_DOUBLE_LIBS := $(GPU_DOUBLE)/libcuda.so.1 $(GPU_DOUBLE)/libcudart.so.13 \
+	$(GPU_DOUBLE)/libamdhip64.so.6
+
+$(GPU_DOUBLE)/libcuda.so.1: tests/gpu_double/cuda_driver_double.c \
+		tests/gpu_double/gpu_double_pool.c $(GPU_DOUBLE_DEPS) | $(GPU_DOUBLE)
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libcuda.so.1 -o $@ \
+		$(filter %.c,$^)
+
+$(GPU_DOUBLE)/libcudart.so.13: tests/gpu_double/cuda_runtime_double.c $(GPU_DOUBLE_DEPS) \
+		$(GPU_DOUBLE)/libcuda.so.1 | $(GPU_DOUBLE)
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libcudart.so.13 -o $@ $< \
+		-L$(GPU_DOUBLE) -l:libcuda.so.1 -Wl,-rpath,'$$ORIGIN'
+
+$(GPU_DOUBLE)/libamdhip64.so.6: tests/gpu_double/hip_double.c tests/gpu_double/gpu_double_pool.c \
+		$(GPU_DOUBLE_DEPS) | $(GPU_DOUBLE)
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libamdhip64.so.6 -o $@ \
+		$(filter %.c,$^)
+
+# GPU programs (tests/progs/gpu_*.c say what each allocates): gpu_linked and gpu_hip link the
+# double; gpu_dlopen and gpu_dlsym find it at run time through their RUNPATH; gpu_real_cudart
+# opens the library it is given by path, and must not find the double's libcuda.
+GPU_RPATH := -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double'
+GPU_PROGS := $(addprefix $(BUILD)/tests/progs/,gpu_linked gpu_hip gpu_dlopen gpu_dlsym \
+	gpu_real_cudart)
+
+$(BUILD)/tests/progs/gpu_linked: tests/progs/gpu_linked.c $(GPU_DOUBLE_DEPS) \
+		$(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
+		-l:libcudart.so.13 -l:libcuda.so.1
+
+$(BUILD)/tests/progs/gpu_hip: tests/progs/gpu_hip.c $(GPU_DOUBLE_DEPS) \
+		$(GPU_DOUBLE)/libamdhip64.so.6 | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
+		-l:libamdhip64.so.6
+
+$(BUILD)/tests/progs/gpu_dlopen $(BUILD)/tests/progs/gpu_dlsym: $(BUILD)/tests/progs/%: \
+		tests/progs/%.c $(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_RPATH) -o $@ $< -ldl
+
+$(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ldl
+
+# test_gpu reads the probed symbols from the contract table itself.
+$(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/gpu_funcs.c \
+		user/gpu_funcs.h tests/integration/harness.c tests/integration/harness.h \
+		| $(BUILD)/tests/integration
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< user/gpu_funcs.c \
+		tests/integration/harness.c -lcmocka -ljansson
+
 $(BUILD)/tests/integration/%: tests/integration/%.c tests/integration/harness.c \
 		tests/integration/harness.h | $(BUILD)/tests/integration
 	$(call msg,CC-TEST,$@)
@@ -218,7 +287,7 @@ unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
 integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \
-		$(DIFF_PROGS)
+		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS)
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps
@@ -310,7 +379,7 @@ $(BENCH_DIR):
 
 $(BUILD) $(BUILD)/user $(BUILD)/asan/user $(BUILD)/tests/unit $(BUILD)/asan/tests/unit \
 $(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures $(FUZZ_DIR) \
-$(FUZZ_DIR)/user:
+$(FUZZ_DIR)/user $(GPU_DOUBLE):
 	$(Q)mkdir -p $@
 
 clean:

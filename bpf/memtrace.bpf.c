@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "alloc_call.bpf.h"
+#include "gpu_call.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -148,6 +149,111 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 	return 0;
 }
 
+/*
+ * GPU memory APIs (gpu_call.bpf.h). One entry program per function, as
+ * the function is known only by which program runs (attach cookies need
+ * kernel 5.15); one return program for all.
+ */
+#define GPU_ALLOC(prog, fn)                                          \
+	SEC("uprobe")                                                \
+	int BPF_KPROBE(prog, __u64 out, __u64 size)                  \
+	{                                                            \
+		return gpu_call__enter_alloc(ctx, fn, out, size, 0, 0, \
+					     MT_GPU_DEVICE_UNKNOWN);  \
+	}
+
+#define GPU_FREE(prog, fn)                                \
+	SEC("uprobe")                                     \
+	int BPF_KPROBE(prog, __u64 addr, __u64 size)      \
+	{                                                 \
+		return gpu_call__enter_free(fn, addr, size); \
+	}
+
+/* the size argument of a plain free is whatever is in the register: not passed on */
+#define GPU_FREE_PTR(prog, fn)                         \
+	SEC("uprobe")                                  \
+	int BPF_KPROBE(prog, __u64 addr)               \
+	{                                              \
+		return gpu_call__enter_free(fn, addr, 0); \
+	}
+
+#define GPU_PITCH(prog, fn)                                                              \
+	SEC("uprobe")                                                                    \
+	int BPF_KPROBE(prog, __u64 out, __u64 pitch, __u64 width, __u64 height)          \
+	{                                                                                \
+		gpu_call__enter_alloc(ctx, fn, out, width, 0, 0, MT_GPU_DEVICE_UNKNOWN); \
+		gpu_call__set_pitch(pitch, height);                                      \
+		return 0;                                                                \
+	}
+
+#define GPU_SET_DEVICE(prog, fn)                                  \
+	SEC("uprobe")                                             \
+	int BPF_KPROBE(prog, __s32 device)                        \
+	{                                                         \
+		return gpu_call__enter_set_device(fn, device);    \
+	}
+
+GPU_ALLOC(cu_mem_alloc, MT_GPU_CU_MEM_ALLOC)
+GPU_PITCH(cu_mem_alloc_pitch, MT_GPU_CU_MEM_ALLOC_PITCH)
+GPU_ALLOC(cu_mem_alloc_managed, MT_GPU_CU_MEM_ALLOC_MANAGED)
+GPU_ALLOC(cu_mem_alloc_host, MT_GPU_CU_MEM_ALLOC_HOST)
+GPU_ALLOC(cu_mem_host_alloc, MT_GPU_CU_MEM_HOST_ALLOC)
+GPU_ALLOC(cu_mem_alloc_async, MT_GPU_CU_MEM_ALLOC_ASYNC)
+GPU_ALLOC(cu_mem_alloc_from_pool_async, MT_GPU_CU_MEM_ALLOC_FROM_POOL_ASYNC)
+GPU_FREE_PTR(cu_mem_free, MT_GPU_CU_MEM_FREE)
+GPU_FREE_PTR(cu_mem_free_host, MT_GPU_CU_MEM_FREE_HOST)
+GPU_FREE_PTR(cu_mem_free_async, MT_GPU_CU_MEM_FREE_ASYNC)
+GPU_FREE_PTR(cu_mem_release, MT_GPU_CU_MEM_RELEASE)
+GPU_FREE(cu_mem_unmap, MT_GPU_CU_MEM_UNMAP)
+GPU_ALLOC(cu_mem_address_reserve, MT_GPU_CU_MEM_ADDRESS_RESERVE)
+GPU_FREE(cu_mem_address_free, MT_GPU_CU_MEM_ADDRESS_FREE)
+GPU_ALLOC(cuda_malloc, MT_GPU_CUDA_MALLOC)
+GPU_PITCH(cuda_malloc_pitch, MT_GPU_CUDA_MALLOC_PITCH)
+GPU_ALLOC(cuda_malloc_managed, MT_GPU_CUDA_MALLOC_MANAGED)
+GPU_ALLOC(cuda_malloc_host, MT_GPU_CUDA_MALLOC_HOST)
+GPU_ALLOC(cuda_host_alloc, MT_GPU_CUDA_HOST_ALLOC)
+GPU_ALLOC(cuda_malloc_async, MT_GPU_CUDA_MALLOC_ASYNC)
+GPU_ALLOC(cuda_malloc_from_pool_async, MT_GPU_CUDA_MALLOC_FROM_POOL_ASYNC)
+GPU_FREE_PTR(cuda_free, MT_GPU_CUDA_FREE)
+GPU_FREE_PTR(cuda_free_host, MT_GPU_CUDA_FREE_HOST)
+GPU_FREE_PTR(cuda_free_async, MT_GPU_CUDA_FREE_ASYNC)
+GPU_SET_DEVICE(cuda_set_device, MT_GPU_CUDA_SET_DEVICE)
+GPU_ALLOC(hip_malloc, MT_GPU_HIP_MALLOC)
+GPU_ALLOC(hip_malloc_managed, MT_GPU_HIP_MALLOC_MANAGED)
+GPU_ALLOC(hip_host_malloc, MT_GPU_HIP_HOST_MALLOC)
+GPU_ALLOC(hip_malloc_async, MT_GPU_HIP_MALLOC_ASYNC)
+GPU_FREE_PTR(hip_free, MT_GPU_HIP_FREE)
+GPU_FREE_PTR(hip_host_free, MT_GPU_HIP_HOST_FREE)
+GPU_FREE_PTR(hip_free_async, MT_GPU_HIP_FREE_ASYNC)
+GPU_SET_DEVICE(hip_set_device, MT_GPU_HIP_SET_DEVICE)
+
+/* CUmemAllocationProp: location {type, id} at offset 8; type 1 is a device */
+SEC("uprobe")
+int BPF_KPROBE(cu_mem_create, __u64 handle_out, __u64 size, __u64 prop)
+{
+	__s32 location[2] = {};
+	__s32 device = MT_GPU_DEVICE_UNKNOWN;
+
+	if (prop && !bpf_probe_read_user(location, sizeof(location), (void *)(prop + 8)) &&
+	    location[0] == 1)
+		device = location[1];
+	return gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_CREATE, handle_out, size, 0, 0, device);
+}
+
+/* cuMemMap(ptr, size, offset, handle, flags): the range is known at entry */
+SEC("uprobe")
+int BPF_KPROBE(cu_mem_map, __u64 ptr, __u64 size, __u64 offset, __u64 handle)
+{
+	return gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_MAP, 0, size, ptr, handle,
+				     MT_GPU_DEVICE_UNKNOWN);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gpu_exit)
+{
+	return gpu_call__exit(ctx);
+}
+
 /* Thread exit: its final name for the report, and no stale call state. */
 /* a raw tracepoint: needs no tracefs mount, which minimal hosts lack */
 SEC("raw_tp/sched_process_exit")
@@ -159,8 +265,9 @@ int thread_exit(void *ctx)
 
 	if (!target__is_traced(pid))
 		return 0;
-	/* its call slot goes with it, even if it died inside an allocator */
+	/* its call slots go with it, even if it died inside an allocator */
 	bpf_map_delete_elem(&calls, &tid);
+	bpf_map_delete_elem(&gpu_calls, &tid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop__count(MT_DROP_RINGBUF_FULL);

@@ -11,12 +11,22 @@
 
 #include "alloc_funcs.h"
 #include "bpf_loader.h"
+#include "gpu_funcs.h"
 #include "memtrace.skel.h"
+
+/* A GPU library file probed for a process: each is probed once per process. */
+struct gpu_probed {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+};
 
 struct bpf_loader {
 	struct memtrace *skel;
 	struct bpf_link **links;
 	size_t nr_links, links_cap;
+	struct gpu_probed *gpu;
+	size_t nr_gpu, gpu_cap;
 	struct bpf_link *startup_stop;
 	int nr_cpus;
 };
@@ -73,6 +83,7 @@ void bpf_loader__free(struct bpf_loader *l)
 		return;
 	bpf_loader__detach_all(l);
 	free(l->links);
+	free(l->gpu);
 	memtrace__destroy(l->skel);
 	free(l);
 }
@@ -172,6 +183,60 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 			continue;
 		err = attach_uprobe(l, entry_prog(l->skel, s->func), pid, img->open_path,
 				    s->probe_offset, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < l->nr_gpu; i++)
+		if (l->gpu[i].pid == pid && l->gpu[i].dev == dev && l->gpu[i].ino == ino)
+			return true;
+	return false;
+}
+
+static int gpu_remember(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+{
+	if (l->nr_gpu == l->gpu_cap) {
+		size_t cap = l->gpu_cap ? 2 * l->gpu_cap : 8;
+		struct gpu_probed *grown = realloc(l->gpu, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->gpu = grown;
+		l->gpu_cap = cap;
+	}
+	l->gpu[l->nr_gpu++] = (struct gpu_probed){ .pid = pid, .dev = dev, .ino = ino };
+	return 0;
+}
+
+int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
+			   dev_t dev, ino_t ino)
+{
+	int err;
+
+	if (gpu_probed(l, pid, dev, ino))
+		return -EALREADY;
+	/* before the probes: a file that failed half-way is not probed twice */
+	err = gpu_remember(l, pid, dev, ino);
+	if (err)
+		return err;
+	/* returns first, as for libc: no entry that fires can miss its return */
+	for (int i = 0; i < lib->nr_sites; i++) {
+		err = attach_uprobe(l, l->skel->progs.gpu_exit, pid, lib->open_path,
+				    lib->sites[i].file_offset, true);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < lib->nr_sites; i++) {
+		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
+		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, name);
+
+		if (!prog)
+			return -ENOENT;
+		err = attach_uprobe(l, prog, pid, lib->open_path, lib->sites[i].file_offset, false);
 		if (err)
 			return err;
 	}

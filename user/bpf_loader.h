@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
+#include "gpu_locate.h"
 #include "libc_locate.h"
 
 struct bpf_loader;
@@ -36,6 +37,12 @@ int bpf_loader__attach_thread_exit(struct bpf_loader *l);
  * return. Aliased sites are attached once.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
+/*
+ * Probes lib's GPU functions for pid, entry and return; the file (dev,
+ * ino) is probed once per process: -EALREADY the second time.
+ */
+int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
+			   dev_t dev, ino_t ino);
 /* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

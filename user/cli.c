@@ -15,7 +15,7 @@ const char *argp_program_version = "memtrace " MEMTRACE_VERSION;
 const char *argp_program_bug_address = NULL;
 
 static const char doc[] =
-	"memtrace -- trace every libc allocation of a process with eBPF.\n"
+	"memtrace -- trace the host (libc) and GPU (CUDA, HIP) memory of processes with eBPF.\n"
 	"\n"
 	"USAGE: memtrace [OPTION...] -p PID [-p PID...]\n"
 	"       memtrace [OPTION...] -- CMD [ARGS...]\n"
@@ -45,6 +45,7 @@ enum {
 	OPT_RINGBUF,
 	OPT_AT_ENTRY,
 	OPT_PRELOAD,
+	OPT_NO_GPU,
 	OPT_STACK,
 	OPT_SAMPLE_BYTES,
 	OPT_INTERVAL,
@@ -91,6 +92,8 @@ static const struct argp_option options[] = {
 	{ "preload", OPT_PRELOAD, NULL, 0,
 	  "Launch mode: count through memtrace's preload library, about half the cost per call; "
 	  "misses calls to an allocator found with dlsym (README, \"Performance\")", 0 },
+	{ "no-gpu", OPT_NO_GPU, NULL, 0,
+	  "Host memory only: probe no GPU library (CUDA driver and runtime, HIP)", 0 },
 	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
 	  "Probe every function at its first instruction (slower; for comparison)", 0 },
 	{},
@@ -230,6 +233,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PRELOAD:
 		cfg->preload = true;
+		break;
+	case OPT_NO_GPU:
+		cfg->no_gpu = true;
 		break;
 	case OPT_STACK:
 		cfg->stack_auto = !strcmp(arg, "auto");

@@ -27,6 +27,7 @@ struct mt_config {
 	bool verbose;
 	bool probes_at_entry;	/* no probe placement past the prologue */
 	bool preload;		/* launch mode: the preload library's one probe (preload.h) */
+	bool no_gpu;		/* --no-gpu: no GPU library is probed */
 	enum mt_stack_mode stack_mode;
 	bool stack_auto;	/* --stack=auto: fp or dwarf, by the targets' code (stack_choice.h) */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */

@@ -201,7 +201,7 @@ int dwarf_unwinder__unwind(struct dwarf_unwinder *u, const struct mt_stack_dump 
 	u->frames = frames;
 	u->max = max;
 	u->nr = 0;
-	u->to_skip = d->skip ? d->skip : 1;
+	u->to_skip = d->skip & MT_DUMP_SKIP ? d->skip & MT_DUMP_SKIP : 1;
 	/*
 	 * 0: the CFI said the outermost frame was reached. Otherwise the
 	 * unwind stopped early (stack copy or CFI ended, or max) but keeps

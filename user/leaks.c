@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_accounting.h"
 #include "leaks.h"
 
 static int by_bytes_desc(const void *a, const void *b)
@@ -16,7 +17,10 @@ static int by_bytes_desc(const void *a, const void *b)
 		return x->count < y->count ? 1 : -1;
 	if (x->process->pid != y->process->pid)
 		return x->process->pid < y->process->pid ? -1 : 1;
-	return x->stack < y->stack ? -1 : x->stack > y->stack;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	/* one stack may allocate from libc and a GPU API alike */
+	return strcmp(x->allocator, y->allocator);
 }
 
 /* Growing sites first, steepest first; then the largest. */
@@ -31,11 +35,15 @@ static int by_priority(const void *a, const void *b)
 	return by_bytes_desc(a, b);
 }
 
+/*
+ * A new site: of libc when gpu is NULL, else of the GPU block's allocator.
+ * Its freed lifetimes come from where accounting put them.
+ */
 static struct leak_site *new_site(struct leak_report *r, size_t *cap, const struct mt_process *p,
-				  uint32_t stack)
+				  uint32_t stack, const struct gpu_block *gpu)
 {
-	const struct site_entry *e = site_stats__find(&p->sites, stack);
 	const struct freed_lifetimes *freed = NULL;
+	const struct site_entry *e;
 	struct leak_site *s;
 
 	if (r->n == *cap) {
@@ -48,16 +56,46 @@ static struct leak_site *new_site(struct leak_report *r, size_t *cap, const stru
 		*cap = grown_cap;
 	}
 	s = &r->sites[r->n++];
-	*s = (struct leak_site){ .process = p, .stack = stack, .oldest_ns = UINT64_MAX };
-	/* where accounting put the site's freed lifetimes (see site_stats__on_free) */
-	if (stack && p->stacks)
+	*s = (struct leak_site){ .process = p, .stack = stack, .allocator = "libc",
+				 .oldest_ns = UINT64_MAX };
+	if (gpu) {
+		s->allocator = gpu_funcs__allocator(gpu->api, gpu->kind);
+		s->gpu = true;
+		s->gpu_api = gpu->api;
+		s->gpu_kind = gpu->kind;
+		/* gpu_accounting keeps them apart from the host's, by allocator */
+		e = site_stats__find(&p->gpu->sites[gpu->api][gpu->kind], stack);
+		if (e)
+			freed = &e->freed;
+	} else if (stack && p->stacks) {
+		/* where accounting put the site's freed lifetimes (see site_stats__on_free) */
 		freed = &p->stacks->stacks[stack].freed;
-	else if (e)
+	} else if ((e = site_stats__find(&p->sites, stack))) {
 		freed = &e->freed;
+	}
 	s->first_ns = freed ? freed->first_ns : UINT64_MAX;
 	if (freed)
 		memcpy(s->freed, freed->count, sizeof(s->freed));
 	return s;
+}
+
+static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns,
+			const struct leaks_opts *o)
+{
+	uint64_t age = o->now_ns > ts_ns ? o->now_ns - ts_ns : 0;
+
+	s->live_bytes += size;
+	s->live_count++;
+	s->live_ages[lifetime_histogram__bucket(age)]++;
+	if (ts_ns < s->oldest_ns)
+		s->oldest_ns = ts_ns;
+	if (ts_ns < s->first_ns)
+		s->first_ns = ts_ns;
+	/* a block stamped after now (drained late) is age 0: it counts only without a limit */
+	if (age >= o->min_age_ns) {
+		s->bytes += size;
+		s->count++;
+	}
 }
 
 /* Adds a process's live blocks; by_stack maps a stack index to its site. */
@@ -68,28 +106,39 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 	alloc_table__for_each(table, b) {
 		/* stack index 0 ("no stack") is a valid group too: key it apart */
 		int64_t idx = id_map__get(by_stack, (uint64_t)b->stack + 1);
-		uint64_t age = o->now_ns > b->ts_ns ? o->now_ns - b->ts_ns : 0;
-		struct leak_site *s;
 
 		if (idx < 0) {
 			if (id_map__put(by_stack, (uint64_t)b->stack + 1, r->n) ||
-			    !new_site(r, cap, p, b->stack))
+			    !new_site(r, cap, p, b->stack, NULL))
 				return -ENOMEM;
 			idx = r->n - 1;
 		}
-		s = &r->sites[idx];
-		s->live_bytes += b->size;
-		s->live_count++;
-		s->live_ages[lifetime_histogram__bucket(age)]++;
-		if (b->ts_ns < s->oldest_ns)
-			s->oldest_ns = b->ts_ns;
-		if (b->ts_ns < s->first_ns)
-			s->first_ns = b->ts_ns;
-		/* a block stamped after now (drained late) is age 0: it counts only without a limit */
-		if (age >= o->min_age_ns) {
-			s->bytes += b->size;
-			s->count++;
+		add_to_site(&r->sites[idx], b->size, b->ts_ns, o);
+	}
+	return 0;
+}
+
+/*
+ * Adds a process's live GPU blocks, by (allocator, stack): keys above the
+ * host's (stack + 1 <= 2^32), so one map serves both.
+ */
+static int collect_gpu(const struct gpu_state *gs, struct leak_report *r, struct id_map *by_site,
+		       size_t *cap, const struct mt_process *p, const struct leaks_opts *o)
+{
+	gpu_blocks__for_each(&gs->blocks, b) {
+		uint64_t key = ((uint64_t)(2 + b->api * GPU_KIND_COUNT + b->kind) << 32) | b->stack;
+		int64_t idx;
+
+		/* mapped ranges and reserved address space are no leak on their own */
+		if (!gpu_funcs__allocator(b->api, b->kind))
+			continue;
+		idx = id_map__get(by_site, key);
+		if (idx < 0) {
+			if (id_map__put(by_site, key, r->n) || !new_site(r, cap, p, b->stack, b))
+				return -ENOMEM;
+			idx = r->n - 1;
 		}
+		add_to_site(&r->sites[idx], b->size, b->ts_ns, o);
 	}
 	return 0;
 }
@@ -108,6 +157,8 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		err = collect_table(&p->live, out, &by_stack, &cap, p, opts);
 		if (!err)
 			err = collect_table(&p->displaced, out, &by_stack, &cap, p, opts);
+		if (!err && p->gpu)
+			err = collect_gpu(p->gpu, out, &by_stack, &cap, p, opts);
 		id_map__release(&by_stack);
 	}
 	if (err) {
@@ -150,8 +201,14 @@ void leaks__release(struct leak_report *r)
 size_t leaks__frames(const struct tracker *t, struct symbolizer *sym, const struct leak_site *site,
 		     struct leak_frame *frames, size_t max, bool *truncated)
 {
-	const struct mt_stack *s = stack_table__get(&t->stacks, site->stack);
-	const struct mt_process *p = site->process;
+	return leaks__stack_frames(t, sym, site->process, site->stack, frames, max, truncated);
+}
+
+size_t leaks__stack_frames(const struct tracker *t, struct symbolizer *sym,
+			   const struct mt_process *p, uint32_t stack, struct leak_frame *frames,
+			   size_t max, bool *truncated)
+{
+	const struct mt_stack *s = stack_table__get(&t->stacks, stack);
 	struct frame_info chain[LEAK_MAX_INLINED];
 	char proc_dir[32];
 	size_t n = 0, got;

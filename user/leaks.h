@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What is live when a report is made, grouped by (process, stack) and
- * symbolized: the "leaks" of the snapshot and the top of the text report.
+ * What is live when a report is made, grouped by (process, allocator,
+ * stack) and symbolized: the "leaks" of the snapshot and the top of the
+ * text report. Host blocks are the "libc" allocator's; GPU blocks are
+ * their API's and kind's (gpu_funcs__allocator), except the kinds that are
+ * no leak on their own (mapped ranges, reserved address space).
  */
 #ifndef MEMTRACE_LEAKS_H
 #define MEMTRACE_LEAKS_H
@@ -18,6 +21,10 @@
 struct leak_site {
 	const struct mt_process *process;
 	uint32_t stack;		/* stack table index */
+	/* "libc", or a GPU allocator ("cuda.device": gpu_funcs__allocator(gpu_api, gpu_kind)) */
+	const char *allocator;
+	bool gpu;		/* a GPU site: gpu_api and gpu_kind say which allocator */
+	uint8_t gpu_api, gpu_kind;
 	uint64_t bytes;		/* live blocks at least --leak-age old */
 	uint64_t count;
 	uint64_t oldest_ns;	/* allocation time of the oldest block */
@@ -42,7 +49,7 @@ struct leaks_opts {
 	uint64_t min_age_ns;	/* --leak-age: younger blocks are live, not leak candidates */
 };
 
-/* Every (process, stack) with a live block, largest bytes first. */
+/* Every (process, allocator, stack) with a live block, largest bytes first. */
 int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		   struct leak_report *out);
 /*
@@ -74,5 +81,9 @@ struct leak_frame {
  */
 size_t leaks__frames(const struct tracker *t, struct symbolizer *sym, const struct leak_site *site,
 		     struct leak_frame *frames, size_t max, bool *truncated);
+/* The same for any stack of process p (an OOM event's). */
+size_t leaks__stack_frames(const struct tracker *t, struct symbolizer *sym,
+			   const struct mt_process *p, uint32_t stack, struct leak_frame *frames,
+			   size_t max, bool *truncated);
 
 #endif /* MEMTRACE_LEAKS_H */

@@ -373,6 +373,49 @@ cleanup:
 	return err;
 }
 
+/* GPU totals ("gpu": kinds, OOM events), summed like the host's; absent if no input has them. */
+static int merge_gpu(json_t *root, struct merge_input *in, size_t n)
+{
+	json_t *gpu = NULL, *kinds = NULL;
+	json_int_t ooms = 0;
+	int err = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *g = json_object_get(in[i].root, "gpu"), *k, *counters;
+		const char *kind;
+
+		if (!json_is_object(g))
+			continue;
+		if (!kinds && !(kinds = json_object()))
+			goto cleanup;
+		ooms = sum(ooms, json_integer_value(json_object_get(g, "oom_events")));
+		k = json_object_get(g, "kinds");
+		json_object_foreach(k, kind, counters) {
+			json_t *into = json_object_get(kinds, kind);
+
+			if (!into) {
+				if (json_object_set_new(kinds, kind, json_object()))
+					goto cleanup;
+				into = json_object_get(kinds, kind);
+			}
+			if (add_counters(into, counters))
+				goto cleanup;
+		}
+	}
+	err = 0;
+	if (!kinds)
+		goto cleanup;
+	gpu = json_object();
+	if (!gpu || json_object_set(gpu, "kinds", kinds) ||
+	    json_object_set_new(gpu, "oom_events", json_integer(ooms)) ||
+	    json_object_set(root, "gpu", gpu))
+		err = -ENOMEM;
+cleanup:
+	json_decref(gpu);
+	json_decref(kinds);
+	return err;
+}
+
 /* What --max-sites left out of each input's leaks. */
 static json_t *merged_omitted(struct merge_input *in, size_t n)
 {
@@ -413,6 +456,8 @@ static int build(json_t *root, struct merge_input *in, size_t n, struct renumber
 		err = merge_header(root, in, n, from);
 	if (!err)
 		err = merge_counts(root, in, n);
+	if (!err)
+		err = merge_gpu(root, in, n);
 	if (err)
 		goto cleanup;
 	/* an interval snapshot in the mix makes the merged one an interval snapshot too */

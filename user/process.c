@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gpu_accounting.h"
 #include "process.h"
 
 static void read_comm(const char *path, char comm[COMM_LEN])
@@ -85,7 +86,6 @@ struct mt_process *process__new(uint32_t pid)
 	return p;
 }
 
-
 void process__free(struct mt_process *p)
 {
 	if (!p)
@@ -100,6 +100,7 @@ void process__free(struct mt_process *p)
 	free(p->preload);
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);
+	gpu_accounting__free(p->gpu);
 	free(p);
 }
 

@@ -18,6 +18,8 @@
 
 #define COMM_LEN 16
 
+struct gpu_state;
+
 struct mt_thread {
 	uint32_t tid;
 	bool exited;
@@ -26,6 +28,9 @@ struct mt_thread {
 	/* --stack=dwarf: the thread's last unwound dump, for the call record that follows it */
 	uint64_t dump_id;
 	uint32_t dump_stack;
+	/* the same for its GPU call in flight, whose host allocations send dumps of their own */
+	uint32_t gpu_dump_stack;
+	uint64_t gpu_dump_id;
 };
 
 struct mt_process {
@@ -60,6 +65,7 @@ struct mt_process {
 	bool step_probe_attached;	/* steps are counted (step_probe.h) */
 	struct site_stats sites;	/* per stack: lifetimes, growth */
 	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
+	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

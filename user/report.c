@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_report.h"
 #include "report.h"
 #include "units.h"
 
@@ -54,13 +55,43 @@ static const char *printable(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-static void write_process(const struct mt_process *p, FILE *out)
+const char *report__printable(const char *name, char *buf, size_t len)
+{
+	return printable(name, buf, len);
+}
+
+const char *report__frame_name(const struct leak_frame *frame, char *buf, size_t len)
+{
+	/* a summary line names a site: longer names are cut */
+	char name[512], file[512];
+	const struct frame_info *f = &frame->info;
+	const char *base;
+
+	if (f->symbol)
+		printable(f->symbol, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)frame->ip);
+	if (!f->file) {
+		snprintf(buf, len, "%s", name);
+		return buf;
+	}
+	base = strrchr(f->file, '/');
+	printable(base ? base + 1 : f->file, file, sizeof(file));
+	if (f->line)
+		snprintf(buf, len, "%s (%s:%u)", name, file, f->line);
+	else
+		snprintf(buf, len, "%s (%s)", name, file);
+	return buf;
+}
+
+static void write_process(const struct run_summary *s, const struct mt_process *p, FILE *out)
 {
 	char cur[UNITS_BUF], peak[UNITS_BUF], total[UNITS_BUF], comm[COMM_LEN], exe[PATH_MAX];
 
 	fprintf(out, "\nPID %u  %s  (%s)%s\n  ", p->pid, printable(p->comm, comm, sizeof(comm)),
 		printable(p->exe, exe, sizeof(exe)), p->exited ? "  exited" : "");
 	write_counters_line(&p->c, out);
+	gpu_report__write_line(p, out);
 	if (p->step_probe_attached)
 		fprintf(out, "  %llu step%s\n", (unsigned long long)p->steps, p->steps == 1 ? "" : "s");
 	fprintf(out, "  %-8s %-16s %10s %10s %10s %10s %10s %8s\n", "TID", "THREAD", "CURRENT",
@@ -74,6 +105,7 @@ static void write_process(const struct mt_process *p, FILE *out)
 			units__bytes(t->c.allocated_bytes, total), (unsigned long long)t->c.allocs,
 			(unsigned long long)t->c.frees, (unsigned long long)t->c.failed_allocs);
 	}
+	gpu_report__write_section(s, p, out);
 }
 
 /* "+1.20 MiB/s" */
@@ -91,10 +123,6 @@ static const char *site_name(const struct run_summary *s, const struct leak_site
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
 	struct leak_frame frames[REPORT_FRAMES];
-	/* a summary line names a site: longer names are cut */
-	char name[512], file[512];
-	const struct frame_info *f;
-	const char *base;
 	bool truncated;
 
 	if (!stack->received || !leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES,
@@ -103,22 +131,7 @@ static const char *site_name(const struct run_summary *s, const struct leak_site
 			 run_summary__no_stack_reason(s, site->stack, false));
 		return buf;
 	}
-	f = &frames[0].info;
-	if (f->symbol)
-		printable(f->symbol, name, sizeof(name));
-	else
-		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)frames[0].ip);
-	if (!f->file) {
-		snprintf(buf, len, "%s", name);
-		return buf;
-	}
-	base = strrchr(f->file, '/');
-	printable(base ? base + 1 : f->file, file, sizeof(file));
-	if (f->line)
-		snprintf(buf, len, "%s (%s:%u)", name, file, f->line);
-	else
-		snprintf(buf, len, "%s (%s)", name, file);
-	return buf;
+	return report__frame_name(&frames[0], buf, len);
 }
 
 /* Order of the sites in the report: growing ones, steepest first, then the largest. */
@@ -238,9 +251,12 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	size_t n, shown;
 	bool truncated;
 
-	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u  oldest %s", rank,
-		units__bytes(site->bytes, bytes), (unsigned long long)site->count,
-		site->count == 1 ? "" : "s", site->process->pid,
+	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u", rank, units__bytes(site->bytes, bytes),
+		(unsigned long long)site->count, site->count == 1 ? "" : "s", site->process->pid);
+	/* libc is what a site is unless it says otherwise */
+	if (site->gpu)
+		fprintf(out, "  %s", site->allocator);
+	fprintf(out, "  oldest %s",
 		units__duration(s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0,
 				age));
 	write_growth(site, out);
@@ -312,9 +328,10 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	write_summary(s, out);
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);
+	gpu_report__write_totals(t, out);
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)
-		write_process(t->procs[i], out);
+		write_process(s, t->procs[i], out);
 	if (s->leaks.n)
 		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites\n",
 			s->leak_age_s > 0 ? ", at least " : "",

@@ -10,6 +10,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
 #include "mmap_watch.h"
@@ -99,6 +100,8 @@ static int attach_pid(struct session *s, pid_t pid)
 	maps = (struct proc_maps){};
 	p->libc = img;
 	img = (struct libc_image){};
+	if (!s->cfg->no_gpu)
+		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	err = watch_target(s, pid, pidfd);
 	if (!err)
 		pidfd = -1;
@@ -190,7 +193,12 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
-		return ours ? process__add_map(p, &e->map) : 0;
+		if (!ours)
+			return 0;
+		/* a GPU library dlopen-ed by a path not probed ahead */
+		if (!s->cfg->no_gpu)
+			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
+		return process__add_map(p, &e->map);
 	case MMAP_WATCH_EXEC:
 		return ours ? process__reset_maps(p) : 0;
 	case MMAP_WATCH_LOST:

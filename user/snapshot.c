@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "alloc_funcs.h"
+#include "gpu_snapshot.h"
 #include "json_writer.h"
 #include "snapshot.h"
 
@@ -67,6 +68,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__begin_object(w);
 	counters__write_json(&s->tracker->totals, w);
 	json_writer__end_object(w);
+	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
 	if (s->interval_s > 0)
@@ -108,7 +110,8 @@ static void write_probes(const struct mt_process *p, struct json_writer *w)
 	json_writer__end_object(w);
 }
 
-static void write_process(const struct mt_process *p, struct json_writer *w)
+static void write_process(const struct run_summary *s, const struct mt_process *p,
+			  struct json_writer *w)
 {
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", p->pid);
@@ -132,11 +135,13 @@ static void write_process(const struct mt_process *p, struct json_writer *w)
 		json_writer__kv_string(w, "comm", t->comm);
 		json_writer__kv_bool(w, "exited", t->exited);
 		counters__write_json(&t->c, w);
+		gpu_snapshot__write_thread(p, i, w);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
 	if (p->libc.path || p->preload)
 		write_probes(p, w);
+	gpu_snapshot__write_process(s, p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {
@@ -151,7 +156,7 @@ static void write_process(const struct mt_process *p, struct json_writer *w)
 	json_writer__end_object(w);
 }
 
-static void write_frame(const struct leak_frame *f, struct json_writer *w)
+void snapshot__write_frame(const struct leak_frame *f, struct json_writer *w)
 {
 	json_writer__begin_object(w);
 	write_hex(w, "ip", f->ip);
@@ -222,7 +227,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, LEAK_MAX_FRAMES, &truncated);
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", site->process->pid);
-	json_writer__kv_string(w, "allocator", "libc");
+	json_writer__kv_string(w, "allocator", site->allocator);
 	json_writer__kv_u64(w, "bytes", site->bytes);
 	json_writer__kv_u64(w, "count", site->count);
 	json_writer__kv_double(w, "oldest_age_s",
@@ -237,7 +242,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__key(w, "stack");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < n; i++)
-		write_frame(&frames[i], w);
+		snapshot__write_frame(&frames[i], w);
 	json_writer__end_array(w);
 	json_writer__end_object(w);
 }
@@ -254,7 +259,7 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 	json_writer__key(w, "processes");
 	json_writer__begin_array(w);
 	for (uint32_t i = 0; i < s->tracker->nr_procs; i++)
-		write_process(s->tracker->procs[i], w);
+		write_process(s, s->tracker->procs[i], w);
 	json_writer__end_array(w);
 	json_writer__key(w, "leaks_omitted");
 	json_writer__begin_object(w);

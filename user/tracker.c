@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/cdefs.h> /* __always_inline */
 #include <time.h>
 
 #include "accounting.h"
@@ -157,6 +158,7 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	struct mt_process *p = tracker__process(t, d->pid);
 	uint64_t frames[MT_MAX_FRAMES];
 	struct dwarf_unwinder *u;
+	struct mt_thread *th;
 	bool truncated = true;
 	int64_t thread, idx;
 	uint64_t caller_at;
@@ -179,7 +181,7 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	 * No CFI at all: the caller is still the return address at the stack
 	 * pointer, or, at the preload site, in its wrapper's frame (%rbp + 8).
 	 */
-	caller_at = d->skip == 2 ? d->regs[6] + 8 : d->regs[7];
+	caller_at = (d->skip & MT_DUMP_SKIP) == 2 ? d->regs[6] + 8 : d->regs[7];
 	if (nr <= 0 && caller_at >= d->stack_base &&
 	    caller_at - d->stack_base + sizeof(frames[0]) <= d->size) {
 		memcpy(&frames[0], d->stack + (caller_at - d->stack_base), sizeof(frames[0]));
@@ -195,21 +197,42 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	thread = process__thread(p, d->tid);
 	if (thread < 0)
 		return (int)thread;
-	p->threads[thread].dump_id = d->dump_id;
-	p->threads[thread].dump_stack = (uint32_t)idx;
+	th = &p->threads[thread];
+	if (d->skip & MT_DUMP_F_GPU) {
+		th->gpu_dump_id = d->dump_id;
+		th->gpu_dump_stack = (uint32_t)idx;
+	} else {
+		th->dump_id = d->dump_id;
+		th->dump_stack = (uint32_t)idx;
+	}
 	return 0;
 }
 
-/* --stack=dwarf: the stack of the dump sent just before the call record (0: lost). */
-static __attribute__((noinline)) int64_t dump_stack(struct mt_process *p, const struct mt_event *e)
+/*
+ * --stack=dwarf: the stack of the dump the thread sent just before the
+ * record naming stack_id (0: lost).
+ */
+static __attribute__((noinline)) int64_t dump_stack(struct mt_process *p, uint32_t tid,
+						    uint64_t stack_id)
 {
-	int64_t thread = process__thread(p, e->tid);
+	int64_t thread = process__thread(p, tid);
 
 	if (thread < 0)
 		return thread;
-	if (p->threads[thread].dump_id != e->stack_id)
-		return 0;
-	return p->threads[thread].dump_stack;
+	if (p->threads[thread].dump_id == stack_id)
+		return p->threads[thread].dump_stack;
+	if (p->threads[thread].gpu_dump_id == stack_id)
+		return p->threads[thread].gpu_dump_stack;
+	return 0;
+}
+
+/* The stack table index of a call record's stack_id, whichever way it was taken. */
+static __always_inline int64_t record_stack(struct tracker *t, struct mt_process *p, uint32_t tid,
+					    uint64_t stack_id)
+{
+	if (stack_id & MT_STACK_DUMP_FLAG)
+		return dump_stack(p, tid, stack_id);
+	return stack_table__intern(&t->stacks, stack_id);
 }
 
 static int handle_call(struct tracker *t, const struct mt_event *e)
@@ -222,13 +245,26 @@ static int handle_call(struct tracker *t, const struct mt_event *e)
 		return 0;
 	}
 	accounting__prefetch(p, e);
-	if (e->stack_id & MT_STACK_DUMP_FLAG)
-		stack = dump_stack(p, e);
-	else
-		stack = stack_table__intern(&t->stacks, e->stack_id);
+	stack = record_stack(t, p, e->tid, e->stack_id);
 	if (stack < 0)
 		return (int)stack;
 	return accounting__apply(p, &t->totals, e, (uint32_t)stack);
+}
+
+/* GPU memory calls are rare: out of line, like the other rare records. */
+static __attribute__((noinline)) int handle_gpu(struct tracker *t, const struct mt_gpu_event *e)
+{
+	struct mt_process *p = record_process(t, e->pid);
+	int64_t stack;
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	stack = record_stack(t, p, e->tid, e->stack_id);
+	if (stack < 0)
+		return (int)stack;
+	return gpu_accounting__apply(p, &t->gpu, e, (uint32_t)stack);
 }
 
 static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const struct mt_event *e)
@@ -296,6 +332,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_STACK_DUMP:
 		if (size >= sizeof(struct mt_stack_dump))
 			err = handle_stack_dump(t, data);
+		break;
+	case MT_REC_GPU:
+		if (size >= sizeof(struct mt_gpu_event))
+			err = handle_gpu(t, data);
 		break;
 	}
 	if (err && !t->err)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "gpu_accounting.h"
 #include "id_map.h"
 #include "process.h"
 #include "stack_table.h"
@@ -24,6 +25,8 @@ struct tracker {
 	uint64_t records;		/* ring buffer records consumed */
 	uint64_t stray_records;		/* records of processes not traced (never expected) */
 	int err;			/* first fatal error (-ENOMEM) while consuming */
+	/* GPU memory, by kind (gpu_accounting.h): after the fields every record touches */
+	struct gpu_totals gpu;
 };
 
 int tracker__init(struct tracker *t);

@@ -25,6 +25,7 @@ enum mt_record_kind {
 	MT_REC_STACK = 3,	/* first sighting of a stack (struct mt_stack_record) */
 	MT_REC_STEP = 4,	/* a --step-probe hit: a training step began (struct mt_event) */
 	MT_REC_STACK_DUMP = 5,	/* registers and raw user stack to unwind (struct mt_stack_dump) */
+	MT_REC_GPU = 6,		/* a GPU memory API call (struct mt_gpu_event) */
 };
 
 /* The probed libc functions. Names are in user/alloc_funcs.c. */
@@ -49,6 +50,61 @@ enum mt_func {
 #define MT_SITE_CALL_BEGIN 0xff
 
 /*
+ * The probed GPU memory functions (names and libraries in user/gpu_funcs.c).
+ * A name with a _ptsz twin (per-thread default stream) shares its value.
+ * Allocations are recorded at return, with the out-pointer read only on
+ * success; frees, unmaps and releases at entry, before the memory can be
+ * handed out again. A call inside another one on the same thread (the
+ * runtime calling the driver) counts once, as the outer call.
+ */
+enum mt_gpu_func {
+	/* CUDA driver API (libcuda.so.1) */
+	MT_GPU_CU_MEM_ALLOC,		/* cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytes) */
+	MT_GPU_CU_MEM_ALLOC_PITCH,	/* cuMemAllocPitch_v2(dptr*, size_t *pitch, width, height, elem) */
+	MT_GPU_CU_MEM_ALLOC_MANAGED,	/* cuMemAllocManaged(dptr*, size_t bytes, unsigned flags) */
+	MT_GPU_CU_MEM_ALLOC_HOST,	/* cuMemAllocHost_v2(void **pp, size_t bytes) */
+	MT_GPU_CU_MEM_HOST_ALLOC,	/* cuMemHostAlloc(void **pp, size_t bytes, unsigned flags) */
+	MT_GPU_CU_MEM_ALLOC_ASYNC,	/* cuMemAllocAsync(dptr*, size_t bytes, stream) */
+	MT_GPU_CU_MEM_ALLOC_FROM_POOL_ASYNC, /* cuMemAllocFromPoolAsync(dptr*, bytes, pool, stream) */
+	MT_GPU_CU_MEM_FREE,		/* cuMemFree_v2(dptr) */
+	MT_GPU_CU_MEM_FREE_HOST,	/* cuMemFreeHost(void *p) */
+	MT_GPU_CU_MEM_FREE_ASYNC,	/* cuMemFreeAsync(dptr, stream) */
+	MT_GPU_CU_MEM_CREATE,		/* cuMemCreate(handle*, size_t size, const prop*, flags) */
+	MT_GPU_CU_MEM_RELEASE,		/* cuMemRelease(handle) */
+	MT_GPU_CU_MEM_MAP,		/* cuMemMap(ptr, size_t size, offset, handle, flags) */
+	MT_GPU_CU_MEM_UNMAP,		/* cuMemUnmap(ptr, size_t size) */
+	MT_GPU_CU_MEM_ADDRESS_RESERVE,	/* cuMemAddressReserve(ptr*, size, align, addr, flags) */
+	MT_GPU_CU_MEM_ADDRESS_FREE,	/* cuMemAddressFree(ptr, size_t size) */
+	/* CUDA runtime API (libcudart.so.*) */
+	MT_GPU_CUDA_MALLOC,		/* cudaMalloc(void **p, size_t bytes) */
+	MT_GPU_CUDA_MALLOC_PITCH,	/* cudaMallocPitch(void **p, size_t *pitch, width, height) */
+	MT_GPU_CUDA_MALLOC_MANAGED,	/* cudaMallocManaged(void **p, size_t bytes, unsigned flags) */
+	MT_GPU_CUDA_MALLOC_HOST,	/* cudaMallocHost(void **p, size_t bytes) */
+	MT_GPU_CUDA_HOST_ALLOC,		/* cudaHostAlloc(void **p, size_t bytes, unsigned flags) */
+	MT_GPU_CUDA_MALLOC_ASYNC,	/* cudaMallocAsync(void **p, size_t bytes, stream) */
+	MT_GPU_CUDA_MALLOC_FROM_POOL_ASYNC, /* cudaMallocFromPoolAsync(void **p, bytes, pool, stream) */
+	MT_GPU_CUDA_FREE,		/* cudaFree(void *p); cudaFree(NULL) initializes: ignored */
+	MT_GPU_CUDA_FREE_HOST,		/* cudaFreeHost(void *p) */
+	MT_GPU_CUDA_FREE_ASYNC,		/* cudaFreeAsync(void *p, stream) */
+	MT_GPU_CUDA_SET_DEVICE,		/* cudaSetDevice(int device): the thread's current device */
+	/* HIP (libamdhip64.so.*) */
+	MT_GPU_HIP_MALLOC,		/* hipMalloc(void **p, size_t bytes) */
+	MT_GPU_HIP_MALLOC_MANAGED,	/* hipMallocManaged(void **p, size_t bytes, unsigned flags) */
+	MT_GPU_HIP_HOST_MALLOC,		/* hipHostMalloc(void **p, size_t bytes, unsigned flags) */
+	MT_GPU_HIP_MALLOC_ASYNC,	/* hipMallocAsync(void **p, size_t bytes, stream) */
+	MT_GPU_HIP_FREE,		/* hipFree(void *p) */
+	MT_GPU_HIP_HOST_FREE,		/* hipHostFree(void *p) */
+	MT_GPU_HIP_FREE_ASYNC,		/* hipFreeAsync(void *p, stream) */
+	MT_GPU_HIP_SET_DEVICE,		/* hipSetDevice(int device) */
+	MT_GPU_FN_COUNT,
+};
+
+/* CUDA_ERROR_OUT_OF_MEMORY, cudaErrorMemoryAllocation and hipErrorOutOfMemory alike */
+#define MT_GPU_RESULT_OOM 2
+/* mt_gpu_event.device when the call does not say */
+#define MT_GPU_DEVICE_UNKNOWN (-1)
+
+/*
  * Per-CPU counters of everything the kernel side could not deliver.
  * Each one is shown in every report and snapshot.
  */
@@ -71,6 +127,13 @@ enum mt_drop {
 
 /* Bytes of user stack a dump carries: whole pages, from the page of the stack pointer up. */
 #define MT_DUMP_STACK_BYTES (16 * 1024)
+/* mt_stack_dump.skip: memtrace's own frames (the allocator, a wrapper) in the low byte */
+#define MT_DUMP_SKIP 0xff
+/*
+ * The dump is a GPU call's, taken at its entry: host allocations inside
+ * the call may send their own dumps before its record comes, at return.
+ */
+#define MT_DUMP_F_GPU 0x100
 /* Registers a dump carries, in DWARF x86-64 numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
 #define MT_DUMP_REGS 17
 
@@ -92,13 +155,32 @@ struct mt_event {
 	};
 };
 
+struct mt_gpu_event {
+	__u16 kind;		/* MT_REC_GPU */
+	__u16 func;		/* enum mt_gpu_func */
+	__u32 result;		/* CUresult, cudaError_t or hipError_t: 0 success (frees: 0) */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (frees: at entry) */
+	__u64 stack_id;		/* as mt_event.stack_id; MT_NO_STACK for frees */
+	/*
+	 * The pointer allocated (0 on failure), freed, mapped, unmapped,
+	 * reserved or given back; cuMemCreate/cuMemRelease: the handle.
+	 */
+	__u64 addr;
+	__u64 size;		/* bytes requested (pitch calls: pitch * height); frees: as given or 0 */
+	__u64 handle;		/* cuMemMap: the physical allocation mapped; else 0 */
+	__s32 device;		/* cuMemCreate: location id; set-device: the device; else -1 */
+	__u32 pad;
+};
+
 /*
  * --stack=dwarf: what user space needs to unwind without frame pointers,
  * taken where the allocator's probe fired (the return address is at sp).
  */
 struct mt_stack_dump {
 	__u16 kind;		/* MT_REC_STACK_DUMP */
-	__u16 skip;		/* frames of memtrace's own to drop: the allocator, a wrapper */
+	__u16 skip;		/* MT_DUMP_SKIP: memtrace's own frames to drop; MT_DUMP_F_GPU */
 	__u32 pid;
 	__u32 tid;
 	__u32 size;		/* bytes of stack[] filled */

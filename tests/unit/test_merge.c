@@ -29,7 +29,8 @@ static const char rank0[] =
 	"\"0.1.0\"}, \"started_at\": \"2026-11-22T10:00:01.000Z\", \"host\": \"node1\", "
 	"\"duration_s\": 2.5, \"stack_mode\": \"fp\", \"sample_bytes\": 0, \"lost_events\": 2, "
 	"\"lost_stacks\": 0, \"drops\": {\"ringbuf_full\": 2, \"call_map_full\": 0}, "
-	"\"totals\": {" COUNTERS(400, 900) "}, \"final\": true, \"interval_s\": null, "
+	"\"totals\": {" COUNTERS(400, 900) "}, \"gpu\": {\"kinds\": {\"device\": {"
+	COUNTERS(1000, 2000) "}}, \"oom_events\": 1}, \"final\": true, \"interval_s\": null, "
 	"\"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": \"train\", \"exe\": "
 	"\"/a/train\", \"exited\": true, " COUNTERS(400, 900) ", \"threads\": []}], "
 	"\"leaks_omitted\": {\"sites\": 1, \"bytes\": 10, \"count\": 1}, "
@@ -41,7 +42,9 @@ static const char rank1[] =
 	"{\"schema\": \"memtrace.snapshot.v1\", \"started_at\": \"2026-11-22T10:00:00.500Z\", "
 	"\"host\": \"node2\", \"duration_s\": 3.0, \"stack_mode\": \"fp\", \"sample_bytes\": 0, "
 	"\"lost_events\": 1, \"lost_stacks\": 4, \"drops\": {\"ringbuf_full\": 1, "
-	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"final\": true, "
+	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"gpu\": {\"kinds\": "
+	"{\"device\": {" COUNTERS(24, 100) "}, \"pinned\": {" COUNTERS(5, 6) "}}, "
+	"\"oom_events\": 2}, \"final\": true, "
 	"\"interval_s\": null, \"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": "
 	"\"train\", \"exe\": \"/a/train\", " COUNTERS(200, 600) "}, {\"pid\": 101, \"comm\": "
 	"\"worker\", " COUNTERS(50, 100) "}], "
@@ -129,6 +132,21 @@ static void test_sums(void **state)
 	assert_int_equal(integer(drops, "call_map_full"), 7);
 	assert_int_equal(integer(json_object_get(merged, "leaks_omitted"), "sites"), 3);
 	assert_int_equal(integer(json_object_get(merged, "leaks_omitted"), "bytes"), 30);
+}
+
+/* GPU totals add up per kind, like the host's; OOM events too. */
+static void test_gpu_sums(void **state)
+{
+	json_t *gpu = json_object_get(merged, "gpu");
+	json_t *kinds = json_object_get(gpu, "kinds");
+
+	(void)state;
+	assert_int_equal(integer(json_object_get(kinds, "device"), "current_bytes"), 1024);
+	assert_int_equal(integer(json_object_get(kinds, "device"), "peak_bytes"), 2100);
+	assert_int_equal(integer(json_object_get(kinds, "device"), "allocs"), 6);
+	assert_int_equal(integer(json_object_get(kinds, "pinned"), "current_bytes"), 5);
+	assert_int_equal(integer(json_object_get(kinds, "pinned"), "allocs"), 3);
+	assert_int_equal(integer(gpu, "oom_events"), 3);
 }
 
 /* Rank 1's PID 100 collides with rank 0's: renumbered past every PID, leaks with it. */
@@ -231,6 +249,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_sums),
+		cmocka_unit_test(test_gpu_sums),
 		cmocka_unit_test(test_pid_collision),
 		cmocka_unit_test(test_merged_from),
 		cmocka_unit_test(test_reads_back),
