@@ -22,15 +22,7 @@ static const struct call_state empty_call_state;
 
 static __always_inline struct call_state *call_state__slot(__u32 tid)
 {
-	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
-
-	if (st)
-		return st;
-	if (bpf_map_update_elem(&calls, &tid, &empty_call_state, BPF_NOEXIST)) {
-		drop__count(MT_DROP_CALL_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&calls, &tid);
+	return thread_slot__get(&calls, tid, &empty_call_state);
 }
 
 /*

@@ -45,15 +45,7 @@ static const struct gpu_call_state empty_gpu_call_state;
 /* Made on the thread's first GPU call; goes at thread exit, like the libc slot. */
 static __always_inline struct gpu_call_state *gpu_call__slot(__u32 tid)
 {
-	struct gpu_call_state *st = bpf_map_lookup_elem(&gpu_calls, &tid);
-
-	if (st)
-		return st;
-	if (bpf_map_update_elem(&gpu_calls, &tid, &empty_gpu_call_state, BPF_NOEXIST)) {
-		drop__count(MT_DROP_CALL_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&gpu_calls, &tid);
+	return thread_slot__get(&gpu_calls, tid, &empty_gpu_call_state);
 }
 
 static __always_inline void gpu_call__emit(__u16 func, __u32 result, __u32 pid, __u32 tid,
@@ -104,17 +96,20 @@ static __always_inline struct gpu_call_state *gpu_call__begin(__u32 tid)
 	return st;
 }
 
-/* An allocation's entry: what the return needs to make its record. */
-static __always_inline int gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func, __u64 out_ptr,
-						 __u64 size, __u64 addr, __u64 handle,
-						 __s32 device)
+/*
+ * An allocation's entry: what the return needs to make its record. The
+ * slot, for what a caller adds (the pitch calls); NULL for a nested call.
+ */
+static __always_inline struct gpu_call_state *
+gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func, __u64 out_ptr, __u64 size, __u64 addr,
+		      __u64 handle, __s32 device)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct gpu_call_state *st = gpu_call__begin(tid);
 
 	if (!st)
-		return 0;
+		return NULL;
 	st->func = func;
 	st->out_ptr = out_ptr;
 	st->pitch_ptr = 0;
@@ -130,20 +125,7 @@ static __always_inline int gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func
 		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
 	else
 		st->stack_id = stack__capture(ctx, pid, st->frames, false);
-	return 0;
-}
-
-/* cuMemAllocPitch_v2, cudaMallocPitch: the bytes are the pitch chosen times the height. */
-static __always_inline void gpu_call__set_pitch(__u64 pitch_ptr, __u64 height)
-{
-	struct gpu_call_state *st;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	st = bpf_map_lookup_elem(&gpu_calls, &tid);
-	if (st && st->active && !st->depth) {
-		st->pitch_ptr = pitch_ptr;
-		st->height = height;
-	}
+	return st;
 }
 
 /*

@@ -92,6 +92,24 @@ static __always_inline void drop__count(__u32 reason)
 		__sync_fetch_and_add(n, 1);
 }
 
+/*
+ * A thread's slot in a per-thread hash map (calls, gpu_calls), made from
+ * empty on its first use; it stays until the thread exits. NULL (counted)
+ * when the map is full.
+ */
+static __always_inline void *thread_slot__get(void *map, __u32 tid, const void *empty)
+{
+	void *st = bpf_map_lookup_elem(map, &tid);
+
+	if (st)
+		return st;
+	if (bpf_map_update_elem(map, &tid, empty, BPF_NOEXIST)) {
+		drop__count(MT_DROP_CALL_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, &tid);
+}
+
 static __always_inline bool target__is_traced(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;

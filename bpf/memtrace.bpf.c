@@ -154,12 +154,12 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
  * the function is known only by which program runs (attach cookies need
  * kernel 5.15); one return program for all.
  */
-#define GPU_ALLOC(prog, fn)                                          \
-	SEC("uprobe")                                                \
-	int BPF_KPROBE(prog, __u64 out, __u64 size)                  \
-	{                                                            \
-		return gpu_call__enter_alloc(ctx, fn, out, size, 0, 0, \
-					     MT_GPU_DEVICE_UNKNOWN);  \
+#define GPU_ALLOC(prog, fn)                                                           \
+	SEC("uprobe")                                                                 \
+	int BPF_KPROBE(prog, __u64 out, __u64 size)                                   \
+	{                                                                             \
+		gpu_call__enter_alloc(ctx, fn, out, size, 0, 0, MT_GPU_DEVICE_UNKNOWN); \
+		return 0;                                                             \
 	}
 
 #define GPU_FREE(prog, fn)                                \
@@ -177,13 +177,18 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 		return gpu_call__enter_free(fn, addr, 0); \
 	}
 
-#define GPU_PITCH(prog, fn)                                                              \
-	SEC("uprobe")                                                                    \
-	int BPF_KPROBE(prog, __u64 out, __u64 pitch, __u64 width, __u64 height)          \
-	{                                                                                \
-		gpu_call__enter_alloc(ctx, fn, out, width, 0, 0, MT_GPU_DEVICE_UNKNOWN); \
-		gpu_call__set_pitch(pitch, height);                                      \
-		return 0;                                                                \
+/* cuMemAllocPitch_v2, cudaMallocPitch: the bytes are the pitch chosen times the height */
+#define GPU_PITCH(prog, fn)                                                               \
+	SEC("uprobe")                                                                     \
+	int BPF_KPROBE(prog, __u64 out, __u64 pitch, __u64 width, __u64 height)           \
+	{                                                                                 \
+		struct gpu_call_state *st = gpu_call__enter_alloc(ctx, fn, out, width, 0, 0, \
+								  MT_GPU_DEVICE_UNKNOWN);     \
+		if (st) {                                                                 \
+			st->pitch_ptr = pitch;                                            \
+			st->height = height;                                              \
+		}                                                                         \
+		return 0;                                                                 \
 	}
 
 #define GPU_SET_DEVICE(prog, fn)                                  \
@@ -237,15 +242,16 @@ int BPF_KPROBE(cu_mem_create, __u64 handle_out, __u64 size, __u64 prop)
 	if (prop && !bpf_probe_read_user(location, sizeof(location), (void *)(prop + 8)) &&
 	    location[0] == 1)
 		device = location[1];
-	return gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_CREATE, handle_out, size, 0, 0, device);
+	gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_CREATE, handle_out, size, 0, 0, device);
+	return 0;
 }
 
 /* cuMemMap(ptr, size, offset, handle, flags): the range is known at entry */
 SEC("uprobe")
 int BPF_KPROBE(cu_mem_map, __u64 ptr, __u64 size, __u64 offset, __u64 handle)
 {
-	return gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_MAP, 0, size, ptr, handle,
-				     MT_GPU_DEVICE_UNKNOWN);
+	gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_MAP, 0, size, ptr, handle, MT_GPU_DEVICE_UNKNOWN);
+	return 0;
 }
 
 SEC("uretprobe")

@@ -189,7 +189,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 	return 0;
 }
 
-static bool gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < l->nr_gpu; i++)
 		if (l->gpu[i].pid == pid && l->gpu[i].dev == dev && l->gpu[i].ino == ino)
@@ -217,7 +217,7 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 {
 	int err;
 
-	if (gpu_probed(l, pid, dev, ino))
+	if (bpf_loader__gpu_probed(l, pid, dev, ino))
 		return -EALREADY;
 	/* before the probes: a file that failed half-way is not probed twice */
 	err = gpu_remember(l, pid, dev, ino);

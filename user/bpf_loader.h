@@ -43,6 +43,8 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
  */
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino);
+/* Whether that file is probed for pid already. */
+bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
 /* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

@@ -35,13 +35,14 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return 0;
+	/* probed ahead, or through another path to it: its symbols are not read again */
+	if (bpf_loader__gpu_probed(l, p->pid, st.st_dev, st.st_ino))
+		return 1;
 	err = gpu_locate__in_file(path, open_path, &lib);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	err = bpf_loader__attach_gpu(l, p->pid, &lib, st.st_dev, st.st_ino);
-	if (err == -EALREADY) {
-		err = 1;
-	} else if (err) {
+	if (err) {
 		fprintf(stderr, "memtrace: cannot probe GPU library %s in PID %u: %s\n", path,
 			p->pid, strerror(-err));
 	} else {
@@ -132,6 +133,7 @@ static void attach_env_dirs(struct bpf_loader *l, struct mt_process *p, bool ver
 static void attach_cached(struct bpf_loader *l, struct mt_process *p, bool verbose)
 {
 	char path[64], *buf = NULL;
+	struct stat st;
 	size_t len = 0;
 	FILE *f;
 
@@ -140,9 +142,8 @@ static void attach_cached(struct bpf_loader *l, struct mt_process *p, bool verbo
 	if (!f)
 		return;
 	/* its string table is NUL-separated: read whole, walk the strings */
-	buf = malloc(16 << 20);
-	if (buf)
-		len = fread(buf, 1, (16 << 20) - 1, f);
+	if (!fstat(fileno(f), &st) && st.st_size > 0 && (buf = malloc((size_t)st.st_size)))
+		len = fread(buf, 1, (size_t)st.st_size, f);
 	fclose(f);
 	for (size_t i = 0; i < len; i += strnlen(buf + i, len - i) + 1) {
 		const char *s = buf + i;
