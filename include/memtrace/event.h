@@ -26,6 +26,9 @@ enum mt_record_kind {
 	MT_REC_STEP = 4,	/* a --step-probe hit: a training step began (struct mt_event) */
 	MT_REC_STACK_DUMP = 5,	/* registers and raw user stack to unwind (struct mt_stack_dump) */
 	MT_REC_GPU = 6,		/* a GPU memory API call (struct mt_gpu_event) */
+	MT_REC_GC = 7,		/* a runtime's garbage collection began or ended (struct mt_gc_event) */
+	MT_REC_PROC = 8,	/* a traced process forked, exec-ed or exited (struct mt_proc_event) */
+	MT_REC_MMAP = 9,	/* a traced process's mmap, munmap, mremap or brk (struct mt_mmap_event) */
 };
 
 /* The probed libc functions. Names are in user/alloc_funcs.c. */
