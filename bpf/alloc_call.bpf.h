@@ -89,7 +89,7 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 	__u32 pid = id >> 32;
 	struct call_state *st;
 
-	if (!recording)
+	if (!recording || !scope__covers(pid))
 		return 0;
 	st = call_state__slot((__u32)id);
 	if (!st)
@@ -117,7 +117,8 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 
 	st = bpf_map_lookup_elem(&calls, &tid);
 	if (!st || !st->active) {
-		if (recording)
+		/* an untraced process's return: its entry was not recorded, rightly */
+		if (recording && scope__covers(pid))
 			drop__count(MT_DROP_MISSED_ENTRY);
 		return 0;
 	}

@@ -22,17 +22,38 @@ const volatile __u64 sample_bytes;
 /* Launch mode: the process startup_stop stops. */
 __u32 stop_tgid;
 
-/*
- * Set once every probe is attached, cleared when tracing ends. The probes
- * themselves only fire in traced processes (each is attached for one PID),
- * so the hot path needs no per-process lookup.
- */
+/* Set once every probe is attached, cleared when tracing ends. */
 volatile bool recording;
 
-/* Processes being traced, for the one program that sees every process (thread exit). */
+/* enum mt_scope: a constant, so the verifier drops the tests the others need */
+const volatile __u32 scope = MT_SCOPE_PIDS;
+/* -f: a traced process's new children are traced from their first instruction */
+const volatile bool follow_forks;
+/* MT_SCOPE_ALL: memtrace itself, which must not trace its own allocations */
+const volatile __u32 self_tgid;
+/* --cgroup: a process that execs inside scope_cgroup (or below it) joins */
+const volatile bool scope_by_cgroup;
+/* --comm: a process that execs under this name joins */
+const volatile bool scope_by_comm;
+const volatile char scope_comm[16];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} scope_cgroup SEC(".maps");
+
+/*
+ * Processes being traced (thread group ids). The programs that see every
+ * process (lifecycle, syscalls) ask it; with MT_SCOPE_TARGETS the probes
+ * do too. A process leaves it at its exit, so its PID, used again, is not
+ * traced by mistake. Its size caps the processes traced at once.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 32768);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
@@ -112,7 +133,15 @@ static __always_inline void *thread_slot__get(void *map, __u32 tid, const void *
 
 static __always_inline bool target__is_traced(__u32 tgid)
 {
+	if (scope == MT_SCOPE_ALL)
+		return tgid != self_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* Whether a probe's hit is a traced process's: a per-PID probe fires only in its own. */
+static __always_inline bool scope__covers(__u32 tgid)
+{
+	return scope == MT_SCOPE_PIDS || target__is_traced(tgid);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include "alloc_call.bpf.h"
 #include "gpu_call.bpf.h"
+#include "lifecycle.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -99,7 +100,7 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct call_state *st;
 
-	if (!ptr || !recording)
+	if (!ptr || !recording || !scope__covers(pid))
 		return 0;
 	/* a free inside realloc is part of that realloc's record */
 	st = bpf_map_lookup_elem(&calls, &tid);
@@ -258,35 +259,6 @@ SEC("uretprobe")
 int BPF_KRETPROBE(gpu_exit)
 {
 	return gpu_call__exit(ctx);
-}
-
-/* Thread exit: its final name for the report, and no stale call state. */
-/* a raw tracepoint: needs no tracefs mount, which minimal hosts lack */
-SEC("raw_tp/sched_process_exit")
-int thread_exit(void *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32, tid = (__u32)id;
-	struct mt_event *e;
-
-	if (!target__is_traced(pid))
-		return 0;
-	/* its call slots go with it, even if it died inside an allocator */
-	bpf_map_delete_elem(&calls, &tid);
-	bpf_map_delete_elem(&gpu_calls, &tid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
-		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = MT_REC_THREAD_EXIT;
-	e->pid = pid;
-	e->tid = tid;
-	e->ts_ns = bpf_ktime_get_ns();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	return 0;
 }
 
 /* --step-probe: the traced program reached the start of a training step. */

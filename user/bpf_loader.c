@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -14,8 +16,11 @@
 #include "gpu_funcs.h"
 #include "memtrace.skel.h"
 
-/* A GPU library file probed for a process: each is probed once per process. */
-struct gpu_probed {
+/*
+ * A library file probed for a process (GPU libraries: each once per
+ * process), or for every process (pid -1: libc files outside MT_SCOPE_PIDS).
+ */
+struct probed_file {
 	pid_t pid;
 	dev_t dev;
 	ino_t ino;
@@ -25,10 +30,11 @@ struct bpf_loader {
 	struct memtrace *skel;
 	struct bpf_link **links;
 	size_t nr_links, links_cap;
-	struct gpu_probed *gpu;
+	struct probed_file *gpu;
 	size_t nr_gpu, gpu_cap;
 	struct bpf_link *startup_stop;
 	int nr_cpus;
+	enum mt_scope scope;
 };
 
 static bool libbpf_verbose;
@@ -67,9 +73,29 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	l->skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
 	l->skel->rodata->stack_mode = opts->stack_mode;
 	l->skel->rodata->sample_bytes = opts->sample_bytes;
+	l->scope = opts->scope;
+	l->skel->rodata->scope = opts->scope;
+	l->skel->rodata->follow_forks = opts->follow;
+	l->skel->rodata->self_tgid = getpid();
+	l->skel->rodata->scope_by_cgroup = opts->cgroup_fd >= 0;
+	if (opts->comm) {
+		l->skel->rodata->scope_by_comm = true;
+		/* the map is 16 bytes: a name of up to 15, NUL-padded */
+		strncpy((char *)l->skel->rodata->scope_comm, opts->comm,
+			sizeof(l->skel->rodata->scope_comm) - 1);
+	}
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;
+	if (opts->cgroup_fd >= 0) {
+		__u32 key = 0, fd = opts->cgroup_fd;
+
+		if (bpf_map__update_elem(l->skel->maps.scope_cgroup, &key, sizeof(key), &fd,
+					 sizeof(fd), BPF_ANY)) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
 	*out = l;
 	return 0;
 cleanup:
@@ -110,13 +136,22 @@ static int keep_link(struct bpf_loader *l, struct bpf_link *link)
 	return 0;
 }
 
-int bpf_loader__attach_thread_exit(struct bpf_loader *l)
+int bpf_loader__attach_lifecycle(struct bpf_loader *l)
 {
-	struct bpf_link *link = bpf_program__attach(l->skel->progs.thread_exit);
+	struct bpf_program *progs[] = { l->skel->progs.thread_exit, l->skel->progs.proc_fork,
+					l->skel->progs.proc_exec };
 
-	if (!link)
-		return -errno;
-	return keep_link(l, link);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err;
+
+		if (!link)
+			return -errno;
+		err = keep_link(l, link);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
@@ -160,9 +195,29 @@ static int attach_uprobe(struct bpf_loader *l, struct bpf_program *prog, pid_t p
 	return keep_link(l, link);
 }
 
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+
+/* A libc file is probed once per process, or once for all (pid -1). */
+static int libc_file_once(struct bpf_loader *l, pid_t pid, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (bpf_loader__probed(l, pid, st.st_dev, st.st_ino))
+		return -EALREADY;
+	return remember_file(l, pid, st.st_dev, st.st_ino);
+}
+
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
 {
 	int err;
+
+	if (l->scope != MT_SCOPE_PIDS)
+		pid = -1;
+	err = libc_file_once(l, pid, img->open_path);
+	if (err)
+		return err;
 
 	for (int i = 0; i < img->nr_sites; i++) {
 		const struct libc_site *s = &img->sites[i];
@@ -189,7 +244,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 	return 0;
 }
 
-bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < l->nr_gpu; i++)
 		if (l->gpu[i].pid == pid && l->gpu[i].dev == dev && l->gpu[i].ino == ino)
@@ -197,18 +252,18 @@ bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, in
 	return false;
 }
 
-static int gpu_remember(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
 {
 	if (l->nr_gpu == l->gpu_cap) {
 		size_t cap = l->gpu_cap ? 2 * l->gpu_cap : 8;
-		struct gpu_probed *grown = realloc(l->gpu, cap * sizeof(*grown));
+		struct probed_file *grown = realloc(l->gpu, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
 		l->gpu = grown;
 		l->gpu_cap = cap;
 	}
-	l->gpu[l->nr_gpu++] = (struct gpu_probed){ .pid = pid, .dev = dev, .ino = ino };
+	l->gpu[l->nr_gpu++] = (struct probed_file){ .pid = pid, .dev = dev, .ino = ino };
 	return 0;
 }
 
@@ -217,10 +272,10 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 {
 	int err;
 
-	if (bpf_loader__gpu_probed(l, pid, dev, ino))
+	if (bpf_loader__probed(l, pid, dev, ino))
 		return -EALREADY;
 	/* before the probes: a file that failed half-way is not probed twice */
-	err = gpu_remember(l, pid, dev, ino);
+	err = remember_file(l, pid, dev, ino);
 	if (err)
 		return err;
 	/* returns first, as for libc: no entry that fires can miss its return */

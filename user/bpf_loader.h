@@ -23,18 +23,25 @@ struct bpf_loader_opts {
 	bool verbose;		/* libbpf's debug output */
 	enum mt_stack_mode stack_mode;
 	uint64_t sample_bytes;
+	enum mt_scope scope;	/* which processes the probes serve */
+	bool follow;		/* a traced process's children are traced (MT_SCOPE_TARGETS) */
+	int cgroup_fd;		/* --cgroup: its directory, open; else -1 */
+	const char *comm;	/* --comm, or NULL */
 };
 
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out);
 void bpf_loader__free(struct bpf_loader *l);
 int bpf_loader__events_fd(const struct bpf_loader *l);
 
-int bpf_loader__attach_thread_exit(struct bpf_loader *l);
+/* Fork, exec and exit: lifecycle records, and the kernel's own following of new processes. */
+int bpf_loader__attach_lifecycle(struct bpf_loader *l);
 /*
- * Probes every site of img for pid (-1: every process mapping it), entry
- * and return at the site's probe_offset (the return address is still at
- * the stack pointer there): returns first, so no traced entry can miss its
- * return. Aliased sites are attached once.
+ * Probes every site of img for pid, entry and return at the site's
+ * probe_offset (the return address is still at the stack pointer there):
+ * returns first, so no traced entry can miss its return. Aliased sites are
+ * attached once. A file is probed once per process: -EALREADY the second
+ * time. Scopes other than MT_SCOPE_PIDS probe it once for every process
+ * that maps it, whatever pid is.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
 /*
@@ -43,8 +50,8 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
  */
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino);
-/* Whether that file is probed for pid already. */
-bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+/* Whether that file is probed for pid already (-1: for every process). */
+bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
 /* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

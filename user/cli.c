@@ -17,8 +17,9 @@ const char *argp_program_bug_address = NULL;
 static const char doc[] =
 	"memtrace -- trace the host (libc) and GPU (CUDA, HIP) memory of processes with eBPF.\n"
 	"\n"
-	"USAGE: memtrace [OPTION...] -p PID [-p PID...]\n"
-	"       memtrace [OPTION...] -- CMD [ARGS...]\n"
+	"USAGE: memtrace [OPTION...] -p PID [-p PID...] [-f]\n"
+	"       memtrace [OPTION...] [-f] -- CMD [ARGS...]\n"
+	"       memtrace [OPTION...] -a | --cgroup PATH | --comm NAME\n"
 	"       memtrace diff|check|merge ...   compare snapshots, fail CI jobs on\n"
 	"                                       limits (memtrace diff --help)\n"
 	"\n"
@@ -30,6 +31,9 @@ static const char doc[] =
 	"  sudo memtrace -p 1234                 # trace a running process until Ctrl-C\n"
 	"  sudo memtrace -p 1234 -d 60 -o s.json # one minute, snapshot to s.json\n"
 	"  sudo memtrace -- ./train --epochs 1   # trace from the first instruction\n"
+	"  sudo memtrace -f -p 1234              # and every process it starts\n"
+	"  sudo memtrace --cgroup /sys/fs/cgroup/system.slice/job.service -d 5m\n"
+	"  sudo memtrace -a -d 30s               # every process on the machine\n"
 	"  sudo memtrace -o s.json -- ./a.out    # snapshot to s.json, report too\n"
 	"  sudo memtrace -p 1234 --interval 1m -o trail/ # a report and a snapshot\n"
 	"                                        # (trail/snap-NNNN.json) every minute\n"
@@ -54,10 +58,21 @@ enum {
 	OPT_STEP_PROBE,
 	OPT_MAX_SITES,
 	OPT_KEEP,
+	OPT_COMM,
+	OPT_CGROUP,
 };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process (repeatable)", 0 },
+	{ "follow", 'f', NULL, 0,
+	  "Trace the new processes of the targets too (fork, vfork, clone, posix_spawn), from "
+	  "their first instruction, and across exec", 0 },
+	{ "all", 'a', NULL, 0, "Trace every process on the machine that maps a probed library", 0 },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "Trace the processes named NAME, and those that exec under that name later", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Trace the processes of a cgroup v2 directory (a container, a systemd or slurm job) and "
+	  "of its descendants, now and as they start", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop tracing after this long (s, m, h suffixes)", 0 },
 	{ "output", 'o', "FILE", 0,
 	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
@@ -174,6 +189,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid PID '%s'", arg);
 		cfg->pids[cfg->nr_pids++] = (pid_t)v;
 		break;
+	case 'f':
+		cfg->follow = true;
+		break;
+	case 'a':
+		cfg->all = true;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			argp_error(state, "--comm must be a process name of 1 to 15 characters, got '%s'",
+				   arg);
+		cfg->comm = arg;
+		break;
+	case OPT_CGROUP:
+		cfg->cgroup = arg;
+		break;
 	case 'd':
 		if (parse_duration(arg, false, &cfg->duration_s))
 			argp_error(state, "invalid duration '%s'", arg);
@@ -259,17 +289,32 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
-		if (!cfg->nr_pids && !cfg->command)
-			argp_error(state, "nothing to trace: give -p PID or -- CMD");
+		if (!cfg->nr_pids && !cfg->command && !cfg->all && !cfg->comm && !cfg->cgroup)
+			argp_error(state, "nothing to trace: give -p PID, -- CMD, -a, --comm or --cgroup");
 		if (cfg->nr_pids && cfg->command)
 			argp_error(state, "-p and a command cannot be combined");
+		if (cfg->all && (cfg->nr_pids || cfg->command || cfg->comm || cfg->cgroup))
+			argp_error(state, "-a traces every process: no -p, --comm, --cgroup or CMD with it");
+		if (cfg->command && (cfg->comm || cfg->cgroup))
+			argp_error(state, "--comm and --cgroup cannot be combined with a command");
 		if (cfg->preload && !cfg->command)
 			argp_error(state, "--preload is for launch mode: -- CMD");
+		if (cfg->preload && cfg->follow)
+			argp_error(state, "--preload cannot follow new processes (-f): drop one");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+enum mt_scope config__scope(const struct mt_config *cfg)
+{
+	if (cfg->all)
+		return MT_SCOPE_ALL;
+	if (cfg->follow || cfg->comm || cfg->cgroup)
+		return MT_SCOPE_TARGETS;
+	return MT_SCOPE_PIDS;
 }
 
 const char *stack_mode__name(enum mt_stack_mode mode)

@@ -28,6 +28,10 @@ struct mt_config {
 	bool probes_at_entry;	/* no probe placement past the prologue */
 	bool preload;		/* launch mode: the preload library's one probe (preload.h) */
 	bool no_gpu;		/* --no-gpu: no GPU library is probed */
+	bool follow;		/* -f: the targets' new processes are traced too */
+	bool all;		/* -a: every process that maps a probed library */
+	const char *comm;	/* --comm: processes of this name, now and as they exec */
+	const char *cgroup;	/* --cgroup: a cgroup v2 directory: its processes, now and new */
 	enum mt_stack_mode stack_mode;
 	bool stack_auto;	/* --stack=auto: fp or dwarf, by the targets' code (stack_choice.h) */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
@@ -42,5 +46,7 @@ struct mt_config {
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */
 int cli__parse(int argc, char **argv, struct mt_config *cfg);
+/* enum mt_scope for what cfg traces */
+enum mt_scope config__scope(const struct mt_config *cfg);
 
 #endif /* MEMTRACE_CONFIG_H */

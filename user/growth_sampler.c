@@ -13,7 +13,7 @@ static struct site_stats *site_stats_of(struct mt_process *p, const struct leak_
 int growth_sampler__run(struct tracker *t, const struct growth_sampler_opts *o,
 			struct leak_report *r)
 {
-	struct mt_process *p = NULL;
+	struct mt_process *p;
 	int err;
 
 	for (uint32_t i = 0; i < t->nr_procs; i++) {
@@ -35,9 +35,8 @@ int growth_sampler__run(struct tracker *t, const struct growth_sampler_opts *o,
 		const struct site_entry *e;
 		struct site_stats *stats;
 
-		/* sites are by size, processes mixed: look each one up once per run of them */
-		if (!p || p->pid != s->process->pid)
-			p = tracker__process(t, s->process->pid);
+		/* the report only reads its processes; the tracker, which owns them, may write */
+		p = (struct mt_process *)s->process;
 		stats = site_stats_of(p, s);
 		if (!stats)
 			continue;

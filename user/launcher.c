@@ -108,6 +108,9 @@ static int attach_libc(pid_t pid, struct bpf_loader *l, const struct libc_image 
 {
 	int err = bpf_loader__attach_libc(l, pid, img);
 
+	/* -f: the file may be probed for every process already */
+	if (err == -EALREADY)
+		err = 0;
 	if (err) {
 		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img->path, pid,
 			strerror(-err));

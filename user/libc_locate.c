@@ -13,7 +13,7 @@
 /* Enough code for the branch-target sweep of an allocator function. */
 #define MAX_FUNC_BYTES (64 * 1024)
 
-static bool is_libc_name(const char *path)
+bool libc_locate__is_libc(const char *path)
 {
 	const char *base = strrchr(path, '/');
 
@@ -110,7 +110,7 @@ int libc_locate__in_process(pid_t pid, const struct proc_maps *maps, const char 
 	for (size_t i = 0; i < maps->n && !found; i++) {
 		const struct proc_map *m = &maps->maps[i];
 
-		if (m->executable && m->path && m->path[0] == '/' && is_libc_name(m->path))
+		if (m->executable && m->path && m->path[0] == '/' && libc_locate__is_libc(m->path))
 			found = m->path;
 	}
 	/* statically linked: the executable carries its own malloc */

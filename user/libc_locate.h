@@ -44,6 +44,8 @@ struct libc_image {
  */
 int libc_locate__in_process(pid_t pid, const struct proc_maps *maps, const char *exe,
 			    bool at_entry, struct libc_image *out);
+/* Whether a file's name is a libc's (libc.so*, libc-*.so, musl). */
+bool libc_locate__is_libc(const char *path);
 /* Resolves the sites in one file (a statically linked executable). */
 int libc_locate__in_file(const char *path, const char *open_path, bool at_entry,
 			 struct libc_image *out);

@@ -223,3 +223,25 @@ const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr)
 	}
 	return NULL;
 }
+
+int proc_maps__copy(const struct proc_maps *from, struct proc_maps *to)
+{
+	struct proc_maps copy = {};
+
+	if (!from->n) {
+		*to = copy;
+		return 0;
+	}
+	copy.maps = calloc(from->n, sizeof(*copy.maps));
+	if (!copy.maps)
+		return -ENOMEM;
+	for (size_t i = 0; i < from->n; i++, copy.n++) {
+		copy.maps[i] = from->maps[i];
+		if (from->maps[i].path && !(copy.maps[i].path = strdup(from->maps[i].path))) {
+			proc_maps__release(&copy);
+			return -ENOMEM;
+		}
+	}
+	*to = copy;
+	return 0;
+}

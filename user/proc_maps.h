@@ -29,6 +29,8 @@ int proc_maps__read(pid_t pid, struct proc_maps *out);
 /* Parses the text of a maps file (unit tests, and the reader above). */
 int proc_maps__parse(const char *text, struct proc_maps *out);
 void proc_maps__release(struct proc_maps *m);
+/* A deep copy (a forked child's maps are its parent's): -ENOMEM. */
+int proc_maps__copy(const struct proc_maps *from, struct proc_maps *to);
 /* The mapping containing addr, or NULL. */
 const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr);
 

@@ -11,6 +11,14 @@
 #include "gpu_accounting.h"
 #include "process.h"
 
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void read_comm(const char *path, char comm[COMM_LEN])
 {
 	ssize_t n;
@@ -81,9 +89,87 @@ struct mt_process *process__new(uint32_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->begin_ns = mono_now();
 	read_names(p);
 	process__read_start_time(pid, &p->start_time);
+	p->ns_pid = process__read_ns_pid(pid);
 	return p;
+}
+
+struct mt_process *process__new_seen(uint32_t pid, uint64_t start_boottime, const char *comm)
+{
+	struct mt_process *p = calloc(1, sizeof(*p));
+	long ticks = sysconf(_SC_CLK_TCK);
+	uint64_t start;
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->begin_ns = mono_now();
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	/* /proc's starttime is in clock ticks since boot */
+	p->start_time = ticks > 0 ? start_boottime / (1000000000ULL / (uint64_t)ticks) : 0;
+	if (process__read_start_time(pid, &start) || start != p->start_time)
+		return p;
+	p->ns_pid = process__read_ns_pid(pid);
+	/* still the image the record named: not one it exec-ed into since */
+	read_names(p);
+	if (strcmp(p->comm, comm)) {
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+		free(p->exe);
+		p->exe = NULL;
+	}
+	return p;
+}
+
+/* The lowest file mapping of a fresh image is its executable (ld.so and libraries sit above). */
+static void exe_from_maps(struct mt_process *p)
+{
+	for (size_t i = 0; !p->exe && i < p->maps.n; i++)
+		if (p->maps.maps[i].path && p->maps.maps[i].path[0] == '/')
+			p->exe = strdup(p->maps.maps[i].path);
+}
+
+uint32_t process__read_ns_pid(uint32_t pid)
+{
+	char path[64], line[256];
+	uint32_t ns_pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* "NSpid:\t1234\t7": the host's number first, the innermost namespace's last */
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (tok = strtok_r(line + 6, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			ns_pid = (uint32_t)strtoul(tok, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return ns_pid;
+}
+
+void process__drop_image(struct mt_process *p)
+{
+	p->exec_dropped_blocks = p->live.n + p->displaced.n;
+	p->exec_dropped_bytes = 0;
+	alloc_table__for_each(&p->live, b)
+		p->exec_dropped_bytes += b->size;
+	alloc_table__for_each(&p->displaced, b)
+		p->exec_dropped_bytes += b->size;
+	alloc_table__release(&p->live);
+	alloc_table__release(&p->displaced);
+	p->c.current_bytes = 0;
+	for (uint32_t i = 0; i < p->nr_threads; i++)
+		p->threads[i].c.current_bytes = 0;
+	dwarf_unwinder__free(p->unwinder);
+	p->unwinder = NULL;
 }
 
 void process__free(struct mt_process *p)
@@ -96,6 +182,7 @@ void process__free(struct mt_process *p)
 	alloc_table__release(&p->live);
 	alloc_table__release(&p->displaced);
 	proc_maps__release(&p->maps);
+	proc_maps__release(&p->next_maps);
 	libc_locate__release(&p->libc);
 	free(p->preload);
 	dwarf_unwinder__free(p->unwinder);
@@ -164,9 +251,8 @@ int process__refresh_maps(struct mt_process *p)
  * the end of a mapping it cuts into (its file offset moved along), then
  * everything after add's end: the order proc_maps__find's search needs.
  */
-int process__add_map(struct mt_process *p, const struct proc_map *add)
+static int maps_add(struct proc_maps *m, const struct proc_map *add)
 {
-	struct proc_maps *m = &p->maps;
 	struct proc_map *out, map = *add;
 	char *split_path = NULL;
 	bool placed = false;
@@ -219,7 +305,6 @@ int process__add_map(struct mt_process *p, const struct proc_map *add)
 	free(m->maps);
 	m->maps = out;
 	m->n = n;
-	p->maps_gen++;
 	return 0;
 
 cleanup:
@@ -227,6 +312,66 @@ cleanup:
 	free(map.path);
 	free(out);
 	return -ENOMEM;
+}
+
+int process__add_map(struct mt_process *p, const struct proc_map *add)
+{
+	int err;
+
+	if (p->exec_pending)
+		return maps_add(&p->next_maps, add);
+	err = maps_add(&p->maps, add);
+	if (!err)
+		p->maps_gen++;
+	return err;
+}
+
+void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
+{
+	struct mt_process *image = NULL;
+
+	/* the oldest image made by an exec after this one: it is this exec's */
+	for (struct mt_process *q = latest; q; q = q->prev_image)
+		if (q->awaiting_exec_maps && q->exec_ts > time_ns)
+			image = q;
+	if (image) {
+		image->awaiting_exec_maps = false;
+		proc_maps__release(&image->maps);
+		image->maps_gen++;
+		return;
+	}
+	/* an exec before its record began (a launched CMD): the mappings are its own */
+	if (latest->begin_ns > time_ns) {
+		process__reset_maps(latest);
+		return;
+	}
+	/* its exec record has not come yet: the image is still latest's */
+	proc_maps__release(&latest->next_maps);
+	latest->exec_pending = true;
+}
+
+struct mt_process *process__map_owner(struct mt_process *latest)
+{
+	struct mt_process *q = latest;
+
+	while (q->awaiting_exec_maps && q->prev_image)
+		q = q->prev_image;
+	return q;
+}
+
+void process__take_exec_maps(struct mt_process *old, struct mt_process *p)
+{
+	p->prev_image = old;
+	if (!old || !old->exec_pending) {
+		p->awaiting_exec_maps = true;
+		return;
+	}
+	proc_maps__release(&p->maps);
+	p->maps = old->next_maps;
+	old->next_maps = (struct proc_maps){};
+	old->exec_pending = false;
+	p->maps_gen++;
+	exe_from_maps(p);
 }
 
 int process__reset_maps(struct mt_process *p)

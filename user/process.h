@@ -33,9 +33,25 @@ struct mt_thread {
 	uint64_t gpu_dump_id;
 };
 
+/* How a process's record ended: it may go on under the same PID with a new image. */
+enum process_end {
+	PROCESS_RUNNING,
+	PROCESS_EXITED,		/* its last thread exited, or it was gone at the end */
+	PROCESS_EXECED,		/* it exec-ed: the next record with its PID is the new image */
+};
+
 struct mt_process {
 	uint32_t pid;
-	bool exited;
+	bool exited;			/* no more records: exited, or exec-ed into a new one */
+	enum process_end end;
+	bool joined;			/* made by a record (fork, exec, -a), not asked for */
+	uint32_t ppid;			/* 0: not known */
+	uint32_t ns_pid;		/* its PID in its own PID namespace; 0: not known */
+	bool exit_seen;			/* its exit record came: exit_code is known */
+	int32_t exit_code;		/* wait status */
+	uint64_t end_ns;		/* CLOCK_MONOTONIC of its exit or exec, 0: not seen */
+	uint64_t exec_dropped_blocks;	/* live blocks its exec freed all at once */
+	uint64_t exec_dropped_bytes;
 	char comm[COMM_LEN];
 	char *exe;
 	uint64_t start_time;		/* /proc/PID/stat starttime: tells PID reuse apart */
@@ -54,6 +70,17 @@ struct mt_process {
 	 */
 	struct alloc_table displaced;
 	struct proc_maps maps;
+	/*
+	 * Mapping records (mmap_watch) and ring buffer records come apart: an
+	 * exec's mappings may arrive before the ring buffer's exec record that
+	 * ends this image. Until then they are the next image's, kept here.
+	 */
+	bool exec_pending;
+	struct proc_maps next_maps;
+	struct mt_process *prev_image;	/* the image it exec-ed from, or NULL */
+	uint64_t exec_ts;		/* its exec record's time; 0: not made by an exec */
+	uint64_t begin_ns;		/* CLOCK_MONOTONIC when its record began (made, forked, exec-ed) */
+	bool awaiting_exec_maps;	/* made by an exec record: its mapping exec is still to come */
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
 	uint64_t maps_gen;		/* bumped at every change of maps */
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
@@ -70,6 +97,16 @@ struct mt_process {
 
 /* Reads comm, exe and start time from /proc when the process is there. */
 struct mt_process *process__new(uint32_t pid);
+/*
+ * A process the kernel just announced, started at start_boottime (ns since
+ * boot): /proc is read only while it still shows that process, not another
+ * one with the PID used again.
+ */
+struct mt_process *process__new_seen(uint32_t pid, uint64_t start_boottime, const char *comm);
+/* Reads NSpid of /proc/PID/status: the PID in its own namespace, 0 when not known. */
+uint32_t process__read_ns_pid(uint32_t pid);
+/* The old image's blocks all went at its exec: counted, then forgotten. */
+void process__drop_image(struct mt_process *p);
 void process__free(struct mt_process *p);
 /* Index of the thread, created on first sight (name from /proc); -ENOMEM. */
 int64_t process__lookup_thread(struct mt_process *p, uint32_t tid);
@@ -96,6 +133,16 @@ int process__add_map(struct mt_process *p, const struct proc_map *map);
  * maps, for its mmap records to fill in. -ENOMEM.
  */
 int process__reset_maps(struct mt_process *p);
+/*
+ * The mappings' exec record, at time_ns, for the image latest or one it
+ * exec-ed from: the mappings that follow are the new image's, whether its
+ * ring buffer exec record came already or not.
+ */
+void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns);
+/* Where a mapping record goes: latest, or the image it exec-ed from. */
+struct mt_process *process__map_owner(struct mt_process *latest);
+/* The ring buffer's exec record made p, the new image of old (NULL: not traced before). */
+void process__take_exec_maps(struct mt_process *old, struct mt_process *p);
 /* Reads starttime (field 22) of /proc/PID/stat: -ESRCH when gone. */
 int process__read_start_time(uint32_t pid, uint64_t *start_time);
 

@@ -88,8 +88,19 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 {
 	char cur[UNITS_BUF], peak[UNITS_BUF], total[UNITS_BUF], comm[COMM_LEN], exe[PATH_MAX];
 
-	fprintf(out, "\nPID %u  %s  (%s)%s\n  ", p->pid, printable(p->comm, comm, sizeof(comm)),
-		printable(p->exe, exe, sizeof(exe)), p->exited ? "  exited" : "");
+	fprintf(out, "\nPID %u  %s  (%s)", p->pid, printable(p->comm, comm, sizeof(comm)),
+		printable(p->exe, exe, sizeof(exe)));
+	if (p->ns_pid && p->ns_pid != p->pid)
+		fprintf(out, "  PID %u in its namespace", p->ns_pid);
+	if (p->ppid)
+		fprintf(out, "  parent %u", p->ppid);
+	if (p->end == PROCESS_EXECED)
+		fprintf(out, "  exec-ed: %llu blocks of %llu bytes gone with the image",
+			(unsigned long long)p->exec_dropped_blocks,
+			(unsigned long long)p->exec_dropped_bytes);
+	else if (p->exited)
+		fprintf(out, "  exited");
+	fprintf(out, "\n  ");
 	write_counters_line(&p->c, out);
 	gpu_report__write_line(p, out);
 	if (p->step_probe_attached)

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 #include "growth_sampler.h"
 #include "libc_locate.h"
 #include "mmap_watch.h"
+#include "scope.h"
 #include "session.h"
 #include "step_probe.h"
 
@@ -21,6 +24,8 @@
 #define POLL_INTERVAL_MS 100
 /* epoll ids: 0 is the ring buffer, 1..nr_targets the targets' pidfds */
 #define EPOLL_ID_MMAPS 0x10000
+/* -f, --cgroup, --comm, -a: how often to look for processes gone without an exit record */
+#define SWEEP_INTERVAL_NS 1000000000ULL
 
 static uint64_t mono_ns(void)
 {
@@ -81,6 +86,8 @@ static int attach_pid(struct session *s, pid_t pid)
 		goto cleanup;
 	}
 	err = bpf_loader__attach_libc(s->bpf, pid, &img);
+	if (err == -EALREADY)
+		err = 0;
 	if (err == -ESRCH)
 		goto exited;
 	if (err) {
@@ -115,6 +122,141 @@ cleanup:
 	if (pidfd >= 0)
 		close(pidfd);
 	return err;
+}
+
+/*
+ * A process that joined while tracing (fork, exec, -a's first sight): its
+ * maps now, its libc probed if no probe covers that file yet (an exec into
+ * another libc, a static executable), its GPU libraries probed.
+ */
+static bool libc_probed(const struct session *s, const struct mt_process *p)
+{
+	pid_t key = config__scope(s->cfg) == MT_SCOPE_PIDS ? (pid_t)p->pid : -1;
+
+	for (size_t i = 0; i < p->maps.n; i++) {
+		const struct proc_map *m = &p->maps.maps[i];
+
+		if (m->executable && m->path && libc_locate__is_libc(m->path))
+			return bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor),
+						  m->inode);
+	}
+	return false;
+}
+
+static void probe_joined(struct session *s, struct mt_process *p)
+{
+	struct libc_image img = {};
+	int err;
+
+	/* the mapping records keep its maps; /proc only when they have said nothing yet */
+	if (!p->maps.n && !p->awaiting_exec_maps)
+		process__refresh_maps(p);
+	if (!p->maps.n || p->exited)
+		return;
+	if (!libc_probed(s, p) &&
+	    !libc_locate__in_process(p->pid, &p->maps, p->exe, s->cfg->probes_at_entry, &img)) {
+		err = bpf_loader__attach_libc(s->bpf, p->pid, &img);
+		if (!err && s->cfg->verbose)
+			libc_locate__describe(&img, p->pid, stderr);
+		if (err && err != -EALREADY && err != -ENOENT)
+			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n", img.path,
+				p->pid, strerror(-err));
+		libc_locate__release(&p->libc);
+		p->libc = img;
+	}
+	if (s->cfg->no_gpu)
+		return;
+	for (size_t i = 0; i < p->maps.n; i++)
+		gpu_attach__mapping(s->bpf, p, &p->maps.maps[i], s->cfg->verbose);
+}
+
+static void probe_fresh(struct session *s)
+{
+	uint32_t n;
+	const uint32_t *pids = tracker__take_fresh(&s->tracker, &n);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mt_process *p = tracker__process(&s->tracker, pids[i]);
+
+		if (p && !p->exited)
+			probe_joined(s, p);
+	}
+}
+
+/*
+ * A libc file another process maps for the first time (-a), or a traced
+ * process once it exec-ed into a new one: probed for every process, from
+ * now. Calls made before this, within a poll interval, are not seen.
+ */
+static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc_map *m)
+{
+	struct libc_image img = {};
+	char open_path[PATH_MAX];
+	int err;
+
+	if (!m->executable || !m->path || m->path[0] != '/' || !libc_locate__is_libc(m->path) ||
+	    bpf_loader__probed(s->bpf, -1, makedev(m->dev_major, m->dev_minor), m->inode))
+		return;
+	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, m->path);
+	if (libc_locate__in_file(m->path, open_path, s->cfg->probes_at_entry, &img))
+		return;
+	err = bpf_loader__attach_libc(s->bpf, -1, &img);
+	if (!err && s->cfg->verbose)
+		libc_locate__describe(&img, -1, stderr);
+	else if (err && err != -EALREADY)
+		fprintf(stderr, "memtrace: cannot attach to %s: %s\n", m->path, strerror(-err));
+	libc_locate__release(&img);
+}
+
+/* --cgroup, --comm: a process there at the start joins like a -p target, quietly if it cannot. */
+static void join_process(struct session *s, pid_t pid)
+{
+	struct mt_process *p;
+
+	if (bpf_loader__add_target(s->bpf, pid))
+		return;
+	p = tracker__add_process(&s->tracker, pid);
+	if (p)
+		probe_joined(s, p);
+}
+
+/* -a: every libc the machine's processes map now is probed; each process is made at its first call. */
+static void probe_every_libc(struct session *s, pid_t pid)
+{
+	struct proc_maps maps = {};
+
+	if (proc_maps__read(pid, &maps))
+		return;
+	for (size_t i = 0; i < maps.n; i++)
+		probe_mapped_libc(s, pid, &maps.maps[i]);
+	proc_maps__release(&maps);
+}
+
+static int attach_scope(struct session *s)
+{
+	const struct mt_config *cfg = s->cfg;
+	struct pid_list pids = {};
+	int err;
+
+	if (cfg->cgroup)
+		err = scope__cgroup_pids(cfg->cgroup, &pids);
+	else
+		err = scope__named_pids(cfg->comm, &pids);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot list the processes of %s: %s\n",
+			cfg->cgroup ? cfg->cgroup : "/proc", strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < pids.n; i++) {
+		if (pids.pids[i] == getpid())
+			continue;
+		if (cfg->all)
+			probe_every_libc(s, pids.pids[i]);
+		else
+			join_process(s, pids.pids[i]);
+	}
+	pid_list__release(&pids);
+	return 0;
 }
 
 /* Tracing time counts from here, once the probes are in: attaching can take a while. */
@@ -182,25 +324,29 @@ static void watch_mmaps(struct session *s)
 
 /*
  * The kernel's records keep a process's maps whole after /proc/PID/maps is
- * gone. A process is marked exited only after a drain that followed its exit
- * had all its records: later ones for its PID are another process's.
+ * gone: an ended process still takes them, as they may come after its exit
+ * record. Its PID names another process once that one's fork or exec
+ * record came.
  */
 static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 {
 	struct session *s = ctx;
-	struct mt_process *p = tracker__process(&s->tracker, e->pid);
+	struct mt_process *p = tracker__latest(&s->tracker, e->pid);
 	bool ours = p && !p->exited;
 
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
-		if (!ours)
-			return 0;
+		if ((ours || s->cfg->all) && config__scope(s->cfg) != MT_SCOPE_PIDS)
+			probe_mapped_libc(s, e->pid, &e->map);
 		/* a GPU library dlopen-ed by a path not probed ahead */
-		if (!s->cfg->no_gpu)
+		if (ours && !s->cfg->no_gpu)
 			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
-		return process__add_map(p, &e->map);
+		/* an exited process still takes the mappings it made before its exit */
+		return p ? process__add_map(process__map_owner(p), &e->map) : 0;
 	case MMAP_WATCH_EXEC:
-		return ours ? process__reset_maps(p) : 0;
+		if (p)
+			process__begin_exec_maps(p, e->time_ns);
+		return 0;
 	case MMAP_WATCH_LOST:
 		/* anyone's mapping or exec may be among them: /proc still knows the living */
 		for (uint32_t i = 0; i < s->tracker.nr_procs; i++)
@@ -231,17 +377,33 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	struct bpf_loader_opts opts = {
 		.ringbuf_bytes = cfg->ringbuf_bytes,
 		.verbose = cfg->verbose,
+		.scope = config__scope(cfg),
+		/* a cgroup's new processes are its processes' children, mostly */
+		.follow = cfg->follow || cfg->cgroup,
+		.cgroup_fd = -1,
+		.comm = cfg->comm,
 	};
 	struct mt_process *p;
 	int err;
 
-	*s = (struct session){ .cfg = cfg, .epfd = -1, .child = { .pid = -1 } };
+	*s = (struct session){ .cfg = cfg, .epfd = -1, .cgroup_fd = -1, .child = { .pid = -1 } };
+	if (cfg->cgroup) {
+		s->cgroup_fd = scope__open_cgroup(cfg->cgroup);
+		if (s->cgroup_fd < 0) {
+			fprintf(stderr, "memtrace: --cgroup %s: %s\n", cfg->cgroup,
+				s->cgroup_fd == -EMEDIUMTYPE ? "not a cgroup v2 directory"
+							     : strerror(-s->cgroup_fd));
+			return s->cgroup_fd;
+		}
+		opts.cgroup_fd = s->cgroup_fd;
+	}
 	stack_choice__resolve(cfg, &s->stacks);
 	opts.stack_mode = s->stacks.mode;
 	opts.sample_bytes = s->stacks.sample_bytes;
 	err = tracker__init(&s->tracker);
 	if (err)
 		goto fail;
+	s->tracker.create_on_sight = cfg->all;
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
@@ -249,7 +411,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	}
 	err = setup_consumer(s);
 	if (!err)
-		err = bpf_loader__attach_thread_exit(s->bpf);
+		err = bpf_loader__attach_lifecycle(s->bpf);
 	if (err)
 		goto fail;
 	/* before any target: no mapping of theirs goes unseen */
@@ -269,12 +431,25 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		if (err)
 			return err;
 	}
+	if (cfg->all || cfg->comm || cfg->cgroup) {
+		/* ahead of whoever joins later: most processes map the libc memtrace maps */
+		probe_every_libc(s, getpid());
+		err = attach_scope(s);
+		if (err)
+			return err;
+	}
 	bpf_loader__set_recording(s->bpf, true);
 	start_clock(s);
 	/* only now: whoever waits for these lines may start what they want traced */
 	for (int i = 0; i < cfg->nr_pids; i++)
 		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
 			tracker__process(&s->tracker, cfg->pids[i])->comm);
+	if (cfg->all)
+		fprintf(stderr, "memtrace: tracing every process\n");
+	else if (cfg->cgroup || cfg->comm)
+		fprintf(stderr, "memtrace: tracing %u processes of %s%s\n",
+			tracker__nr_running(&s->tracker), cfg->cgroup ? cfg->cgroup : "name ",
+			cfg->cgroup ? "" : cfg->comm);
 	return 0;
 fail:
 	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));
@@ -293,12 +468,44 @@ static void mark_exited(struct session *s, struct target *t)
 		s->child_reaped = true;
 }
 
+/*
+ * -a, --cgroup and --comm trace what comes until told to stop; otherwise
+ * tracing ends with the targets, and with -f with every process they made.
+ */
 static bool all_exited(const struct session *s)
 {
+	if (s->cfg->all || s->cfg->cgroup || s->cfg->comm)
+		return false;
 	for (int i = 0; i < s->nr_targets; i++)
 		if (!s->targets[i].exited)
 			return false;
-	return true;
+	return !s->cfg->follow || !tracker__nr_running(&s->tracker);
+}
+
+/*
+ * A process whose exit record was lost (ring buffer full) would be running
+ * for ever: one gone from /proc, or another process under its PID, ended
+ * at the start of a drain has had all its records by its end.
+ */
+static int end_vanished(struct session *s)
+{
+	struct tracker *t = &s->tracker;
+	struct pid_list gone = {};
+	uint64_t start;
+	int err = 0;
+
+	for (uint32_t i = 0; i < t->nr_procs && !err; i++) {
+		const struct mt_process *p = t->procs[i];
+
+		if (!p->exited && (process__read_start_time(p->pid, &start) || start != p->start_time))
+			err = pid_list__add(&gone, (pid_t)p->pid);
+	}
+	if (!err && gone.n && ring_buffer__consume(s->rb) < 0)
+		err = t->err;
+	for (size_t i = 0; i < gone.n && !err; i++)
+		tracker__end_vanished(t, (uint32_t)gone.pids[i], mono_ns());
+	pid_list__release(&gone);
+	return err;
 }
 
 /* Launch mode: CMD should not outlive memtrace's SIGTERM, nor miss a kill -INT. */
@@ -416,6 +623,13 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 		err = ring_buffer__consume(s->rb);
 		if (err < 0 && err != -EINTR)
 			break;
+		probe_fresh(s);
+		if (config__scope(s->cfg) != MT_SCOPE_PIDS && mono_ns() >= s->next_sweep_ns) {
+			s->next_sweep_ns = mono_ns() + SWEEP_INTERVAL_NS;
+			err = end_vanished(s);
+			if (err)
+				return err;
+		}
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 && evs[i].data.u32 != EPOLL_ID_MMAPS)
 				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
@@ -497,6 +711,8 @@ void session__release(struct session *s)
 		close(s->targets[i].pidfd);
 	if (s->epfd >= 0)
 		close(s->epfd);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
 	tracker__release(&s->tracker);
 	launcher__release(&s->child);
 }

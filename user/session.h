@@ -47,6 +47,8 @@ struct session {
 	uint64_t last_tick_ns;		/* the last growth sample (tracing's start at first) */
 	unsigned long ticks;		/* interval reports made */
 	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
+	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
+	int cgroup_fd;			/* --cgroup's directory, or -1 */
 };
 
 /* Receives each --interval report; a negative errno stops tracing. */

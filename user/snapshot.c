@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ static const char *const drop_names[MT_DROP_COUNT] = {
 	[MT_DROP_MISSED_ENTRY] = "missed_entry",
 	[MT_DROP_STACK_RINGBUF] = "stack_ringbuf_full",
 	[MT_DROP_STACK_ERROR] = "stack_unwind_error",
+	[MT_DROP_PROCESS_NOT_FOLLOWED] = "process_not_followed",
 };
 
 static void write_hex(struct json_writer *w, const char *key, uint64_t v)
@@ -110,6 +112,31 @@ static void write_probes(const struct mt_process *p, struct json_writer *w)
 	json_writer__end_object(w);
 }
 
+/* Where the process came from and how its record ended. */
+static void write_lifecycle(const struct run_summary *s, const struct mt_process *p,
+			    struct json_writer *w)
+{
+	if (p->ns_pid)
+		json_writer__kv_u64(w, "ns_pid", p->ns_pid);
+	if (p->ppid)
+		json_writer__kv_u64(w, "ppid", p->ppid);
+	if (p->end == PROCESS_RUNNING)
+		return;
+	json_writer__kv_string(w, "ended_by", p->end == PROCESS_EXECED ? "exec" : "exit");
+	if (p->end_ns)
+		json_writer__kv_double(w, "end_s", p->end_ns > s->start_ns
+							   ? (p->end_ns - s->start_ns) / 1e9
+							   : 0);
+	if (p->end == PROCESS_EXECED) {
+		json_writer__kv_u64(w, "exec_dropped_blocks", p->exec_dropped_blocks);
+		json_writer__kv_u64(w, "exec_dropped_bytes", p->exec_dropped_bytes);
+	} else if (p->exit_seen && WIFSIGNALED(p->exit_code)) {
+		json_writer__kv_u64(w, "exit_signal", WTERMSIG(p->exit_code));
+	} else if (p->exit_seen) {
+		json_writer__kv_u64(w, "exit_code", WEXITSTATUS(p->exit_code));
+	}
+}
+
 static void write_process(const struct run_summary *s, const struct mt_process *p,
 			  struct json_writer *w)
 {
@@ -118,6 +145,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	json_writer__kv_string(w, "comm", p->comm);
 	json_writer__kv_string(w, "exe", p->exe);
 	json_writer__kv_bool(w, "exited", p->exited);
+	write_lifecycle(s, p, w);
 	counters__write_json(&p->c, w);
 	json_writer__kv_u64(w, "live_blocks", p->live.n + p->displaced.n);
 	json_writer__key(w, "steps");

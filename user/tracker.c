@@ -23,42 +23,157 @@ void tracker__release(struct tracker *t)
 	for (uint32_t i = 0; i < t->nr_procs; i++)
 		process__free(t->procs[i]);
 	free(t->procs);
+	free(t->fresh);
 	id_map__release(&t->by_pid);
 	stack_table__release(&t->stacks);
 	*t = (struct tracker){};
 }
 
-struct mt_process *tracker__process(const struct tracker *t, uint32_t pid)
+/* by_pid's index for a PID whose last process was forgotten (forget_process) */
+#define PID_FORGOTTEN UINT32_MAX
+
+struct mt_process *tracker__latest(const struct tracker *t, uint32_t pid)
 {
 	int64_t idx = id_map__get(&t->by_pid, pid);
 
-	return idx < 0 ? NULL : t->procs[idx];
+	return idx < 0 || idx == PID_FORGOTTEN ? NULL : t->procs[idx];
+}
+
+struct mt_process *tracker__process(const struct tracker *t, uint32_t pid)
+{
+	struct mt_process *p = tracker__latest(t, pid);
+
+	return p && p->end == PROCESS_RUNNING ? p : NULL;
+}
+
+/* Takes p (freed on failure); it becomes what its PID names. */
+static struct mt_process *insert_process(struct tracker *t, struct mt_process *p)
+{
+	if (!p)
+		return NULL;
+	if (t->nr_procs == t->procs_cap) {
+		uint32_t cap = t->procs_cap ? 2 * t->procs_cap : 8;
+		struct mt_process **grown = realloc(t->procs, cap * sizeof(*grown));
+
+		if (!grown)
+			goto fail;
+		t->procs = grown;
+		t->procs_cap = cap;
+	}
+	if (id_map__put(&t->by_pid, p->pid, t->nr_procs))
+		goto fail;
+	p->stacks = &t->stacks;
+	t->procs[t->nr_procs++] = p;
+	return p;
+fail:
+	process__free(p);
+	return NULL;
 }
 
 struct mt_process *tracker__add_process(struct tracker *t, uint32_t pid)
 {
 	struct mt_process *p = tracker__process(t, pid);
 
-	if (p)
-		return p;
-	if (t->nr_procs == t->procs_cap) {
-		uint32_t cap = t->procs_cap ? 2 * t->procs_cap : 8;
-		struct mt_process **grown = realloc(t->procs, cap * sizeof(*grown));
+	return p ? p : insert_process(t, process__new(pid));
+}
+
+static int remember_fresh(struct tracker *t, uint32_t pid)
+{
+	if (t->nr_fresh == t->fresh_cap) {
+		uint32_t cap = t->fresh_cap ? 2 * t->fresh_cap : 16;
+		uint32_t *grown = realloc(t->fresh, cap * sizeof(*grown));
 
 		if (!grown)
-			return NULL;
-		t->procs = grown;
-		t->procs_cap = cap;
+			return -ENOMEM;
+		t->fresh = grown;
+		t->fresh_cap = cap;
 	}
-	p = process__new(pid);
-	if (!p)
-		return NULL;
-	if (id_map__put(&t->by_pid, pid, t->nr_procs)) {
-		process__free(p);
-		return NULL;
+	t->fresh[t->nr_fresh++] = pid;
+	return 0;
+}
+
+const uint32_t *tracker__take_fresh(struct tracker *t, uint32_t *n)
+{
+	*n = t->nr_fresh;
+	t->nr_fresh = 0;
+	return t->fresh;
+}
+
+uint32_t tracker__nr_running(const struct tracker *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		n += !t->procs[i]->exited;
+	return n;
+}
+
+/* A process that joined by itself and ended without one call: nothing to report. */
+static bool is_empty(const struct mt_process *p)
+{
+	return p->joined && !p->c.allocs && !p->c.frees && !p->c.unknown_frees &&
+	       !p->c.failed_allocs && !p->gpu;
+}
+
+/* Removes the ended procs[idx], keeping the others in order, and its PID's index. */
+static void forget_process(struct tracker *t, uint32_t idx)
+{
+	struct mt_process *p = t->procs[idx];
+
+	if (id_map__get(&t->by_pid, p->pid) == idx)
+		id_map__put(&t->by_pid, p->pid, PID_FORGOTTEN);
+	for (uint32_t i = idx + 1; i < t->nr_procs; i++) {
+		struct mt_process *q = t->procs[i];
+
+		t->procs[i - 1] = q;
+		/* only a PID's latest process is indexed */
+		if (id_map__get(&t->by_pid, q->pid) == i)
+			id_map__put(&t->by_pid, q->pid, i - 1);
 	}
-	p->stacks = &t->stacks;
-	t->procs[t->nr_procs++] = p;
+	t->nr_procs--;
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		if (t->procs[i]->prev_image == p)
+			t->procs[i]->prev_image = p->prev_image;
+	process__free(p);
+}
+
+/*
+ * Its records are complete: its PID, used again, names a new process. A
+ * fork child that only exec-ed, or a process -a saw start and end idle, is
+ * forgotten: a machine starts many.
+ */
+static void end_process(struct tracker *t, struct mt_process *p, enum process_end end,
+			uint64_t ts_ns)
+{
+	p->exited = true;
+	p->end = end;
+	p->end_ns = ts_ns;
+	if (t->last == p)
+		t->last = NULL;
+	if (!is_empty(p))
+		return;
+	for (uint32_t i = t->nr_procs; i-- > 0;)
+		if (t->procs[i] == p) {
+			forget_process(t, i);
+			return;
+		}
+}
+
+void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns)
+{
+	struct mt_process *p = tracker__process(t, pid);
+
+	if (p && !p->exited)
+		end_process(t, p, PROCESS_EXITED, now_ns);
+}
+
+/* A process a record announced (fork, exec) or that -a saw first in a record. */
+static struct mt_process *new_process(struct tracker *t, struct mt_process *p)
+{
+	p = insert_process(t, p);
+	if (!p || remember_fresh(t, p->pid))
+		return NULL;
+	p->joined = true;
 	return p;
 }
 
@@ -88,6 +203,17 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 		process__refresh_maps(p);
 }
 
+/* A record of a PID not traced: -a makes its process now, else it is a stray. */
+static __attribute__((noinline)) struct mt_process *unknown_process(struct tracker *t,
+								    uint32_t pid)
+{
+	if (!t->create_on_sight) {
+		t->stray_records++;
+		return NULL;
+	}
+	return new_process(t, process__new(pid));
+}
+
 /*
  * Stack and thread-exit records are rare: out of line, they leave the
  * path of call records, nearly all of them, a small stack frame.
@@ -100,8 +226,9 @@ static __attribute__((noinline)) int handle_stack(struct tracker *t,
 	int64_t idx;
 
 	if (!p) {
-		t->stray_records++;
-		return 0;
+		p = unknown_process(t, rec->pid);
+		if (!p)
+			return t->create_on_sight ? -ENOMEM : 0;
 	}
 	/* __u64 and uint64_t differ in name only */
 	idx = stack_table__add_frames(&t->stacks, rec->stack_id, rec->pid,
@@ -165,8 +292,9 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	int nr = 0;
 
 	if (!p) {
-		t->stray_records++;
-		return 0;
+		p = unknown_process(t, d->pid);
+		if (!p)
+			return t->create_on_sight ? -ENOMEM : 0;
 	}
 	if (!proc_maps__find(&p->maps, d->regs[16]) && !p->exited)
 		process__refresh_maps(p);
@@ -241,8 +369,9 @@ static int handle_call(struct tracker *t, const struct mt_event *e)
 	int64_t stack;
 
 	if (!p) {
-		t->stray_records++;
-		return 0;
+		p = unknown_process(t, e->pid);
+		if (!p)
+			return t->create_on_sight ? -ENOMEM : 0;
 	}
 	accounting__prefetch(p, e);
 	stack = record_stack(t, p, e->tid, e->stack_id);
@@ -258,8 +387,9 @@ static __attribute__((noinline)) int handle_gpu(struct tracker *t, const struct 
 	int64_t stack;
 
 	if (!p) {
-		t->stray_records++;
-		return 0;
+		p = unknown_process(t, e->pid);
+		if (!p)
+			return t->create_on_sight ? -ENOMEM : 0;
 	}
 	stack = record_stack(t, p, e->tid, e->stack_id);
 	if (stack < 0)
@@ -274,7 +404,8 @@ static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const
 	int64_t idx;
 
 	if (!p) {
-		t->stray_records++;
+		if (!t->create_on_sight)
+			t->stray_records++;
 		return 0;
 	}
 	idx = process__thread(p, e->tid);
@@ -290,12 +421,78 @@ static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const
 	return 0;
 }
 
+/*
+ * Fork: the child starts with its parent's maps, and its name. Exec: the
+ * old image's record ends, its blocks gone with it; the new image is a new
+ * record under the same PID. Exit: the record ends with its live blocks.
+ */
+static __attribute__((noinline)) int handle_proc(struct tracker *t,
+						 const struct mt_proc_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid), *parent, *child;
+	char comm[COMM_LEN];
+
+	memcpy(comm, e->comm, COMM_LEN);
+	comm[COMM_LEN - 1] = '\0';
+	switch (e->op) {
+	case MT_PROC_FORK:
+		/* its exit record was lost: this PID is another process now */
+		if (p)
+			end_process(t, p, PROCESS_EXITED, e->ts_ns);
+		child = new_process(t, process__new_seen(e->pid, e->start_boottime, comm));
+		if (!child)
+			return -ENOMEM;
+		child->ppid = e->ppid;
+		child->ns_pid = e->ns_pid;
+		child->begin_ns = e->ts_ns;
+		parent = tracker__process(t, e->ppid);
+		if (parent && !child->exe && parent->exe)
+			child->exe = strdup(parent->exe);
+		if (parent && proc_maps__copy(&parent->maps, &child->maps) == 0)
+			child->maps_gen++;
+		return 0;
+	case MT_PROC_EXEC:
+		/* the exec that started its record (launch mode's CMD): no new image */
+		if (p && e->ts_ns < p->begin_ns)
+			return 0;
+		if (p) {
+			process__drop_image(p);
+			/* the blocks are gone: the run's current bytes go down with them */
+			t->totals.current_bytes -= p->exec_dropped_bytes < t->totals.current_bytes
+							   ? p->exec_dropped_bytes
+							   : t->totals.current_bytes;
+		}
+		child = new_process(t, process__new_seen(e->pid, e->start_boottime, comm));
+		if (!child)
+			return -ENOMEM;
+		child->ppid = e->ppid;
+		child->ns_pid = e->ns_pid;
+		child->exec_ts = e->ts_ns;
+		child->begin_ns = e->ts_ns;
+		process__take_exec_maps(p, child);
+		/* last: an empty old image is freed here */
+		if (p)
+			end_process(t, p, PROCESS_EXECED, e->ts_ns);
+		return 0;
+	case MT_PROC_EXIT:
+		if (p) {
+			p->exit_seen = true;
+			p->exit_code = e->exit_code;
+			end_process(t, p, PROCESS_EXITED, e->ts_ns);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int handle_step(struct tracker *t, const struct mt_event *e)
 {
 	struct mt_process *p = tracker__process(t, e->pid);
 
 	if (!p) {
-		t->stray_records++;
+		if (!t->create_on_sight)
+			t->stray_records++;
 		return 0;
 	}
 	p->steps++;
@@ -336,6 +533,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_GPU:
 		if (size >= sizeof(struct mt_gpu_event))
 			err = handle_gpu(t, data);
+		break;
+	case MT_REC_PROC:
+		if (size >= sizeof(struct mt_proc_event))
+			err = handle_proc(t, data);
 		break;
 	}
 	if (err && !t->err)

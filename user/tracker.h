@@ -25,6 +25,11 @@ struct tracker {
 	uint64_t records;		/* ring buffer records consumed */
 	uint64_t stray_records;		/* records of processes not traced (never expected) */
 	int err;			/* first fatal error (-ENOMEM) while consuming */
+	/* -a: a record of a process not seen yet makes it (else it is a stray) */
+	bool create_on_sight;
+	/* processes the records made since tracker__take_fresh: to probe, to name */
+	uint32_t *fresh;
+	uint32_t nr_fresh, fresh_cap;
 	/* GPU memory, by kind (gpu_accounting.h): after the fields every record touches */
 	struct gpu_totals gpu;
 };
@@ -33,7 +38,22 @@ int tracker__init(struct tracker *t);
 void tracker__release(struct tracker *t);
 /* Adds a traced process, or returns the one already there; NULL on -ENOMEM. */
 struct mt_process *tracker__add_process(struct tracker *t, uint32_t pid);
+/* The process that PID names now: not one that exited or exec-ed, which keep their records. */
 struct mt_process *tracker__process(const struct tracker *t, uint32_t pid);
+/*
+ * The last process PID named, ended or not: the kernel's mapping records
+ * come apart from the ring buffer's, and can follow its exit record.
+ */
+struct mt_process *tracker__latest(const struct tracker *t, uint32_t pid);
+/*
+ * Hands over the PIDs of the processes made by records (fork, exec, -a's
+ * first sight) since the last call; *n of them. Valid until the next record.
+ */
+const uint32_t *tracker__take_fresh(struct tracker *t, uint32_t *n);
+/* PID's process is gone, its exit unseen (a lost record): it ends at now_ns. */
+void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns);
+/* Live processes: not exited, not exec-ed away. */
+uint32_t tracker__nr_running(const struct tracker *t);
 /* ring_buffer_sample_fn: ctx is the tracker. Returns 0 or a negative errno. */
 int tracker__handle_record(void *ctx, void *data, size_t size);
 

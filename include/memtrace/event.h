@@ -31,6 +31,18 @@ enum mt_record_kind {
 	MT_REC_MMAP = 9,	/* a traced process's mmap, munmap, mremap or brk (struct mt_mmap_event) */
 };
 
+/*
+ * Which processes the probes serve. With MT_SCOPE_PIDS every probe is
+ * attached for one process and fires only there; the other scopes attach
+ * each probe once per library file, for every process that maps it, and
+ * the programs decide: by the targets map, or every process but memtrace.
+ */
+enum mt_scope {
+	MT_SCOPE_PIDS,		/* -p, launch mode */
+	MT_SCOPE_TARGETS,	/* -f, --cgroup, --comm: the targets map, grown in the kernel */
+	MT_SCOPE_ALL,		/* -a */
+};
+
 /* The probed libc functions. Names are in user/alloc_funcs.c. */
 enum mt_func {
 	MT_FN_MALLOC,
@@ -117,6 +129,7 @@ enum mt_drop {
 	MT_DROP_MISSED_ENTRY,	/* return seen without its entry state */
 	MT_DROP_STACK_RINGBUF,	/* stack record not reserved: ring buffer full */
 	MT_DROP_STACK_ERROR,	/* the return address at the stack pointer was unreadable */
+	MT_DROP_PROCESS_NOT_FOLLOWED, /* a new process not traced: the targets map was full */
 	MT_DROP_COUNT,
 };
 
@@ -175,6 +188,32 @@ struct mt_gpu_event {
 	__u64 handle;		/* cuMemMap: the physical allocation mapped; else 0 */
 	__s32 device;		/* cuMemCreate: location id; set-device: the device; else -1 */
 	__u32 pad;
+};
+
+/* What happened to a traced process (mt_proc_event.op). */
+enum mt_proc_op {
+	MT_PROC_FORK = 1,	/* a new process: pid is the child, ppid its parent */
+	MT_PROC_EXEC = 2,	/* pid runs a new image: the old one's blocks are gone */
+	MT_PROC_EXIT = 3,	/* the last thread of pid exited */
+};
+
+/*
+ * Lifecycle records come through the same ring buffer as the calls, in
+ * order: every record of a process's old image precedes its EXEC, every
+ * record of a process precedes its EXIT, so a PID used again after an
+ * EXIT names a new process.
+ */
+struct mt_proc_event {
+	__u16 kind;		/* MT_REC_PROC */
+	__u16 op;		/* enum mt_proc_op */
+	__u32 pid;		/* thread group id, in the host's PID namespace */
+	__u32 tid;		/* the thread that forked, exec-ed or exited last */
+	__u32 ppid;		/* the parent's thread group id */
+	__u32 ns_pid;		/* pid as the process's own PID namespace numbers it */
+	__s32 exit_code;	/* EXIT: the wait status; else 0 */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 start_boottime;	/* the process's start, ns since boot: /proc's starttime */
+	char comm[16];		/* EXEC: the new image's name; FORK: the child's (the parent's) */
 };
 
 /*

@@ -221,8 +221,17 @@ int harness__wait(struct harness_child *c)
 
 int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid_t traced)
 {
+	char want[64];
+
+	snprintf(want, sizeof(want), "memtrace: tracing PID %d ", traced);
+	return harness__start_tracer_until(t, args, want);
+}
+
+int harness__start_tracer_until(struct harness_tracer *t, const char *const *args,
+				const char *want)
+{
 	const char **argv = memtrace_argv(args);
-	char want[64], line[512];
+	char line[512];
 	size_t len = 0;
 	int err;
 
@@ -231,7 +240,6 @@ int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid
 	free(argv);
 	if (t->pid <= 0)
 		return -errno;
-	snprintf(want, sizeof(want), "memtrace: tracing PID %d ", traced);
 	for (;;) {
 		err = read_line(t->err, line, sizeof(line), READ_TIMEOUT_MS);
 		if (err)

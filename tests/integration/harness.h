@@ -58,6 +58,9 @@ struct harness_tracer {
 };
 
 int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid_t traced);
+/* The same, for scopes (-a, --cgroup, --comm): until a stderr line that starts with want. */
+int harness__start_tracer_until(struct harness_tracer *t, const char *const *args,
+				const char *want);
 /* Waits for it to end; collects its output into r. */
 int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
 
