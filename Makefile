@@ -31,7 +31,9 @@ CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(V
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
 LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
+# libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> is under the multiarch dir
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
+	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 USER_SRCS  := $(wildcard user/*.c)
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))

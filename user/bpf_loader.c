@@ -243,6 +243,21 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 	return 0;
 }
 
+int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
+			    const char *path, const char *provider, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, prog_name);
+	struct bpf_link *link;
+
+	if (!prog)
+		return -ENOENT;
+	/* libbpf reads the note, its arguments and its semaphore (raised through ref_ctr_offset) */
+	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
+	if (!link)
+		return -errno;
+	return keep_link(l, link);
+}
+
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset)
 {

@@ -45,6 +45,12 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 			   dev_t dev, ino_t ino);
 /* Whether that file is probed for pid already. */
 bool bpf_loader__gpu_probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+/*
+ * A USDT probe provider:name in path (as memtrace opens it) for pid, to
+ * the program called prog_name; -ENOENT when either is missing.
+ */
+int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
+			    const char *path, const char *provider, const char *name);
 /* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

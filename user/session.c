@@ -10,6 +10,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "gc_probe.h"
 #include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
@@ -102,6 +103,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	img = (struct libc_image){};
 	if (!s->cfg->no_gpu)
 		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	err = watch_target(s, pid, pidfd);
 	if (!err)
 		pidfd = -1;
@@ -198,6 +200,8 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 		/* a GPU library dlopen-ed by a path not probed ahead */
 		if (!s->cfg->no_gpu)
 			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
+		/* libjvm.so: the java launcher dlopens it after start */
+		gc_probe__mapping(s->bpf, p, &e->map, s->cfg->verbose);
 		return process__add_map(p, &e->map);
 	case MMAP_WATCH_EXEC:
 		return ours ? process__reset_maps(p) : 0;

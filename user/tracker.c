@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "accounting.h"
+#include "gc_stats.h"
 #include "tracker.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -290,6 +291,17 @@ static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const
 	return 0;
 }
 
+static int handle_gc(struct tracker *t, const struct mt_gc_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid);
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	return gc_stats__apply(&p->gc, e);
+}
+
 static int handle_step(struct tracker *t, const struct mt_event *e)
 {
 	struct mt_process *p = tracker__process(t, e->pid);
@@ -336,6 +348,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_GPU:
 		if (size >= sizeof(struct mt_gpu_event))
 			err = handle_gpu(t, data);
+		break;
+	case MT_REC_GC:
+		if (size >= sizeof(struct mt_gc_event))
+			err = handle_gc(t, data);
 		break;
 	}
 	if (err && !t->err)
