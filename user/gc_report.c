@@ -23,11 +23,12 @@ static void write_generation(const struct gc_stats *gs, int gen, bool first, FIL
 void gc_report__write_line(const struct mt_process *p, FILE *out)
 {
 	const struct gc_stats *gs = p->gc;
-	uint64_t n = gc_stats__collections(gs);
 	bool first = true;
+	uint64_t n;
 
 	if (!gs)
 		return;
+	n = gc_stats__collections(gs);
 	fprintf(out, "  GC %s: %llu collection%s, %.2f ms", gc_stats__runtime_name(gs->runtime),
 		(unsigned long long)n, n == 1 ? "" : "s", gc_stats__total_ns(gs) / 1e6);
 	for (int gen = 0; gen < GC_GENERATIONS; gen++) {
