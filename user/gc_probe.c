@@ -143,7 +143,6 @@ void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct 
 void gc_probe__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
 		       bool verbose)
 {
-	if (!p->gc && m->executable && m->path && m->path[0] == '/' &&
-	    is_runtime_library(m->path))
+	if (!p->gc && m->executable && m->path && m->path[0] == '/' && is_runtime_library(m->path))
 		attach_file(l, p, m->path, verbose);
 }

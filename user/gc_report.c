@@ -3,7 +3,7 @@
 #include "gc_stats.h"
 
 /* HotSpot's generations as its probe tells them apart (MT_GC_JVM_*). */
-static const char *const jvm_names[] = { "young", "full" };
+static const char *const jvm_names[] = {"young", "full"};
 
 static void write_generation(const struct gc_stats *gs, int gen, bool first, FILE *out)
 {

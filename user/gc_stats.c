@@ -64,8 +64,7 @@ static int start(struct gc_stats *gs, const struct mt_gc_event *e)
 		}
 		p = &gs->pending[gs->nr_pending++];
 	}
-	*p = (struct gc_pending){ .tid = e->tid, .generation = e->generation,
-				  .start_ns = e->ts_ns };
+	*p = (struct gc_pending){.tid = e->tid, .generation = e->generation, .start_ns = e->ts_ns};
 	return 0;
 }
 

@@ -21,7 +21,7 @@ struct gc_generation {
 	uint64_t total_ns;
 	uint64_t min_ns;
 	uint64_t max_ns;
-	uint64_t collected;	/* objects, when the runtime says (CPython) */
+	uint64_t collected; /* objects, when the runtime says (CPython) */
 };
 
 /* A thread inside a collection: its start, waiting for the end. */
@@ -33,8 +33,8 @@ struct gc_pending {
 
 struct gc_stats {
 	enum mt_gc_runtime runtime;
-	char *probed;		/* the file whose probes were attached; NULL: not known */
-	bool collected_known;	/* the runtime reports objects collected */
+	char *probed;	      /* the file whose probes were attached; NULL: not known */
+	bool collected_known; /* the runtime reports objects collected */
 	struct gc_generation gens[GC_GENERATIONS];
 	/*
 	 * Ends without a start (tracing began mid-collection) and starts with

@@ -9,7 +9,7 @@
 
 /* NT_STAPSDT's descriptor: the probe's address, the base's, the semaphore's, then strings. */
 #define STAPSDT_NOTE_TYPE 3
-#define STAPSDT_ADDRS (3 * sizeof(uint64_t))
+#define STAPSDT_ADDRS	  (3 * sizeof(uint64_t))
 
 /* One note: its provider and name, the two strings after the three addresses. */
 static void match_note(const char *desc, size_t size, const char *provider,

@@ -180,7 +180,10 @@ static void test_attached(void **state)
 	harness__release(&r);
 }
 
-/* System.gc() is a full collection (G1, the default); libjvm.so is probed once the launcher maps it. */
+/*
+ * System.gc() is a full collection (G1, the default); libjvm.so is probed
+ * once the launcher has mapped it.
+ */
 static void test_jvm(void **state)
 {
 	char src[PATH_MAX], snap_path[PATH_MAX];

@@ -127,7 +127,7 @@ static void test_pairs_per_generation(void **state)
 	assert_int_equal(gs->nr_pending, 0);
 }
 
-/* Two threads collecting at once (HotSpot's, or sub-interpreters): each end pairs with its own start. */
+/* Two threads collecting at once (sub-interpreters): each end pairs with its own start. */
 static void test_threads_interleaved(void **state)
 {
 	struct fixture *fx = *state;
@@ -282,8 +282,9 @@ static void test_report_row(void **state)
 	assert_non_null(f);
 	gc_report__write_line(fx->p, f);
 	fclose(f);
-	assert_string_equal(text, "  GC python: 2 collections, 3.00 ms | gen0 1, 1.00 ms, max 1.00 ms, "
-				  "5 collected; gen2 1, 2.00 ms, max 2.00 ms, 20 collected\n");
+	assert_string_equal(text, "  GC python: 2 collections, 3.00 ms"
+				  " | gen0 1, 1.00 ms, max 1.00 ms, 5 collected"
+				  "; gen2 1, 2.00 ms, max 2.00 ms, 20 collected\n");
 	free(text);
 }
 
