@@ -31,7 +31,9 @@ CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(V
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
 LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude
+# libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> is under the multiarch dir
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
+	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 USER_SRCS  := $(wildcard user/*.c)
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))
@@ -136,8 +138,14 @@ $(FIX_INLINE).stripped.so: $(FIX_INLINE).so $(FIX_INLINE).debug
 	$(call msg,OBJCOPY,$@)
 	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_INLINE).debug $< $@
 
+# USDT notes written out by hand, as <sys/sdt.h> would (tests/unit/test_usdt_notes.c).
+$(BUILD)/tests/fixtures/libfixture_usdt.so: tests/fixtures/fixture_usdt.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -O1 -fPIC -shared -o $@ $<
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
-	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so
+	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
+	$(BUILD)/tests/fixtures/libfixture_usdt.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
 PROG_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \

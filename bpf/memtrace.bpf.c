@@ -10,6 +10,7 @@
 #include "alloc_call.bpf.h"
 #include "gpu_call.bpf.h"
 #include "lifecycle.bpf.h"
+#include "gc_probe.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -197,8 +197,7 @@ static int attach_uprobe(struct bpf_loader *l, struct bpf_program *prog, pid_t p
 
 static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
 
-/* A libc file is probed once per process, or once for all (pid -1). */
-static int libc_file_once(struct bpf_loader *l, pid_t pid, const char *path)
+int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path)
 {
 	struct stat st;
 
@@ -215,7 +214,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 
 	if (l->scope != MT_SCOPE_PIDS)
 		pid = -1;
-	err = libc_file_once(l, pid, img->open_path);
+	err = bpf_loader__claim_file(l, pid, img->open_path);
 	if (err)
 		return err;
 
@@ -296,6 +295,21 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 			return err;
 	}
 	return 0;
+}
+
+int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
+			    const char *path, const char *provider, const char *name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, prog_name);
+	struct bpf_link *link;
+
+	if (!prog)
+		return -ENOENT;
+	/* libbpf reads the note, its arguments and its semaphore (raised through ref_ctr_offset) */
+	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
+	if (!link)
+		return -errno;
+	return keep_link(l, link);
 }
 
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,

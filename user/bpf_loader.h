@@ -50,8 +50,20 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
  */
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino);
+/*
+ * Marks the file at path probed for pid (-1: for every process), before
+ * its probes go in; -EALREADY when it is already. A per-PID probe stays
+ * across the process's execs: a new image mapping the file needs no other.
+ */
+int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path);
 /* Whether that file is probed for pid already (-1: for every process). */
 bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+/*
+ * A USDT probe provider:name in path (as memtrace opens it) for pid, to
+ * the program called prog_name; -ENOENT when either is missing.
+ */
+int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
+			    const char *path, const char *provider, const char *name);
 /* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);

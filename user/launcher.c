@@ -12,6 +12,7 @@
 
 #include "elf_file.h"
 #include "launcher.h"
+#include "gc_probe.h"
 #include "gpu_attach.h"
 #include "libc_locate.h"
 #include "preload.h"
@@ -210,6 +211,7 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 	/* stopped: no GPU call or step can run before its probe is in */
 	if (!cfg->no_gpu)
 		gpu_attach__process(l, p, &p->maps, cfg->verbose);
+	gc_probe__process(l, p, &p->maps, cfg->verbose);
 	err = step_probe__attach(cfg->step_probe, l, p, &p->maps, cfg->verbose);
 	if (err)
 		goto cleanup;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gc_stats.h"
 #include "gpu_accounting.h"
 #include "process.h"
 
@@ -188,6 +189,7 @@ void process__free(struct mt_process *p)
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);
 	gpu_accounting__free(p->gpu);
+	gc_stats__free(p->gc);
 	free(p);
 }
 

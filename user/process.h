@@ -18,6 +18,7 @@
 
 #define COMM_LEN 16
 
+struct gc_stats;
 struct gpu_state;
 
 struct mt_thread {
@@ -93,6 +94,7 @@ struct mt_process {
 	struct site_stats sites;	/* per stack: lifetimes, growth */
 	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
 	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
+	struct gc_stats *gc;		/* gc_stats.h; NULL until GC probes or a GC record */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gc_report.h"
 #include "gpu_report.h"
 #include "report.h"
 #include "units.h"
@@ -103,6 +104,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	fprintf(out, "\n  ");
 	write_counters_line(&p->c, out);
 	gpu_report__write_line(p, out);
+	gc_report__write_line(p, out);
 	if (p->step_probe_attached)
 		fprintf(out, "  %llu step%s\n", (unsigned long long)p->steps, p->steps == 1 ? "" : "s");
 	fprintf(out, "  %-8s %-16s %10s %10s %10s %10s %10s %8s\n", "TID", "THREAD", "CURRENT",

@@ -12,6 +12,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "gc_probe.h"
 #include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
@@ -109,6 +110,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	img = (struct libc_image){};
 	if (!s->cfg->no_gpu)
 		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	err = watch_target(s, pid, pidfd);
 	if (!err)
 		pidfd = -1;
@@ -164,6 +166,7 @@ static void probe_joined(struct session *s, struct mt_process *p)
 		libc_locate__release(&p->libc);
 		p->libc = img;
 	}
+	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	if (s->cfg->no_gpu)
 		return;
 	for (size_t i = 0; i < p->maps.n; i++)
@@ -341,6 +344,9 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 		/* a GPU library dlopen-ed by a path not probed ahead */
 		if (ours && !s->cfg->no_gpu)
 			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
+		/* libjvm.so: the java launcher dlopens it after start */
+		if (ours)
+			gc_probe__mapping(s->bpf, p, &e->map, s->cfg->verbose);
 		/* an exited process still takes the mappings it made before its exit */
 		return p ? process__add_map(process__map_owner(p), &e->map) : 0;
 	case MMAP_WATCH_EXEC:

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "alloc_funcs.h"
+#include "gc_snapshot.h"
 #include "gpu_snapshot.h"
 #include "json_writer.h"
 #include "snapshot.h"
@@ -170,6 +171,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	if (p->libc.path || p->preload)
 		write_probes(p, w);
 	gpu_snapshot__write_process(s, p, w);
+	gc_snapshot__write_process(p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "accounting.h"
+#include "gc_stats.h"
 #include "tracker.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -112,7 +113,7 @@ uint32_t tracker__nr_running(const struct tracker *t)
 static bool is_empty(const struct mt_process *p)
 {
 	return p->joined && !p->c.allocs && !p->c.frees && !p->c.unknown_frees &&
-	       !p->c.failed_allocs && !p->gpu;
+	       !p->c.failed_allocs && !p->gpu && !p->gc;
 }
 
 /* Removes the ended procs[idx], keeping the others in order, and its PID's index. */
@@ -486,6 +487,17 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 	}
 }
 
+static int handle_gc(struct tracker *t, const struct mt_gc_event *e)
+{
+	struct mt_process *p = tracker__process(t, e->pid);
+
+	if (!p) {
+		t->stray_records++;
+		return 0;
+	}
+	return gc_stats__apply(&p->gc, e);
+}
+
 static int handle_step(struct tracker *t, const struct mt_event *e)
 {
 	struct mt_process *p = tracker__process(t, e->pid);
@@ -537,6 +549,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_PROC:
 		if (size >= sizeof(struct mt_proc_event))
 			err = handle_proc(t, data);
+		break;
+	case MT_REC_GC:
+		if (size >= sizeof(struct mt_gc_event))
+			err = handle_gc(t, data);
 		break;
 	}
 	if (err && !t->err)

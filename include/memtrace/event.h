@@ -250,4 +250,36 @@ struct mt_stack_record {
 	__u64 frames[MT_MAX_FRAMES];
 };
 
+/* The runtimes whose collections are probed (user/gc_probe.c says where). */
+enum mt_gc_runtime {
+	MT_GC_PYTHON = 1,	/* CPython: python:gc__start(int generation), gc__done(ssize_t) */
+	MT_GC_JVM = 2,		/* HotSpot: hotspot:gc__begin(bool full), gc__end() */
+};
+
+enum mt_gc_phase {
+	MT_GC_START = 1,
+	MT_GC_DONE = 2,
+};
+
+/* mt_gc_event.generation of HotSpot's collections: the probe says only full or not */
+#define MT_GC_JVM_YOUNG 0
+#define MT_GC_JVM_FULL 1
+
+/*
+ * A collection began or ended on a thread. Both are sent and user space
+ * pairs them per thread (user/gc_stats.c): collections are rare, so the
+ * second record costs nothing, and an end without its start (tracing began
+ * mid-collection) is seen and counted rather than lost in a map.
+ */
+struct mt_gc_event {
+	__u16 kind;		/* MT_REC_GC */
+	__u8 phase;		/* enum mt_gc_phase */
+	__u8 runtime;		/* enum mt_gc_runtime */
+	__u32 pid;
+	__u32 tid;
+	__s32 generation;	/* MT_GC_START: CPython's 0-2, or MT_GC_JVM_*; MT_GC_DONE: -1 */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__s64 collected;	/* MT_GC_DONE: objects collected (CPython); else -1: not told */
+};
+
 #endif /* MEMTRACE_EVENT_H */
