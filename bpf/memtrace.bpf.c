@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include "alloc_call.bpf.h"
 #include "gpu_call.bpf.h"
+#include "mmap_trace.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

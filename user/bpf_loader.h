@@ -30,6 +30,8 @@ void bpf_loader__free(struct bpf_loader *l);
 int bpf_loader__events_fd(const struct bpf_loader *l);
 
 int bpf_loader__attach_thread_exit(struct bpf_loader *l);
+/* mmap, munmap, mremap and brk of every traced process, as system calls. */
+int bpf_loader__attach_mmap(struct bpf_loader *l);
 /*
  * Probes every site of img for pid (-1: every process mapping it), entry
  * and return at the site's probe_offset (the return address is still at

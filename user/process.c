@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gpu_accounting.h"
+#include "mapping_accounting.h"
 #include "process.h"
 
 static void read_comm(const char *path, char comm[COMM_LEN])
@@ -101,6 +102,7 @@ void process__free(struct mt_process *p)
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);
 	gpu_accounting__free(p->gpu);
+	mapping_accounting__free(p->mappings);
 	free(p);
 }
 

@@ -19,6 +19,7 @@
 #define COMM_LEN 16
 
 struct gpu_state;
+struct mapping_state;
 
 struct mt_thread {
 	uint32_t tid;
@@ -66,6 +67,7 @@ struct mt_process {
 	struct site_stats sites;	/* per stack: lifetimes, growth */
 	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
 	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
+	struct mapping_state *mappings;	/* mapping_accounting.h; NULL until an MT_REC_MMAP */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -250,6 +250,8 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	err = setup_consumer(s);
 	if (!err)
 		err = bpf_loader__attach_thread_exit(s->bpf);
+	if (!err)
+		err = bpf_loader__attach_mmap(s->bpf);
 	if (err)
 		goto fail;
 	/* before any target: no mapping of theirs goes unseen */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "accounting.h"
+#include "mapping_accounting.h"
 #include "tracker.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -336,6 +337,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_GPU:
 		if (size >= sizeof(struct mt_gpu_event))
 			err = handle_gpu(t, data);
+		break;
+	case MT_REC_MMAP:
+		if (size >= sizeof(struct mt_mmap_event))
+			err = mapping_accounting__record(t, data);
 		break;
 	}
 	if (err && !t->err)
