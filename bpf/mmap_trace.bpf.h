@@ -176,9 +176,10 @@ int BPF_PROG(mmap_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (nr == MT_NR_BRK)
 		mmap_trace__emit_brk(regs, ret, id >> 32, (__u32)id);
+	else if (nr == MT_NR_MMAP)
+		mmap_trace__emit_map(MT_MMAP_OP_MMAP, regs, ret, id >> 32, (__u32)id);
 	else
-		mmap_trace__emit_map(nr == MT_NR_MMAP ? MT_MMAP_OP_MMAP : MT_MMAP_OP_MREMAP, regs, ret,
-				     id >> 32, (__u32)id);
+		mmap_trace__emit_map(MT_MMAP_OP_MREMAP, regs, ret, id >> 32, (__u32)id);
 	return 0;
 }
 

@@ -65,8 +65,7 @@ static int unmap_range(struct mapping_state *ms, uint64_t start, uint64_t len)
 }
 
 /* What was at the range before goes first: MAP_FIXED and MREMAP_FIXED replace it. */
-static int map_range(struct mapping_state *ms, uint64_t start, uint64_t len,
-		     enum mapping_kind kind)
+static int map_range(struct mapping_state *ms, uint64_t start, uint64_t len, enum mapping_kind kind)
 {
 	struct mapping_stats *st = &ms->stats;
 	int err = unmap_range(ms, start, len);
@@ -154,8 +153,8 @@ static void apply_brk(struct mapping_state *ms, const struct mt_mmap_event *e)
 {
 	struct mapping_stats *st = &ms->stats;
 	uint64_t before = e->old_addr > e->brk_start ? e->old_addr - e->brk_start : 0;
-	uint64_t after = (uint64_t)e->result > e->brk_start ? (uint64_t)e->result - e->brk_start
-							      : 0;
+	uint64_t after =
+		(uint64_t)e->result > e->brk_start ? (uint64_t)e->result - e->brk_start : 0;
 
 	st->brk_calls++;
 	/* brk answers a refusal with the break unchanged, not with an error */

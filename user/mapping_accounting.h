@@ -30,7 +30,7 @@ struct mapping_stats {
 	uint64_t file_live_bytes;	/* file-backed, never in the anonymous counts */
 	uint64_t file_mapped_bytes;
 	uint64_t file_unmapped_bytes;
-	uint64_t shared_mapped_bytes;	/* MAP_SHARED, either kind: also in its kind's counts */
+	uint64_t shared_mapped_bytes;	/* MAP_SHARED, either kind; in its kind's too */
 	uint64_t brk_bytes;		/* the heap: the break past its start */
 	uint64_t brk_peak_bytes;
 	uint64_t brk_grown_bytes;
