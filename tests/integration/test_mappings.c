@@ -4,7 +4,8 @@
  * a statically linked program: no libc.so, so only the syscall probes can
  * see them. Its libc's startup maps too, the same way every run: a control
  * run that stops after startup is subtracted, and what is left is exactly
- * what tests/progs/static_mappings.c did.
+ * what tests/progs/static_mappings.c did. Then -p on a running dynamic
+ * program (tests/progs/wait_then_map.c), which needs no control.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,10 +113,42 @@ static void test_static_program(void **state)
 	harness__release(&control.run);
 }
 
+/*
+ * -p on a running, dynamically linked program: only what it did after the
+ * attach, and the unmapping of a range mapped before it changes nothing.
+ */
+static void test_attach_running(void **state)
+{
+	struct mt_run run;
+	json_t *maps;
+	pid_t pid;
+
+	(void)state;
+	harness__trace_running((const char *const[]){ PROG("wait_then_map"), NULL }, &run, &pid);
+	assert_int_equal(run.status, 0);
+	assert_non_null(run.snap);
+	maps = json_object_get(harness__process(run.snap, pid), "mappings");
+	assert_non_null(maps);
+	assert_int_equal(harness__u64(maps, "mmap_calls"), 2);
+	assert_int_equal(harness__u64(maps, "munmap_calls"), 2);
+	assert_int_equal(harness__u64(maps, "mremap_calls"), 1);
+	assert_int_equal(harness__u64(maps, "brk_calls"), 0);
+	/* 7 private and 2 shared pages mapped; 2 unmapped, 2 cut off by mremap */
+	assert_int_equal(harness__u64(maps, "anon_mapped_bytes"), 9 * PG);
+	assert_int_equal(harness__u64(maps, "anon_unmapped_bytes"), 4 * PG);
+	assert_int_equal(harness__u64(maps, "anon_live_bytes"), 5 * PG);
+	assert_int_equal(harness__u64(maps, "anon_peak_bytes"), 7 * PG);
+	assert_int_equal(harness__u64(maps, "shared_mapped_bytes"), 2 * PG);
+	assert_int_equal(harness__u64(maps, "file_mapped_bytes"), 0);
+	assert_int_equal(harness__u64(maps, "failed_calls"), 0);
+	harness__release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_program),
+		cmocka_unit_test(test_attach_running),
 	};
 
 	harness__require_bpf("mappings");
