@@ -166,6 +166,11 @@ $(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/p
 	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \
 		-o $@ $<
 
+$(BUILD)/tests/progs/static_mappings: tests/progs/static_mappings.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \
+		-o $@ $<
+
 $(BUILD)/tests/progs/libcaller.so: tests/progs/lib/caller_lib.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall \

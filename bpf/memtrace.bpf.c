@@ -11,6 +11,7 @@
 #include "gpu_call.bpf.h"
 #include "lifecycle.bpf.h"
 #include "gc_probe.bpf.h"
+#include "mmap_trace.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -154,6 +154,29 @@ int bpf_loader__attach_lifecycle(struct bpf_loader *l)
 	return 0;
 }
 
+/*
+ * The mmap, munmap, mremap and brk programs (bpf/mmap_trace.bpf.h): one
+ * attachment each for the whole machine, filtered in the kernel on the
+ * syscall number, then on the traced processes.
+ */
+int bpf_loader__attach_mmap(struct bpf_loader *l)
+{
+	struct bpf_program *progs[] = { l->skel->progs.mmap_sys_enter,
+					l->skel->progs.mmap_sys_exit };
+	int err;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+
+		if (!link)
+			return -errno;
+		err = keep_link(l, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
 {
 	switch (fn) {

@@ -35,6 +35,8 @@ int bpf_loader__events_fd(const struct bpf_loader *l);
 
 /* Fork, exec and exit: lifecycle records, and the kernel's own following of new processes. */
 int bpf_loader__attach_lifecycle(struct bpf_loader *l);
+/* mmap, munmap, mremap and brk of every traced process, as system calls. */
+int bpf_loader__attach_mmap(struct bpf_loader *l);
 /*
  * Probes every site of img for pid, entry and return at the site's
  * probe_offset (the return address is still at the stack pointer there):

@@ -60,6 +60,7 @@ enum {
 	OPT_KEEP,
 	OPT_COMM,
 	OPT_CGROUP,
+	OPT_NO_MAPPINGS,
 };
 
 static const struct argp_option options[] = {
@@ -109,6 +110,9 @@ static const struct argp_option options[] = {
 	  "misses calls to an allocator found with dlsym (README, \"Performance\")", 0 },
 	{ "no-gpu", OPT_NO_GPU, NULL, 0,
 	  "Host memory only: probe no GPU library (CUDA driver and runtime, HIP)", 0 },
+	{ "no-mappings", OPT_NO_MAPPINGS, NULL, 0,
+	  "Trace no mmap, munmap, mremap or brk: their tracepoints cost every system call on the "
+	  "machine ~0.1 us while memtrace runs (README, \"Mappings\")", 0 },
 	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
 	  "Probe every function at its first instruction (slower; for comparison)", 0 },
 	{},
@@ -266,6 +270,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_GPU:
 		cfg->no_gpu = true;
+		break;
+	case OPT_NO_MAPPINGS:
+		cfg->no_mappings = true;
 		break;
 	case OPT_STACK:
 		cfg->stack_auto = !strcmp(arg, "auto");

@@ -28,6 +28,7 @@ struct mt_config {
 	bool probes_at_entry;	/* no probe placement past the prologue */
 	bool preload;		/* launch mode: the preload library's one probe (preload.h) */
 	bool no_gpu;		/* --no-gpu: no GPU library is probed */
+	bool no_mappings;	/* --no-mappings: mmap, munmap, mremap and brk are not traced */
 	bool follow;		/* -f: the targets' new processes are traced too */
 	bool all;		/* -a: every process that maps a probed library */
 	const char *comm;	/* --comm: processes of this name, now and as they exec */

@@ -416,6 +416,31 @@ cleanup:
 	return err;
 }
 
+/*
+ * Mappings totals ("mappings"): each input's is its processes' sum, so the
+ * merged one sums them; absent if no input has one.
+ */
+static int merge_mappings(json_t *root, struct merge_input *in, size_t n)
+{
+	json_t *sums = NULL;
+	int err = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_object_get(in[i].root, "mappings");
+
+		if (!json_is_object(m))
+			continue;
+		if (!sums && !(sums = json_object()))
+			goto cleanup;
+		if (add_counters(sums, m))
+			goto cleanup;
+	}
+	err = sums && json_object_set(root, "mappings", sums) ? -ENOMEM : 0;
+cleanup:
+	json_decref(sums);
+	return err;
+}
+
 /* What --max-sites left out of each input's leaks. */
 static json_t *merged_omitted(struct merge_input *in, size_t n)
 {
@@ -458,6 +483,8 @@ static int build(json_t *root, struct merge_input *in, size_t n, struct renumber
 		err = merge_counts(root, in, n);
 	if (!err)
 		err = merge_gpu(root, in, n);
+	if (!err)
+		err = merge_mappings(root, in, n);
 	if (err)
 		goto cleanup;
 	/* an interval snapshot in the mix makes the merged one an interval snapshot too */

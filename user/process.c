@@ -10,6 +10,7 @@
 
 #include "gc_stats.h"
 #include "gpu_accounting.h"
+#include "mapping_accounting.h"
 #include "process.h"
 
 static uint64_t mono_now(void)
@@ -190,6 +191,7 @@ void process__free(struct mt_process *p)
 	site_stats__release(&p->sites);
 	gpu_accounting__free(p->gpu);
 	gc_stats__free(p->gc);
+	mapping_accounting__free(p->mappings);
 	free(p);
 }
 

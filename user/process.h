@@ -20,6 +20,7 @@
 
 struct gc_stats;
 struct gpu_state;
+struct mapping_state;
 
 struct mt_thread {
 	uint32_t tid;
@@ -95,6 +96,7 @@ struct mt_process {
 	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
 	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
 	struct gc_stats *gc;		/* gc_stats.h; NULL until GC probes or a GC record */
+	struct mapping_state *mappings;	/* mapping_accounting.h; NULL until an MT_REC_MMAP */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -7,6 +7,7 @@
 
 #include "gc_report.h"
 #include "gpu_report.h"
+#include "mapping_report.h"
 #include "report.h"
 #include "units.h"
 
@@ -105,6 +106,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	write_counters_line(&p->c, out);
 	gpu_report__write_line(p, out);
 	gc_report__write_line(p, out);
+	mapping_report__write_line(p, out);
 	if (p->step_probe_attached)
 		fprintf(out, "  %llu step%s\n", (unsigned long long)p->steps, p->steps == 1 ? "" : "s");
 	fprintf(out, "  %-8s %-16s %10s %10s %10s %10s %10s %8s\n", "TID", "THREAD", "CURRENT",
@@ -342,6 +344,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);
 	gpu_report__write_totals(t, out);
+	mapping_report__write_totals(t, out);
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)
 		write_process(s, t->procs[i], out);

@@ -418,6 +418,8 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	err = setup_consumer(s);
 	if (!err)
 		err = bpf_loader__attach_lifecycle(s->bpf);
+	if (!err && !cfg->no_mappings)
+		err = bpf_loader__attach_mmap(s->bpf);
 	if (err)
 		goto fail;
 	/* before any target: no mapping of theirs goes unseen */

@@ -10,6 +10,7 @@
 #include "gc_snapshot.h"
 #include "gpu_snapshot.h"
 #include "json_writer.h"
+#include "mapping_snapshot.h"
 #include "snapshot.h"
 
 static const char *const drop_names[MT_DROP_COUNT] = {
@@ -72,6 +73,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	counters__write_json(&s->tracker->totals, w);
 	json_writer__end_object(w);
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
+	mapping_snapshot__write_totals(s->tracker, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
 	if (s->interval_s > 0)
@@ -172,6 +174,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		write_probes(p, w);
 	gpu_snapshot__write_process(s, p, w);
 	gc_snapshot__write_process(p, w);
+	mapping_snapshot__write_process(p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {

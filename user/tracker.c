@@ -8,6 +8,7 @@
 
 #include "accounting.h"
 #include "gc_stats.h"
+#include "mapping_accounting.h"
 #include "tracker.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -113,7 +114,7 @@ uint32_t tracker__nr_running(const struct tracker *t)
 static bool is_empty(const struct mt_process *p)
 {
 	return p->joined && !p->c.allocs && !p->c.frees && !p->c.unknown_frees &&
-	       !p->c.failed_allocs && !p->gpu && !p->gc;
+	       !p->c.failed_allocs && !p->gpu && !p->gc && !p->mappings;
 }
 
 /* Removes the ended procs[idx], keeping the others in order, and its PID's index. */
@@ -553,6 +554,10 @@ int tracker__handle_record(void *ctx, void *data, size_t size)
 	case MT_REC_GC:
 		if (size >= sizeof(struct mt_gc_event))
 			err = handle_gc(t, data);
+		break;
+	case MT_REC_MMAP:
+		if (size >= sizeof(struct mt_mmap_event))
+			err = mapping_accounting__record(t, data);
 		break;
 	}
 	if (err && !t->err)

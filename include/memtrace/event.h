@@ -282,4 +282,50 @@ struct mt_gc_event {
 	__s64 collected;	/* MT_GC_DONE: objects collected (CPython); else -1: not told */
 };
 
+/*
+ * Mappings made with the syscalls themselves (MT_REC_MMAP), whoever calls
+ * them: libc's malloc for its large blocks and its heap, a static
+ * program's own libc, Go's runtime. Kept apart from the malloc family's
+ * counts, which would otherwise see the same bytes twice.
+ */
+enum mt_mmap_op {
+	MT_MMAP_OP_MMAP,	/* mmap(addr, len, prot, flags, fd, off) */
+	MT_MMAP_OP_MUNMAP,	/* munmap(addr, len) */
+	MT_MMAP_OP_MREMAP,	/* mremap(old_addr, old_len, len, flags, addr) */
+	MT_MMAP_OP_BRK,		/* brk(addr) */
+};
+
+/* mt_mmap_event.backing, from mmap's flags (MAP_ANONYMOUS, MAP_SHARED); 0 for other ops */
+#define MT_MMAP_B_ANON 0x1	/* no file behind it */
+#define MT_MMAP_B_FILE 0x2	/* a file, through fd */
+#define MT_MMAP_B_SHARED 0x4	/* MAP_SHARED or MAP_SHARED_VALIDATE: seen by other processes */
+
+struct mt_mmap_event {
+	__u16 kind;		/* MT_REC_MMAP */
+	__u16 op;		/* enum mt_mmap_op */
+	__u32 pid;
+	__u32 tid;
+	__u32 prot;		/* mmap: PROT_*; else 0 */
+	__u32 flags;		/* mmap: MAP_*; mremap: MREMAP_*; else 0 */
+	__s32 fd;		/* mmap: the file descriptor as given; else -1 */
+	__u32 backing;		/* mmap: MT_MMAP_B_*; else 0 */
+	__u32 pad;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (munmap: at entry) */
+	/*
+	 * mmap: the hint (or the fixed address); munmap: the start;
+	 * mremap: new_addr (MREMAP_FIXED); brk: the break asked for (0: a query).
+	 */
+	__u64 addr;
+	__u64 len;		/* mmap, munmap: bytes as given; mremap: new_len; brk: 0 */
+	__u64 old_addr;		/* mremap: the range moved or resized; brk: the break before */
+	__u64 old_len;		/* mremap: its length; else 0 */
+	/*
+	 * mmap, mremap: the address mapped, or -errno; brk: the break after
+	 * (unchanged on failure); munmap: 0, as it is recorded at entry,
+	 * before another thread can be handed the range.
+	 */
+	__s64 result;
+	__u64 brk_start;	/* brk: where the heap starts (mm->start_brk); else 0 */
+};
+
 #endif /* MEMTRACE_EVENT_H */

@@ -30,9 +30,11 @@ static const char rank0[] =
 	"\"duration_s\": 2.5, \"stack_mode\": \"fp\", \"sample_bytes\": 0, \"lost_events\": 2, "
 	"\"lost_stacks\": 0, \"drops\": {\"ringbuf_full\": 2, \"call_map_full\": 0}, "
 	"\"totals\": {" COUNTERS(400, 900) "}, \"gpu\": {\"kinds\": {\"device\": {"
-	COUNTERS(1000, 2000) "}}, \"oom_events\": 1}, \"final\": true, \"interval_s\": null, "
+	COUNTERS(1000, 2000) "}}, \"oom_events\": 1}, \"mappings\": {\"anon_live_bytes\": 4096, "
+	"\"brk_calls\": 2}, \"final\": true, \"interval_s\": null, "
 	"\"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": \"train\", \"exe\": "
-	"\"/a/train\", \"exited\": true, " COUNTERS(400, 900) ", \"threads\": []}], "
+	"\"/a/train\", \"exited\": true, " COUNTERS(400, 900) ", \"threads\": [], "
+	"\"mappings\": {\"anon_live_bytes\": 4096, \"brk_calls\": 2}}], "
 	"\"leaks_omitted\": {\"sites\": 1, \"bytes\": 10, \"count\": 1}, "
 	"\"leaks\": [{\"pid\": 100, \"allocator\": \"libc\", \"bytes\": 300, \"count\": 3, "
 	"\"stack\": [{\"ip\": \"0x1\", \"symbol\": \"load\", \"module\": \"/a/train\"}]}, "
@@ -44,7 +46,8 @@ static const char rank1[] =
 	"\"lost_events\": 1, \"lost_stacks\": 4, \"drops\": {\"ringbuf_full\": 1, "
 	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"gpu\": {\"kinds\": "
 	"{\"device\": {" COUNTERS(24, 100) "}, \"pinned\": {" COUNTERS(5, 6) "}}, "
-	"\"oom_events\": 2}, \"final\": true, "
+	"\"oom_events\": 2}, \"mappings\": {\"anon_live_bytes\": 8192, \"brk_calls\": 3}, "
+	"\"final\": true, "
 	"\"interval_s\": null, \"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": "
 	"\"train\", \"exe\": \"/a/train\", " COUNTERS(200, 600) "}, {\"pid\": 101, \"comm\": "
 	"\"worker\", " COUNTERS(50, 100) "}], "
@@ -149,6 +152,18 @@ static void test_gpu_sums(void **state)
 	assert_int_equal(integer(gpu, "oom_events"), 3);
 }
 
+/* Mappings totals add up; a process's own stay with it. */
+static void test_mappings_sums(void **state)
+{
+	json_t *maps = json_object_get(merged, "mappings");
+	json_t *first = json_array_get(json_object_get(merged, "processes"), 0);
+
+	(void)state;
+	assert_int_equal(integer(maps, "anon_live_bytes"), 12288);
+	assert_int_equal(integer(maps, "brk_calls"), 5);
+	assert_int_equal(integer(json_object_get(first, "mappings"), "anon_live_bytes"), 4096);
+}
+
 /* Rank 1's PID 100 collides with rank 0's: renumbered past every PID, leaks with it. */
 static void test_pid_collision(void **state)
 {
@@ -250,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_sums),
 		cmocka_unit_test(test_gpu_sums),
+		cmocka_unit_test(test_mappings_sums),
 		cmocka_unit_test(test_pid_collision),
 		cmocka_unit_test(test_merged_from),
 		cmocka_unit_test(test_reads_back),
