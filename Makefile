@@ -5,6 +5,7 @@
 #   make test       install build dependencies, build, run unit + integration tests
 #   make bench      build, then measure memtrace's overhead and costs (a few minutes)
 #   make fuzz       fuzz the snapshot reader for FUZZ_SECONDS (default 60)
+#   make soak       memtrace -a over SOAK_PROCS short-lived processes (default 50000)
 #   make install    copy memtrace to $(PREFIX)/sbin
 #   V=1             show full command lines
 .DELETE_ON_ERROR:
@@ -321,7 +322,15 @@ FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
 FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
 
-.PHONY: fuzz
+.PHONY: fuzz soak
+SOAK_PROCS ?= 50000
+# The same test as in make test, longer: memtrace's own memory stays flat.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/progs/exec_leaker \
+		$(BUILD)/tests/integration/test_soak
+	$(Q)MEMTRACE_SOAK_PROCS=$(SOAK_PROCS) tests/run-tests.sh integration \
+		$(BUILD)/tests/integration/test_soak
+
 
 $(FUZZ_DIR)/user/%.o: user/%.c | $(FUZZ_DIR)/user
 	$(call msg,CC-FUZZ,$@)

@@ -61,6 +61,7 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_NO_MAPPINGS,
+	OPT_MAX_EXITED,
 };
 
 static const struct argp_option options[] = {
@@ -103,6 +104,9 @@ static const struct argp_option options[] = {
 	{ "max-sites", OPT_MAX_SITES, "N", 0,
 	  "Leak sites in a snapshot (default 2000; 0: all); the rest are counted in "
 	  "leaks_omitted", 0 },
+	{ "max-exited", OPT_MAX_EXITED, "N", 0,
+	  "Records of exited processes kept whole (default 1000; 0: all); older ones are summed "
+	  "up in the snapshot's \"folded\" totals, their leak sites dropped", 0 },
 	{ "keep", OPT_KEEP, "N", 0, "Numbered snapshots kept, the oldest deleted (default 10; 0: all)",
 	  0 },
 	{ "preload", OPT_PRELOAD, NULL, 0,
@@ -241,6 +245,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --max-sites '%s'", arg);
 		cfg->max_sites = (unsigned int)v;
 		break;
+	case OPT_MAX_EXITED:
+		if (parse_long(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-exited '%s'", arg);
+		cfg->max_exited = (unsigned int)v;
+		break;
 	case OPT_KEEP:
 		if (parse_long(arg, 0, INT_MAX, &v))
 			argp_error(state, "invalid --keep '%s'", arg);
@@ -353,6 +362,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.growth_intervals = 3,
 		.max_sites = 2000,
 		.keep = 10,
+		.max_exited = 1000,
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))

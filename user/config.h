@@ -43,6 +43,7 @@ struct mt_config {
 	const char *step_probe;	/* --step-probe BINARY:SYMBOL, or NULL */
 	unsigned int max_sites;	/* --max-sites: leak sites in a snapshot, 0: all */
 	unsigned int keep;	/* --keep: numbered snapshots kept, 0: all */
+	unsigned int max_exited; /* --max-exited: ended process records kept whole, 0: all */
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */

@@ -54,3 +54,29 @@ void id_map__release(struct id_map *m)
 	free(m->slots);
 	*m = (struct id_map){};
 }
+
+bool id_map__delete(struct id_map *m, uint64_t id)
+{
+	size_t i, j, home;
+
+	if (!m->cap || !id)
+		return false;
+	for (i = id_map__slot(id, m->cap); m->slots[i].id != id; i = (i + 1) & (m->cap - 1))
+		if (!m->slots[i].id)
+			return false;
+	/*
+	 * Backward shift: an entry further along the run moves into the hole
+	 * unless its home lies cyclically in (hole, its slot], where a lookup
+	 * starting from home would never pass the hole.
+	 */
+	for (j = (i + 1) & (m->cap - 1); m->slots[j].id; j = (j + 1) & (m->cap - 1)) {
+		home = id_map__slot(m->slots[j].id, m->cap);
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		m->slots[i] = m->slots[j];
+		i = j;
+	}
+	m->slots[i] = (struct id_map_slot){};
+	m->n--;
+	return true;
+}

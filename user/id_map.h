@@ -44,6 +44,8 @@ static inline int64_t id_map__get(const struct id_map *m, uint64_t id)
 
 /* Adds or replaces id -> index; -ENOMEM, or -EINVAL for id 0. */
 int id_map__put(struct id_map *m, uint64_t id, uint32_t index);
+/* Removes id; false when it was not there. */
+bool id_map__delete(struct id_map *m, uint64_t id);
 void id_map__release(struct id_map *m);
 
 #endif /* MEMTRACE_ID_MAP_H */

@@ -118,6 +118,26 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 	return 0;
 }
 
+/* An exited process's blocks, by site: every one a leak, however young at the exit. */
+static int collect_left(const struct exit_sites *left, struct leak_report *r, size_t *cap,
+			const struct mt_process *p)
+{
+	for (size_t i = 0; i < left->n; i++) {
+		const struct exit_site *e = &left->sites[i];
+		struct leak_site *s = new_site(r, cap, p, e->stack, NULL);
+
+		if (!s)
+			return -ENOMEM;
+		s->bytes = s->live_bytes = e->bytes;
+		s->count = s->live_count = e->count;
+		s->oldest_ns = e->oldest_ns;
+		if (e->oldest_ns < s->first_ns)
+			s->first_ns = e->oldest_ns;
+		memcpy(s->live_ages, e->ages, sizeof(s->live_ages));
+	}
+	return 0;
+}
+
 /*
  * Adds a process's live GPU blocks, by (allocator, stack): keys above the
  * host's (stack + 1 <= 2^32), so one map serves both.
@@ -157,6 +177,8 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		err = collect_table(&p->live, out, &by_stack, &cap, p, opts);
 		if (!err)
 			err = collect_table(&p->displaced, out, &by_stack, &cap, p, opts);
+		if (!err)
+			err = collect_left(&p->left, out, &cap, p);
 		if (!err && p->gpu)
 			err = collect_gpu(p->gpu, out, &by_stack, &cap, p, opts);
 		id_map__release(&by_stack);

@@ -174,6 +174,27 @@ void process__drop_image(struct mt_process *p)
 	p->unwinder = NULL;
 }
 
+int process__retire(struct mt_process *p)
+{
+	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns);
+
+	if (!err)
+		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns);
+	if (err)
+		return err;
+	alloc_table__release(&p->live);
+	alloc_table__release(&p->displaced);
+	proc_maps__release(&p->next_maps);
+	dwarf_unwinder__free(p->unwinder);
+	p->unwinder = NULL;
+	return 0;
+}
+
+uint64_t process__live_blocks(const struct mt_process *p)
+{
+	return p->live.n + p->displaced.n + p->left.blocks;
+}
+
 void process__free(struct mt_process *p)
 {
 	if (!p)
@@ -183,6 +204,7 @@ void process__free(struct mt_process *p)
 	id_map__release(&p->thread_index);
 	alloc_table__release(&p->live);
 	alloc_table__release(&p->displaced);
+	exit_sites__release(&p->left);
 	proc_maps__release(&p->maps);
 	proc_maps__release(&p->next_maps);
 	libc_locate__release(&p->libc);

@@ -9,6 +9,7 @@
 #include "alloc_table.h"
 #include "counters.h"
 #include "dwarf_unwind.h"
+#include "exit_sites.h"
 #include "id_map.h"
 #include "libc_locate.h"
 #include "proc_maps.h"
@@ -71,6 +72,7 @@ struct mt_process {
 	 * thread's malloc of the same address can be seen first.
 	 */
 	struct alloc_table displaced;
+	struct exit_sites left;		/* after its exit: live and displaced, by site */
 	struct proc_maps maps;
 	/*
 	 * Mapping records (mmap_watch) and ring buffer records come apart: an
@@ -111,6 +113,13 @@ struct mt_process *process__new_seen(uint32_t pid, uint64_t start_boottime, cons
 uint32_t process__read_ns_pid(uint32_t pid);
 /* The old image's blocks all went at its exec: counted, then forgotten. */
 void process__drop_image(struct mt_process *p);
+/*
+ * It exited: its live blocks are summed up by site (process.left) and its
+ * tables freed, with the other state only a running process needs. -ENOMEM.
+ */
+int process__retire(struct mt_process *p);
+/* Live blocks: in its tables while it runs, in left after its exit. */
+uint64_t process__live_blocks(const struct mt_process *p);
 void process__free(struct mt_process *p);
 /* Index of the thread, created on first sight (name from /proc); -ENOMEM. */
 int64_t process__lookup_thread(struct mt_process *p, uint32_t tid);

@@ -340,6 +340,12 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		fprintf(out, "memtrace: ");
 	fprintf(out, "%u process%s traced for %s\n", t->nr_procs, t->nr_procs == 1 ? "" : "es",
 		units__duration(s->duration_s, dur));
+	if (t->folded.processes)
+		fprintf(out, "memtrace: and %llu older exited processes, summed up (--max-exited): "
+			     "%llu allocs, %llu bytes live at their exit\n",
+			(unsigned long long)t->folded.processes,
+			(unsigned long long)t->folded.c.allocs,
+			(unsigned long long)t->folded.c.current_bytes);
 	write_summary(s, out);
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);

@@ -410,6 +410,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	if (err)
 		goto fail;
 	s->tracker.create_on_sight = cfg->all;
+	s->tracker.max_exited = cfg->max_exited;
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));

@@ -30,6 +30,19 @@ static void write_hex(struct json_writer *w, const char *key, uint64_t v)
 	json_writer__kv_string(w, key, buf);
 }
 
+/* --max-exited: the ended processes summed up instead of listed, when there were any. */
+static void write_folded(const struct folded_processes *f, struct json_writer *w)
+{
+	if (!f->processes)
+		return;
+	json_writer__key(w, "folded");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "processes", f->processes);
+	counters__write_json(&f->c, w);
+	json_writer__kv_u64(w, "live_blocks", f->live_blocks);
+	json_writer__end_object(w);
+}
+
 static void write_header(const struct run_summary *s, struct json_writer *w)
 {
 	char when[64], ms[8], host[256];
@@ -74,6 +87,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__end_object(w);
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	mapping_snapshot__write_totals(s->tracker, w);
+	write_folded(&s->tracker->folded, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
 	if (s->interval_s > 0)
@@ -150,7 +164,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	json_writer__kv_bool(w, "exited", p->exited);
 	write_lifecycle(s, p, w);
 	counters__write_json(&p->c, w);
-	json_writer__kv_u64(w, "live_blocks", p->live.n + p->displaced.n);
+	json_writer__kv_u64(w, "live_blocks", process__live_blocks(p));
 	json_writer__key(w, "steps");
 	if (p->step_probe_attached)
 		json_writer__u64(w, p->steps);

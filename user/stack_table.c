@@ -21,14 +21,25 @@ void stack_table__release(struct stack_table *t)
 	for (uint32_t i = 0; i < t->n; i++)
 		free(t->stacks[i].frames);
 	free(t->stacks);
+	free(t->unused);
 	id_map__release(&t->index);
 	*t = (struct stack_table){};
 }
 
 int64_t stack_table__add(struct stack_table *t, uint64_t id)
 {
+	uint32_t idx;
 	int err;
 
+	if (t->nr_unused) {
+		idx = t->unused[t->nr_unused - 1];
+		err = id_map__put(&t->index, id, idx);
+		if (err)
+			return err;
+		t->nr_unused--;
+		t->stacks[idx] = (struct mt_stack){ .id = id, .freed.first_ns = UINT64_MAX };
+		return idx;
+	}
 	if (t->n == t->cap) {
 		struct mt_stack *grown = realloc(t->stacks, 2 * t->cap * sizeof(*grown));
 
@@ -64,4 +75,28 @@ int64_t stack_table__add_frames(struct stack_table *t, uint64_t id, uint32_t pid
 	s->pid = pid;
 	s->received = true;
 	return idx;
+}
+
+int stack_table__drop_pid(struct stack_table *t, uint32_t pid)
+{
+	for (uint32_t i = 1; i < t->n; i++) {
+		struct mt_stack *s = &t->stacks[i];
+
+		if (s->pid != pid || !s->id)
+			continue;
+		if (t->nr_unused == t->unused_cap) {
+			uint32_t cap = t->unused_cap ? 2 * t->unused_cap : 64;
+			uint32_t *grown = realloc(t->unused, cap * sizeof(*grown));
+
+			if (!grown)
+				return -ENOMEM;
+			t->unused = grown;
+			t->unused_cap = cap;
+		}
+		id_map__delete(&t->index, s->id);
+		free(s->frames);
+		*s = (struct mt_stack){};
+		t->unused[t->nr_unused++] = i;
+	}
+	return 0;
 }

@@ -31,6 +31,9 @@ struct stack_table {
 	struct mt_stack *stacks; /* index 0 is "no stack" */
 	uint32_t n, cap;
 	struct id_map index;
+	/* entries freed by stack_table__drop_pid, for new stacks to take */
+	uint32_t *unused;
+	uint32_t nr_unused, unused_cap;
 };
 
 int stack_table__init(struct stack_table *t);
@@ -51,6 +54,12 @@ static inline int64_t stack_table__intern(struct stack_table *t, uint64_t id)
 /* Stores the frames of a received stack record; returns its index or -ENOMEM. */
 int64_t stack_table__add_frames(struct stack_table *t, uint64_t id, uint32_t pid,
 				const uint64_t *frames, uint16_t nr);
+
+/*
+ * Frees the stacks of a process whose records are gone: their entries are
+ * used again for new stacks. -ENOMEM (nothing lost: they stay as they are).
+ */
+int stack_table__drop_pid(struct stack_table *t, uint32_t pid);
 
 static inline const struct mt_stack *stack_table__get(const struct stack_table *t, uint32_t idx)
 {

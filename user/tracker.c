@@ -31,14 +31,11 @@ void tracker__release(struct tracker *t)
 	*t = (struct tracker){};
 }
 
-/* by_pid's index for a PID whose last process was forgotten (forget_process) */
-#define PID_FORGOTTEN UINT32_MAX
-
 struct mt_process *tracker__latest(const struct tracker *t, uint32_t pid)
 {
 	int64_t idx = id_map__get(&t->by_pid, pid);
 
-	return idx < 0 || idx == PID_FORGOTTEN ? NULL : t->procs[idx];
+	return idx < 0 ? NULL : t->procs[idx];
 }
 
 struct mt_process *tracker__process(const struct tracker *t, uint32_t pid)
@@ -122,8 +119,9 @@ static void forget_process(struct tracker *t, uint32_t idx)
 {
 	struct mt_process *p = t->procs[idx];
 
+	/* a PID not seen again must not keep an entry: PIDs cycle through millions */
 	if (id_map__get(&t->by_pid, p->pid) == idx)
-		id_map__put(&t->by_pid, p->pid, PID_FORGOTTEN);
+		id_map__delete(&t->by_pid, p->pid);
 	for (uint32_t i = idx + 1; i < t->nr_procs; i++) {
 		struct mt_process *q = t->procs[i];
 
@@ -139,10 +137,57 @@ static void forget_process(struct tracker *t, uint32_t idx)
 	process__free(p);
 }
 
+static uint32_t index_of(const struct tracker *t, const struct mt_process *p)
+{
+	uint32_t i = t->nr_procs;
+
+	while (i-- > 0 && t->procs[i] != p)
+		;
+	return i;
+}
+
+static void counters__add(struct mt_counters *sum, const struct mt_counters *c)
+{
+	sum->current_bytes += c->current_bytes;
+	sum->peak_bytes += c->peak_bytes;
+	sum->allocs += c->allocs;
+	sum->frees += c->frees;
+	sum->reallocs += c->reallocs;
+	sum->failed_allocs += c->failed_allocs;
+	sum->allocated_bytes += c->allocated_bytes;
+	sum->freed_bytes += c->freed_bytes;
+	sum->unknown_frees += c->unknown_frees;
+}
+
+/*
+ * The oldest ended record goes into the folded totals. Its stacks go too,
+ * unless another record of its PID (the image it exec-ed into, a process
+ * that got the PID again) may share them: stack ids hash the PID.
+ */
+static void fold_oldest(struct tracker *t)
+{
+	struct mt_process *p;
+	uint32_t i;
+
+	for (i = 0; i < t->nr_procs && t->procs[i]->end == PROCESS_RUNNING; i++)
+		;
+	if (i == t->nr_procs)
+		return;
+	p = t->procs[i];
+	t->folded.processes++;
+	counters__add(&t->folded.c, &p->c);
+	t->folded.live_blocks += process__live_blocks(p);
+	if (tracker__latest(t, p->pid) == p)
+		stack_table__drop_pid(&t->stacks, p->pid);
+	forget_process(t, i);
+	t->nr_ended--;
+}
+
 /*
  * Its records are complete: its PID, used again, names a new process. A
  * fork child that only exec-ed, or a process -a saw start and end idle, is
- * forgotten: a machine starts many.
+ * forgotten: a machine starts many. Past --max-exited, the oldest ended
+ * record is folded.
  */
 static void end_process(struct tracker *t, struct mt_process *p, enum process_end end,
 			uint64_t ts_ns)
@@ -152,21 +197,25 @@ static void end_process(struct tracker *t, struct mt_process *p, enum process_en
 	p->end_ns = ts_ns;
 	if (t->last == p)
 		t->last = NULL;
-	if (!is_empty(p))
+	if (is_empty(p)) {
+		forget_process(t, index_of(t, p));
 		return;
-	for (uint32_t i = t->nr_procs; i-- > 0;)
-		if (t->procs[i] == p) {
-			forget_process(t, i);
-			return;
-		}
+	}
+	t->nr_ended++;
+	if (t->max_exited && t->nr_ended > t->max_exited)
+		fold_oldest(t);
 }
 
 void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns)
 {
 	struct mt_process *p = tracker__process(t, pid);
 
-	if (p && !p->exited)
-		end_process(t, p, PROCESS_EXITED, now_ns);
+	if (!p)
+		return;
+	end_process(t, p, PROCESS_EXITED, now_ns);
+	/* still there unless it was empty, forgotten or folded; kept whole if short of memory */
+	if (tracker__latest(t, pid) == p)
+		process__retire(p);
 }
 
 /* A process a record announced (fork, exec) or that -a saw first in a record. */
@@ -477,12 +526,13 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 			end_process(t, p, PROCESS_EXECED, e->ts_ns);
 		return 0;
 	case MT_PROC_EXIT:
-		if (p) {
-			p->exit_seen = true;
-			p->exit_code = e->exit_code;
-			end_process(t, p, PROCESS_EXITED, e->ts_ns);
-		}
-		return 0;
+		if (!p)
+			return 0;
+		p->exit_seen = true;
+		p->exit_code = e->exit_code;
+		end_process(t, p, PROCESS_EXITED, e->ts_ns);
+		/* still there unless it was empty, forgotten or folded */
+		return tracker__latest(t, e->pid) == p ? process__retire(p) : 0;
 	default:
 		return 0;
 	}

@@ -27,6 +27,17 @@ struct tracker {
 	int err;			/* first fatal error (-ENOMEM) while consuming */
 	/* -a: a record of a process not seen yet makes it (else it is a stray) */
 	bool create_on_sight;
+	/*
+	 * --max-exited: the records of ended processes kept whole; beyond it the
+	 * oldest is folded into folded and forgotten. 0: no limit.
+	 */
+	uint32_t max_exited;
+	uint32_t nr_ended;
+	struct folded_processes {
+		uint64_t processes;
+		struct mt_counters c;	/* their counters summed; current_bytes: live at their end */
+		uint64_t live_blocks;
+	} folded;
 	/* processes the records made since tracker__take_fresh: to probe, to name */
 	uint32_t *fresh;
 	uint32_t nr_fresh, fresh_cap;

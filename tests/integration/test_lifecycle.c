@@ -377,12 +377,32 @@ static void test_all(void **state)
 	harness__release(&run);
 }
 
+/* A process in its own PID namespace: the host's PID and its own (1) both reported. */
+static void test_pid_namespace(void **state)
+{
+	struct mt_run run;
+	json_t *p;
+
+	(void)state;
+	assert_int_equal(harness__run(&run, (const char *const[]){ "-f", "--json", "--",
+								   "/usr/bin/unshare", "--pid",
+								   "--fork", EXEC_LEAKER, NULL }),
+			 0);
+	assert_int_equal(run.status, 3);
+	p = record_of(run.snap, launched_pid(run.snap), "exec_leaker");
+	assert_int_equal(harness__u64(p, "ns_pid"), 1);
+	assert_int_not_equal(harness__u64(p, "pid"), 1);
+	assert_int_equal(harness__u64(p, "current_bytes"), 5000);
+	harness__release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follow_launch), cmocka_unit_test(test_follow_pid),
 		cmocka_unit_test(test_exec_resets_table), cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_comm), cmocka_unit_test(test_all),
+		cmocka_unit_test(test_pid_namespace),
 	};
 
 	harness__require_bpf("lifecycle");

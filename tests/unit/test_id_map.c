@@ -114,6 +114,54 @@ static void test_growth(void **state)
 	id_map__release(&m);
 }
 
+/* Ids whose home slot is the same: a run of collisions, then holes made in it. */
+static void test_delete_in_run(void **state)
+{
+	uint64_t ids[8], found = 0;
+	struct id_map m = {};
+
+	(void)state;
+	assert_int_equal(id_map__put(&m, 1, 0), 0);
+	/* ids sharing 1's home slot, found by trying: the map has 64 slots now */
+	for (uint64_t id = 2; found < 8; id++)
+		if (id_map__slot(id, m.cap) == id_map__slot(1, m.cap))
+			ids[found++] = id;
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(id_map__put(&m, ids[i], (uint32_t)i + 1), 0);
+	assert_true(id_map__delete(&m, ids[2]));
+	assert_true(id_map__delete(&m, 1));
+	assert_false(id_map__delete(&m, 1));
+	assert_false(id_map__delete(&m, 12345678));
+	assert_int_equal(m.n, 7);
+	assert_int_equal(id_map__get(&m, 1), -ENOENT);
+	assert_int_equal(id_map__get(&m, ids[2]), -ENOENT);
+	/* every other one is still found past the holes */
+	for (int i = 0; i < 8; i++)
+		if (i != 2)
+			assert_int_equal(id_map__get(&m, ids[i]), i + 1);
+	id_map__release(&m);
+}
+
+/* Deleting everything, in insertion order, with the map wrapping around its end. */
+static void test_delete_all(void **state)
+{
+	struct id_map m = {};
+
+	(void)state;
+	for (uint64_t id = 1; id <= 1000; id++)
+		assert_int_equal(id_map__put(&m, id, (uint32_t)id), 0);
+	for (uint64_t id = 1; id <= 1000; id += 2)
+		assert_true(id_map__delete(&m, id));
+	for (uint64_t id = 1; id <= 1000; id++)
+		assert_int_equal(id_map__get(&m, id), id % 2 ? -ENOENT : (int64_t)id);
+	for (uint64_t id = 2; id <= 1000; id += 2)
+		assert_true(id_map__delete(&m, id));
+	assert_int_equal(m.n, 0);
+	for (size_t i = 0; i < m.cap; i++)
+		assert_int_equal(m.slots[i].id, 0);
+	id_map__release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +170,8 @@ int main(void)
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_zero_rejected),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_delete_in_run),
+		cmocka_unit_test(test_delete_all),
 	};
 
 	return cmocka_run_group_tests_name("unit: id_map", tests, NULL, NULL);

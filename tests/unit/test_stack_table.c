@@ -175,6 +175,30 @@ static void test_growth(void **state)
 	assert_int_equal(t->n, n + 1);
 }
 
+/* A folded process's stacks go; their entries serve the next stacks; others stay. */
+static void test_drop_pid(void **state)
+{
+	struct stack_table *t = *state;
+	static const uint64_t a[] = { 0x401000, 0x402000 }, b[] = { 0x501000 };
+
+	assert_int_equal(stack_table__add_frames(t, 0x11, 100, a, 2), 1);
+	assert_int_equal(stack_table__add_frames(t, 0x22, 200, b, 1), 2);
+	assert_int_equal(stack_table__add_frames(t, 0x33, 100, b, 1), 3);
+	assert_int_equal(stack_table__drop_pid(t, 100), 0);
+	assert_int_equal(t->nr_unused, 2);
+	/* gone from the index: an id seen again is a placeholder, in a freed entry */
+	assert_int_equal(stack_table__intern(t, 0x11), 3);
+	assert_false(stack_table__get(t, 3)->received);
+	assert_int_equal(stack_table__add_frames(t, 0x44, 300, a, 2), 1);
+	assert_int_equal(stack_table__get(t, 1)->pid, 300);
+	assert_int_equal(stack_table__get(t, 1)->frames[1], 0x402000);
+	/* pid 200's stack is untouched, and the table did not grow */
+	assert_int_equal(stack_table__intern(t, 0x22), 2);
+	assert_int_equal(stack_table__get(t, 2)->frames[0], 0x501000);
+	assert_int_equal(t->n, 4);
+	assert_int_equal(t->nr_unused, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +210,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resend_keeps_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_pid, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("unit: stack_table", tests, NULL, NULL);

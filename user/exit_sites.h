@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What an exited process left live, by stack: its live table, one entry
+ * per leak site instead of one per block, so a long run with many
+ * short-lived workers keeps memory by sites, not by blocks.
+ */
+#ifndef MEMTRACE_EXIT_SITES_H
+#define MEMTRACE_EXIT_SITES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc_table.h"
+#include "lifetime_histogram.h"
+
+struct exit_site {
+	uint32_t stack;		/* stack table index (0: none) */
+	uint64_t bytes;
+	uint64_t count;
+	uint64_t oldest_ns;	/* allocation time of its oldest block */
+	uint64_t ages[LIFETIME_BUCKETS];	/* its blocks by their age at the exit */
+};
+
+struct exit_sites {
+	struct exit_site *sites;
+	size_t n;
+	uint64_t blocks;	/* every block summed up */
+};
+
+/* Adds the blocks of table, aged at end_ns. -ENOMEM. */
+int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns);
+void exit_sites__release(struct exit_sites *s);
+
+#endif /* MEMTRACE_EXIT_SITES_H */
