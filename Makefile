@@ -263,6 +263,28 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ldl
 
+# Allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c): one source each, linked
+# with libstdc++ alone, or with jemalloc or tcmalloc taking malloc and operator new over.
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_new_jemalloc cxx_new_tcmalloc \
+	tcmalloc_calls)
+PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
+
+$(BUILD)/tests/progs/cxx_new: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
+
+$(BUILD)/tests/progs/cxx_new_%: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $< -l$*
+
+$(BUILD)/tests/progs/jemalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc
+
+$(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ltcmalloc
+
 # test_gpu reads the probed symbols from the contract table itself.
 $(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/gpu_funcs.c \
 		user/gpu_funcs.h tests/integration/harness.c tests/integration/harness.h \
@@ -281,13 +303,13 @@ $(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
 	$(call msg,CC-DEMO,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Werror -pthread -o $@ $<
 
-test-progs: $(PROG_BINS)
+test-progs: $(PROG_BINS) $(ALLOC_PROGS)
 
 unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
 integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \
-		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS)
+		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS) $(ALLOC_PROGS)
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps

@@ -54,9 +54,9 @@ static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_
 }
 
 /* One completed call: the record user space's accounting reads. */
-static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, __u64 stack_id,
-					      __u64 addr, __u64 size, __u64 old_addr,
-					      __u64 entry_ts)
+static __always_inline void call_record__emit(__u8 allocator, __u16 func, __u32 pid, __u32 tid,
+					      __u64 stack_id, __u64 addr, __u64 size,
+					      __u64 old_addr, __u64 entry_ts)
 {
 	struct mt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 now;
@@ -68,6 +68,7 @@ static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, 
 	now = bpf_ktime_get_ns();
 	e->kind = MT_REC_CALL;
 	e->func = func;
+	e->allocator = allocator;
 	if (!entry_ts)
 		e->duration_ns = 0;
 	else
@@ -82,8 +83,8 @@ static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, 
 	bpf_ringbuf_submit(e, events__wakeup_flag());
 }
 
-static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
-					     __u64 old_addr, __u64 out_ptr)
+static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator, __u16 func,
+					     __u64 size, __u64 old_addr, __u64 out_ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
@@ -99,6 +100,7 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 		return 0;
 	}
 	st->func = func;
+	st->allocator = allocator;
 	st->size = size;
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
@@ -126,6 +128,9 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 		return 0;
 	}
 	st->active = 0;
+	/* a free-like call (free_call.bpf.h) emitted its record at entry */
+	if (st->func == MT_FN_FREE)
+		return 0;
 	if (result_via_out_ptr) {
 		/* posix_memalign returns 0 and stores the block, or an errno */
 		__u64 block = 0;
@@ -134,8 +139,8 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 			bpf_probe_read_user(&block, sizeof(block), (void *)st->out_ptr);
 		addr = block;
 	}
-	call_record__emit(st->func, pid, tid, st->stack_id, addr, st->size, st->old_addr,
-			  st->entry_ts);
+	call_record__emit(st->allocator, st->func, pid, tid, st->stack_id, addr, st->size,
+			  st->old_addr, st->entry_ts);
 	return 0;
 }
 

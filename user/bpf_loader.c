@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "alloc_funcs.h"
+#include "allocator_funcs.h"
 #include "bpf_loader.h"
 #include "gpu_funcs.h"
 #include "memtrace.skel.h"
@@ -183,6 +184,59 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 			continue;
 		err = attach_uprobe(l, entry_prog(l->skel, s->func), pid, img->open_path,
 				    s->probe_offset, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocator a,
+					  enum allocator_shape shape)
+{
+	char name[64];
+
+	if (allocator_funcs__prog_name(a, shape, name, sizeof(name)))
+		return NULL;
+	return bpf_object__find_program_by_name(l->skel->obj, name);
+}
+
+static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_image *img)
+{
+	int err;
+
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct allocator_site *s = &img->sites[i];
+		struct bpf_program *exit = s->shape == SHAPE_POSIX_MEMALIGN
+						   ? l->skel->progs.posix_memalign_exit
+						   : l->skel->progs.alloc_exit;
+
+		if (!allocator_funcs__has_return(s->shape))
+			continue;
+		err = attach_uprobe(l, exit, pid, img->open_path, s->file_offset, true);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct allocator_site *s = &img->sites[i];
+		struct bpf_program *prog = allocator_prog(l, img->allocator, s->shape);
+
+		if (!prog)
+			return -ENOENT;
+		err = attach_uprobe(l, prog, pid, img->open_path, s->file_offset, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_set *set)
+{
+	int err;
+
+	for (int i = 0; i < set->nr_images; i++) {
+		err = attach_allocator_image(l, pid, &set->images[i]);
 		if (err)
 			return err;
 	}

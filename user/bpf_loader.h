@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
+#include "allocator_locate.h"
 #include "gpu_locate.h"
 #include "libc_locate.h"
 
@@ -37,6 +38,13 @@ int bpf_loader__attach_thread_exit(struct bpf_loader *l);
  * return. Aliased sites are attached once.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
+/*
+ * Probes every site of the allocators beside libc (allocator_locate.h) for
+ * pid (-1: every process mapping them), at the function's entry, each
+ * allocator with its own programs; returns first, as for libc.
+ */
+int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_set *set);
 /*
  * Probes lib's GPU functions for pid, entry and return; the file (dev,
  * ino) is probed once per process: -EALREADY the second time.

@@ -97,6 +97,7 @@ void process__free(struct mt_process *p)
 	alloc_table__release(&p->displaced);
 	proc_maps__release(&p->maps);
 	libc_locate__release(&p->libc);
+	allocator_locate__release(&p->allocators);
 	free(p->preload);
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "alloc_table.h"
+#include "allocator_locate.h"
+#include "allocator_stats.h"
 #include "counters.h"
 #include "dwarf_unwind.h"
 #include "id_map.h"
@@ -59,6 +61,8 @@ struct mt_process {
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
 	struct libc_image libc;		/* what is probed, and where */
+	struct allocator_set allocators; /* the other allocators probed (allocator_locate.h) */
+	struct allocator_stats by_allocator;
 	char *preload;			/* launched with the preload library: its path; else NULL */
 	uint64_t steps;			/* --step-probe hits */
 	uint64_t last_step_ns;		/* CLOCK_MONOTONIC of the last one, 0: none */

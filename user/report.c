@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator_stats.h"
 #include "gpu_report.h"
 #include "report.h"
 #include "units.h"
@@ -21,6 +22,16 @@ static void write_counters_line(const struct mt_counters *c, FILE *out)
 		units__bytes(c->allocated_bytes, total), (unsigned long long)c->allocs,
 		(unsigned long long)c->frees, (unsigned long long)c->reallocs,
 		(unsigned long long)c->failed_allocs, (unsigned long long)c->unknown_frees);
+}
+
+/* The run's figures by allocator, the sum over its processes: one line each. */
+static void write_allocator_totals(const struct tracker *t, FILE *out)
+{
+	struct allocator_stats all = {};
+
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		allocator_stats__add(&all, &t->procs[i]->by_allocator);
+	allocator_stats__write_text(&all, "  ", out);
 }
 
 static void write_losses(const struct run_summary *s, FILE *out)
@@ -91,6 +102,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	fprintf(out, "\nPID %u  %s  (%s)%s\n  ", p->pid, printable(p->comm, comm, sizeof(comm)),
 		printable(p->exe, exe, sizeof(exe)), p->exited ? "  exited" : "");
 	write_counters_line(&p->c, out);
+	allocator_stats__write_text(&p->by_allocator, "  ", out);
 	gpu_report__write_line(p, out);
 	if (p->step_probe_attached)
 		fprintf(out, "  %llu step%s\n", (unsigned long long)p->steps, p->steps == 1 ? "" : "s");
@@ -328,6 +340,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	write_summary(s, out);
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);
+	write_allocator_totals(t, out);
 	gpu_report__write_totals(t, out);
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)

@@ -10,6 +10,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "allocator_locate.h"
 #include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
@@ -51,8 +52,9 @@ static int attach_pid(struct session *s, pid_t pid)
 {
 	struct proc_maps maps = {};
 	struct libc_image img = {};
+	struct allocator_set allocs = {};
 	struct mt_process *p;
-	int pidfd, err;
+	int pidfd, err, libc_err;
 
 	if (pid == getpid()) {
 		fprintf(stderr, "memtrace: cannot trace memtrace itself (PID %d)\n", pid);
@@ -74,17 +76,25 @@ static int attach_pid(struct session *s, pid_t pid)
 	err = proc_maps__read(pid, &maps);
 	if (err && has_exited(pidfd))
 		goto exited;
-	err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
-	if (err) {
-		fprintf(stderr, "memtrace: no libc found in PID %d (%s): nothing to probe\n", pid,
-			p->comm);
+	libc_err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
+	err = allocator_locate__in_process(pid, &maps, p->exe, &allocs);
+	if (err)
+		goto cleanup;
+	if (libc_err && !allocs.nr_images) {
+		fprintf(stderr, "memtrace: no allocator found in PID %d (%s): nothing to probe; "
+				"searched %s\n",
+			pid, p->comm, allocator_locate__searched());
+		err = libc_err;
 		goto cleanup;
 	}
+	allocator_locate__take_from_libc(&allocs, &img);
 	err = bpf_loader__attach_libc(s->bpf, pid, &img);
+	if (!err)
+		err = bpf_loader__attach_allocators(s->bpf, pid, &allocs);
 	if (err == -ESRCH)
 		goto exited;
 	if (err) {
-		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img.path, pid,
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
 			strerror(-err));
 		goto cleanup;
 	}
@@ -93,13 +103,17 @@ static int attach_pid(struct session *s, pid_t pid)
 		goto cleanup;
 	if (has_exited(pidfd))
 		goto exited;
-	if (s->cfg->verbose)
+	if (s->cfg->verbose) {
 		libc_locate__describe(&img, pid, stderr);
+		allocator_locate__describe(&allocs, pid, stderr);
+	}
 	p->maps = maps;
 	p->maps_gen++;
 	maps = (struct proc_maps){};
 	p->libc = img;
 	img = (struct libc_image){};
+	p->allocators = allocs;
+	allocs = (struct allocator_set){};
 	if (!s->cfg->no_gpu)
 		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	err = watch_target(s, pid, pidfd);
@@ -111,6 +125,7 @@ exited:
 	fprintf(stderr, "memtrace: PID %d exited during attach\n", pid);
 cleanup:
 	libc_locate__release(&img);
+	allocator_locate__release(&allocs);
 	proc_maps__release(&maps);
 	if (pidfd >= 0)
 		close(pidfd);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "alloc_funcs.h"
+#include "allocator_stats.h"
 #include "gpu_snapshot.h"
 #include "json_writer.h"
 #include "snapshot.h"
@@ -24,6 +25,16 @@ static void write_hex(struct json_writer *w, const char *key, uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
 	json_writer__kv_string(w, key, buf);
+}
+
+/* The run's figures by allocator: the sum over its processes. */
+static void write_allocator_totals(const struct run_summary *s, struct json_writer *w)
+{
+	struct allocator_stats all = {};
+
+	for (uint32_t i = 0; i < s->tracker->nr_procs; i++)
+		allocator_stats__add(&all, &s->tracker->procs[i]->by_allocator);
+	allocator_stats__write_json(&all, w);
 }
 
 static void write_header(const struct run_summary *s, struct json_writer *w)
@@ -68,6 +79,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__begin_object(w);
 	counters__write_json(&s->tracker->totals, w);
 	json_writer__end_object(w);
+	write_allocator_totals(s, w);
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
@@ -120,6 +132,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	json_writer__kv_bool(w, "exited", p->exited);
 	counters__write_json(&p->c, w);
 	json_writer__kv_u64(w, "live_blocks", p->live.n + p->displaced.n);
+	allocator_stats__write_json(&p->by_allocator, w);
 	json_writer__key(w, "steps");
 	if (p->step_probe_attached)
 		json_writer__u64(w, p->steps);
