@@ -266,7 +266,7 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 # Allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c): one source each, linked
 # with libstdc++ alone, or with jemalloc or tcmalloc taking malloc and operator new over.
 ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_new_jemalloc cxx_new_tcmalloc \
-	tcmalloc_calls)
+	tcmalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
 $(BUILD)/tests/progs/cxx_new: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
@@ -280,6 +280,17 @@ $(BUILD)/tests/progs/cxx_new_%: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
 $(BUILD)/tests/progs/jemalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc
+
+# jemalloc in the executable itself: beside a shared libc, and in a static executable, where
+# its malloc takes the place of glibc's.
+$(BUILD)/tests/progs/jemalloc_linked_in: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -Wl,-Bstatic -ljemalloc_pic \
+		-Wl,-Bdynamic -lstdc++ -lm -ldl
+
+$(BUILD)/tests/progs/jemalloc_static: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -static $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc -lstdc++ -lm
 
 $(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)

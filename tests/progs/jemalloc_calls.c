@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * A C program linked with a malloc replacement: built with -ljemalloc
- * (jemalloc_calls, which also calls jemalloc's own mallocx and dallocx) and
- * -ltcmalloc (tcmalloc_calls). Sizes no startup code asks for, each from
- * its own caller (tests/integration/test_allocators.c holds the numbers).
+ * A C program linked with a malloc replacement: with -ljemalloc
+ * (jemalloc_calls, which also calls jemalloc's own mallocx and dallocx),
+ * jemalloc linked into the executable (jemalloc_linked_in, and the static
+ * jemalloc_static) and -ltcmalloc (tcmalloc_calls). Sizes no startup code
+ * asks for, each from its own caller (tests/integration/test_allocators.c
+ * holds the numbers). With --wait, for attach tests: says "ready" and
+ * waits for a line on stdin first, so that a tracer attached meanwhile sees
+ * the program's calls and nothing of its startup.
  */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #ifdef WITH_JEMALLOC_API
 #include <jemalloc/jemalloc.h>
 #endif
@@ -57,8 +63,16 @@ NOINLINE void call_mallocx(void)
 }
 #endif
 
-int main(void)
+int main(int argc, char **argv)
 {
+	char c;
+
+	if (argc > 1 && !strcmp(argv[1], "--wait")) {
+		if (write(STDOUT_FILENO, "ready\n", 6) != 6)
+			return 1;
+		while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
+			;
+	}
 	call_malloc();
 	call_calloc();
 	call_realloc();
