@@ -136,7 +136,14 @@ $(FIX_INLINE).stripped.so: $(FIX_INLINE).so $(FIX_INLINE).debug
 	$(call msg,OBJCOPY,$@)
 	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_INLINE).debug $< $@
 
+# An executable with a je_-prefixed jemalloc interface linked in (test_allocator_locate.c).
+$(BUILD)/tests/fixtures/fixture_je_prefixed: tests/fixtures/fixture_je_prefixed.c \
+		| $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O1 -Wall -Werror -o $@ $<
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
+	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
@@ -316,7 +323,8 @@ $(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
 
 test-progs: $(PROG_BINS) $(ALLOC_PROGS)
 
-unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
+unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc \
+		$(BUILD)/tests/progs/jemalloc_static
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
 integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \

@@ -80,12 +80,8 @@ int allocator_locate__in_file(const struct allocator_family *family, const char 
 		err = -ENOMEM;
 cleanup:
 	elf_file__free(ef);
-	if (err) {
-		free(out->sites);
-		free(out->path);
-		free(out->open_path);
-		*out = (struct allocator_image){};
-	}
+	if (err)
+		allocator_locate__release_image(out);
 	return err;
 }
 
@@ -118,9 +114,7 @@ static int add_image(struct allocator_set *set, const struct allocator_family *f
 		return err == -ENOMEM ? err : 0; /* unreadable, or none of its functions */
 	grown = realloc(set->images, (set->nr_images + 1) * sizeof(*grown));
 	if (!grown) {
-		free(img.sites);
-		free(img.path);
-		free(img.open_path);
+		allocator_locate__release_image(&img);
 		return -ENOMEM;
 	}
 	set->images = grown;
@@ -222,13 +216,18 @@ void allocator_locate__take_from_libc(const struct allocator_set *set, struct li
 	libc->nr_sites = kept;
 }
 
+void allocator_locate__release_image(struct allocator_image *img)
+{
+	free(img->sites);
+	free(img->path);
+	free(img->open_path);
+	*img = (struct allocator_image){};
+}
+
 void allocator_locate__release(struct allocator_set *set)
 {
-	for (int i = 0; i < set->nr_images; i++) {
-		free(set->images[i].sites);
-		free(set->images[i].path);
-		free(set->images[i].open_path);
-	}
+	for (int i = 0; i < set->nr_images; i++)
+		allocator_locate__release_image(&set->images[i]);
 	free(set->images);
 	*set = (struct allocator_set){};
 }

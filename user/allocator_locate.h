@@ -66,6 +66,7 @@ int allocator_locate__in_executable(const char *path, const char *open_path,
  * so that each address keeps one probe, of its real allocator.
  */
 void allocator_locate__take_from_libc(const struct allocator_set *set, struct libc_image *libc);
+void allocator_locate__release_image(struct allocator_image *img);
 void allocator_locate__release(struct allocator_set *set);
 /* One line per image: which allocator, where, how many probes (-v). */
 void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE *out);
