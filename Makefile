@@ -273,7 +273,7 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 # Allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c): one source each, linked
 # with libstdc++ alone, or with jemalloc or tcmalloc taking malloc and operator new over.
 ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_new_jemalloc cxx_new_tcmalloc \
-	tcmalloc_calls jemalloc_linked_in jemalloc_static)
+	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
 $(BUILD)/tests/progs/cxx_new: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
@@ -302,6 +302,10 @@ $(BUILD)/tests/progs/jemalloc_static: tests/progs/jemalloc_calls.c | $(BUILD)/te
 $(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ltcmalloc
+
+$(BUILD)/tests/progs/mimalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -lmimalloc
 
 # test_gpu reads the probed symbols from the contract table itself.
 $(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/gpu_funcs.c \

@@ -3,7 +3,8 @@
  * Allocators beside libc, traced from launch: C++'s operator new and
  * delete (tests/progs/cxx_new.cc) with libstdc++'s operators and with
  * jemalloc's and tcmalloc's, and C programs on jemalloc (shared, linked
- * into the executable, static) and tcmalloc (tests/progs/jemalloc_calls.c).
+ * into the executable, static), tcmalloc and mimalloc
+ * (tests/progs/jemalloc_calls.c).
  * Exact bytes and blocks per calling function and allocator: the runtime's
  * own startup allocations come from other callers.
  */
@@ -234,6 +235,12 @@ static void check_attached(const char *prog, const char *allocator, bool mallocx
 	harness__release(&run);
 }
 
+static void test_mimalloc_shared(void **state)
+{
+	(void)state;
+	check_c_prog(PROG("mimalloc_calls"), "mimalloc", false);
+}
+
 static void test_jemalloc_attached(void **state)
 {
 	(void)state;
@@ -257,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_jemalloc_linked_in),
 		cmocka_unit_test(test_jemalloc_static),
 		cmocka_unit_test(test_tcmalloc_shared),
+		cmocka_unit_test(test_mimalloc_shared),
 		cmocka_unit_test(test_jemalloc_attached),
 		cmocka_unit_test(test_tcmalloc_attached),
 	};
