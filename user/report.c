@@ -266,7 +266,7 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u", rank, units__bytes(site->bytes, bytes),
 		(unsigned long long)site->count, site->count == 1 ? "" : "s", site->process->pid);
 	/* libc is what a site is unless it says otherwise */
-	if (site->gpu)
+	if (site->gpu || strcmp(site->allocator, "libc"))
 		fprintf(out, "  %s", site->allocator);
 	fprintf(out, "  oldest %s",
 		units__duration(s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0,
