@@ -270,13 +270,15 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ldl
 
-# Allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c): one source each, linked
-# with libstdc++ alone, or with jemalloc or tcmalloc taking malloc and operator new over.
-ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_new_jemalloc cxx_new_tcmalloc \
+# Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
+# or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_new_jemalloc \
+	cxx_new_tcmalloc \
 	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
-$(BUILD)/tests/progs/cxx_new: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+$(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc: $(BUILD)/tests/progs/%: \
+		tests/progs/%.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)
 	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
 

@@ -9,6 +9,7 @@
 #ifndef MEMTRACE_ALLOC_CALL_BPF_H
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
+#include "pending_alloc.bpf.h"
 #include "stack.bpf.h"
 #include "stack_dump.bpf.h"
 
@@ -89,6 +90,8 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
 	struct call_state *st;
+	__u64 stack_id = 0;
+	bool pending;
 
 	if (!recording)
 		return 0;
@@ -99,13 +102,14 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 		st->depth++;
 		return 0;
 	}
+	pending = pending_alloc__take(ctx, st, &allocator, &size, &stack_id);
 	st->func = func;
 	st->allocator = allocator;
 	st->size = size;
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, false);
+	st->stack_id = pending ? stack_id : call_state__stack(ctx, st, pid, (__u32)id, false);
 	st->active = 1;
 	return 0;
 }

@@ -101,14 +101,37 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	return free_call__enter(MT_ALLOC_LIBC, ptr);
 }
 
-/* The other allocators (allocator_probes.bpf.h); libstdc++ has only operator new and delete. */
-ALLOCATOR_CXX_PROGS(cxx, MT_ALLOC_CXX)
-ALLOCATOR_CXX_PROGS(jemalloc, MT_ALLOC_JEMALLOC)
-ALLOCATOR_C_PROGS(jemalloc, MT_ALLOC_JEMALLOC)
-ALLOCATOR_CXX_PROGS(tcmalloc, MT_ALLOC_TCMALLOC)
-ALLOCATOR_C_PROGS(tcmalloc, MT_ALLOC_TCMALLOC)
-ALLOCATOR_CXX_PROGS(mimalloc, MT_ALLOC_MIMALLOC)
-ALLOCATOR_C_PROGS(mimalloc, MT_ALLOC_MIMALLOC)
+/* libstdc++'s operator new: no return probe, its malloc records it (pending_alloc.bpf.h) */
+SEC("uprobe")
+int BPF_KPROBE(cxx_new_by_malloc_enter, __u64 size)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_state *st;
+
+	if (!recording)
+		return 0;
+	st = call_state__slot((__u32)id);
+	/* called inside another probed call: part of that one */
+	if (!st || st->active)
+		return 0;
+	/* the sampler weighs the call by its size */
+	st->size = size;
+	pending_alloc__mark(ctx, st, MT_ALLOC_CXX, size,
+			    call_state__stack(ctx, st, id >> 32, (__u32)id, false));
+	return 0;
+}
+
+/* libstdc++'s operator delete, which calls free (free_call.bpf.h) */
+SEC("uprobe")
+int BPF_KPROBE(cxx_free_nested_enter, __u64 ptr)
+{
+	return free_call__enter_nested(MT_ALLOC_CXX, ptr);
+}
+
+/* The malloc replacements (allocator_probes.bpf.h) */
+ALLOCATOR_PROGS(jemalloc, MT_ALLOC_JEMALLOC)
+ALLOCATOR_PROGS(tcmalloc, MT_ALLOC_TCMALLOC)
+ALLOCATOR_PROGS(mimalloc, MT_ALLOC_MIMALLOC)
 
 /*
  * Launch mode with memtrace's preload library (user/preload/): its

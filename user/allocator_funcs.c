@@ -22,18 +22,22 @@ static const char *const shape_names[SHAPE_COUNT] = {
 	[SHAPE_ALIGNED_ALLOC] = "aligned_alloc",
 	[SHAPE_FREE] = "free",
 	[SHAPE_FREE_NESTED] = "free_nested",
+	[SHAPE_NEW_BY_MALLOC] = "new_by_malloc",
 };
 
-/* The Itanium C++ ABI's mangled operator new and delete, every variant (x86-64: size_t is m). */
-#define CXX_NEW_DELETE                                                         \
-	{ "_Znwm", SHAPE_MALLOC },                                             \
-	{ "_Znam", SHAPE_MALLOC },                                             \
-	{ "_ZnwmRKSt9nothrow_t", SHAPE_MALLOC },                               \
-	{ "_ZnamRKSt9nothrow_t", SHAPE_MALLOC },                               \
-	{ "_ZnwmSt11align_val_t", SHAPE_MALLOC },                              \
-	{ "_ZnamSt11align_val_t", SHAPE_MALLOC },                              \
-	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", SHAPE_MALLOC },                \
-	{ "_ZnamSt11align_val_tRKSt9nothrow_t", SHAPE_MALLOC },                \
+/*
+ * The Itanium C++ ABI's mangled operator new and delete, every variant
+ * (x86-64: size_t is m); new_shape is how the allocator's new is counted.
+ */
+#define CXX_NEW_DELETE(new_shape)                                              \
+	{ "_Znwm", new_shape },                                                \
+	{ "_Znam", new_shape },                                                \
+	{ "_ZnwmRKSt9nothrow_t", new_shape },                                  \
+	{ "_ZnamRKSt9nothrow_t", new_shape },                                  \
+	{ "_ZnwmSt11align_val_t", new_shape },                                 \
+	{ "_ZnamSt11align_val_t", new_shape },                                 \
+	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", new_shape },                   \
+	{ "_ZnamSt11align_val_tRKSt9nothrow_t", new_shape },                   \
 	{ "_ZdlPv", SHAPE_FREE_NESTED },                                       \
 	{ "_ZdaPv", SHAPE_FREE_NESTED },                                       \
 	{ "_ZdlPvm", SHAPE_FREE_NESTED },                                      \
@@ -60,8 +64,9 @@ static const char *const shape_names[SHAPE_COUNT] = {
 	{ "valloc", SHAPE_MALLOC },                                            \
 	{ "pvalloc", SHAPE_MALLOC }
 
+/* libstdc++'s new calls malloc (aligned new: aligned_alloc), which records it */
 static const struct allocator_symbol cxx_symbols[] = {
-	CXX_NEW_DELETE,
+	CXX_NEW_DELETE(SHAPE_NEW_BY_MALLOC),
 	{},
 };
 
@@ -88,7 +93,7 @@ static const struct allocator_symbol jemalloc_symbols[] = {
 	{ "je_dallocx", SHAPE_FREE_NESTED },
 	{ "sdallocx", SHAPE_FREE_NESTED },
 	{ "je_sdallocx", SHAPE_FREE_NESTED },
-	CXX_NEW_DELETE,
+	CXX_NEW_DELETE(SHAPE_MALLOC),
 	{},
 };
 
@@ -105,7 +110,7 @@ static const struct allocator_symbol tcmalloc_symbols[] = {
 	{ "tc_pvalloc", SHAPE_MALLOC },
 	{ "tc_malloc_skip_new_handler", SHAPE_MALLOC },
 	{ "tc_free_sized", SHAPE_FREE_NESTED },
-	CXX_NEW_DELETE,
+	CXX_NEW_DELETE(SHAPE_MALLOC),
 	{},
 };
 
@@ -123,7 +128,7 @@ static const struct allocator_symbol mimalloc_symbols[] = {
 	{ "mi_new", SHAPE_MALLOC },
 	{ "mi_new_aligned", SHAPE_MALLOC },
 	{ "mi_free_size", SHAPE_FREE_NESTED },
-	CXX_NEW_DELETE,
+	CXX_NEW_DELETE(SHAPE_MALLOC),
 	{},
 };
 
@@ -184,7 +189,7 @@ int allocator_funcs__prog_name(enum mt_allocator a, enum allocator_shape shape, 
 
 bool allocator_funcs__has_return(enum allocator_shape shape)
 {
-	return shape != SHAPE_FREE;
+	return shape != SHAPE_FREE && shape != SHAPE_NEW_BY_MALLOC;
 }
 
 bool allocator_funcs__is_library(const struct allocator_family *f, const char *path)

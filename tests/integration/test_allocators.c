@@ -109,6 +109,26 @@ static void test_cxx_new_delete(void **state)
 	harness__release(&run);
 }
 
+/* A bad_alloc thrown by operator new and caught: the program goes on, the failure is counted. */
+static void test_cxx_bad_alloc_caught(void **state)
+{
+	struct mt_run run;
+	json_t *proc, *cxx;
+
+	(void)state;
+	/* run_prog checks memtrace's status, which is the program's: it caught the exception */
+	run_prog(&run, PROG("cxx_bad_alloc"));
+	proc = harness__only_process(run.snap);
+	assert_int_equal(harness__u64(proc, "failed_allocs"), 1);
+	assert_leaks(run.snap, "new_after_throw", "cxx", 900, 3);
+	cxx = allocator_entry(proc, "cxx");
+	assert_non_null(cxx);
+	/* the failed new and three */
+	assert_int_equal(harness__u64(cxx, "calls"), 4);
+	assert_int_equal(harness__u64(cxx, "live_blocks"), 3);
+	harness__release(&run);
+}
+
 /* The text report: one line per allocator used. */
 static void test_cxx_text_report(void **state)
 {
@@ -257,6 +277,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_new_delete),
+		cmocka_unit_test(test_cxx_bad_alloc_caught),
 		cmocka_unit_test(test_cxx_text_report),
 		cmocka_unit_test(test_cxx_on_jemalloc),
 		cmocka_unit_test(test_cxx_on_tcmalloc),
