@@ -6,10 +6,10 @@
  * where the size and pointers are: operator new, mallocx, valloc and
  * mi_malloc_aligned all take the size first, like malloc, and are
  * recorded as a malloc of their allocator. libstdc++'s operators are
- * written out in memtrace.bpf.c: its new is counted through its malloc. Returns go through the shared
- * alloc_exit and posix_memalign_exit, which read the allocator from the
- * thread's call slot. User space names the programs
- * "<allocator>_<shape>_enter" (user/allocator_funcs.c).
+ * written out in memtrace.bpf.c: its new is counted through its malloc.
+ * Returns go through the shared alloc_exit and posix_memalign_exit, which
+ * read the allocator from the thread's call slot. User space names the
+ * programs "<allocator>_<shape>_enter" (user/allocator_funcs.c).
  */
 #ifndef MEMTRACE_ALLOCATOR_PROBES_BPF_H
 #define MEMTRACE_ALLOCATOR_PROBES_BPF_H

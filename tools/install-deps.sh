@@ -12,7 +12,8 @@ set -eu
 # libraries whose symbols the unit tests read.
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
-	  libc6-dbg libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev)
+	  libc6-dbg libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
+	  libmimalloc-dev)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

@@ -5,9 +5,10 @@
  * jemalloc linked into the executable (jemalloc_linked_in, and the static
  * jemalloc_static), -ltcmalloc (tcmalloc_calls) and -lmimalloc
  * (mimalloc_calls). Sizes no startup code asks for, each from its own
- * caller (tests/integration/test_allocators.c holds the numbers). With --wait, for attach tests: says "ready" and
- * waits for a line on stdin first, so that a tracer attached meanwhile sees
- * the program's calls and nothing of its startup.
+ * caller (tests/integration/test_allocators.c holds the numbers). With
+ * --wait, for attach tests: says "ready" and waits for a line on stdin
+ * first, so that a tracer attached meanwhile sees the program's calls and
+ * nothing of its startup.
  */
 #include <stdlib.h>
 #include <string.h>
