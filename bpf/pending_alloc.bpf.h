@@ -32,8 +32,9 @@ static __always_inline void pending_alloc__mark(struct pt_regs *ctx, struct call
 /*
  * At the entry of the next allocation on the thread: the mark is this
  * call's if the call is deeper on the stack than operator new was (the
- * stack grows down). Either way the mark is used up, so a mark left by an
- * operator new whose malloc was not probed cannot stick to a later call.
+ * stack grows down), or as deep, when operator new jumps to it as a tail
+ * call. Either way the mark is used up, so a mark left by an operator new
+ * whose malloc was not probed cannot stick to a later call.
  */
 static __always_inline bool pending_alloc__take(struct pt_regs *ctx, struct call_state *st,
 						__u8 *allocator, __u64 *size, __u64 *stack_id)
@@ -42,7 +43,7 @@ static __always_inline bool pending_alloc__take(struct pt_regs *ctx, struct call
 
 	if (!st->pending_allocator)
 		return false;
-	mine = PT_REGS_SP(ctx) < st->pending_sp;
+	mine = PT_REGS_SP(ctx) <= st->pending_sp;
 	if (mine) {
 		*allocator = st->pending_allocator;
 		*size = st->pending_size;
