@@ -273,7 +273,7 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 # Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
 # or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
 ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_new_jemalloc \
-	cxx_new_tcmalloc \
+	cxx_new_tcmalloc cxx_new_static \
 	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
@@ -281,6 +281,11 @@ $(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc: $(BUILD)/tests/
 		tests/progs/%.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)
 	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
+
+# libstdc++ in the executable: its operators are found there
+$(BUILD)/tests/progs/cxx_new_static: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -static-libstdc++ -o $@ $<
 
 $(BUILD)/tests/progs/cxx_new_%: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)

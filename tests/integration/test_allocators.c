@@ -85,13 +85,12 @@ static void assert_cxx_sites(const json_t *snap, const char *allocator)
 }
 
 /* libstdc++'s operators: "cxx" alone, and its malloc and free are not counted again. */
-static void test_cxx_new_delete(void **state)
+static void check_cxx(const char *prog)
 {
 	struct mt_run run;
 	json_t *proc, *cxx;
 
-	(void)state;
-	run_prog(&run, PROG("cxx_new"));
+	run_prog(&run, prog);
 	proc = harness__only_process(run.snap);
 	assert_cxx_sites(run.snap, "cxx");
 	cxx = allocator_entry(proc, "cxx");
@@ -107,6 +106,19 @@ static void test_cxx_new_delete(void **state)
 	/* the run's totals by allocator: one process, the same figures */
 	assert_int_equal(harness__u64(allocator_entry(run.snap, "cxx"), "live_bytes"), 4192);
 	harness__release(&run);
+}
+
+static void test_cxx_new_delete(void **state)
+{
+	(void)state;
+	check_cxx(PROG("cxx_new"));
+}
+
+/* -static-libstdc++: the operators are the executable's */
+static void test_cxx_static_libstdcxx(void **state)
+{
+	(void)state;
+	check_cxx(PROG("cxx_new_static"));
 }
 
 /* A bad_alloc thrown by operator new and caught: the program goes on, the failure is counted. */
@@ -277,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_new_delete),
+		cmocka_unit_test(test_cxx_static_libstdcxx),
 		cmocka_unit_test(test_cxx_bad_alloc_caught),
 		cmocka_unit_test(test_cxx_text_report),
 		cmocka_unit_test(test_cxx_on_jemalloc),
