@@ -144,7 +144,14 @@ $(BUILD)/tests/fixtures/libfixture_usdt.so: tests/fixtures/fixture_usdt.c | $(BU
 	$(call msg,CC-FIX,$@)
 	$(Q)$(CC) -O1 -fPIC -shared -o $@ $<
 
+# An executable with a je_-prefixed jemalloc interface linked in (test_allocator_locate.c).
+$(BUILD)/tests/fixtures/fixture_je_prefixed: tests/fixtures/fixture_je_prefixed.c \
+		| $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O1 -Wall -Werror -o $@ $<
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
+	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
 	$(BUILD)/tests/fixtures/libfixture_usdt.so
 
@@ -277,6 +284,50 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ldl
 
+# Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
+# or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_new_jemalloc \
+	cxx_new_tcmalloc cxx_new_static \
+	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
+PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
+
+$(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc: $(BUILD)/tests/progs/%: \
+		tests/progs/%.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
+
+# libstdc++ in the executable: its operators are found there
+$(BUILD)/tests/progs/cxx_new_static: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -static-libstdc++ -o $@ $<
+
+$(BUILD)/tests/progs/cxx_new_%: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
+	$(call msg,CXX-PROG,$@)
+	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $< -l$*
+
+$(BUILD)/tests/progs/jemalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc
+
+# jemalloc in the executable itself: beside a shared libc, and in a static executable, where
+# its malloc takes the place of glibc's.
+$(BUILD)/tests/progs/jemalloc_linked_in: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -Wl,-Bstatic -ljemalloc_pic \
+		-Wl,-Bdynamic -lstdc++ -lm -ldl
+
+$(BUILD)/tests/progs/jemalloc_static: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -static $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc -lstdc++ -lm
+
+$(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ltcmalloc
+
+$(BUILD)/tests/progs/mimalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -lmimalloc
+
 # test_gpu reads the probed symbols from the contract table itself.
 $(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/gpu_funcs.c \
 		user/gpu_funcs.h tests/integration/harness.c tests/integration/harness.h \
@@ -295,13 +346,14 @@ $(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
 	$(call msg,CC-DEMO,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Werror -pthread -o $@ $<
 
-test-progs: $(PROG_BINS)
+test-progs: $(PROG_BINS) $(ALLOC_PROGS)
 
-unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc
+unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc \
+		$(BUILD)/tests/progs/jemalloc_static
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
 integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \
-		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS)
+		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS) $(ALLOC_PROGS)
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps

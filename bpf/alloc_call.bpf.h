@@ -9,6 +9,7 @@
 #ifndef MEMTRACE_ALLOC_CALL_BPF_H
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
+#include "pending_alloc.bpf.h"
 #include "stack.bpf.h"
 #include "stack_dump.bpf.h"
 
@@ -54,9 +55,9 @@ static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_
 }
 
 /* One completed call: the record user space's accounting reads. */
-static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, __u64 stack_id,
-					      __u64 addr, __u64 size, __u64 old_addr,
-					      __u64 entry_ts)
+static __always_inline void call_record__emit(__u8 allocator, __u16 func, __u32 pid, __u32 tid,
+					      __u64 stack_id, __u64 addr, __u64 size,
+					      __u64 old_addr, __u64 entry_ts)
 {
 	struct mt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 now;
@@ -68,6 +69,7 @@ static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, 
 	now = bpf_ktime_get_ns();
 	e->kind = MT_REC_CALL;
 	e->func = func;
+	e->allocator = allocator;
 	if (!entry_ts)
 		e->duration_ns = 0;
 	else
@@ -82,12 +84,14 @@ static __always_inline void call_record__emit(__u16 func, __u32 pid, __u32 tid, 
 	bpf_ringbuf_submit(e, events__wakeup_flag());
 }
 
-static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __u64 size,
-					     __u64 old_addr, __u64 out_ptr)
+static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator, __u16 func,
+					     __u64 size, __u64 old_addr, __u64 out_ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
 	struct call_state *st;
+	__u64 stack_id = 0;
+	bool pending;
 
 	if (!recording || !scope__covers(pid))
 		return 0;
@@ -98,12 +102,14 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u16 func, __
 		st->depth++;
 		return 0;
 	}
+	pending = pending_alloc__take(ctx, st, &allocator, &size, &stack_id);
 	st->func = func;
+	st->allocator = allocator;
 	st->size = size;
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, false);
+	st->stack_id = pending ? stack_id : call_state__stack(ctx, st, pid, (__u32)id, false);
 	st->active = 1;
 	return 0;
 }
@@ -127,6 +133,9 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 		return 0;
 	}
 	st->active = 0;
+	/* a free-like call (free_call.bpf.h) emitted its record at entry */
+	if (st->func == MT_FN_FREE)
+		return 0;
 	if (result_via_out_ptr) {
 		/* posix_memalign returns 0 and stores the block, or an errno */
 		__u64 block = 0;
@@ -135,8 +144,8 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 			bpf_probe_read_user(&block, sizeof(block), (void *)st->out_ptr);
 		addr = block;
 	}
-	call_record__emit(st->func, pid, tid, st->stack_id, addr, st->size, st->old_addr,
-			  st->entry_ts);
+	call_record__emit(st->allocator, st->func, pid, tid, st->stack_id, addr, st->size,
+			  st->old_addr, st->entry_ts);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "alloc_call.bpf.h"
+#include "allocator_probes.bpf.h"
 #include "gpu_call.bpf.h"
 #include "lifecycle.bpf.h"
 #include "gc_probe.bpf.h"
@@ -32,55 +33,57 @@ static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
 SEC("uprobe")
 int BPF_KPROBE(malloc_enter, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_MALLOC, size, 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_MALLOC, size, 0, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_CALLOC, mul_saturated(nmemb, size), 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_CALLOC, mul_saturated(nmemb, size), 0,
+				 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_REALLOC, size, ptr, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_REALLOC, size, ptr, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(reallocarray_enter, __u64 ptr, __u64 nmemb, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_REALLOCARRAY, mul_saturated(nmemb, size), ptr, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_REALLOCARRAY,
+				 mul_saturated(nmemb, size), ptr, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 alignment, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_POSIX_MEMALIGN, size, 0, memptr);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_POSIX_MEMALIGN, size, 0, memptr);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(aligned_alloc_enter, __u64 alignment, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_ALIGNED_ALLOC, size, 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_ALIGNED_ALLOC, size, 0, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(memalign_enter, __u64 alignment, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_MEMALIGN, size, 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_MEMALIGN, size, 0, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(valloc_enter, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_VALLOC, size, 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_VALLOC, size, 0, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(pvalloc_enter, __u64 size)
 {
-	return alloc_call__enter(ctx, MT_FN_PVALLOC, size, 0, 0);
+	return alloc_call__enter(ctx, MT_ALLOC_LIBC, MT_FN_PVALLOC, size, 0, 0);
 }
 
 SEC("uretprobe")
@@ -98,19 +101,40 @@ int BPF_KRETPROBE(posix_memalign_exit)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
+	return free_call__enter(MT_ALLOC_LIBC, ptr);
+}
+
+/* libstdc++'s operator new: no return probe, its malloc records it (pending_alloc.bpf.h) */
+SEC("uprobe")
+int BPF_KPROBE(cxx_new_by_malloc_enter, __u64 size)
+{
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = id >> 32, tid = (__u32)id;
 	struct call_state *st;
 
-	if (!ptr || !recording || !scope__covers(pid))
+	if (!recording || !scope__covers(id >> 32))
 		return 0;
-	/* a free inside realloc is part of that realloc's record */
-	st = bpf_map_lookup_elem(&calls, &tid);
-	if (st && st->active)
+	st = call_state__slot((__u32)id);
+	/* called inside another probed call: part of that one */
+	if (!st || st->active)
 		return 0;
-	call_record__emit(MT_FN_FREE, pid, tid, MT_NO_STACK, ptr, 0, 0, 0);
+	/* the sampler weighs the call by its size */
+	st->size = size;
+	pending_alloc__mark(ctx, st, MT_ALLOC_CXX, size,
+			    call_state__stack(ctx, st, id >> 32, (__u32)id, false));
 	return 0;
 }
+
+/* libstdc++'s operator delete, which calls free (free_call.bpf.h) */
+SEC("uprobe")
+int BPF_KPROBE(cxx_free_nested_enter, __u64 ptr)
+{
+	return free_call__enter_nested(MT_ALLOC_CXX, ptr);
+}
+
+/* The malloc replacements (allocator_probes.bpf.h) */
+ALLOCATOR_PROGS(jemalloc, MT_ALLOC_JEMALLOC)
+ALLOCATOR_PROGS(tcmalloc, MT_ALLOC_TCMALLOC)
+ALLOCATOR_PROGS(mimalloc, MT_ALLOC_MIMALLOC)
 
 /*
  * Launch mode with memtrace's preload library (user/preload/): its
@@ -133,7 +157,8 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 		return 0;
 	if (func == MT_FN_FREE) {
 		if (addr)
-			call_record__emit(MT_FN_FREE, pid, tid, MT_NO_STACK, addr, 0, 0, 0);
+			call_record__emit(MT_ALLOC_LIBC, MT_FN_FREE, pid, tid, MT_NO_STACK, addr, 0, 0,
+					  0);
 		return 0;
 	}
 	st = call_state__slot(tid);
@@ -147,8 +172,8 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 		return 0;
 	entry_ts = func__needs_start(func) ? st->entry_ts : 0;
 	st->size = size;
-	call_record__emit(func, pid, tid, call_state__stack(ctx, st, pid, tid, true), addr, size,
-			  old_addr, entry_ts);
+	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, call_state__stack(ctx, st, pid, tid, true),
+			  addr, size, old_addr, entry_ts);
 	return 0;
 }
 

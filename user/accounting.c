@@ -15,6 +15,7 @@ struct call {
 	uint64_t start_ns;		/* when the call entered */
 	uint64_t end_ns;		/* when it returned */
 	uint32_t stack;
+	uint8_t allocator;		/* enum mt_allocator of the call */
 };
 
 #define charge(call, field)            \
@@ -33,6 +34,7 @@ static __always_inline int add_block(const struct call *call, uint64_t addr, uin
 		.ts_ns = call->end_ns,
 		.stack = call->stack,
 		.thread = call->thread,
+		.allocator = call->allocator,
 	};
 	struct live_block old;
 	int err;
@@ -50,6 +52,7 @@ static __always_inline int add_block(const struct call *call, uint64_t addr, uin
 	counters__alloc(call->c[1], size);
 	counters__alloc(call->c[2], size);
 	size_histogram__add(&call->p->sizes, size);
+	allocator_stats__alloc(&call->p->by_allocator, call->allocator, size);
 	return 0;
 }
 
@@ -72,6 +75,7 @@ static __always_inline void release_block(const struct call *call, uint64_t addr
 	counters__free(&p->threads[gone.thread].c, gone.size);
 	counters__free(call->c[1], gone.size);
 	counters__free(call->c[2], gone.size);
+	allocator_stats__free(&p->by_allocator, gone.allocator, gone.size);
 	if (gone.stack && p->stacks)
 		freed_lifetimes__add(&p->stacks->stacks[gone.stack].freed, gone.ts_ns, call->start_ns);
 	else
@@ -98,6 +102,7 @@ static __always_inline struct call call_of(struct mt_process *p, struct mt_count
 		.start_ns = e->ts_ns - e->duration_ns,
 		.end_ns = e->ts_ns,
 		.stack = stack,
+		.allocator = e->allocator,
 	};
 }
 
@@ -142,6 +147,7 @@ int accounting__apply(struct mt_process *p, struct mt_counters *totals, const st
 	if (thread < 0)
 		return (int)thread;
 	call = call_of(p, totals, e, (uint32_t)thread, stack);
+	allocator_stats__call(&p->by_allocator, e->allocator);
 	switch (e->func) {
 	case MT_FN_FREE:
 		release_block(&call, e->call.addr);

@@ -25,7 +25,9 @@ struct live_block {
 	uint64_t size;		/* requested bytes */
 	uint64_t ts_ns;		/* allocation time, CLOCK_MONOTONIC */
 	uint32_t stack;		/* index in the stack table (0: none) */
-	uint32_t thread;	/* index of the allocating thread in its process */
+	/* 24 bits: the slot stays 32 bytes, and 16 million threads is more than a process gets */
+	uint32_t thread : 24;	/* index of the allocating thread in its process */
+	uint32_t allocator : 8;	/* enum mt_allocator: whose live bytes it is */
 };
 
 struct alloc_table {

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "alloc_funcs.h"
+#include "allocator_funcs.h"
 #include "bpf_loader.h"
 #include "gpu_funcs.h"
 #include "memtrace.skel.h"
@@ -24,14 +25,15 @@ struct probed_file {
 	pid_t pid;
 	dev_t dev;
 	ino_t ino;
+	enum probed_kind kind;
 };
 
 struct bpf_loader {
 	struct memtrace *skel;
 	struct bpf_link **links;
 	size_t nr_links, links_cap;
-	struct probed_file *gpu;
-	size_t nr_gpu, gpu_cap;
+	struct probed_file *files;
+	size_t nr_files, files_cap;
 	struct bpf_link *startup_stop;
 	int nr_cpus;
 	enum mt_scope scope;
@@ -109,7 +111,7 @@ void bpf_loader__free(struct bpf_loader *l)
 		return;
 	bpf_loader__detach_all(l);
 	free(l->links);
-	free(l->gpu);
+	free(l->files);
 	memtrace__destroy(l->skel);
 	free(l);
 }
@@ -218,17 +220,19 @@ static int attach_uprobe(struct bpf_loader *l, struct bpf_program *prog, pid_t p
 	return keep_link(l, link);
 }
 
-static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			 enum probed_kind kind);
 
-int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path)
+int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path,
+			   enum probed_kind kind)
 {
 	struct stat st;
 
 	if (stat(path, &st))
 		return -errno;
-	if (bpf_loader__probed(l, pid, st.st_dev, st.st_ino))
+	if (bpf_loader__probed(l, pid, st.st_dev, st.st_ino, kind))
 		return -EALREADY;
-	return remember_file(l, pid, st.st_dev, st.st_ino);
+	return remember_file(l, pid, st.st_dev, st.st_ino, kind);
 }
 
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
@@ -237,7 +241,7 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 
 	if (l->scope != MT_SCOPE_PIDS)
 		pid = -1;
-	err = bpf_loader__claim_file(l, pid, img->open_path);
+	err = bpf_loader__claim_file(l, pid, img->open_path, PROBED_LIBC);
 	if (err)
 		return err;
 
@@ -266,26 +270,88 @@ int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_i
 	return 0;
 }
 
-bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocator a,
+					  enum allocator_shape shape)
 {
-	for (size_t i = 0; i < l->nr_gpu; i++)
-		if (l->gpu[i].pid == pid && l->gpu[i].dev == dev && l->gpu[i].ino == ino)
+	char name[64];
+
+	if (allocator_funcs__prog_name(a, shape, name, sizeof(name)))
+		return NULL;
+	return bpf_object__find_program_by_name(l->skel->obj, name);
+}
+
+static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_image *img)
+{
+	int err;
+
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct allocator_site *s = &img->sites[i];
+		struct bpf_program *exit = s->shape == SHAPE_POSIX_MEMALIGN
+						   ? l->skel->progs.posix_memalign_exit
+						   : l->skel->progs.alloc_exit;
+
+		if (!allocator_funcs__has_return(s->shape))
+			continue;
+		err = attach_uprobe(l, exit, pid, img->open_path, s->file_offset, true);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < img->nr_sites; i++) {
+		const struct allocator_site *s = &img->sites[i];
+		struct bpf_program *prog = allocator_prog(l, img->allocator, s->shape);
+
+		if (!prog)
+			return -ENOENT;
+		err = attach_uprobe(l, prog, pid, img->open_path, s->file_offset, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_set *set)
+{
+	int err;
+
+	/* as for libc: once per file, for that process or for every one */
+	if (l->scope != MT_SCOPE_PIDS)
+		pid = -1;
+	for (int i = 0; i < set->nr_images; i++) {
+		err = bpf_loader__claim_file(l, pid, set->images[i].open_path, PROBED_ALLOCATORS);
+		if (!err)
+			err = attach_allocator_image(l, pid, &set->images[i]);
+		if (err && err != -EALREADY)
+			return err;
+	}
+	return 0;
+}
+
+bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			enum probed_kind kind)
+{
+	for (size_t i = 0; i < l->nr_files; i++)
+		if (l->files[i].pid == pid && l->files[i].dev == dev && l->files[i].ino == ino &&
+		    l->files[i].kind == kind)
 			return true;
 	return false;
 }
 
-static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino)
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			 enum probed_kind kind)
 {
-	if (l->nr_gpu == l->gpu_cap) {
-		size_t cap = l->gpu_cap ? 2 * l->gpu_cap : 8;
-		struct probed_file *grown = realloc(l->gpu, cap * sizeof(*grown));
+	if (l->nr_files == l->files_cap) {
+		size_t cap = l->files_cap ? 2 * l->files_cap : 8;
+		struct probed_file *grown = realloc(l->files, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
-		l->gpu = grown;
-		l->gpu_cap = cap;
+		l->files = grown;
+		l->files_cap = cap;
 	}
-	l->gpu[l->nr_gpu++] = (struct probed_file){ .pid = pid, .dev = dev, .ino = ino };
+	l->files[l->nr_files++] =
+		(struct probed_file){ .pid = pid, .dev = dev, .ino = ino, .kind = kind };
 	return 0;
 }
 
@@ -294,10 +360,10 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 {
 	int err;
 
-	if (bpf_loader__probed(l, pid, dev, ino))
+	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
 		return -EALREADY;
 	/* before the probes: a file that failed half-way is not probed twice */
-	err = remember_file(l, pid, dev, ino);
+	err = remember_file(l, pid, dev, ino, PROBED_GPU);
 	if (err)
 		return err;
 	/* returns first, as for libc: no entry that fires can miss its return */

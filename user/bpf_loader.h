@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
+#include "allocator_locate.h"
 #include "gpu_locate.h"
 #include "libc_locate.h"
 
@@ -47,19 +48,36 @@ int bpf_loader__attach_mmap(struct bpf_loader *l);
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
 /*
+ * Probes every site of the allocators beside libc (allocator_locate.h) for
+ * pid (-1: every process mapping them), at the function's entry, each
+ * allocator with its own programs; returns first, as for libc.
+ */
+int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_set *set);
+/*
  * Probes lib's GPU functions for pid, entry and return; the file (dev,
  * ino) is probed once per process: -EALREADY the second time.
  */
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino);
+/* Which probes a file got: a static executable may carry libc and jemalloc alike. */
+enum probed_kind {
+	PROBED_LIBC,
+	PROBED_ALLOCATORS,
+	PROBED_GPU,
+	PROBED_GC,
+};
+
 /*
  * Marks the file at path probed for pid (-1: for every process), before
  * its probes go in; -EALREADY when it is already. A per-PID probe stays
  * across the process's execs: a new image mapping the file needs no other.
  */
-int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path);
+int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path,
+			   enum probed_kind kind);
 /* Whether that file is probed for pid already (-1: for every process). */
-bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino);
+bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			enum probed_kind kind);
 /*
  * A USDT probe provider:name in path (as memtrace opens it) for pid, to
  * the program called prog_name; -ENOENT when either is missing.

@@ -5,11 +5,17 @@
 #include "exit_sites.h"
 #include "id_map.h"
 
-/* The site of stack, made if new; its index or -ENOMEM. */
-static int64_t site_of(struct exit_sites *s, struct id_map *index, size_t *cap, uint32_t stack)
+/* stack 0 ("no stack") is a site too: keys are stack + 1, the allocator above */
+static uint64_t site_key(uint32_t stack, uint8_t allocator)
 {
-	/* stack 0 ("no stack") is a site too: keys are stack + 1 */
-	int64_t idx = id_map__get(index, (uint64_t)stack + 1);
+	return ((uint64_t)allocator << 56) | ((uint64_t)stack + 1);
+}
+
+/* The site of (stack, allocator), made if new; its index or -ENOMEM. */
+static int64_t site_of(struct exit_sites *s, struct id_map *index, size_t *cap, uint32_t stack,
+		       uint8_t allocator)
+{
+	int64_t idx = id_map__get(index, site_key(stack, allocator));
 
 	if (idx >= 0)
 		return idx;
@@ -22,22 +28,26 @@ static int64_t site_of(struct exit_sites *s, struct id_map *index, size_t *cap, 
 		s->sites = grown;
 		*cap = grown_cap;
 	}
-	if (id_map__put(index, (uint64_t)stack + 1, (uint32_t)s->n))
+	if (id_map__put(index, site_key(stack, allocator), (uint32_t)s->n))
 		return -ENOMEM;
-	s->sites[s->n] = (struct exit_site){ .stack = stack, .oldest_ns = UINT64_MAX };
+	s->sites[s->n] = (struct exit_site){ .stack = stack, .allocator = allocator,
+					     .oldest_ns = UINT64_MAX };
 	return (int64_t)s->n++;
 }
 
-int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns)
+int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns,
+			  uint64_t min_age_ns)
 {
 	struct id_map index = {};
 	size_t cap = s->n;
 	int err = 0;
 
 	for (size_t i = 0; i < s->n && !err; i++)
-		err = id_map__put(&index, (uint64_t)s->sites[i].stack + 1, (uint32_t)i);
+		err = id_map__put(&index, site_key(s->sites[i].stack, s->sites[i].allocator),
+				  (uint32_t)i);
 	alloc_table__for_each(table, b) {
-		int64_t idx = err ? -1 : site_of(s, &index, &cap, b->stack);
+		int64_t idx = err ? -1 : site_of(s, &index, &cap, b->stack, b->allocator);
+		uint64_t age = end_ns > b->ts_ns ? end_ns - b->ts_ns : 0;
 		struct exit_site *site;
 
 		if (idx < 0) {
@@ -49,7 +59,11 @@ int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table,
 		site->count++;
 		if (b->ts_ns < site->oldest_ns)
 			site->oldest_ns = b->ts_ns;
-		site->ages[lifetime_histogram__bucket(end_ns > b->ts_ns ? end_ns - b->ts_ns : 0)]++;
+		site->ages[lifetime_histogram__bucket(age)]++;
+		if (age >= min_age_ns) {
+			site->old_bytes += b->size;
+			site->old_count++;
+		}
 		s->blocks++;
 	}
 	id_map__release(&index);

@@ -15,8 +15,11 @@
 
 struct exit_site {
 	uint32_t stack;		/* stack table index (0: none) */
-	uint64_t bytes;
+	uint8_t allocator;	/* enum mt_allocator: a stack may call two */
+	uint64_t bytes;		/* every block */
 	uint64_t count;
+	uint64_t old_bytes;	/* the blocks at least --leak-age old at the exit: its leaks */
+	uint64_t old_count;
 	uint64_t oldest_ns;	/* allocation time of its oldest block */
 	uint64_t ages[LIFETIME_BUCKETS];	/* its blocks by their age at the exit */
 };
@@ -27,8 +30,9 @@ struct exit_sites {
 	uint64_t blocks;	/* every block summed up */
 };
 
-/* Adds the blocks of table, aged at end_ns. -ENOMEM. */
-int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns);
+/* Adds the blocks of table, aged at end_ns; min_age_ns is --leak-age. -ENOMEM. */
+int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns,
+			  uint64_t min_age_ns);
 void exit_sites__release(struct exit_sites *s);
 
 #endif /* MEMTRACE_EXIT_SITES_H */

@@ -91,7 +91,7 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 	if (!rt)
 		return 0;
 	/* the probes of an image the process exec-ed from fire in this one too */
-	err = bpf_loader__claim_file(l, (pid_t)p->pid, open_path);
+	err = bpf_loader__claim_file(l, (pid_t)p->pid, open_path, PROBED_GC);
 	if (!err)
 		err = attach_runtime(l, p, rt, open_path);
 	if (err == -EALREADY)

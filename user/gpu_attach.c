@@ -36,7 +36,7 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 	if (!S_ISREG(st.st_mode))
 		return 0;
 	/* probed ahead, or through another path to it: its symbols are not read again */
-	if (bpf_loader__probed(l, p->pid, st.st_dev, st.st_ino))
+	if (bpf_loader__probed(l, p->pid, st.st_dev, st.st_ino, PROBED_GPU))
 		return 1;
 	err = gpu_locate__in_file(path, open_path, &lib);
 	if (err)

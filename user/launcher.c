@@ -105,20 +105,28 @@ static void child_exec(const char *path, char **argv, char **env, int gate_fd, i
 	_exit(127);
 }
 
-static int attach_libc(pid_t pid, struct bpf_loader *l, const struct libc_image *img, bool verbose)
+/* libc's probes, and those of the allocators beside it (each address probed once) */
+static int attach_libc(pid_t pid, struct bpf_loader *l, struct libc_image *img,
+		       const struct allocator_set *allocs, bool verbose)
 {
-	int err = bpf_loader__attach_libc(l, pid, img);
+	int err;
 
+	allocator_locate__take_from_libc(allocs, img);
+	err = bpf_loader__attach_libc(l, pid, img);
 	/* -f: the file may be probed for every process already */
 	if (err == -EALREADY)
 		err = 0;
+	if (!err)
+		err = bpf_loader__attach_allocators(l, pid, allocs);
 	if (err) {
-		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img->path, pid,
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
 			strerror(-err));
 		return err;
 	}
-	if (verbose)
+	if (verbose) {
 		libc_locate__describe(img, pid, stderr);
+		allocator_locate__describe(allocs, pid, stderr);
+	}
 	return bpf_loader__add_target(l, pid);
 }
 
@@ -143,6 +151,9 @@ static struct mt_process *register_child(struct launched *child, struct tracker 
 	libc_locate__release(&p->libc);
 	p->libc = child->libc;
 	child->libc = (struct libc_image){};
+	allocator_locate__release(&p->allocators);
+	p->allocators = child->allocators;
+	child->allocators = (struct allocator_set){};
 	return p;
 }
 
@@ -183,7 +194,10 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 			err = -EAGAIN;
 			goto cleanup;
 		}
-		err = attach_libc(child->pid, l, &child->libc, cfg->verbose);
+		err = allocator_locate__in_process(child->pid, &maps, NULL, &child->allocators);
+		if (!err)
+			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
+					  cfg->verbose);
 		if (err)
 			goto cleanup;
 	}
@@ -236,8 +250,9 @@ static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
 		}
 		err = on_startup_stop(child, l, t, libc_attached, cfg);
 		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
-			fprintf(stderr, "memtrace: no libc found in %s: nothing to probe\n",
-				child->exec_path);
+			fprintf(stderr, "memtrace: no allocator found in %s: nothing to probe; "
+					"searched %s\n",
+				child->exec_path, allocator_locate__searched());
 			return -ENOENT;
 		}
 		if (err && err != -EAGAIN)
@@ -272,7 +287,10 @@ static int arm_probes(struct launched *child, const char *image, struct bpf_load
 				image);
 			goto cleanup;
 		}
-		err = attach_libc(child->pid, l, &child->libc, cfg->verbose);
+		err = allocator_locate__in_executable(image, image, &child->allocators);
+		if (!err)
+			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
+					  cfg->verbose);
 		if (err)
 			goto cleanup;
 		*libc_attached = true;
@@ -399,6 +417,7 @@ void launcher__release(struct launched *child)
 {
 	free(child->preload);
 	libc_locate__release(&child->libc);
+	allocator_locate__release(&child->allocators);
 	free(child->exec_path);
 	*child = (struct launched){ .pid = -1 };
 }

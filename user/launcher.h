@@ -23,6 +23,7 @@ struct launched {
 	pid_t pid;
 	char *exec_path;	/* the file CMD resolved to */
 	struct libc_image libc;	/* probed; handed to the process once registered */
+	struct allocator_set allocators; /* the same for the allocators beside libc */
 	char *preload;		/* the preload library CMD was started with, or NULL */
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator_funcs.h"
 #include "gpu_accounting.h"
 #include "leaks.h"
 
@@ -36,11 +37,12 @@ static int by_priority(const void *a, const void *b)
 }
 
 /*
- * A new site: of libc when gpu is NULL, else of the GPU block's allocator.
+ * A new site: of host allocator when gpu is NULL, else of the GPU block's allocator.
  * Its freed lifetimes come from where accounting put them.
  */
 static struct leak_site *new_site(struct leak_report *r, size_t *cap, const struct mt_process *p,
-				  uint32_t stack, const struct gpu_block *gpu)
+				  uint32_t stack, unsigned int allocator,
+				  const struct gpu_block *gpu)
 {
 	const struct freed_lifetimes *freed = NULL;
 	const struct site_entry *e;
@@ -56,7 +58,9 @@ static struct leak_site *new_site(struct leak_report *r, size_t *cap, const stru
 		*cap = grown_cap;
 	}
 	s = &r->sites[r->n++];
-	*s = (struct leak_site){ .process = p, .stack = stack, .allocator = "libc",
+	*s = (struct leak_site){ .process = p,
+				 .stack = stack,
+				 .allocator = allocator_funcs__name(allocator),
 				 .oldest_ns = UINT64_MAX };
 	if (gpu) {
 		s->allocator = gpu_funcs__allocator(gpu->api, gpu->kind);
@@ -104,12 +108,17 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 			 const struct leaks_opts *o)
 {
 	alloc_table__for_each(table, b) {
-		/* stack index 0 ("no stack") is a valid group too: key it apart */
-		int64_t idx = id_map__get(by_stack, (uint64_t)b->stack + 1);
+		/*
+		 * stack index 0 ("no stack") is a valid group too: key it apart. One
+		 * stack may call two allocators (operator new and malloc): the
+		 * allocator goes in the top byte, above collect_gpu's keys.
+		 */
+		uint64_t key = ((uint64_t)b->allocator << 56) | ((uint64_t)b->stack + 1);
+		int64_t idx = id_map__get(by_stack, key);
 
 		if (idx < 0) {
-			if (id_map__put(by_stack, (uint64_t)b->stack + 1, r->n) ||
-			    !new_site(r, cap, p, b->stack, NULL))
+			if (id_map__put(by_stack, key, r->n) ||
+			    !new_site(r, cap, p, b->stack, b->allocator, NULL))
 				return -ENOMEM;
 			idx = r->n - 1;
 		}
@@ -118,18 +127,20 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 	return 0;
 }
 
-/* An exited process's blocks, by site: every one a leak, however young at the exit. */
+/* An exited process's blocks, by site: leaks if --leak-age old when it exited. */
 static int collect_left(const struct exit_sites *left, struct leak_report *r, size_t *cap,
 			const struct mt_process *p)
 {
 	for (size_t i = 0; i < left->n; i++) {
 		const struct exit_site *e = &left->sites[i];
-		struct leak_site *s = new_site(r, cap, p, e->stack, NULL);
+		struct leak_site *s = new_site(r, cap, p, e->stack, e->allocator, NULL);
 
 		if (!s)
 			return -ENOMEM;
-		s->bytes = s->live_bytes = e->bytes;
-		s->count = s->live_count = e->count;
+		s->bytes = e->old_bytes;
+		s->count = e->old_count;
+		s->live_bytes = e->bytes;
+		s->live_count = e->count;
 		s->oldest_ns = e->oldest_ns;
 		if (e->oldest_ns < s->first_ns)
 			s->first_ns = e->oldest_ns;
@@ -154,7 +165,7 @@ static int collect_gpu(const struct gpu_state *gs, struct leak_report *r, struct
 			continue;
 		idx = id_map__get(by_site, key);
 		if (idx < 0) {
-			if (id_map__put(by_site, key, r->n) || !new_site(r, cap, p, b->stack, b))
+			if (id_map__put(by_site, key, r->n) || !new_site(r, cap, p, b->stack, 0, b))
 				return -ENOMEM;
 			idx = r->n - 1;
 		}

@@ -441,6 +441,51 @@ cleanup:
 	return err;
 }
 
+/* The entry of allocators (an array) named name, made when it is not there yet. */
+static json_t *allocator_sums(json_t *allocators, const char *name)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(allocators, i, a)
+		if (!strcmp(json_string_value(json_object_get(a, "name")), name))
+			return a;
+	a = json_pack("{ss}", "name", name);
+	if (!a || json_array_append_new(allocators, a))
+		return NULL;
+	return a;
+}
+
+/* The run's figures by allocator ("allocators"), summed by name; absent if no input has them. */
+static int merge_allocators(json_t *root, struct merge_input *in, size_t n)
+{
+	json_t *all = NULL;
+	int err = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *list = json_object_get(in[i].root, "allocators"), *a, *into;
+		size_t j;
+
+		if (!json_is_array(list))
+			continue;
+		if (!all && !(all = json_array()))
+			goto cleanup;
+		json_array_foreach(list, j, a) {
+			json_t *name = json_object_get(a, "name");
+
+			if (!json_is_string(name))
+				continue;
+			into = allocator_sums(all, json_string_value(name));
+			if (!into || add_counters(into, a))
+				goto cleanup;
+		}
+	}
+	err = all && json_object_set(root, "allocators", all) ? -ENOMEM : 0;
+cleanup:
+	json_decref(all);
+	return err;
+}
+
 /* What --max-sites left out of each input's leaks. */
 static json_t *merged_omitted(struct merge_input *in, size_t n)
 {
@@ -485,6 +530,8 @@ static int build(json_t *root, struct merge_input *in, size_t n, struct renumber
 		err = merge_gpu(root, in, n);
 	if (!err)
 		err = merge_mappings(root, in, n);
+	if (!err)
+		err = merge_allocators(root, in, n);
 	if (err)
 		goto cleanup;
 	/* an interval snapshot in the mix makes the merged one an interval snapshot too */

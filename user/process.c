@@ -170,16 +170,20 @@ void process__drop_image(struct mt_process *p)
 	p->c.current_bytes = 0;
 	for (uint32_t i = 0; i < p->nr_threads; i++)
 		p->threads[i].c.current_bytes = 0;
+	for (unsigned int a = 0; a < MT_ALLOC_COUNT; a++) {
+		p->by_allocator.a[a].live_bytes = 0;
+		p->by_allocator.a[a].live_blocks = 0;
+	}
 	dwarf_unwinder__free(p->unwinder);
 	p->unwinder = NULL;
 }
 
-int process__retire(struct mt_process *p)
+int process__retire(struct mt_process *p, uint64_t min_age_ns)
 {
-	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns);
+	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns, min_age_ns);
 
 	if (!err)
-		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns);
+		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns, min_age_ns);
 	if (err)
 		return err;
 	alloc_table__release(&p->live);
@@ -208,6 +212,7 @@ void process__free(struct mt_process *p)
 	proc_maps__release(&p->maps);
 	proc_maps__release(&p->next_maps);
 	libc_locate__release(&p->libc);
+	allocator_locate__release(&p->allocators);
 	free(p->preload);
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "alloc_table.h"
+#include "allocator_locate.h"
+#include "allocator_stats.h"
 #include "counters.h"
 #include "dwarf_unwind.h"
 #include "exit_sites.h"
@@ -48,6 +50,8 @@ struct mt_process {
 	bool exited;			/* no more records: exited, or exec-ed into a new one */
 	enum process_end end;
 	bool joined;			/* made by a record (fork, exec, -a), not asked for */
+	bool forked;			/* made by a fork record: its files are its parent's */
+	uint8_t probe_tries;		/* joined: looks for its maps so far (session.c) */
 	uint32_t ppid;			/* 0: not known */
 	uint32_t ns_pid;		/* its PID in its own PID namespace; 0: not known */
 	bool exit_seen;			/* its exit record came: exit_code is known */
@@ -90,6 +94,8 @@ struct mt_process {
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
 	struct libc_image libc;		/* what is probed, and where */
+	struct allocator_set allocators; /* the other allocators probed (allocator_locate.h) */
+	struct allocator_stats by_allocator;
 	char *preload;			/* launched with the preload library: its path; else NULL */
 	uint64_t steps;			/* --step-probe hits */
 	uint64_t last_step_ns;		/* CLOCK_MONOTONIC of the last one, 0: none */
@@ -114,10 +120,11 @@ uint32_t process__read_ns_pid(uint32_t pid);
 /* The old image's blocks all went at its exec: counted, then forgotten. */
 void process__drop_image(struct mt_process *p);
 /*
- * It exited: its live blocks are summed up by site (process.left) and its
- * tables freed, with the other state only a running process needs. -ENOMEM.
+ * It exited: its live blocks are summed up by site (process.left), those
+ * min_age_ns old (--leak-age) apart, and its tables freed, with the other
+ * state only a running process needs. -ENOMEM.
  */
-int process__retire(struct mt_process *p);
+int process__retire(struct mt_process *p, uint64_t min_age_ns);
 /* Live blocks: in its tables while it runs, in left after its exit. */
 uint64_t process__live_blocks(const struct mt_process *p);
 void process__free(struct mt_process *p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gc_report.h"
+#include "allocator_stats.h"
 #include "gpu_report.h"
 #include "mapping_report.h"
 #include "report.h"
@@ -23,6 +24,15 @@ static void write_counters_line(const struct mt_counters *c, FILE *out)
 		units__bytes(c->allocated_bytes, total), (unsigned long long)c->allocs,
 		(unsigned long long)c->frees, (unsigned long long)c->reallocs,
 		(unsigned long long)c->failed_allocs, (unsigned long long)c->unknown_frees);
+}
+
+/* The run's figures by allocator: one line each. */
+static void write_allocator_totals(const struct tracker *t, FILE *out)
+{
+	struct allocator_stats all;
+
+	tracker__allocator_totals(t, &all);
+	allocator_stats__write_text(&all, "  ", out);
 }
 
 static void write_losses(const struct run_summary *s, FILE *out)
@@ -104,6 +114,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		fprintf(out, "  exited");
 	fprintf(out, "\n  ");
 	write_counters_line(&p->c, out);
+	allocator_stats__write_text(&p->by_allocator, "  ", out);
 	gpu_report__write_line(p, out);
 	gc_report__write_line(p, out);
 	mapping_report__write_line(p, out);
@@ -269,7 +280,7 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u", rank, units__bytes(site->bytes, bytes),
 		(unsigned long long)site->count, site->count == 1 ? "" : "s", site->process->pid);
 	/* libc is what a site is unless it says otherwise */
-	if (site->gpu)
+	if (site->gpu || strcmp(site->allocator, "libc"))
 		fprintf(out, "  %s", site->allocator);
 	fprintf(out, "  oldest %s",
 		units__duration(s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0,
@@ -349,6 +360,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	write_summary(s, out);
 	fprintf(out, "Totals: ");
 	write_counters_line(&t->totals, out);
+	write_allocator_totals(t, out);
 	gpu_report__write_totals(t, out);
 	mapping_report__write_totals(t, out);
 	write_losses(s, out);

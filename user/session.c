@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "gc_probe.h"
+#include "allocator_locate.h"
 #include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
@@ -27,6 +28,8 @@
 #define EPOLL_ID_MMAPS 0x10000
 /* -f, --cgroup, --comm, -a: how often to look for processes gone without an exit record */
 #define SWEEP_INTERVAL_NS 1000000000ULL
+/* An exec-ed image's mappings come within a poll or two: look again this many times */
+#define PROBE_TRIES 20
 
 static uint64_t mono_ns(void)
 {
@@ -57,8 +60,9 @@ static int attach_pid(struct session *s, pid_t pid)
 {
 	struct proc_maps maps = {};
 	struct libc_image img = {};
+	struct allocator_set allocs = {};
 	struct mt_process *p;
-	int pidfd, err;
+	int pidfd, err, libc_err;
 
 	if (pid == getpid()) {
 		fprintf(stderr, "memtrace: cannot trace memtrace itself (PID %d)\n", pid);
@@ -80,19 +84,27 @@ static int attach_pid(struct session *s, pid_t pid)
 	err = proc_maps__read(pid, &maps);
 	if (err && has_exited(pidfd))
 		goto exited;
-	err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
-	if (err) {
-		fprintf(stderr, "memtrace: no libc found in PID %d (%s): nothing to probe\n", pid,
-			p->comm);
+	libc_err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
+	err = allocator_locate__in_process(pid, &maps, p->exe, &allocs);
+	if (err)
+		goto cleanup;
+	if (libc_err && !allocs.nr_images) {
+		fprintf(stderr, "memtrace: no allocator found in PID %d (%s): nothing to probe; "
+				"searched %s\n",
+			pid, p->comm, allocator_locate__searched());
+		err = libc_err;
 		goto cleanup;
 	}
+	allocator_locate__take_from_libc(&allocs, &img);
 	err = bpf_loader__attach_libc(s->bpf, pid, &img);
 	if (err == -EALREADY)
 		err = 0;
+	if (!err)
+		err = bpf_loader__attach_allocators(s->bpf, pid, &allocs);
 	if (err == -ESRCH)
 		goto exited;
 	if (err) {
-		fprintf(stderr, "memtrace: cannot attach to %s in PID %d: %s\n", img.path, pid,
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
 			strerror(-err));
 		goto cleanup;
 	}
@@ -101,13 +113,17 @@ static int attach_pid(struct session *s, pid_t pid)
 		goto cleanup;
 	if (has_exited(pidfd))
 		goto exited;
-	if (s->cfg->verbose)
+	if (s->cfg->verbose) {
 		libc_locate__describe(&img, pid, stderr);
+		allocator_locate__describe(&allocs, pid, stderr);
+	}
 	p->maps = maps;
 	p->maps_gen++;
 	maps = (struct proc_maps){};
 	p->libc = img;
 	img = (struct libc_image){};
+	p->allocators = allocs;
+	allocs = (struct allocator_set){};
 	if (!s->cfg->no_gpu)
 		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
@@ -120,6 +136,7 @@ exited:
 	fprintf(stderr, "memtrace: PID %d exited during attach\n", pid);
 cleanup:
 	libc_locate__release(&img);
+	allocator_locate__release(&allocs);
 	proc_maps__release(&maps);
 	if (pidfd >= 0)
 		close(pidfd);
@@ -140,50 +157,95 @@ static bool libc_probed(const struct session *s, const struct mt_process *p)
 
 		if (m->executable && m->path && libc_locate__is_libc(m->path))
 			return bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor),
-						  m->inode);
+						  m->inode, PROBED_LIBC);
 	}
 	return false;
 }
 
-static void probe_joined(struct session *s, struct mt_process *p)
+/*
+ * The libc and the other allocators of a process that joined, each file
+ * probed once (for every process outside -p): an exec into another libc or
+ * a static executable, a C++ program exec-ed by a Python one.
+ */
+static void probe_allocators(struct session *s, struct mt_process *p)
 {
+	struct allocator_set allocs = {};
 	struct libc_image img = {};
+	bool libc = !libc_probed(s, p) &&
+		    !libc_locate__in_process(p->pid, &p->maps, p->exe, s->cfg->probes_at_entry, &img);
 	int err;
 
-	/* the mapping records keep its maps; /proc only when they have said nothing yet */
-	if (!p->maps.n && !p->awaiting_exec_maps)
-		process__refresh_maps(p);
-	if (!p->maps.n || p->exited)
-		return;
-	if (!libc_probed(s, p) &&
-	    !libc_locate__in_process(p->pid, &p->maps, p->exe, s->cfg->probes_at_entry, &img)) {
+	if (allocator_locate__in_process(p->pid, &p->maps, p->exe, &allocs))
+		goto cleanup;
+	if (libc) {
+		allocator_locate__take_from_libc(&allocs, &img);
 		err = bpf_loader__attach_libc(s->bpf, p->pid, &img);
 		if (!err && s->cfg->verbose)
 			libc_locate__describe(&img, p->pid, stderr);
 		if (err && err != -EALREADY && err != -ENOENT)
 			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n", img.path,
 				p->pid, strerror(-err));
+	}
+	err = bpf_loader__attach_allocators(s->bpf, p->pid, &allocs);
+	if (err && err != -ENOENT)
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %u: %s\n",
+			p->pid, strerror(-err));
+	if (libc) {
 		libc_locate__release(&p->libc);
 		p->libc = img;
+		img = (struct libc_image){};
 	}
-	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
-	if (s->cfg->no_gpu)
-		return;
-	for (size_t i = 0; i < p->maps.n; i++)
-		gpu_attach__mapping(s->bpf, p, &p->maps.maps[i], s->cfg->verbose);
+	allocator_locate__release(&p->allocators);
+	p->allocators = allocs;
+	allocs = (struct allocator_set){};
+cleanup:
+	libc_locate__release(&img);
+	allocator_locate__release(&allocs);
 }
 
+/*
+ * A process that joined while tracing (fork, exec, -a's first sight): its
+ * maps, its allocators probed where no probe covers them yet (a forked
+ * child's are its parent's, probed for every process), its runtime's GC
+ * and its GPU libraries probed. -EAGAIN: an exec-ed image whose mappings
+ * have not come yet.
+ */
+static int probe_joined(struct session *s, struct mt_process *p)
+{
+	/* the mapping records keep its maps; /proc only when they have said nothing yet */
+	if (!p->maps.n && (!p->awaiting_exec_maps || !s->mmaps))
+		process__refresh_maps(p);
+	if (p->exited)
+		return 0;
+	if (!p->maps.n)
+		return -EAGAIN;
+	if (!p->forked)
+		probe_allocators(s, p);
+	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	if (s->cfg->no_gpu)
+		return 0;
+	for (size_t i = 0; i < p->maps.n; i++)
+		gpu_attach__mapping(s->bpf, p, &p->maps.maps[i], s->cfg->verbose);
+	return 0;
+}
+
+/* Joined processes: those whose maps are still to come are looked at again, a while. */
 static void probe_fresh(struct session *s)
 {
+	struct pid_list again = {};
 	uint32_t n;
 	const uint32_t *pids = tracker__take_fresh(&s->tracker, &n);
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct mt_process *p = tracker__process(&s->tracker, pids[i]);
 
-		if (p && !p->exited)
-			probe_joined(s, p);
+		if (p && probe_joined(s, p) == -EAGAIN && p->probe_tries++ < PROBE_TRIES)
+			pid_list__add(&again, (pid_t)p->pid);
 	}
+	/* the list above is the tracker's own: added to only now */
+	for (size_t i = 0; i < again.n; i++)
+		tracker__joined_again(&s->tracker, (uint32_t)again.pids[i]);
+	pid_list__release(&again);
 }
 
 /*
@@ -198,7 +260,8 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 	int err;
 
 	if (!m->executable || !m->path || m->path[0] != '/' || !libc_locate__is_libc(m->path) ||
-	    bpf_loader__probed(s->bpf, -1, makedev(m->dev_major, m->dev_minor), m->inode))
+	    bpf_loader__probed(s->bpf, -1, makedev(m->dev_major, m->dev_minor), m->inode,
+			       PROBED_LIBC))
 		return;
 	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, m->path);
 	if (libc_locate__in_file(m->path, open_path, s->cfg->probes_at_entry, &img))
@@ -411,6 +474,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		goto fail;
 	s->tracker.create_on_sight = cfg->all;
 	s->tracker.max_exited = cfg->max_exited;
+	s->tracker.leak_age_ns = (uint64_t)(cfg->leak_age_s * 1e9);
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));

@@ -8,6 +8,7 @@
 
 #include "alloc_funcs.h"
 #include "gc_snapshot.h"
+#include "allocator_stats.h"
 #include "gpu_snapshot.h"
 #include "json_writer.h"
 #include "mapping_snapshot.h"
@@ -41,6 +42,15 @@ static void write_folded(const struct folded_processes *f, struct json_writer *w
 	counters__write_json(&f->c, w);
 	json_writer__kv_u64(w, "live_blocks", f->live_blocks);
 	json_writer__end_object(w);
+}
+
+/* The run's figures by allocator, folded processes' included. */
+static void write_allocator_totals(const struct run_summary *s, struct json_writer *w)
+{
+	struct allocator_stats all;
+
+	tracker__allocator_totals(s->tracker, &all);
+	allocator_stats__write_json(&all, w);
 }
 
 static void write_header(const struct run_summary *s, struct json_writer *w)
@@ -85,6 +95,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__begin_object(w);
 	counters__write_json(&s->tracker->totals, w);
 	json_writer__end_object(w);
+	write_allocator_totals(s, w);
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	mapping_snapshot__write_totals(s->tracker, w);
 	write_folded(&s->tracker->folded, w);
@@ -165,6 +176,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	write_lifecycle(s, p, w);
 	counters__write_json(&p->c, w);
 	json_writer__kv_u64(w, "live_blocks", process__live_blocks(p));
+	allocator_stats__write_json(&p->by_allocator, w);
 	json_writer__key(w, "steps");
 	if (p->step_probe_attached)
 		json_writer__u64(w, p->steps);

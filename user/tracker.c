@@ -91,6 +91,18 @@ static int remember_fresh(struct tracker *t, uint32_t pid)
 	return 0;
 }
 
+void tracker__allocator_totals(const struct tracker *t, struct allocator_stats *out)
+{
+	*out = t->folded.by_allocator;
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		allocator_stats__add(out, &t->procs[i]->by_allocator);
+}
+
+int tracker__joined_again(struct tracker *t, uint32_t pid)
+{
+	return remember_fresh(t, pid);
+}
+
 const uint32_t *tracker__take_fresh(struct tracker *t, uint32_t *n)
 {
 	*n = t->nr_fresh;
@@ -177,6 +189,7 @@ static void fold_oldest(struct tracker *t)
 	t->folded.processes++;
 	counters__add(&t->folded.c, &p->c);
 	t->folded.live_blocks += process__live_blocks(p);
+	allocator_stats__add(&t->folded.by_allocator, &p->by_allocator);
 	if (tracker__latest(t, p->pid) == p)
 		stack_table__drop_pid(&t->stacks, p->pid);
 	forget_process(t, i);
@@ -215,7 +228,7 @@ void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns)
 	end_process(t, p, PROCESS_EXITED, now_ns);
 	/* still there unless it was empty, forgotten or folded; kept whole if short of memory */
 	if (tracker__latest(t, pid) == p)
-		process__retire(p);
+		process__retire(p, t->leak_age_ns);
 }
 
 /* A process a record announced (fork, exec) or that -a saw first in a record. */
@@ -496,6 +509,7 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 		child->ppid = e->ppid;
 		child->ns_pid = e->ns_pid;
 		child->begin_ns = e->ts_ns;
+		child->forked = true;
 		parent = tracker__process(t, e->ppid);
 		if (parent && !child->exe && parent->exe)
 			child->exe = strdup(parent->exe);
@@ -532,7 +546,7 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 		p->exit_code = e->exit_code;
 		end_process(t, p, PROCESS_EXITED, e->ts_ns);
 		/* still there unless it was empty, forgotten or folded */
-		return tracker__latest(t, e->pid) == p ? process__retire(p) : 0;
+		return tracker__latest(t, e->pid) == p ? process__retire(p, t->leak_age_ns) : 0;
 	default:
 		return 0;
 	}

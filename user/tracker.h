@@ -32,11 +32,13 @@ struct tracker {
 	 * oldest is folded into folded and forgotten. 0: no limit.
 	 */
 	uint32_t max_exited;
+	uint64_t leak_age_ns;		/* --leak-age: an exited process's leaks are that old at its exit */
 	uint32_t nr_ended;
 	struct folded_processes {
 		uint64_t processes;
 		struct mt_counters c;	/* their counters summed; current_bytes: live at their end */
 		uint64_t live_blocks;
+		struct allocator_stats by_allocator;
 	} folded;
 	/* processes the records made since tracker__take_fresh: to probe, to name */
 	uint32_t *fresh;
@@ -63,6 +65,10 @@ struct mt_process *tracker__latest(const struct tracker *t, uint32_t pid);
 const uint32_t *tracker__take_fresh(struct tracker *t, uint32_t *n);
 /* PID's process is gone, its exit unseen (a lost record): it ends at now_ns. */
 void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns);
+/* Hands PID over again at the next tracker__take_fresh (its maps were not there yet). */
+int tracker__joined_again(struct tracker *t, uint32_t pid);
+/* The run's figures by allocator: its processes', the folded ones' too. */
+void tracker__allocator_totals(const struct tracker *t, struct allocator_stats *out);
 /* Live processes: not exited, not exec-ed away. */
 uint32_t tracker__nr_running(const struct tracker *t);
 /* ring_buffer_sample_fn: ctx is the tracker. Returns 0 or a negative errno. */

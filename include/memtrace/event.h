@@ -59,6 +59,22 @@ enum mt_func {
 };
 
 /*
+ * Which allocator a call went to: each has its own probe programs, as the
+ * allocator is known only by which program runs (attach cookies need
+ * kernel 5.15). Names are in user/allocator_funcs.c. C++'s operator new
+ * and delete count as the allocator that defines them: "cxx" for
+ * libstdc++'s, the allocator's own for jemalloc's and tcmalloc's.
+ */
+enum mt_allocator {
+	MT_ALLOC_LIBC,
+	MT_ALLOC_CXX,
+	MT_ALLOC_JEMALLOC,
+	MT_ALLOC_TCMALLOC,
+	MT_ALLOC_MIMALLOC,
+	MT_ALLOC_COUNT,
+};
+
+/*
  * The preload library's site: a realloc-like call begins (its record,
  * at the end, needs the start). Not a function of its own.
  */
@@ -155,7 +171,8 @@ enum mt_drop {
 
 struct mt_event {
 	__u16 kind;		/* MT_REC_CALL or MT_REC_THREAD_EXIT */
-	__u16 func;		/* enum mt_func (MT_REC_CALL) */
+	__u8 func;		/* enum mt_func (MT_REC_CALL): operator new is a malloc */
+	__u8 allocator;		/* enum mt_allocator (MT_REC_CALL) */
 	__u32 duration_ns;	/* realloc's entry to return, saturated at ~4.3 s; else 0 */
 	__u32 pid;		/* thread group id */
 	__u32 tid;

@@ -50,7 +50,8 @@ static void test_no_libc(void **state)
 {
 	(void)state;
 	/* PID 2 is kthreadd: no user memory at all */
-	expect_error((const char *const[]){ "-p", "2", NULL }, 1, "no libc found in PID 2 (kthreadd)");
+	expect_error((const char *const[]){ "-p", "2", NULL }, 1,
+		     "no allocator found in PID 2 (kthreadd)");
 }
 
 static void test_unwritable_output(void **state)

@@ -706,6 +706,50 @@ static void test_many_blocks_balance(void **state)
 		      .allocated_bytes = n * (n - 1) / 2, .freed_bytes = n * (n - 1) / 2);
 }
 
+static void apply_from(struct fixture *fx, enum mt_allocator a, struct mt_event e)
+{
+	e.allocator = a;
+	apply(fx, e, 0);
+}
+
+static void assert_allocator(const struct fixture *fx, enum mt_allocator a, uint64_t calls,
+			     uint64_t alloc_bytes, uint64_t live_bytes, uint64_t live_blocks)
+{
+	const struct allocator_counts *c = &fx->p->by_allocator.a[a];
+
+	assert_int_equal(c->calls, calls);
+	assert_int_equal(c->alloc_bytes, alloc_bytes);
+	assert_int_equal(c->live_bytes, live_bytes);
+	assert_int_equal(c->live_blocks, live_blocks);
+}
+
+/*
+ * By allocator: a block's live bytes stay with the allocator that made it,
+ * whichever frees it (a cxx block freed by a free of libc's, a realloc of
+ * jemalloc's moving a libc block); every call counts for its own.
+ */
+static void test_by_allocator(void **state)
+{
+	struct fixture *fx = *state;
+
+	apply_from(fx, MT_ALLOC_CXX, call(MT_FN_MALLOC, T1, 100, 10, A, 32, 0));
+	apply_from(fx, MT_ALLOC_LIBC, call(MT_FN_MALLOC, T1, 200, 10, B, 100, 0));
+	apply_from(fx, MT_ALLOC_CXX, call(MT_FN_MALLOC, T1, 250, 10, 0, 1 << 20, 0));
+	assert_allocator(fx, MT_ALLOC_CXX, 2, 32, 32, 1);
+	apply_from(fx, MT_ALLOC_LIBC, call(MT_FN_FREE, T1, 300, 0, A, 0, 0));
+	assert_allocator(fx, MT_ALLOC_CXX, 2, 32, 0, 0);
+	assert_allocator(fx, MT_ALLOC_LIBC, 2, 100, 100, 1);
+	apply_from(fx, MT_ALLOC_JEMALLOC, call(MT_FN_REALLOC, T1, 400, 20, C, 500, B));
+	assert_allocator(fx, MT_ALLOC_LIBC, 2, 100, 0, 0);
+	assert_allocator(fx, MT_ALLOC_JEMALLOC, 1, 500, 500, 1);
+	/* a free of nothing known: a call, and no live bytes to give back */
+	apply_from(fx, MT_ALLOC_TCMALLOC, call(MT_FN_FREE, T1, 500, 0, D, 0, 0));
+	assert_allocator(fx, MT_ALLOC_TCMALLOC, 1, 0, 0, 0);
+	assert_allocator(fx, MT_ALLOC_MIMALLOC, 0, 0, 0, 0);
+	assert_int_equal(fx->p->c.current_bytes, 500);
+	assert_int_equal(fx->p->c.failed_allocs, 1);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -737,6 +781,7 @@ int main(void)
 		TEST(test_totals_across_processes),
 		TEST(test_unknown_function),
 		TEST(test_many_blocks_balance),
+		TEST(test_by_allocator),
 	};
 
 	return cmocka_run_group_tests_name("unit: accounting", tests, NULL, NULL);

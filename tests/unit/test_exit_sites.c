@@ -41,13 +41,16 @@ static void test_by_stack(void **state)
 	insert(&live, 0x3000, 7, end - 1, 0);
 	/* a displaced block of stack 3 joins the same site */
 	insert(&displaced, 0x1000, 50, end - 5000000000ULL, 3);
-	assert_int_equal(exit_sites__add_table(&s, &live, end), 0);
-	assert_int_equal(exit_sites__add_table(&s, &displaced, end), 0);
+	/* --leak-age 1 ms: the 2 ms and 5 s old blocks are leaks, the 500 ns one is not */
+	assert_int_equal(exit_sites__add_table(&s, &live, end, 1000000), 0);
+	assert_int_equal(exit_sites__add_table(&s, &displaced, end, 1000000), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.blocks, 4);
 	x = site(&s, 3);
 	assert_int_equal(x->bytes, 350);
 	assert_int_equal(x->count, 3);
+	assert_int_equal(x->old_bytes, 250);
+	assert_int_equal(x->old_count, 2);
 	assert_int_equal(x->oldest_ns, end - 5000000000ULL);
 	/* <=1us, <=10ms (2 ms), <=10s (5 s): buckets 0, 4 and 7 */
 	assert_int_equal(x->ages[0], 1);
@@ -56,6 +59,7 @@ static void test_by_stack(void **state)
 	x = site(&s, 0);
 	assert_int_equal(x->bytes, 7);
 	assert_int_equal(x->count, 1);
+	assert_int_equal(x->old_count, 0);
 	alloc_table__release(&live);
 	alloc_table__release(&displaced);
 	exit_sites__release(&s);
@@ -68,7 +72,7 @@ static void test_empty_table(void **state)
 	struct exit_sites s = {};
 
 	(void)state;
-	assert_int_equal(exit_sites__add_table(&s, &live, 1), 0);
+	assert_int_equal(exit_sites__add_table(&s, &live, 1, 0), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(s.blocks, 0);
 	exit_sites__release(&s);

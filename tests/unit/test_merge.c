@@ -29,7 +29,9 @@ static const char rank0[] =
 	"\"0.1.0\"}, \"started_at\": \"2026-11-22T10:00:01.000Z\", \"host\": \"node1\", "
 	"\"duration_s\": 2.5, \"stack_mode\": \"fp\", \"sample_bytes\": 0, \"lost_events\": 2, "
 	"\"lost_stacks\": 0, \"drops\": {\"ringbuf_full\": 2, \"call_map_full\": 0}, "
-	"\"totals\": {" COUNTERS(400, 900) "}, \"gpu\": {\"kinds\": {\"device\": {"
+	"\"totals\": {" COUNTERS(400, 900) "}, \"allocators\": [{\"name\": \"libc\", "
+	"\"calls\": 4, \"alloc_bytes\": 500, \"live_bytes\": 400, \"live_blocks\": 2}], "
+	"\"gpu\": {\"kinds\": {\"device\": {"
 	COUNTERS(1000, 2000) "}}, \"oom_events\": 1}, \"mappings\": {\"anon_live_bytes\": 4096, "
 	"\"brk_calls\": 2}, \"final\": true, \"interval_s\": null, "
 	"\"leak_age_s\": 0, \"processes\": [{\"pid\": 100, \"comm\": \"train\", \"exe\": "
@@ -44,7 +46,10 @@ static const char rank1[] =
 	"{\"schema\": \"memtrace.snapshot.v1\", \"started_at\": \"2026-11-22T10:00:00.500Z\", "
 	"\"host\": \"node2\", \"duration_s\": 3.0, \"stack_mode\": \"fp\", \"sample_bytes\": 0, "
 	"\"lost_events\": 1, \"lost_stacks\": 4, \"drops\": {\"ringbuf_full\": 1, "
-	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"gpu\": {\"kinds\": "
+	"\"call_map_full\": 7}, \"totals\": {" COUNTERS(250, 700) "}, \"allocators\": ["
+	"{\"name\": \"jemalloc\", \"calls\": 9, \"alloc_bytes\": 90, \"live_bytes\": 9, "
+	"\"live_blocks\": 1}, {\"name\": \"libc\", \"calls\": 1, \"alloc_bytes\": 10, "
+	"\"live_bytes\": 0, \"live_blocks\": 0}], \"gpu\": {\"kinds\": "
 	"{\"device\": {" COUNTERS(24, 100) "}, \"pinned\": {" COUNTERS(5, 6) "}}, "
 	"\"oom_events\": 2}, \"mappings\": {\"anon_live_bytes\": 8192, \"brk_calls\": 3}, "
 	"\"final\": true, "
@@ -116,6 +121,24 @@ static void test_header(void **state)
 	assert_string_equal(string(merged, "host"), "node1,node2");
 	assert_string_equal(string(merged, "stack_mode"), "fp");
 	assert_true(json_is_true(json_object_get(merged, "final")));
+}
+
+/* The run's figures by allocator: summed by name, in the order first seen. */
+static void test_allocator_sums(void **state)
+{
+	json_t *all = json_object_get(merged, "allocators");
+	json_t *libc = json_array_get(all, 0), *je = json_array_get(all, 1);
+
+	(void)state;
+	assert_int_equal(json_array_size(all), 2);
+	assert_string_equal(string(libc, "name"), "libc");
+	assert_int_equal(integer(libc, "calls"), 5);
+	assert_int_equal(integer(libc, "alloc_bytes"), 510);
+	assert_int_equal(integer(libc, "live_bytes"), 400);
+	assert_int_equal(integer(libc, "live_blocks"), 2);
+	assert_string_equal(string(je, "name"), "jemalloc");
+	assert_int_equal(integer(je, "calls"), 9);
+	assert_int_equal(integer(je, "live_blocks"), 1);
 }
 
 static void test_sums(void **state)
@@ -264,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_sums),
+		cmocka_unit_test(test_allocator_sums),
 		cmocka_unit_test(test_gpu_sums),
 		cmocka_unit_test(test_mappings_sums),
 		cmocka_unit_test(test_pid_collision),

@@ -422,6 +422,33 @@ static void test_counters(void **state)
 	get_array(q, "threads", 1);
 }
 
+static void assert_libc_only(json_t *obj, uint64_t calls, uint64_t alloc_bytes,
+			     uint64_t live_bytes, uint64_t live_blocks)
+{
+	json_t *a = json_array_get(get_array(obj, "allocators", 1), 0);
+
+	assert_string_equal(get_str(a, "name"), "libc");
+	assert_int_equal(get_u64(a, "calls"), calls);
+	assert_int_equal(get_u64(a, "alloc_bytes"), alloc_bytes);
+	assert_int_equal(get_u64(a, "live_bytes"), live_bytes);
+	assert_int_equal(get_u64(a, "live_blocks"), live_blocks);
+	assert_int_equal(json_object_size(a), 5);
+}
+
+/* By allocator: only the ones used (here libc alone); the run's is the sum of its processes'. */
+static void test_allocators(void **state)
+{
+	struct world *w = *state;
+	json_t *procs;
+
+	write_snapshot(w);
+	procs = get_array(w->root, "processes", 2);
+	/* 13 calls: 10 allocations (one failed), 2 frees, 1 realloc */
+	assert_libc_only(json_array_get(procs, 0), 13, 9102, 8338, 8);
+	assert_libc_only(json_array_get(procs, 1), 1, 4000, 4000, 1);
+	assert_libc_only(w->root, 14, 13102, 12338, 9);
+}
+
 /* Only non-empty buckets, in order, each with its inclusive upper bound. */
 static void test_size_histogram(void **state)
 {
@@ -719,6 +746,7 @@ int main(void)
 		TEST(test_no_command),
 		TEST(test_lost_events),
 		TEST(test_counters),
+		TEST(test_allocators),
 		TEST(test_size_histogram),
 		TEST(test_comm_round_trip),
 		TEST(test_leaks),
