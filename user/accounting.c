@@ -25,6 +25,25 @@ struct call {
 		(call)->c[2]->field++; \
 	} while (0)
 
+/* Past --max-live: counted as an allocation, its block not kept (struct live_cap). */
+static __attribute__((noinline)) int add_untracked(const struct call *call, uint64_t size)
+{
+	struct mt_process *p = call->p;
+
+	for (int i = 0; i < 3; i++) {
+		call->c[i]->allocs++;
+		call->c[i]->allocated_bytes += size;
+	}
+	p->untracked_blocks++;
+	p->untracked_bytes += size;
+	p->live_cap->untracked_blocks++;
+	p->live_cap->untracked_bytes += size;
+	size_histogram__add(&p->sizes, size);
+	if (call->allocator < MT_ALLOC_COUNT)
+		p->by_allocator.a[call->allocator].alloc_bytes += size;
+	return 0;
+}
+
 /* Inlined into the plain malloc and free paths, which are most calls. */
 static __always_inline int add_block(const struct call *call, uint64_t addr, uint64_t size)
 {
@@ -36,12 +55,17 @@ static __always_inline int add_block(const struct call *call, uint64_t addr, uin
 		.thread = call->thread,
 		.allocator = call->allocator,
 	};
+	struct live_cap *cap = call->p->live_cap;
 	struct live_block old;
 	int err;
 
+	if (cap && cap->max && cap->live >= cap->max)
+		return add_untracked(call, size);
 	err = alloc_table__insert(&call->p->live, &b, &old);
 	if (err < 0)
 		return err;
+	if (cap)
+		cap->live++;
 	if (err == 1) {
 		/* still charged: its free is on its way (see mt_process.displaced) */
 		err = alloc_table__insert(&call->p->displaced, &old, NULL);
@@ -72,6 +96,8 @@ static __always_inline void release_block(const struct call *call, uint64_t addr
 		charge(call, unknown_frees);
 		return;
 	}
+	if (p->live_cap)
+		p->live_cap->live--;
 	counters__free(&p->threads[gone.thread].c, gone.size);
 	counters__free(call->c[1], gone.size);
 	counters__free(call->c[2], gone.size);

@@ -62,6 +62,7 @@ enum {
 	OPT_CGROUP,
 	OPT_NO_MAPPINGS,
 	OPT_MAX_EXITED,
+	OPT_MAX_LIVE,
 };
 
 static const struct argp_option options[] = {
@@ -107,6 +108,9 @@ static const struct argp_option options[] = {
 	{ "max-exited", OPT_MAX_EXITED, "N", 0,
 	  "Records of exited processes kept whole (default 1000; 0: all); older ones are summed "
 	  "up in the snapshot's \"folded\" totals, their leak sites dropped", 0 },
+	{ "max-live", OPT_MAX_LIVE, "N", 0,
+	  "Live blocks kept, over every process (default 0: all; each costs 32 bytes); past it "
+	  "allocations are counted but their blocks untracked (the snapshot's \"untracked\")", 0 },
 	{ "keep", OPT_KEEP, "N", 0, "Numbered snapshots kept, the oldest deleted (default 10; 0: all)",
 	  0 },
 	{ "preload", OPT_PRELOAD, NULL, 0,
@@ -249,6 +253,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_long(arg, 0, INT_MAX, &v))
 			argp_error(state, "invalid --max-exited '%s'", arg);
 		cfg->max_exited = (unsigned int)v;
+		break;
+	case OPT_MAX_LIVE:
+		if (parse_long(arg, 0, LONG_MAX, &v))
+			argp_error(state, "invalid --max-live '%s'", arg);
+		cfg->max_live = (uint64_t)v;
 		break;
 	case OPT_KEEP:
 		if (parse_long(arg, 0, INT_MAX, &v))

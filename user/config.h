@@ -44,6 +44,7 @@ struct mt_config {
 	unsigned int max_sites;	/* --max-sites: leak sites in a snapshot, 0: all */
 	unsigned int keep;	/* --keep: numbered snapshots kept, 0: all */
 	unsigned int max_exited; /* --max-exited: ended process records kept whole, 0: all */
+	uint64_t max_live;	/* --max-live: live blocks kept over every process, 0: all */
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */

@@ -157,8 +157,16 @@ uint32_t process__read_ns_pid(uint32_t pid)
 	return ns_pid;
 }
 
+/* Its blocks leave the tables: --max-live has room for others. */
+static void uncap(struct mt_process *p)
+{
+	if (p->live_cap)
+		p->live_cap->live -= p->live.n + p->displaced.n;
+}
+
 void process__drop_image(struct mt_process *p)
 {
+	uncap(p);
 	p->exec_dropped_blocks = p->live.n + p->displaced.n;
 	p->exec_dropped_bytes = 0;
 	alloc_table__for_each(&p->live, b)
@@ -186,6 +194,7 @@ int process__retire(struct mt_process *p, uint64_t min_age_ns)
 		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns, min_age_ns);
 	if (err)
 		return err;
+	uncap(p);
 	alloc_table__release(&p->live);
 	alloc_table__release(&p->displaced);
 	proc_maps__release(&p->next_maps);

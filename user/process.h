@@ -23,6 +23,18 @@
 
 struct gc_stats;
 struct gpu_state;
+
+/*
+ * --max-live: the live blocks kept in tables, over every process. Past max,
+ * an allocation is counted (allocs, allocated bytes) but its block is not
+ * kept: its bytes are untracked, and its free an unknown free.
+ */
+struct live_cap {
+	uint64_t max;		/* 0: no cap */
+	uint64_t live;
+	uint64_t untracked_blocks;
+	uint64_t untracked_bytes;
+};
 struct mapping_state;
 
 struct mt_thread {
@@ -77,6 +89,9 @@ struct mt_process {
 	 */
 	struct alloc_table displaced;
 	struct exit_sites left;		/* after its exit: live and displaced, by site */
+	struct live_cap *live_cap;	/* the tracker's; NULL: no cap */
+	uint64_t untracked_blocks;	/* allocations past --max-live, not kept */
+	uint64_t untracked_bytes;
 	struct proc_maps maps;
 	/*
 	 * Mapping records (mmap_watch) and ring buffer records come apart: an

@@ -351,6 +351,12 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		fprintf(out, "memtrace: ");
 	fprintf(out, "%u process%s traced for %s\n", t->nr_procs, t->nr_procs == 1 ? "" : "es",
 		units__duration(s->duration_s, dur));
+	if (t->live_cap.untracked_blocks)
+		fprintf(out, "memtrace: %llu allocations (%llu bytes) past --max-live %llu: counted, "
+			     "their blocks not kept (their frees count as unknown)\n",
+			(unsigned long long)t->live_cap.untracked_blocks,
+			(unsigned long long)t->live_cap.untracked_bytes,
+			(unsigned long long)t->live_cap.max);
 	if (t->folded.processes)
 		fprintf(out, "memtrace: and %llu older exited processes, summed up (--max-exited): "
 			     "%llu allocs, %llu bytes live at their exit\n",

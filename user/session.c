@@ -474,6 +474,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		goto fail;
 	s->tracker.create_on_sight = cfg->all;
 	s->tracker.max_exited = cfg->max_exited;
+	s->tracker.live_cap.max = cfg->max_live;
 	s->tracker.leak_age_ns = (uint64_t)(cfg->leak_age_s * 1e9);
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {

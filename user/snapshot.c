@@ -31,6 +31,21 @@ static void write_hex(struct json_writer *w, const char *key, uint64_t v)
 	json_writer__kv_string(w, key, buf);
 }
 
+/* --max-live: the cap, and the allocations past it, counted but not kept. */
+static void write_untracked(const struct live_cap *cap, struct json_writer *w)
+{
+	json_writer__key(w, "untracked");
+	json_writer__begin_object(w);
+	json_writer__key(w, "max_live");
+	if (cap->max)
+		json_writer__u64(w, cap->max);
+	else
+		json_writer__null(w);
+	json_writer__kv_u64(w, "blocks", cap->untracked_blocks);
+	json_writer__kv_u64(w, "bytes", cap->untracked_bytes);
+	json_writer__end_object(w);
+}
+
 /* --max-exited: the ended processes summed up instead of listed, when there were any. */
 static void write_folded(const struct folded_processes *f, struct json_writer *w)
 {
@@ -99,6 +114,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	mapping_snapshot__write_totals(s->tracker, w);
 	write_folded(&s->tracker->folded, w);
+	write_untracked(&s->tracker->live_cap, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
 	if (s->interval_s > 0)
@@ -176,6 +192,10 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	write_lifecycle(s, p, w);
 	counters__write_json(&p->c, w);
 	json_writer__kv_u64(w, "live_blocks", process__live_blocks(p));
+	if (p->untracked_blocks) {
+		json_writer__kv_u64(w, "untracked_blocks", p->untracked_blocks);
+		json_writer__kv_u64(w, "untracked_bytes", p->untracked_bytes);
+	}
 	allocator_stats__write_json(&p->by_allocator, w);
 	json_writer__key(w, "steps");
 	if (p->step_probe_attached)

@@ -62,6 +62,7 @@ static struct mt_process *insert_process(struct tracker *t, struct mt_process *p
 	if (id_map__put(&t->by_pid, p->pid, t->nr_procs))
 		goto fail;
 	p->stacks = &t->stacks;
+	p->live_cap = &t->live_cap;
 	t->procs[t->nr_procs++] = p;
 	return p;
 fail:

@@ -32,6 +32,7 @@ struct tracker {
 	 * oldest is folded into folded and forgotten. 0: no limit.
 	 */
 	uint32_t max_exited;
+	struct live_cap live_cap;	/* --max-live, over every process */
 	uint64_t leak_age_ns;		/* --leak-age: an exited process's leaks are that old at its exit */
 	uint32_t nr_ended;
 	struct folded_processes {

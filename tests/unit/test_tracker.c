@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tracker's process records from synthetic ring buffer records: a PID
+ * used again after an exit, an exec's split, an idle fork child forgotten,
+ * --max-exited folding and --max-live.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracker.h"
+
+/* Above any pid_max (at most 2^22): /proc never has them. */
+#define PID 0x7ffffff0u
+#define PID2 0x7ffffff1u
+#define PARENT 0x7ffffff8u
+
+static uint64_t clock_ns = 1000000;
+
+static void proc_record(struct tracker *t, uint16_t op, uint32_t pid, const char *comm)
+{
+	struct mt_proc_event e = { .kind = MT_REC_PROC, .op = op, .pid = pid, .tid = pid,
+				   .ppid = PARENT, .ns_pid = pid, .ts_ns = clock_ns += 1000 };
+
+	strncpy(e.comm, comm, sizeof(e.comm) - 1);
+	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+}
+
+static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint64_t addr,
+			uint64_t size)
+{
+	struct mt_event e = { .kind = MT_REC_CALL, .func = func, .pid = pid, .tid = pid,
+			      .ts_ns = clock_ns += 1000 };
+
+	e.call.addr = addr;
+	e.call.size = size;
+	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+}
+
+static int setup(void **state)
+{
+	static struct tracker t;
+
+	*state = &t;
+	return tracker__init(&t);
+}
+
+static int teardown(void **state)
+{
+	tracker__release(*state);
+	return 0;
+}
+
+/* An exit record ends the process: the PID's next process is a record of its own. */
+static void test_pid_reuse(void **state)
+{
+	struct tracker *t = *state;
+	struct mt_process *first, *second;
+
+	proc_record(t, MT_PROC_FORK, PID, "worker");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 100);
+	proc_record(t, MT_PROC_EXIT, PID, "worker");
+	proc_record(t, MT_PROC_FORK, PID, "worker");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 7);
+	assert_int_equal(t->nr_procs, 2);
+	first = t->procs[0];
+	second = t->procs[1];
+	assert_int_equal(first->end, PROCESS_EXITED);
+	assert_true(first->exit_seen);
+	assert_int_equal(first->c.allocs, 1);
+	assert_int_equal(first->c.current_bytes, 100);
+	/* its live table became its leak sites at the exit */
+	assert_int_equal(first->live.n, 0);
+	assert_int_equal(process__live_blocks(first), 1);
+	assert_int_equal(first->left.sites[0].bytes, 100);
+	assert_ptr_equal(tracker__process(t, PID), second);
+	assert_int_equal(second->c.allocs, 1);
+	assert_int_equal(second->c.current_bytes, 7);
+	assert_int_equal(second->ppid, PARENT);
+	assert_int_equal(t->totals.allocs, 2);
+}
+
+/* An exec: the old image ends with its blocks gone; the new one counts apart. */
+static void test_exec_split(void **state)
+{
+	struct tracker *t = *state;
+	struct mt_process *old, *img;
+
+	proc_record(t, MT_PROC_FORK, PID, "launcher");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 300);
+	call_record(t, MT_FN_MALLOC, PID, 0x2000, 30);
+	call_record(t, MT_FN_FREE, PID, 0x2000, 0);
+	proc_record(t, MT_PROC_EXEC, PID, "python3");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 5);
+	assert_int_equal(t->nr_procs, 2);
+	old = t->procs[0];
+	img = t->procs[1];
+	assert_int_equal(old->end, PROCESS_EXECED);
+	assert_string_equal(old->comm, "launcher");
+	assert_int_equal(old->exec_dropped_blocks, 1);
+	assert_int_equal(old->exec_dropped_bytes, 300);
+	assert_int_equal(old->c.current_bytes, 0);
+	assert_int_equal(process__live_blocks(old), 0);
+	assert_string_equal(img->comm, "python3");
+	assert_ptr_equal(img->prev_image, old);
+	assert_int_equal(img->c.allocs, 1);
+	assert_int_equal(img->c.current_bytes, 5);
+	/* the same address again is the new image's block, no unknown free or displacement */
+	assert_int_equal(img->displaced.n, 0);
+	assert_int_equal(t->totals.current_bytes, 5);
+}
+
+/* A fork child that only exec-ed leaves no record of its own image before the exec. */
+static void test_idle_child_forgotten(void **state)
+{
+	struct tracker *t = *state;
+
+	proc_record(t, MT_PROC_FORK, PID, "sh");
+	proc_record(t, MT_PROC_EXEC, PID, "ls");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 9);
+	proc_record(t, MT_PROC_EXIT, PID, "ls");
+	proc_record(t, MT_PROC_FORK, PID2, "sh");
+	proc_record(t, MT_PROC_EXIT, PID2, "sh");
+	assert_int_equal(t->nr_procs, 1);
+	assert_string_equal(t->procs[0]->comm, "ls");
+	assert_null(t->procs[0]->prev_image);
+	assert_null(tracker__latest(t, PID2));
+}
+
+/* --max-exited 1: the older of two ended records is summed up and freed. */
+static void test_fold(void **state)
+{
+	struct tracker *t = *state;
+
+	t->max_exited = 1;
+	proc_record(t, MT_PROC_FORK, PID, "a");
+	call_record(t, MT_FN_MALLOC, PID, 0x1000, 40);
+	proc_record(t, MT_PROC_FORK, PID2, "b");
+	call_record(t, MT_FN_MALLOC, PID2, 0x1000, 2);
+	call_record(t, MT_FN_MALLOC, PID2, 0x2000, 3);
+	proc_record(t, MT_PROC_EXIT, PID, "a");
+	proc_record(t, MT_PROC_EXIT, PID2, "b");
+	assert_int_equal(t->nr_procs, 1);
+	assert_string_equal(t->procs[0]->comm, "b");
+	assert_int_equal(t->folded.processes, 1);
+	assert_int_equal(t->folded.c.allocs, 1);
+	assert_int_equal(t->folded.c.current_bytes, 40);
+	assert_int_equal(t->folded.live_blocks, 1);
+	assert_int_equal(t->folded.by_allocator.a[MT_ALLOC_LIBC].alloc_bytes, 40);
+	assert_null(tracker__latest(t, PID));
+}
+
+/* --max-live 3: five allocations, two of them counted but not kept, until a free makes room. */
+static void test_max_live(void **state)
+{
+	struct tracker *t = *state;
+	struct mt_process *p;
+
+	t->live_cap.max = 3;
+	proc_record(t, MT_PROC_FORK, PID, "big");
+	for (uint64_t i = 0; i < 5; i++)
+		call_record(t, MT_FN_MALLOC, PID, 0x1000 * (i + 1), 10 + i);
+	p = tracker__process(t, PID);
+	assert_int_equal(p->live.n, 3);
+	assert_int_equal(t->live_cap.live, 3);
+	assert_int_equal(p->untracked_blocks, 2);
+	assert_int_equal(p->untracked_bytes, 13 + 14);
+	assert_int_equal(t->live_cap.untracked_bytes, 13 + 14);
+	assert_int_equal(p->c.allocs, 5);
+	assert_int_equal(p->c.allocated_bytes, 10 + 11 + 12 + 13 + 14);
+	assert_int_equal(p->c.current_bytes, 10 + 11 + 12);
+	/* an untracked block's free is unknown; a tracked one's makes room */
+	call_record(t, MT_FN_FREE, PID, 0x5000, 0);
+	call_record(t, MT_FN_FREE, PID, 0x1000, 0);
+	assert_int_equal(p->c.unknown_frees, 1);
+	assert_int_equal(t->live_cap.live, 2);
+	call_record(t, MT_FN_MALLOC, PID, 0x9000, 99);
+	assert_int_equal(p->live.n, 3);
+	assert_int_equal(p->untracked_blocks, 2);
+	/* its exit takes its blocks out of the count */
+	proc_record(t, MT_PROC_EXIT, PID, "big");
+	assert_int_equal(t->live_cap.live, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pid_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_child_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_live, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
