@@ -30,6 +30,8 @@
 #define SWEEP_INTERVAL_NS 1000000000ULL
 /* An exec-ed image's mappings come within a poll or two: look again this many times */
 #define PROBE_TRIES 20
+/* Mapping records of a PID not known yet wait this long for its fork or exec record */
+#define UNCLAIMED_NS 2000000000ULL
 
 static uint64_t mono_ns(void)
 {
@@ -385,6 +387,7 @@ static void watch_mmaps(struct session *s)
 		fprintf(stderr, "memtrace: cannot watch new mappings (%s): names from /proc only\n",
 			strerror(-err));
 	mmap_watch__free(s->mmaps);
+	mmap_stash__release(&s->unclaimed);
 	s->mmaps = NULL;
 }
 
@@ -399,7 +402,16 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	struct session *s = ctx;
 	struct mt_process *p = tracker__latest(&s->tracker, e->pid);
 	bool ours = p && !p->exited;
+	int err;
 
+	/* a process the kernel has just made traced: its fork or exec record is on its way */
+	if (!p && config__scope(s->cfg) != MT_SCOPE_PIDS &&
+	    (e->kind == MMAP_WATCH_MAP || e->kind == MMAP_WATCH_EXEC)) {
+		if (s->cfg->all && e->kind == MMAP_WATCH_MAP)
+			probe_mapped_libc(s, e->pid, &e->map);
+		err = mmap_stash__add(&s->unclaimed, e);
+		return err;
+	}
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
 		if ((ours || s->cfg->all) && config__scope(s->cfg) != MT_SCOPE_PIDS)
@@ -427,6 +439,15 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	}
 }
 
+/* A process a record made: the mapping records that came before it are its own. */
+static void claim_mappings(void *ctx, struct mt_process *p)
+{
+	struct session *s = ctx;
+
+	if (mmap_stash__take(&s->unclaimed, p->pid, on_mmap_record, s) && !s->tracker.err)
+		s->tracker.err = -ENOMEM;
+}
+
 /* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
 static int drain_mmaps(struct session *s)
 {
@@ -439,6 +460,15 @@ static int drain_mmaps(struct session *s)
 		fprintf(stderr, "memtrace: cannot follow the targets' mappings: %s\n",
 			strerror(-err));
 	return err;
+}
+
+/* Mapping records up to now, in before a fork, exec or exit record is handled. */
+static void drain_before_lifecycle(void *ctx)
+{
+	struct session *s = ctx;
+
+	if (drain_mmaps(s) && !s->tracker.err)
+		s->tracker.err = -EIO;
 }
 
 int session__start(struct session *s, const struct mt_config *cfg)
@@ -473,6 +503,9 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	if (err)
 		goto fail;
 	s->tracker.create_on_sight = cfg->all;
+	s->tracker.on_new_process = claim_mappings;
+	s->tracker.before_lifecycle = drain_before_lifecycle;
+	s->tracker.hooks_ctx = s;
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;
 	s->tracker.leak_age_ns = (uint64_t)(cfg->leak_age_s * 1e9);
@@ -698,6 +731,8 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 		if (err < 0 && err != -EINTR)
 			break;
 		probe_fresh(s);
+		/* a process's fork or exec record follows its mappings within a drain or two */
+		mmap_stash__expire(&s->unclaimed, mono_ns() - UNCLAIMED_NS);
 		if (config__scope(s->cfg) != MT_SCOPE_PIDS && mono_ns() >= s->next_sweep_ns) {
 			s->next_sweep_ns = mono_ns() + SWEEP_INTERVAL_NS;
 			err = end_vanished(s);
@@ -780,6 +815,7 @@ void session__release(struct session *s)
 	symbolizer__free(s->sym);
 	ring_buffer__free(s->rb);
 	mmap_watch__free(s->mmaps);
+	mmap_stash__release(&s->unclaimed);
 	bpf_loader__free(s->bpf);
 	for (int i = 0; i < s->nr_targets; i++)
 		close(s->targets[i].pidfd);

@@ -14,6 +14,7 @@
 #include "bpf_loader.h"
 #include "config.h"
 #include "launcher.h"
+#include "mmap_stash.h"
 #include "run_summary.h"
 #include "stack_choice.h"
 #include "tracker.h"
@@ -33,6 +34,7 @@ struct session {
 	struct bpf_loader *bpf;
 	struct ring_buffer *rb;
 	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
+	struct mmap_stash unclaimed;	/* mapping records of processes not known yet */
 	struct tracker tracker;
 	struct target targets[MAX_PIDS];
 	int nr_targets;

@@ -268,15 +268,26 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 		process__refresh_maps(p);
 }
 
+static void announce(struct tracker *t, struct mt_process *p)
+{
+	if (t->on_new_process)
+		t->on_new_process(t->hooks_ctx, p);
+}
+
 /* A record of a PID not traced: -a makes its process now, else it is a stray. */
 static __attribute__((noinline)) struct mt_process *unknown_process(struct tracker *t,
 								    uint32_t pid)
 {
+	struct mt_process *p;
+
 	if (!t->create_on_sight) {
 		t->stray_records++;
 		return NULL;
 	}
-	return new_process(t, process__new(pid));
+	p = new_process(t, process__new(pid));
+	if (p)
+		announce(t, p);
+	return p;
 }
 
 /*
@@ -497,6 +508,11 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 	struct mt_process *p = tracker__process(t, e->pid), *parent, *child;
 	char comm[COMM_LEN];
 
+	if (t->before_lifecycle) {
+		t->before_lifecycle(t->hooks_ctx);
+		/* the mappings' exec record may have told of this exec already: look again */
+		p = tracker__process(t, e->pid);
+	}
 	memcpy(comm, e->comm, COMM_LEN);
 	comm[COMM_LEN - 1] = '\0';
 	switch (e->op) {
@@ -516,6 +532,7 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 			child->exe = strdup(parent->exe);
 		if (parent && proc_maps__copy(&parent->maps, &child->maps) == 0)
 			child->maps_gen++;
+		announce(t, child);
 		return 0;
 	case MT_PROC_EXEC:
 		/* the exec that started its record (launch mode's CMD): no new image */
@@ -539,6 +556,7 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 		/* last: an empty old image is freed here */
 		if (p)
 			end_process(t, p, PROCESS_EXECED, e->ts_ns);
+		announce(t, child);
 		return 0;
 	case MT_PROC_EXIT:
 		if (!p)

@@ -41,6 +41,14 @@ struct tracker {
 		uint64_t live_blocks;
 		struct allocator_stats by_allocator;
 	} folded;
+	/* told of each process a record made (fork, exec, -a's first sight), once it is set up */
+	void (*on_new_process)(void *ctx, struct mt_process *p);
+	/*
+	 * Called before each fork, exec or exit record: the mappings made
+	 * before it (a parent's, which its child copies) must be in first.
+	 */
+	void (*before_lifecycle)(void *ctx);
+	void *hooks_ctx;
 	/* processes the records made since tracker__take_fresh: to probe, to name */
 	uint32_t *fresh;
 	uint32_t nr_fresh, fresh_cap;

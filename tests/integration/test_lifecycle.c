@@ -268,6 +268,34 @@ static int wait_status(pid_t pid)
 	return status;
 }
 
+/* Starts argv (a program of ours: it exits with 3), without waiting. */
+static pid_t start(const char *const *argv)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], (char *const *)argv);
+		_exit(122);
+	}
+	return pid;
+}
+
+static void wait_for_leaker(pid_t pid)
+{
+	int status = wait_status(pid);
+
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+/* A scope runs until told to stop: Ctrl-C, then its snapshot. */
+static void stop_tracer(struct harness_tracer *tracer, struct mt_run *run)
+{
+	kill(tracer->pid, SIGINT);
+	assert_int_equal(harness__finish_tracer(tracer, run), 0);
+	assert_int_equal(run->status, 0);
+}
+
 /*
  * --cgroup: a process that joins after memtrace started is traced from its
  * exec, with its children; a process outside is not.
@@ -278,7 +306,7 @@ static void test_cgroup(void **state)
 	struct harness_tracer tracer;
 	struct mt_run run;
 	pid_t inside, outside;
-	int go, status;
+	int go;
 
 	(void)state;
 	assert_int_equal(cgroup2_root(root, sizeof(root)), 0);
@@ -290,21 +318,12 @@ static void test_cgroup(void **state)
 									    cgroup, NULL },
 						     "memtrace: tracing 0 processes of "),
 			 0);
-	outside = fork();
-	assert_true(outside >= 0);
-	if (outside == 0) {
-		execl(EXEC_LEAKER, EXEC_LEAKER, (char *)NULL);
-		_exit(122);
-	}
+	outside = start((const char *const[]){ EXEC_LEAKER, NULL });
 	assert_int_equal(write(go, "g", 1), 1);
 	close(go);
-	status = wait_status(inside);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-	status = wait_status(outside);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-	kill(tracer.pid, SIGINT);
-	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
-	assert_int_equal(run.status, 0);
+	wait_for_leaker(inside);
+	wait_for_leaker(outside);
+	stop_tracer(&tracer, &run);
 	rmdir(cgroup);
 	/* joined at its exec of fork_tree: the 700 bytes it leaked there, gone at its next exec */
 	check_exec(run.snap, inside, 1);
@@ -321,7 +340,6 @@ static void test_comm(void **state)
 	struct mt_run run;
 	pid_t pid;
 	json_t *p;
-	int status;
 
 	(void)state;
 	assert_int_equal(harness__start_tracer_until(&tracer,
@@ -329,17 +347,9 @@ static void test_comm(void **state)
 									    "exec_leaker", NULL },
 						     "memtrace: tracing "),
 			 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl(EXEC_LEAKER, EXEC_LEAKER, (char *)NULL);
-		_exit(122);
-	}
-	status = wait_status(pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-	kill(tracer.pid, SIGINT);
-	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
-	assert_int_equal(run.status, 0);
+	pid = start((const char *const[]){ EXEC_LEAKER, NULL });
+	wait_for_leaker(pid);
+	stop_tracer(&tracer, &run);
 	p = record_of(run.snap, pid, "exec_leaker");
 	assert_int_equal(harness__u64(p, "allocs"), 1);
 	assert_int_equal(harness__u64(p, "current_bytes"), 5000);
@@ -353,7 +363,6 @@ static void test_all(void **state)
 	struct harness_tracer tracer;
 	struct mt_run run;
 	pid_t pid;
-	int status;
 
 	(void)state;
 	assert_int_equal(harness__start_tracer_until(&tracer,
@@ -361,17 +370,9 @@ static void test_all(void **state)
 									    "--no-gpu", NULL },
 						     "memtrace: tracing every process"),
 			 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl(FORK_TREE, FORK_TREE, EXEC_LEAKER, (char *)NULL);
-		_exit(122);
-	}
-	status = wait_status(pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
-	kill(tracer.pid, SIGINT);
-	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
-	assert_int_equal(run.status, 0);
+	pid = start((const char *const[]){ FORK_TREE, EXEC_LEAKER, NULL });
+	wait_for_leaker(pid);
+	stop_tracer(&tracer, &run);
 	check_exec(run.snap, pid, 1);
 	check_children(run.snap, pid, false);
 	harness__release(&run);
