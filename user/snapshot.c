@@ -186,6 +186,8 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 {
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", p->pid);
+	if (p->start_time)
+		json_writer__kv_u64(w, "start_time", p->start_time);
 	json_writer__kv_string(w, "comm", p->comm);
 	json_writer__kv_string(w, "exe", p->exe);
 	json_writer__kv_bool(w, "exited", p->exited);
@@ -306,6 +308,9 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, LEAK_MAX_FRAMES, &truncated);
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", site->process->pid);
+	/* with pid, names the process though its PID may have been used again in the run */
+	if (site->process->start_time)
+		json_writer__kv_u64(w, "start_time", site->process->start_time);
 	json_writer__kv_string(w, "allocator", site->allocator);
 	json_writer__kv_u64(w, "bytes", site->bytes);
 	json_writer__kv_u64(w, "count", site->count);

@@ -98,6 +98,9 @@ static void check_exec(const json_t *snap, pid_t pid, uint64_t parent_allocs)
 	json_t *old = record_of(snap, pid, "fork_tree"), *img = record_of(snap, pid, "exec_leaker");
 
 	assert_int_equal(records_of_pid(snap, pid), 2);
+	/* one process, two images: the same start */
+	assert_true(harness__u64(old, "start_time") > 0);
+	assert_int_equal(harness__u64(old, "start_time"), harness__u64(img, "start_time"));
 	assert_string_equal(harness__str(old, "ended_by"), "exec");
 	assert_int_equal(harness__u64(old, "allocs"), parent_allocs);
 	assert_int_equal(harness__u64(old, "current_bytes"), 0);
