@@ -188,6 +188,14 @@ int allocator_locate__in_process(pid_t pid, const struct proc_maps *maps, const 
 	return locate(pid, maps, exe, open_path, out);
 }
 
+int allocator_locate__in_mapping(pid_t pid, const struct proc_map *m, struct allocator_set *out)
+{
+	/* the one mapping as maps: the libraries are found by name, no executable searched */
+	struct proc_maps one = { .maps = (struct proc_map *)m, .n = 1 };
+
+	return locate(pid, &one, NULL, NULL, out);
+}
+
 int allocator_locate__in_executable(const char *path, const char *open_path,
 				    struct allocator_set *out)
 {

@@ -55,6 +55,12 @@ int allocator_locate__in_file(const struct allocator_family *family, const char 
 int allocator_locate__in_process(pid_t pid, const struct proc_maps *maps, const char *exe,
 				 struct allocator_set *out);
 /*
+ * The allocator a mapping a process made while traced holds, if it is one
+ * of the libraries (libstdc++ loaded by a dlopen-ed extension): out is
+ * empty otherwise. -ENOMEM.
+ */
+int allocator_locate__in_mapping(pid_t pid, const struct proc_map *m, struct allocator_set *out);
+/*
  * The same for an executable that has not started yet (launch mode, a
  * static CMD): the allocators linked into it, by marker symbol.
  */

@@ -276,6 +276,33 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 	libc_locate__release(&img);
 }
 
+/*
+ * An allocator library a traced process maps while traced (libstdc++, as
+ * `import torch` loads it): probed from now, for it or, outside -p, for
+ * every process. Its calls before this drain counted as libc's malloc.
+ */
+static void probe_mapped_allocator(struct session *s, struct mt_process *p,
+				   const struct proc_map *m)
+{
+	pid_t key = config__scope(s->cfg) == MT_SCOPE_PIDS ? (pid_t)p->pid : -1;
+	struct allocator_set set = {};
+	int err;
+
+	if (!m->executable || !m->path || m->path[0] != '/' ||
+	    bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor), m->inode,
+			       PROBED_ALLOCATORS) ||
+	    allocator_locate__in_mapping((pid_t)p->pid, m, &set) || !set.nr_images)
+		goto cleanup;
+	err = bpf_loader__attach_allocators(s->bpf, (pid_t)p->pid, &set);
+	if (!err && s->cfg->verbose)
+		allocator_locate__describe(&set, (pid_t)p->pid, stderr);
+	else if (err && err != -ENOENT)
+		fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n", m->path, p->pid,
+			strerror(-err));
+cleanup:
+	allocator_locate__release(&set);
+}
+
 /* --cgroup, --comm: a process there at the start joins like a -p target, quietly if it cannot. */
 static void join_process(struct session *s, pid_t pid)
 {
@@ -420,8 +447,10 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 		if (ours && !s->cfg->no_gpu)
 			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
 		/* libjvm.so: the java launcher dlopens it after start */
-		if (ours)
+		if (ours) {
 			gc_probe__mapping(s->bpf, p, &e->map, s->cfg->verbose);
+			probe_mapped_allocator(s, p, &e->map);
+		}
 		/* an exited process still takes the mappings it made before its exit */
 		return p ? process__add_map(process__map_owner(p), &e->map) : 0;
 	case MMAP_WATCH_EXEC:

@@ -231,15 +231,21 @@ int harness__start_tracer_until(struct harness_tracer *t, const char *const *arg
 				const char *want)
 {
 	const char **argv = memtrace_argv(args);
-	char line[512];
-	size_t len = 0;
-	int err;
 
 	*t = (struct harness_tracer){};
 	t->pid = spawn_with_pipes(argv, NULL, &t->out, &t->err);
 	free(argv);
 	if (t->pid <= 0)
 		return -errno;
+	return harness__tracer_expect(t, want);
+}
+
+int harness__tracer_expect(struct harness_tracer *t, const char *want)
+{
+	size_t len = t->err_text ? strlen(t->err_text) : 0;
+	char line[512];
+	int err;
+
 	for (;;) {
 		err = read_line(t->err, line, sizeof(line), READ_TIMEOUT_MS);
 		if (err)

@@ -61,6 +61,8 @@ int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid
 /* The same, for scopes (-a, --cgroup, --comm): until a stderr line that starts with want. */
 int harness__start_tracer_until(struct harness_tracer *t, const char *const *args,
 				const char *want);
+/* Reads its stderr on until a line that starts with want (kept for the run's err). */
+int harness__tracer_expect(struct harness_tracer *t, const char *want);
 /* Waits for it to end; collects its output into r. */
 int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
 

@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -285,6 +287,47 @@ static void test_tcmalloc_attached(void **state)
 	check_attached(PROG("tcmalloc_calls"), "tcmalloc", false);
 }
 
+/*
+ * libstdc++ loaded after the attach (tests/progs/dlopen_cxx.c): probed once
+ * its mapping is seen, and its operator new and delete count as cxx.
+ */
+static void test_cxx_dlopened_later(void **state)
+{
+	struct harness_tracer tracer;
+	struct harness_child child;
+	char pid_arg[16], want[64];
+	json_t *cxx;
+	struct mt_run run;
+	int status;
+
+	(void)state;
+	assert_int_equal(harness__spawn(&child, (const char *const[]){ PROG("dlopen_cxx"), NULL }),
+			 0);
+	assert_int_equal(harness__expect_line(child.out, "ready"), 0);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", child.pid);
+	assert_int_equal(harness__start_tracer(&tracer,
+					       (const char *const[]){ "-v", "--json", "--stack=fp",
+								      "-p", pid_arg, NULL },
+					       child.pid),
+			 0);
+	assert_int_equal(write(child.in, "go\n", 3), 3);
+	assert_int_equal(harness__expect_line(child.out, "loaded"), 0);
+	/* its probes are in once memtrace says so */
+	snprintf(want, sizeof(want), "memtrace: PID %d: cxx: ", child.pid);
+	assert_int_equal(harness__tracer_expect(&tracer, want), 0);
+	assert_int_equal(write(child.in, "go\n", 3), 3);
+	status = harness__wait(&child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(harness__finish_tracer(&tracer, &run), 0);
+	cxx = allocator_entry(harness__only_process(run.snap), "cxx");
+	assert_int_equal(harness__u64(cxx, "calls"), 3);
+	assert_int_equal(harness__u64(cxx, "alloc_bytes"), 4321 + 77);
+	assert_int_equal(harness__u64(cxx, "live_bytes"), 4321);
+	assert_int_equal(harness__u64(cxx, "live_blocks"), 1);
+	assert_leaks(run.snap, "cxx_leak", "cxx", 4321, 1);
+	harness__release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_mimalloc_shared),
 		cmocka_unit_test(test_jemalloc_attached),
 		cmocka_unit_test(test_tcmalloc_attached),
+		cmocka_unit_test(test_cxx_dlopened_later),
 	};
 
 	harness__require_bpf("allocators");
