@@ -122,9 +122,13 @@ static __always_inline int alloc_call__exit(struct pt_regs *ctx, bool result_via
 	__u64 addr = PT_REGS_RC(ctx);
 
 	st = bpf_map_lookup_elem(&calls, &tid);
+	/*
+	 * No slot: an untraced process's return, or a thread's first call, in
+	 * flight when recording began (slots are made by recorded entries).
+	 * Neither is a loss; a slot whose call is not active is one.
+	 */
 	if (!st || !st->active) {
-		/* an untraced process's return: its entry was not recorded, rightly */
-		if (recording && scope__covers(pid))
+		if (st && recording)
 			drop__count(MT_DROP_MISSED_ENTRY);
 		return 0;
 	}

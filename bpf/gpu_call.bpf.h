@@ -177,8 +177,9 @@ static __always_inline int gpu_call__exit(struct pt_regs *ctx)
 	__u64 addr, pitch = 0, size;
 
 	st = bpf_map_lookup_elem(&gpu_calls, &tid);
+	/* no slot: the thread's first GPU call was in flight when recording began */
 	if (!st || !st->active) {
-		if (recording)
+		if (st && recording)
 			drop__count(MT_DROP_MISSED_ENTRY);
 		return 0;
 	}

@@ -138,12 +138,10 @@ static int keep_link(struct bpf_loader *l, struct bpf_link *link)
 	return 0;
 }
 
-int bpf_loader__attach_lifecycle(struct bpf_loader *l)
+/* Programs that attach by their section alone (tracepoints), each once for the machine. */
+static int attach_all(struct bpf_loader *l, struct bpf_program *const *progs, size_t n)
 {
-	struct bpf_program *progs[] = { l->skel->progs.thread_exit, l->skel->progs.proc_fork,
-					l->skel->progs.proc_exec };
-
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct bpf_link *link = bpf_program__attach(progs[i]);
 		int err;
 
@@ -156,6 +154,14 @@ int bpf_loader__attach_lifecycle(struct bpf_loader *l)
 	return 0;
 }
 
+int bpf_loader__attach_lifecycle(struct bpf_loader *l)
+{
+	struct bpf_program *progs[] = { l->skel->progs.thread_exit, l->skel->progs.proc_fork,
+					l->skel->progs.proc_exec };
+
+	return attach_all(l, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
 /*
  * The mmap, munmap, mremap and brk programs (bpf/mmap_trace.bpf.h): one
  * attachment each for the whole machine, filtered in the kernel on the
@@ -165,18 +171,8 @@ int bpf_loader__attach_mmap(struct bpf_loader *l)
 {
 	struct bpf_program *progs[] = { l->skel->progs.mmap_sys_enter,
 					l->skel->progs.mmap_sys_exit };
-	int err;
 
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_link *link = bpf_program__attach(progs[i]);
-
-		if (!link)
-			return -errno;
-		err = keep_link(l, link);
-		if (err)
-			return err;
-	}
-	return 0;
+	return attach_all(l, progs, sizeof(progs) / sizeof(progs[0]));
 }
 
 static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
