@@ -117,11 +117,12 @@ static __always_inline void mmap_trace__emit_brk(struct pt_regs *regs, long ret,
 	__u64 *before = bpf_map_lookup_elem(&brk_before, &tid);
 	struct mt_mmap_event *e;
 
-	if (!before) {
-		/* recording began inside the call, or the slot could not be stored */
-		drop__count(MT_DROP_MISSED_ENTRY);
+	/*
+	 * No slot: recording began inside the call (not a loss), or the slot
+	 * could not be stored, which the entry counted already.
+	 */
+	if (!before)
 		return;
-	}
 	e = mmap_trace__reserve(MT_MMAP_OP_BRK, pid, tid);
 	if (e) {
 		e->addr = BPF_CORE_READ(regs, di);

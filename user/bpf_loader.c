@@ -18,8 +18,9 @@
 #include "memtrace.skel.h"
 
 /*
- * A library file probed for a process (GPU libraries: each once per
- * process), or for every process (pid -1: libc files outside MT_SCOPE_PIDS).
+ * A library file probed, for one kind of probes (libc's, other
+ * allocators', GPU, GC): for a process, or for every process (pid -1:
+ * libc and allocator files outside MT_SCOPE_PIDS).
  */
 struct probed_file {
 	pid_t pid;
@@ -231,12 +232,16 @@ int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path,
 	return remember_file(l, pid, st.st_dev, st.st_ino, kind);
 }
 
+pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid)
+{
+	return l->scope == MT_SCOPE_PIDS ? pid : -1;
+}
+
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
 {
 	int err;
 
-	if (l->scope != MT_SCOPE_PIDS)
-		pid = -1;
+	pid = bpf_loader__file_owner(l, pid);
 	err = bpf_loader__claim_file(l, pid, img->open_path, PROBED_LIBC);
 	if (err)
 		return err;
@@ -312,8 +317,7 @@ int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
 	int err;
 
 	/* as for libc: once per file, for that process or for every one */
-	if (l->scope != MT_SCOPE_PIDS)
-		pid = -1;
+	pid = bpf_loader__file_owner(l, pid);
 	for (int i = 0; i < set->nr_images; i++) {
 		err = bpf_loader__claim_file(l, pid, set->images[i].open_path, PROBED_ALLOCATORS);
 		if (!err)

@@ -47,6 +47,8 @@ int bpf_loader__attach_mmap(struct bpf_loader *l);
  * that maps it, whatever pid is.
  */
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img);
+/* Whom libc and allocator probes attached for pid serve: pid, or -1 (every process) outside -p. */
+pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid);
 /*
  * Probes every site of the allocators beside libc (allocator_locate.h) for
  * pid (-1: every process mapping them), at the function's entry, each

@@ -24,6 +24,7 @@
 #include <elfutils/debuginfod.h>
 
 #include "debuginfo.h"
+#include "mono_clock.h"
 
 #define DEFAULT_DEBUG_DIR     "/usr/lib/debug"
 #define DEFAULT_DEBUGINFOD_MS 30000
@@ -53,14 +54,6 @@ struct debuginfo {
  * client's user data, through the library it was loaded from.
  */
 static __typeof__(debuginfod_get_user_data) *debuginfod_user_data;
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct debuginfo *debuginfo__new(const struct debuginfo_opts *opts)
 {
@@ -98,7 +91,7 @@ static int debuginfo__progress(debuginfod_client *client, long done, long total)
 
 	(void)done;
 	(void)total;
-	return mono_ns() >= d->deadline_ns;
+	return mono_clock__ns() >= d->deadline_ns;
 }
 
 #define LOAD(d, field, name) ((d)->field = (__typeof__((d)->field))dlsym((d)->lib, name))
@@ -267,11 +260,11 @@ static int find_by_debuginfod(struct debuginfo *d, const struct elf_file *ef,
 
 	if (!id || !(client = debuginfo__client(d)))
 		return -ENOENT;
-	start = mono_ns();
+	start = mono_clock__ns();
 	d->deadline_ns = start + d->budget_ns;
 	/* A build id of length 0 means a hex string. */
 	fd = d->find_debuginfo(client, (const unsigned char *)id, 0, &path);
-	spent = mono_ns() - start;
+	spent = mono_clock__ns() - start;
 	d->budget_ns = spent < d->budget_ns ? d->budget_ns - spent : 0;
 	if (fd < 0) {
 		/* "not there" is an answer; anything else would only cost the same time again */

@@ -11,15 +11,8 @@
 #include "gc_stats.h"
 #include "gpu_accounting.h"
 #include "mapping_accounting.h"
+#include "mono_clock.h"
 #include "process.h"
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void read_comm(const char *path, char comm[COMM_LEN])
 {
@@ -91,7 +84,7 @@ struct mt_process *process__new(uint32_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
-	p->begin_ns = mono_now();
+	p->begin_ns = mono_clock__ns();
 	read_names(p);
 	process__read_start_time(pid, &p->start_time);
 	p->ns_pid = process__read_ns_pid(pid);
@@ -107,7 +100,7 @@ struct mt_process *process__new_seen(uint32_t pid, uint64_t start_boottime, cons
 	if (!p)
 		return NULL;
 	p->pid = pid;
-	p->begin_ns = mono_now();
+	p->begin_ns = mono_clock__ns();
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	/* /proc's starttime is in clock ticks since boot */
 	p->start_time = ticks > 0 ? start_boottime / (1000000000ULL / (uint64_t)ticks) : 0;
@@ -157,24 +150,29 @@ uint32_t process__read_ns_pid(uint32_t pid)
 	return ns_pid;
 }
 
-/* Its blocks leave the tables: --max-live has room for others. */
-static void uncap(struct mt_process *p)
+/*
+ * Its live tables go (counted or summed up first), with the unwinder only a
+ * running image needs; --max-live has room for others.
+ */
+static void drop_tables(struct mt_process *p)
 {
 	if (p->live_cap)
 		p->live_cap->live -= p->live.n + p->displaced.n;
+	alloc_table__release(&p->live);
+	alloc_table__release(&p->displaced);
+	dwarf_unwinder__free(p->unwinder);
+	p->unwinder = NULL;
 }
 
 void process__drop_image(struct mt_process *p)
 {
-	uncap(p);
 	p->exec_dropped_blocks = p->live.n + p->displaced.n;
 	p->exec_dropped_bytes = 0;
 	alloc_table__for_each(&p->live, b)
 		p->exec_dropped_bytes += b->size;
 	alloc_table__for_each(&p->displaced, b)
 		p->exec_dropped_bytes += b->size;
-	alloc_table__release(&p->live);
-	alloc_table__release(&p->displaced);
+	drop_tables(p);
 	p->c.current_bytes = 0;
 	for (uint32_t i = 0; i < p->nr_threads; i++)
 		p->threads[i].c.current_bytes = 0;
@@ -182,8 +180,6 @@ void process__drop_image(struct mt_process *p)
 		p->by_allocator.a[a].live_bytes = 0;
 		p->by_allocator.a[a].live_blocks = 0;
 	}
-	dwarf_unwinder__free(p->unwinder);
-	p->unwinder = NULL;
 }
 
 int process__retire(struct mt_process *p, uint64_t min_age_ns)
@@ -194,12 +190,8 @@ int process__retire(struct mt_process *p, uint64_t min_age_ns)
 		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns, min_age_ns);
 	if (err)
 		return err;
-	uncap(p);
-	alloc_table__release(&p->live);
-	alloc_table__release(&p->displaced);
+	drop_tables(p);
 	proc_maps__release(&p->next_maps);
-	dwarf_unwinder__free(p->unwinder);
-	p->unwinder = NULL;
 	return 0;
 }
 
@@ -266,12 +258,10 @@ int64_t process__lookup_thread(struct mt_process *p, uint32_t tid)
 int process__refresh_maps(struct mt_process *p)
 {
 	struct proc_maps fresh = {};
-	struct timespec now;
 	uint64_t start;
 	int err;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	p->maps_read_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	p->maps_read_ns = mono_clock__ns();
 	err = proc_maps__read(p->pid, &fresh);
 	if (err)
 		return err;

@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
-#include "gc_probe.h"
 #include "allocator_locate.h"
+#include "gc_probe.h"
 #include "gpu_attach.h"
 #include "growth_sampler.h"
 #include "libc_locate.h"
 #include "mmap_watch.h"
+#include "mono_clock.h"
 #include "scope.h"
 #include "session.h"
 #include "step_probe.h"
@@ -32,14 +33,6 @@
 #define PROBE_TRIES 20
 /* Mapping records of a PID not known yet wait this long for its fork or exec record */
 #define UNCLAIMED_NS 2000000000ULL
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static bool has_exited(int pidfd)
 {
@@ -145,14 +138,10 @@ cleanup:
 	return err;
 }
 
-/*
- * A process that joined while tracing (fork, exec, -a's first sight): its
- * maps now, its libc probed if no probe covers that file yet (an exec into
- * another libc, a static executable), its GPU libraries probed.
- */
+/* Whether the libc p maps is probed for it already (or, outside -p, for every process). */
 static bool libc_probed(const struct session *s, const struct mt_process *p)
 {
-	pid_t key = config__scope(s->cfg) == MT_SCOPE_PIDS ? (pid_t)p->pid : -1;
+	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
 
 	for (size_t i = 0; i < p->maps.n; i++) {
 		const struct proc_map *m = &p->maps.maps[i];
@@ -284,7 +273,7 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 static void probe_mapped_allocator(struct session *s, struct mt_process *p,
 				   const struct proc_map *m)
 {
-	pid_t key = config__scope(s->cfg) == MT_SCOPE_PIDS ? (pid_t)p->pid : -1;
+	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
 	struct allocator_set set = {};
 	int err;
 
@@ -358,7 +347,7 @@ static int attach_scope(struct session *s)
 static void start_clock(struct session *s)
 {
 	clock_gettime(CLOCK_REALTIME, &s->started_at);
-	s->start_ns = mono_ns();
+	s->start_ns = mono_clock__ns();
 	s->last_tick_ns = s->start_ns;
 	if (s->cfg->interval_s > 0)
 		s->next_tick_ns = s->start_ns + (uint64_t)(s->cfg->interval_s * 1e9);
@@ -414,7 +403,6 @@ static void watch_mmaps(struct session *s)
 		fprintf(stderr, "memtrace: cannot watch new mappings (%s): names from /proc only\n",
 			strerror(-err));
 	mmap_watch__free(s->mmaps);
-	mmap_stash__release(&s->unclaimed);
 	s->mmaps = NULL;
 }
 
@@ -429,15 +417,13 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	struct session *s = ctx;
 	struct mt_process *p = tracker__latest(&s->tracker, e->pid);
 	bool ours = p && !p->exited;
-	int err;
 
 	/* a process the kernel has just made traced: its fork or exec record is on its way */
 	if (!p && config__scope(s->cfg) != MT_SCOPE_PIDS &&
 	    (e->kind == MMAP_WATCH_MAP || e->kind == MMAP_WATCH_EXEC)) {
 		if (s->cfg->all && e->kind == MMAP_WATCH_MAP)
 			probe_mapped_libc(s, e->pid, &e->map);
-		err = mmap_stash__add(&s->unclaimed, e);
-		return err;
+		return mmap_stash__add(&s->unclaimed, e);
 	}
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
@@ -639,7 +625,7 @@ static int end_vanished(struct session *s)
 	if (!err && gone.n && ring_buffer__consume(s->rb) < 0)
 		err = t->err;
 	for (size_t i = 0; i < gone.n && !err; i++)
-		tracker__end_vanished(t, (uint32_t)gone.pids[i], mono_ns());
+		tracker__end_vanished(t, (uint32_t)gone.pids[i], mono_clock__ns());
 	pid_list__release(&gone);
 	return err;
 }
@@ -711,7 +697,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
  */
 static int report_interval(struct session *s, session_report_fn on_interval, void *ctx)
 {
-	uint64_t now = mono_ns(), interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
+	uint64_t now = mono_clock__ns(), interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
 	struct run_summary sum;
 	int err;
 
@@ -733,7 +719,7 @@ static int report_interval(struct session *s, session_report_fn on_interval, voi
 /* Waits at most until the next poll or the next --interval tick. */
 static int wait_ms(const struct session *s)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = mono_clock__ns();
 
 	if (s->next_tick_ns && s->next_tick_ns < now + POLL_INTERVAL_MS * 1000000ULL)
 		return s->next_tick_ns > now ? (int)((s->next_tick_ns - now + 999999) / 1000000) : 0;
@@ -749,7 +735,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 	struct epoll_event evs[8];
 	int n, err;
 
-	while (!*stop && !all_exited(s) && mono_ns() < deadline) {
+	while (!*stop && !all_exited(s) && mono_clock__ns() < deadline) {
 		n = epoll_wait(s->epfd, evs, 8, wait_ms(s));
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -761,9 +747,9 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 			break;
 		probe_fresh(s);
 		/* a process's fork or exec record follows its mappings within a drain or two */
-		mmap_stash__expire(&s->unclaimed, mono_ns() - UNCLAIMED_NS);
-		if (config__scope(s->cfg) != MT_SCOPE_PIDS && mono_ns() >= s->next_sweep_ns) {
-			s->next_sweep_ns = mono_ns() + SWEEP_INTERVAL_NS;
+		mmap_stash__expire(&s->unclaimed, mono_clock__ns() - UNCLAIMED_NS);
+		if (config__scope(s->cfg) != MT_SCOPE_PIDS && mono_clock__ns() >= s->next_sweep_ns) {
+			s->next_sweep_ns = mono_clock__ns() + SWEEP_INTERVAL_NS;
 			err = end_vanished(s);
 			if (err)
 				return err;
@@ -771,8 +757,8 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 && evs[i].data.u32 != EPOLL_ID_MMAPS)
 				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
-		if (s->cfg->step_probe && mono_ns() >= s->next_step_retry_ns) {
-			s->next_step_retry_ns = mono_ns() + STEP_PROBE_RETRY_NS;
+		if (s->cfg->step_probe && mono_clock__ns() >= s->next_step_retry_ns) {
+			s->next_step_retry_ns = mono_clock__ns() + STEP_PROBE_RETRY_NS;
 			err = step_probe__retry(s->cfg->step_probe, s->bpf, &s->tracker,
 						s->cfg->verbose);
 			if (err)
@@ -797,7 +783,7 @@ int session__finish(struct session *s, struct run_summary *out)
 	uint64_t interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
 	int err;
 
-	s->end_ns = mono_ns();
+	s->end_ns = mono_clock__ns();
 	/* whatever the targets did before this point is in the ring buffer; nothing after */
 	bpf_loader__set_recording(s->bpf, false);
 	err = drain_mmaps(s);

@@ -9,6 +9,7 @@
 #include "accounting.h"
 #include "gc_stats.h"
 #include "mapping_accounting.h"
+#include "mono_clock.h"
 #include "tracker.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -198,14 +199,17 @@ static void fold_oldest(struct tracker *t)
 }
 
 /*
- * Its records are complete: its PID, used again, names a new process. A
- * fork child that only exec-ed, or a process -a saw start and end idle, is
- * forgotten: a machine starts many. Past --max-exited, the oldest ended
- * record is folded.
+ * Its records are complete: its PID, used again, names a new process. An
+ * exited one keeps its live blocks by site (process__retire). A fork child
+ * that only exec-ed, or a process -a saw start and end idle, is forgotten:
+ * a machine starts many. Past --max-exited, the oldest ended record is
+ * folded. p may be gone on return; -ENOMEM leaves it whole.
  */
-static void end_process(struct tracker *t, struct mt_process *p, enum process_end end,
-			uint64_t ts_ns)
+static int end_process(struct tracker *t, struct mt_process *p, enum process_end end,
+		       uint64_t ts_ns)
 {
+	int err = 0;
+
 	p->exited = true;
 	p->end = end;
 	p->end_ns = ts_ns;
@@ -213,23 +217,23 @@ static void end_process(struct tracker *t, struct mt_process *p, enum process_en
 		t->last = NULL;
 	if (is_empty(p)) {
 		forget_process(t, index_of(t, p));
-		return;
+		return 0;
 	}
+	if (end == PROCESS_EXITED)
+		err = process__retire(p, t->leak_age_ns);
 	t->nr_ended++;
 	if (t->max_exited && t->nr_ended > t->max_exited)
 		fold_oldest(t);
+	return err;
 }
 
 void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns)
 {
 	struct mt_process *p = tracker__process(t, pid);
 
-	if (!p)
-		return;
-	end_process(t, p, PROCESS_EXITED, now_ns);
-	/* still there unless it was empty, forgotten or folded; kept whole if short of memory */
-	if (tracker__latest(t, pid) == p)
-		process__retire(p, t->leak_age_ns);
+	/* short of memory, it keeps its tables whole */
+	if (p)
+		end_process(t, p, PROCESS_EXITED, now_ns);
 }
 
 /* A process a record announced (fork, exec) or that -a saw first in a record. */
@@ -240,14 +244,6 @@ static struct mt_process *new_process(struct tracker *t, struct mt_process *p)
 		return NULL;
 	p->joined = true;
 	return p;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -263,7 +259,7 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 
 	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES; i++)
 		refresh = !proc_maps__find(&p->maps, rec->frames[i]) &&
-			  now_ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
+			  mono_clock__ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
 	if (refresh && !p->exited)
 		process__refresh_maps(p);
 }
@@ -497,6 +493,20 @@ static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const
 	return 0;
 }
 
+/* The process a fork or exec record makes: its record begins at the record's time. */
+static struct mt_process *process_of_record(struct tracker *t, const struct mt_proc_event *e,
+					    const char *comm)
+{
+	struct mt_process *p = new_process(t, process__new_seen(e->pid, e->start_boottime, comm));
+
+	if (!p)
+		return NULL;
+	p->ppid = e->ppid;
+	p->ns_pid = e->ns_pid;
+	p->begin_ns = e->ts_ns;
+	return p;
+}
+
 /*
  * Fork: the child starts with its parent's maps, and its name. Exec: the
  * old image's record ends, its blocks gone with it; the new image is a new
@@ -518,14 +528,11 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 	switch (e->op) {
 	case MT_PROC_FORK:
 		/* its exit record was lost: this PID is another process now */
-		if (p)
-			end_process(t, p, PROCESS_EXITED, e->ts_ns);
-		child = new_process(t, process__new_seen(e->pid, e->start_boottime, comm));
+		if (p && end_process(t, p, PROCESS_EXITED, e->ts_ns))
+			return -ENOMEM;
+		child = process_of_record(t, e, comm);
 		if (!child)
 			return -ENOMEM;
-		child->ppid = e->ppid;
-		child->ns_pid = e->ns_pid;
-		child->begin_ns = e->ts_ns;
 		child->forked = true;
 		parent = tracker__process(t, e->ppid);
 		if (parent && !child->exe && parent->exe)
@@ -545,13 +552,10 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 							   ? p->exec_dropped_bytes
 							   : t->totals.current_bytes;
 		}
-		child = new_process(t, process__new_seen(e->pid, e->start_boottime, comm));
+		child = process_of_record(t, e, comm);
 		if (!child)
 			return -ENOMEM;
-		child->ppid = e->ppid;
-		child->ns_pid = e->ns_pid;
 		child->exec_ts = e->ts_ns;
-		child->begin_ns = e->ts_ns;
 		process__take_exec_maps(p, child);
 		/* last: an empty old image is freed here */
 		if (p)
@@ -563,9 +567,7 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 			return 0;
 		p->exit_seen = true;
 		p->exit_code = e->exit_code;
-		end_process(t, p, PROCESS_EXITED, e->ts_ns);
-		/* still there unless it was empty, forgotten or folded */
-		return tracker__latest(t, e->pid) == p ? process__retire(p, t->leak_age_ns) : 0;
+		return end_process(t, p, PROCESS_EXITED, e->ts_ns);
 	default:
 		return 0;
 	}
