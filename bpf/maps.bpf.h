@@ -19,8 +19,11 @@ const volatile __u32 stack_mode = MT_STACK_FP;
  */
 const volatile __u64 sample_bytes;
 
-/* Launch mode: the process startup_stop stops. */
+/* Launch mode: the process startup_stop stops, and with which signal (launcher.c). */
 __u32 stop_tgid;
+__u32 stop_signal;
+/* The process that holds memtrace's probes (user/link_keeper.h): not traced under -a. */
+__u32 keeper_tgid;
 
 /* Set once every probe is attached, cleared when tracing ends. */
 volatile bool recording;
@@ -140,7 +143,7 @@ static __always_inline void *thread_slot__get(void *map, __u32 tid, const void *
 static __always_inline bool target__is_traced(__u32 tgid)
 {
 	if (scope == MT_SCOPE_ALL)
-		return tgid != self_tgid;
+		return tgid != self_tgid && tgid != keeper_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 

@@ -16,8 +16,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define SIGSTOP 19
-
 /* calloc's size: an overflowing product fails in libc, and counts as failed */
 static __always_inline __u64 mul_saturated(__u64 a, __u64 b)
 {
@@ -315,12 +313,13 @@ int BPF_KPROBE(step_marker)
  * Launch mode: stop the new process at a startup point (the dynamic
  * loader's debugger hook, or a static executable's entry point) so user
  * space can read its maps, and attach to the libc it has just mapped,
- * before any of that code runs.
+ * before any of that code runs. The signal is one its tracer intercepts
+ * (user/launcher.c), or SIGSTOP where it cannot be traced.
  */
 SEC("uprobe")
 int BPF_KPROBE(startup_stop)
 {
 	if ((bpf_get_current_pid_tgid() >> 32) == stop_tgid)
-		bpf_send_signal(SIGSTOP);
+		bpf_send_signal(stop_signal);
 	return 0;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +12,12 @@
 
 #include "alloc_funcs.h"
 #include "allocator_funcs.h"
+#include "array.h"
 #include "bpf_loader.h"
 #include "gpu_funcs.h"
+#include "link_keeper.h"
 #include "memtrace.skel.h"
+#include "uprobe_multi.h"
 
 /*
  * A library file probed, for one kind of probes (libc's, other
@@ -29,13 +31,26 @@ struct probed_file {
 	enum probed_kind kind;
 };
 
+/*
+ * The probes of one file in one direction (entries or returns), gathered
+ * so that each program gets one link for all its offsets in the file.
+ */
+struct probe_batch {
+	struct batch_site {
+		struct bpf_program *prog;
+		uint64_t offset;
+	} *sites;
+	size_t n, cap;
+};
+
 struct bpf_loader {
 	struct memtrace *skel;
-	struct bpf_link **links;
+	struct link_keeper *keeper;	/* creates, holds and removes every uprobe */
+	bool multi;			/* uprobe_multi links (uprobe_multi.h) */
+	struct bpf_link **links;	/* tracepoints: dropping them harms no one */
 	size_t nr_links, links_cap;
 	struct probed_file *files;
 	size_t nr_files, files_cap;
-	struct bpf_link *startup_stop;
 	int nr_cpus;
 	enum mt_scope scope;
 };
@@ -49,6 +64,47 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/*
+ * uprobe_multi where the kernel has it (6.6+) and MEMTRACE_NO_UPROBE_MULTI
+ * is not set (it forces the fallback, one perf-event link per probe, for
+ * tests and comparisons). A program loaded for one kind cannot be attached
+ * the other way, so the choice is made before loading.
+ */
+static bool use_uprobe_multi(struct memtrace *skel)
+{
+	const char *no = getenv("MEMTRACE_NO_UPROBE_MULTI");
+	struct bpf_program *prog;
+
+	if ((no && *no && strcmp(no, "0")) || !uprobe_multi__supported())
+		return false;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe"))
+			bpf_program__set_expected_attach_type(
+				prog, (enum bpf_attach_type)UPROBE_MULTI_ATTACH_TYPE);
+	}
+	return true;
+}
+
+static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts)
+{
+	/* wake the consumer at a quarter full; it also polls on a timer */
+	skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
+	skel->rodata->stack_mode = opts->stack_mode;
+	skel->rodata->sample_bytes = opts->sample_bytes;
+	skel->rodata->scope = opts->scope;
+	skel->rodata->follow_forks = opts->follow;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->scope_by_cgroup = opts->cgroup_fd >= 0;
+	if (opts->comm) {
+		skel->rodata->scope_by_comm = true;
+		/* the map is 16 bytes: a name of up to 15, NUL-padded */
+		strncpy((char *)skel->rodata->scope_comm, opts->comm,
+			sizeof(skel->rodata->scope_comm) - 1);
+	}
+}
+
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out)
 {
 	struct bpf_loader *l;
@@ -59,6 +115,7 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->scope = opts->scope;
 	l->nr_cpus = libbpf_num_possible_cpus();
 	if (l->nr_cpus < 0) {
 		err = l->nr_cpus;
@@ -72,21 +129,8 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	err = bpf_map__set_max_entries(l->skel->maps.events, opts->ringbuf_bytes);
 	if (err)
 		goto cleanup;
-	/* wake the consumer at a quarter full; it also polls on a timer */
-	l->skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
-	l->skel->rodata->stack_mode = opts->stack_mode;
-	l->skel->rodata->sample_bytes = opts->sample_bytes;
-	l->scope = opts->scope;
-	l->skel->rodata->scope = opts->scope;
-	l->skel->rodata->follow_forks = opts->follow;
-	l->skel->rodata->self_tgid = getpid();
-	l->skel->rodata->scope_by_cgroup = opts->cgroup_fd >= 0;
-	if (opts->comm) {
-		l->skel->rodata->scope_by_comm = true;
-		/* the map is 16 bytes: a name of up to 15, NUL-padded */
-		strncpy((char *)l->skel->rodata->scope_comm, opts->comm,
-			sizeof(l->skel->rodata->scope_comm) - 1);
-	}
+	set_config(l->skel, opts);
+	l->multi = use_uprobe_multi(l->skel);
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;
@@ -99,6 +143,15 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 			goto cleanup;
 		}
 	}
+	err = link_keeper__start(l->skel->obj, l->multi, &l->keeper);
+	if (err)
+		goto cleanup;
+	/* -a: the keeper's own allocations are not a process to trace */
+	l->skel->bss->keeper_tgid = link_keeper__pid(l->keeper);
+	if (opts->verbose)
+		fprintf(stderr, "memtrace: probes %s, held by PID %d (%s)\n",
+			l->multi ? "in uprobe_multi links" : "in one link each",
+			link_keeper__pid(l->keeper), "memtrace-keeper");
 	*out = l;
 	return 0;
 cleanup:
@@ -124,16 +177,9 @@ int bpf_loader__events_fd(const struct bpf_loader *l)
 
 static int keep_link(struct bpf_loader *l, struct bpf_link *link)
 {
-	if (l->nr_links == l->links_cap) {
-		size_t cap = l->links_cap ? 2 * l->links_cap : 32;
-		struct bpf_link **grown = realloc(l->links, cap * sizeof(*grown));
-
-		if (!grown) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		l->links = grown;
-		l->links_cap = cap;
+	if (ARRAY_RESERVE(&l->links, &l->links_cap, l->nr_links + 1)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
 	}
 	l->links[l->nr_links++] = link;
 	return 0;
@@ -205,16 +251,67 @@ static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
 	return NULL;
 }
 
-static int attach_uprobe(struct bpf_loader *l, struct bpf_program *prog, pid_t pid,
-			 const char *path, uint64_t offset, bool retprobe)
+static int batch__add(struct probe_batch *b, struct bpf_program *prog, uint64_t offset)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link;
+	if (!prog)
+		return -ENOENT;
+	if (ARRAY_RESERVE(&b->sites, &b->cap, b->n + 1))
+		return -ENOMEM;
+	b->sites[b->n++] = (struct batch_site){ .prog = prog, .offset = offset };
+	return 0;
+}
 
-	link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
-	if (!link)
-		return -errno;
-	return keep_link(l, link);
+/* One request to the keeper per program: all its offsets in path, in one link where it can. */
+static int batch__attach(struct bpf_loader *l, struct probe_batch *b, pid_t pid,
+			 const char *path, bool retprobe)
+{
+	uint64_t *offsets = calloc(b->n ? b->n : 1, sizeof(*offsets));
+	int err = offsets ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < b->n && !err; i++) {
+		struct bpf_program *prog = b->sites[i].prog;
+		size_t n = 0;
+
+		/* taken with an earlier site of the same program */
+		if (!prog)
+			continue;
+		for (size_t j = i; j < b->n; j++) {
+			if (b->sites[j].prog != prog)
+				continue;
+			offsets[n++] = b->sites[j].offset;
+			b->sites[j].prog = NULL;
+		}
+		err = link_keeper__attach(l->keeper, bpf_program__name(prog), pid, path, offsets, n,
+					  retprobe);
+	}
+	free(offsets);
+	return err;
+}
+
+static void batch__release(struct probe_batch *b)
+{
+	free(b->sites);
+	*b = (struct probe_batch){};
+}
+
+/* Returns first, so that no entry that fires can miss its return; then the entries. */
+static int attach_batches(struct bpf_loader *l, struct probe_batch *returns,
+			  struct probe_batch *entries, pid_t pid, const char *path)
+{
+	int err = batch__attach(l, returns, pid, path, true);
+
+	if (!err)
+		err = batch__attach(l, entries, pid, path, false);
+	batch__release(returns);
+	batch__release(entries);
+	return err;
+}
+
+static int attach_one(struct bpf_loader *l, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t offset)
+{
+	return link_keeper__attach(l->keeper, bpf_program__name(prog), pid, path, &offset, 1,
+				   false);
 }
 
 static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
@@ -239,36 +336,29 @@ pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid)
 
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
 {
+	struct probe_batch returns = {}, entries = {};
 	int err;
 
 	pid = bpf_loader__file_owner(l, pid);
 	err = bpf_loader__claim_file(l, pid, img->open_path, PROBED_LIBC);
-	if (err)
-		return err;
-
-	for (int i = 0; i < img->nr_sites; i++) {
+	for (int i = 0; i < img->nr_sites && !err; i++) {
 		const struct libc_site *s = &img->sites[i];
 		struct bpf_program *exit = s->func == MT_FN_POSIX_MEMALIGN
 						   ? l->skel->progs.posix_memalign_exit
 						   : l->skel->progs.alloc_exit;
 
-		if (s->alias_of >= 0 || !alloc_funcs__has_return(s->func))
-			continue;
-		err = attach_uprobe(l, exit, pid, img->open_path, s->probe_offset, true);
-		if (err)
-			return err;
-	}
-	for (int i = 0; i < img->nr_sites; i++) {
-		const struct libc_site *s = &img->sites[i];
-
 		if (s->alias_of >= 0)
 			continue;
-		err = attach_uprobe(l, entry_prog(l->skel, s->func), pid, img->open_path,
-				    s->probe_offset, false);
-		if (err)
-			return err;
+		if (alloc_funcs__has_return(s->func))
+			err = batch__add(&returns, exit, s->probe_offset);
+		if (!err)
+			err = batch__add(&entries, entry_prog(l->skel, s->func), s->probe_offset);
 	}
-	return 0;
+	if (!err)
+		return attach_batches(l, &returns, &entries, pid, img->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
 }
 
 static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocator a,
@@ -284,31 +374,26 @@ static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocato
 static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
 				  const struct allocator_image *img)
 {
-	int err;
+	struct probe_batch returns = {}, entries = {};
+	int err = 0;
 
-	for (int i = 0; i < img->nr_sites; i++) {
+	for (int i = 0; i < img->nr_sites && !err; i++) {
 		const struct allocator_site *s = &img->sites[i];
 		struct bpf_program *exit = s->shape == SHAPE_POSIX_MEMALIGN
 						   ? l->skel->progs.posix_memalign_exit
 						   : l->skel->progs.alloc_exit;
 
-		if (!allocator_funcs__has_return(s->shape))
-			continue;
-		err = attach_uprobe(l, exit, pid, img->open_path, s->file_offset, true);
-		if (err)
-			return err;
+		if (allocator_funcs__has_return(s->shape))
+			err = batch__add(&returns, exit, s->file_offset);
+		if (!err)
+			err = batch__add(&entries, allocator_prog(l, img->allocator, s->shape),
+					 s->file_offset);
 	}
-	for (int i = 0; i < img->nr_sites; i++) {
-		const struct allocator_site *s = &img->sites[i];
-		struct bpf_program *prog = allocator_prog(l, img->allocator, s->shape);
-
-		if (!prog)
-			return -ENOENT;
-		err = attach_uprobe(l, prog, pid, img->open_path, s->file_offset, false);
-		if (err)
-			return err;
-	}
-	return 0;
+	if (!err)
+		return attach_batches(l, &returns, &entries, pid, img->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
 }
 
 int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
@@ -341,15 +426,8 @@ bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t 
 static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
 			 enum probed_kind kind)
 {
-	if (l->nr_files == l->files_cap) {
-		size_t cap = l->files_cap ? 2 * l->files_cap : 8;
-		struct probed_file *grown = realloc(l->files, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		l->files = grown;
-		l->files_cap = cap;
-	}
+	if (ARRAY_RESERVE(&l->files, &l->files_cap, l->nr_files + 1))
+		return -ENOMEM;
 	l->files[l->nr_files++] =
 		(struct probed_file){ .pid = pid, .dev = dev, .ino = ino, .kind = kind };
 	return 0;
@@ -358,110 +436,77 @@ static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino)
 {
+	struct probe_batch returns = {}, entries = {};
 	int err;
 
 	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
 		return -EALREADY;
 	/* before the probes: a file that failed half-way is not probed twice */
 	err = remember_file(l, pid, dev, ino, PROBED_GPU);
-	if (err)
-		return err;
-	/* returns first, as for libc: no entry that fires can miss its return */
-	for (int i = 0; i < lib->nr_sites; i++) {
-		err = attach_uprobe(l, l->skel->progs.gpu_exit, pid, lib->open_path,
-				    lib->sites[i].file_offset, true);
-		if (err)
-			return err;
-	}
-	for (int i = 0; i < lib->nr_sites; i++) {
+	for (int i = 0; i < lib->nr_sites && !err; i++) {
 		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
-		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, name);
 
-		if (!prog)
-			return -ENOENT;
-		err = attach_uprobe(l, prog, pid, lib->open_path, lib->sites[i].file_offset, false);
-		if (err)
-			return err;
+		err = batch__add(&returns, l->skel->progs.gpu_exit, lib->sites[i].file_offset);
+		if (!err)
+			err = batch__add(&entries, bpf_object__find_program_by_name(l->skel->obj, name),
+					 lib->sites[i].file_offset);
 	}
-	return 0;
+	if (!err)
+		return attach_batches(l, &returns, &entries, pid, lib->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
 }
 
 int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
 			    const char *path, const char *provider, const char *name)
 {
-	struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, prog_name);
-	struct bpf_link *link;
-
-	if (!prog)
-		return -ENOENT;
-	/* libbpf reads the note, its arguments and its semaphore (raised through ref_ctr_offset) */
-	link = bpf_program__attach_usdt(prog, pid, path, provider, name, NULL);
-	if (!link)
-		return -errno;
-	return keep_link(l, link);
+	return link_keeper__attach_usdt(l->keeper, prog_name, pid, path, provider, name);
 }
 
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset)
 {
-	return attach_uprobe(l, l->skel->progs.preload_site, pid, path, file_offset, false);
+	return attach_one(l, l->skel->progs.preload_site, pid, path, file_offset);
 }
 
 int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
 				  uint64_t file_offset)
 {
-	return attach_uprobe(l, l->skel->progs.step_marker, pid, path, file_offset, false);
+	return attach_one(l, l->skel->progs.step_marker, pid, path, file_offset);
 }
 
 int bpf_loader__attach_startup_stop(struct bpf_loader *l, pid_t pid, const char *path,
-				    uint64_t file_offset)
+				    uint64_t file_offset, int sig)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts);
-
 	l->skel->bss->stop_tgid = pid;
-	l->startup_stop = bpf_program__attach_uprobe_opts(l->skel->progs.startup_stop, pid, path,
-							  file_offset, &opts);
-	if (!l->startup_stop)
-		return -errno;
-	return 0;
+	l->skel->bss->stop_signal = sig;
+	return attach_one(l, l->skel->progs.startup_stop, pid, path, file_offset);
 }
 
 void bpf_loader__disarm_startup_stop(struct bpf_loader *l)
 {
+	if (!l->skel || !l->skel->bss)
+		return;
 	/* detaching costs a grace period (~0.1 s): the program goes idle now, the link later */
 	l->skel->bss->stop_tgid = 0;
 }
 
-static void *destroy_link(void *link)
-{
-	bpf_link__destroy(link);
-	return NULL;
-}
 
 void bpf_loader__detach_all(struct bpf_loader *l)
 {
-	pthread_t *threads;
-	size_t started = 0;
-
 	bpf_loader__disarm_startup_stop(l);
-	if (l->startup_stop)
-		keep_link(l, l->startup_stop); /* which destroys it if it cannot keep it */
-	l->startup_stop = NULL;
-	/*
-	 * Each uprobe detach waits for an RCU tasks-trace grace period, about
-	 * 0.1 s here: one after the other, 20 probes would take two seconds.
-	 * Concurrent detaches share their grace periods.
-	 */
-	threads = calloc(l->nr_links, sizeof(*threads));
-	for (size_t i = 0; threads && i < l->nr_links; i++, started++)
-		if (pthread_create(&threads[i], NULL, destroy_link, l->links[i]))
-			break;
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	for (size_t i = started; i < l->nr_links; i++)
+	/* the keeper removes the uprobes; memtrace goes on at once */
+	link_keeper__finish(l->keeper);
+	l->keeper = NULL;
+	for (size_t i = 0; i < l->nr_links; i++)
 		bpf_link__destroy(l->links[i]);
-	free(threads);
 	l->nr_links = 0;
+}
+
+int bpf_loader__guard_stopped(struct bpf_loader *l, int pidfd)
+{
+	return link_keeper__guard_stopped(l->keeper, pidfd);
 }
 
 void bpf_loader__set_recording(struct bpf_loader *l, bool on)

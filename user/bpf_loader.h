@@ -92,13 +92,19 @@ int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char 
 /* --step-probe: a step record each time pid reaches this code. */
 int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
 				  uint64_t file_offset);
-/* Launch mode: stop pid with SIGSTOP each time it reaches this code. */
+/* Launch mode: send pid signal sig each time it reaches this code (launcher.c). */
 int bpf_loader__attach_startup_stop(struct bpf_loader *l, pid_t pid, const char *path,
-				    uint64_t file_offset);
+				    uint64_t file_offset, int sig);
 /* The startup stop stops no one any more (its link goes with the others). */
 void bpf_loader__disarm_startup_stop(struct bpf_loader *l);
-/* Detaches every probe: the targets run on untraced. */
+/*
+ * Detaches every probe: the targets run on untraced. The uprobes are
+ * removed by the process that holds them (link_keeper.h), after memtrace
+ * has gone on: within about 0.1 s with uprobe_multi links.
+ */
 void bpf_loader__detach_all(struct bpf_loader *l);
+/* link_keeper__guard_stopped: a stopped CMD the keeper continues should memtrace end first. */
+int bpf_loader__guard_stopped(struct bpf_loader *l, int pidfd);
 
 /* A traced process: its thread exits are reported. */
 int bpf_loader__add_target(struct bpf_loader *l, pid_t pid);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,12 @@ extern char **environ;
 
 /* glibc reaches the loader hook twice at startup: before and after mapping. */
 #define STARTUP_STOPS_BEFORE_GIVING_UP 2
+/*
+ * What stops a traced CMD at startup: a signal its tracer (memtrace)
+ * intercepts and drops. Should memtrace die meanwhile, the kernel detaches
+ * CMD and delivers it: SIGCONT does nothing to a process that runs.
+ */
+#define STARTUP_SIGNAL SIGCONT
 #define SHEBANG_DEPTH 4
 
 static bool is_executable_file(const char *path)
@@ -235,19 +243,52 @@ cleanup:
 	return err;
 }
 
-static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
-			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
+/*
+ * Lets CMD go on from a startup stop: a traced CMD without the signal that
+ * stopped it (detached for good once it is registered), else with SIGCONT.
+ */
+static int resume(const struct launched *child, bool done)
 {
-	int status, err;
+	if (!child->traced)
+		return kill(child->pid, SIGCONT) ? -errno : 0;
+	if (ptrace(done ? PTRACE_DETACH : PTRACE_CONT, child->pid, NULL, NULL))
+		return -errno;
+	return 0;
+}
 
-	for (int stops = 1;; stops++) {
-		if (waitpid(child->pid, &status, WUNTRACED) < 0)
+/*
+ * The next startup stop of CMD; a signal someone else sent it meanwhile is
+ * passed on. -ECHILD when CMD ended first.
+ */
+static int next_startup_stop(struct launched *child)
+{
+	int status;
+
+	for (;;) {
+		if (waitpid(child->pid, &status, child->traced ? __WALL : WUNTRACED) < 0)
 			return -errno;
 		if (!WIFSTOPPED(status)) {
 			fprintf(stderr, "memtrace: %s ended before its libc was loaded\n",
 				child->exec_path);
 			return -ECHILD;
 		}
+		if (!child->traced || (WSTOPSIG(status) == STARTUP_SIGNAL && !(status >> 16)))
+			return 0;
+		if (ptrace(PTRACE_CONT, child->pid, NULL,
+			   (void *)(long)(status >> 16 ? 0 : WSTOPSIG(status))))
+			return -errno;
+	}
+}
+
+static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
+			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
+{
+	int err;
+
+	for (int stops = 1;; stops++) {
+		err = next_startup_stop(child);
+		if (err)
+			return err;
 		err = on_startup_stop(child, l, t, libc_attached, cfg);
 		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
 			fprintf(stderr, "memtrace: no allocator found in %s: nothing to probe; "
@@ -257,9 +298,9 @@ static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
 		}
 		if (err && err != -EAGAIN)
 			return err;
-		kill(child->pid, SIGCONT);
-		if (!err)
-			return 0;
+		err = resume(child, !err) ?: err;
+		if (err != -EAGAIN)
+			return err;
 	}
 }
 
@@ -306,12 +347,34 @@ static int arm_probes(struct launched *child, const char *image, struct bpf_load
 			stop_path, strerror(-err));
 		goto cleanup;
 	}
-	err = bpf_loader__attach_startup_stop(l, child->pid, stop_path, offset);
+	err = bpf_loader__attach_startup_stop(l, child->pid, stop_path, offset,
+					      child->traced ? STARTUP_SIGNAL : SIGSTOP);
 	if (err)
 		fprintf(stderr, "memtrace: cannot probe %s: %s\n", stop_path, strerror(-err));
 cleanup:
 	elf_file__free(loader);
 	elf_file__free(ef);
+	return err;
+}
+
+/*
+ * How CMD is held at its startup stop. Traced by memtrace (ptrace): a stop
+ * that is not a job-control stop, which the kernel ends should memtrace
+ * die. Else (memtrace under strace -f, ptrace forbidden) SIGSTOP, and the
+ * keeper (link_keeper.h) continues CMD should memtrace end first.
+ */
+static int hold_at_startup(struct launched *child, struct bpf_loader *l)
+{
+	int pidfd, err;
+
+	child->traced = !ptrace(PTRACE_SEIZE, child->pid, NULL, NULL);
+	if (child->traced)
+		return 0;
+	pidfd = pidfd_open(child->pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	err = bpf_loader__guard_stopped(l, pidfd);
+	close(pidfd);
 	return err;
 }
 
@@ -374,7 +437,9 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 	close(errpipe[1]);
 	gate[0] = errpipe[1] = -1;
 
-	err = arm_probes(out, image, l, cfg, &attached);
+	err = hold_at_startup(out, l);
+	if (!err)
+		err = arm_probes(out, image, l, cfg, &attached);
 	if (err)
 		goto cleanup;
 	/* a static CMD's probes are in place already: its first call must count */
@@ -389,6 +454,9 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		goto cleanup;
 	}
 	err = wait_startup_stop(out, l, t, attached, cfg);
+	/* on its way: a stop of CMD's from now on is someone else's to end */
+	if (!err && !out->traced)
+		err = bpf_loader__guard_stopped(l, -1);
 cleanup:
 	for (int i = 0; i < 2; i++) {
 		if (gate[i] >= 0)

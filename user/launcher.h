@@ -25,6 +25,7 @@ struct launched {
 	struct libc_image libc;	/* probed; handed to the process once registered */
 	struct allocator_set allocators; /* the same for the allocators beside libc */
 	char *preload;		/* the preload library CMD was started with, or NULL */
+	bool traced;		/* held at startup by ptrace, not SIGSTOP (launcher.c) */
 };
 
 /*

@@ -13,13 +13,21 @@
 #include "snapshot_files.h"
 #include "subcommands.h"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_waiting;
 
+/*
+ * The first Ctrl-C or SIGTERM ends tracing; the report and snapshot are
+ * still written. The second stops waiting for CMD; a third ends memtrace
+ * at once. None of them can leave a probe behind: memtrace holds none
+ * (link_keeper.h).
+ */
 static void on_signal(int sig)
 {
+	if (stop_waiting)
+		signal(sig, SIG_DFL), raise(sig);
+	if (stop_signal)
+		stop_waiting = sig;
 	stop_signal = sig;
-	/* a second Ctrl-C kills memtrace outright */
-	signal(sig, SIG_DFL);
 }
 
 struct outputs {
@@ -95,7 +103,7 @@ int main(int argc, char **argv)
 
 	if (started)
 		session__detach(&s);
-	status = err ? 1 : session__child_exit_status(&s);
+	status = err ? 1 : session__child_exit_status(&s, &stop_waiting);
 	leaks__release(&sum.leaks);
 	if (started)
 		session__release(&s);

@@ -805,18 +805,28 @@ void session__detach(struct session *s)
 		bpf_loader__detach_all(s->bpf);
 }
 
-int session__child_exit_status(struct session *s)
+int session__child_exit_status(struct session *s, volatile sig_atomic_t *give_up)
 {
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	int status;
 
 	if (s->child.pid <= 0)
 		return 0;
-	if (!s->child_reaped) {
-		while (waitpid(s->child.pid, &s->child_status, 0) < 0)
-			if (errno != EINTR)
-				return 1;
-		s->child_reaped = true;
+	for (int i = 0; i < s->nr_targets; i++)
+		if (s->targets[i].pid == s->child.pid)
+			pfd.fd = s->targets[i].pidfd;
+	/* poll, not waitpid: a signal ends it whatever SA_RESTART says */
+	while (!s->child_reaped && !*give_up) {
+		if (pfd.fd >= 0 && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return 1;
+		if (waitpid(s->child.pid, &s->child_status, pfd.fd >= 0 ? WNOHANG : 0) ==
+		    s->child.pid)
+			s->child_reaped = true;
+		else if (errno != EINTR && pfd.fd < 0)
+			return 1;
 	}
+	if (!s->child_reaped)
+		return 128 + *give_up;
 	status = s->child_status;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);

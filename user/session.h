@@ -72,8 +72,11 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 int session__finish(struct session *s, struct run_summary *out);
 /* Removes every probe: a launched CMD that still runs goes on untraced. */
 void session__detach(struct session *s);
-/* Launch mode: waits for CMD and returns its exit status (128+N for signal N). */
-int session__child_exit_status(struct session *s);
+/*
+ * Launch mode: waits for CMD and returns its exit status (128+N for signal
+ * N); or, once *give_up is set (a signal's number), 128 + that.
+ */
+int session__child_exit_status(struct session *s, volatile sig_atomic_t *give_up);
 void session__release(struct session *s);
 
 #endif /* MEMTRACE_SESSION_H */
