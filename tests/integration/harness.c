@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +259,40 @@ int harness__tracer_expect(struct harness_tracer *t, const char *want)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+void harness__tracer_drain(struct harness_tracer *t, int ms)
+{
+	uint64_t end = now_ms() + ms;
+	size_t len = t->err_text ? strlen(t->err_text) : 0;
+
+	for (uint64_t now = now_ms(); now < end; now = now_ms()) {
+		struct pollfd pfd = { .fd = t->err, .events = POLLIN };
+		char chunk[65536];
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)(end - now)) <= 0)
+			continue;
+		n = read(t->err, chunk, sizeof(chunk));
+		if (n <= 0) {
+			/* memtrace is gone: the rest of the wait is a plain sleep */
+			usleep((end - now_ms()) * 1000);
+			return;
+		}
+		t->err_text = realloc(t->err_text, len + n + 1);
+		assert_non_null(t->err_text);
+		memcpy(t->err_text + len, chunk, n);
+		len += n;
+		t->err_text[len] = '\0';
+	}
+}
+
 int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r)
 {
 	size_t len = t->err_text ? strlen(t->err_text) : 0;
@@ -389,4 +424,92 @@ void harness__trace_running(const char *const *target, struct mt_run *r, pid_t *
 	/* memtrace stops by itself once its only target has exited */
 	assert_int_equal(harness__finish_tracer(&tracer, r), 0);
 	*pid = child.pid;
+}
+
+/* Differing bytes of one mapping, read through its map_files link: the very inode mapped. */
+static long mapping_changes(pid_t pid, int mem, const char *range, uint64_t offset)
+{
+	unsigned long start, end;
+	char path[128], want[65536], got[65536];
+	long changed = 0;
+	int fd;
+
+	if (sscanf(range, "%lx-%lx", &start, &end) != 2)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%s", pid, range);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (unsigned long at = start; at < end; at += sizeof(want)) {
+		size_t len = end - at < sizeof(want) ? end - at : sizeof(want);
+		ssize_t n = pread(fd, want, len, offset + (at - start));
+
+		/* past the file's end the mapping is zero-filled: nothing to compare */
+		if (n <= 0)
+			break;
+		if (pread(mem, got, n, at) != n) {
+			changed = -EIO;
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			changed += want[i] != got[i];
+	}
+	close(fd);
+	return changed;
+}
+
+long harness__code_changes(pid_t pid)
+{
+	char path[64], line[1024], range[64], perms[8], file[512];
+	unsigned long long offset;
+	long changed = 0, n;
+	FILE *maps;
+	int mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (!maps || mem < 0) {
+		changed = -errno;
+		goto out;
+	}
+	while (fgets(line, sizeof(line), maps)) {
+		file[0] = '\0';
+		if (sscanf(line, "%63s %7s %llx %*s %*s %511s", range, perms, &offset, file) < 3 ||
+		    perms[2] != 'x' || file[0] != '/')
+			continue;
+		n = mapping_changes(pid, mem, range, offset);
+		if (n < 0) {
+			changed = n;
+			break;
+		}
+		changed += n;
+	}
+out:
+	if (maps)
+		fclose(maps);
+	if (mem >= 0)
+		close(mem);
+	return changed;
+}
+
+int harness__wait_keeper(const char *memtrace_stderr)
+{
+	const char *at = memtrace_stderr ? strstr(memtrace_stderr, "held by PID ") : NULL;
+	struct pollfd pfd = { .events = POLLIN };
+	int pid;
+
+	if (!at || sscanf(at, "held by PID %d", &pid) != 1)
+		return -ENOENT;
+	pfd.fd = pidfd_open(pid, 0);
+	/* gone already */
+	if (pfd.fd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (poll(&pfd, 1, 10000) != 1) {
+		close(pfd.fd);
+		return -ETIMEDOUT;
+	}
+	close(pfd.fd);
+	return 0;
 }

@@ -63,6 +63,8 @@ int harness__start_tracer_until(struct harness_tracer *t, const char *const *arg
 				const char *want);
 /* Reads its stderr on until a line that starts with want (kept for the run's err). */
 int harness__tracer_expect(struct harness_tracer *t, const char *want);
+/* Reads its stderr on for ms milliseconds, so that -v output cannot fill the pipe. */
+void harness__tracer_drain(struct harness_tracer *t, int ms);
 /* Waits for it to end; collects its output into r. */
 int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
 
@@ -80,6 +82,18 @@ const char *harness__str(const json_t *obj, const char *key);
 json_t *harness__process(const json_t *snap, pid_t pid);
 json_t *harness__only_process(const json_t *snap);
 json_t *harness__thread_by_comm(const json_t *process, const char *comm);
+
+/*
+ * Bytes of pid's executable file mappings (its code) that differ from the
+ * files they map: a uprobe's breakpoint is one. 0 means untouched;
+ * negative errno when its memory cannot be read.
+ */
+long harness__code_changes(pid_t pid);
+/*
+ * The keeper that holds memtrace's probes (named in its -v output, "held by
+ * PID N"): waits until it has removed them and exited; -ETIMEDOUT after 10 s.
+ */
+int harness__wait_keeper(const char *memtrace_stderr);
 
 /* The line of source (a tests/progs file) holding the comment "MARK: name". */
 unsigned int harness__marker_line(const char *source, const char *name);
