@@ -431,6 +431,18 @@ $(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libme
 	$(Q)$(CC) $(CPPFLAGS) -I$(BENCH_DIR) $(ALL_CFLAGS) -MMD -MP -o $@ $< \
 		$(BUILD)/libmemtrace.a $(LDLIBS)
 
+# memtrace's time around CMD (tools/bench.sh, E): a C program and the same as C++, both
+# finding the CUDA test double's runtime through their RUNPATH.
+$(BENCH_DIR)/edges: tests/bench/edges.c | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -MMD -MP \
+		-Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double' -o $@ $< -ldl
+
+$(BENCH_DIR)/edges_cxx: tests/bench/edges.c | $(BENCH_DIR)
+	$(call msg,CXX-BENCH,$@)
+	$(Q)$(CXX) -x c++ $(WARNINGS) -g -O2 -MMD -MP \
+		-Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double' -o $@ $< -ldl
+
 # -rdynamic: the benches check the symbolizer's names against dladdr1.
 $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR)
 	$(call msg,CC-BENCH,$@)
@@ -439,7 +451,8 @@ $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR
 
 # The empty recipe keeps make from saying "Nothing to be done" above the table.
 bench-progs: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(BENCH_DIR)/workload \
-		$(BENCH_DIR)/floor $(BENCH_PROGS)
+		$(BENCH_DIR)/floor $(BENCH_PROGS) $(BENCH_DIR)/edges $(BENCH_DIR)/edges_cxx \
+		$(GPU_DOUBLE_LIBS)
 	@:
 
 bench: deps

@@ -86,9 +86,14 @@ struct call_state {
 	__u64 frames[MT_MAX_FRAMES];
 };
 
+/*
+ * Not preallocated: 16384 slots of about 1 KiB would cost every run tens
+ * of milliseconds at load; a thread's slot is made once, at its first call.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct call_state);
 } calls SEC(".maps");

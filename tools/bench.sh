@@ -11,12 +11,18 @@
 # B. ingest rate and memory per live block (ingest_bench).
 # C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
 # D. symbolizing 100k distinct addresses, first pass (symbolize_bench).
+# E. memtrace's own time around a program (tests/bench/edges): from its start
+#    to CMD's first line, and from CMD's last line to its return, for a C
+#    program, a C++ one and one that loads the CUDA test double late; beside
+#    the build BENCH_BASELINE names (a git revision, built in BUILD_DIR/baseline),
+#    when set, in the same rounds.
 #
 # Every figure is the median of BENCH_RUNS runs (default 5). The runs go round
 # robin, one of every configuration per round, so a drift of the machine (another
 # tenant, the clock) hits every configuration alike rather than one of them.
 #
-# Environment: BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
+# Environment: BENCH_SECTIONS (default ABE: which of A, B-D (any of B, C, D) and E to run),
+# BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
 # in each of its two threads. A uprobe hit costs 0.5-10 us here; the defaults
 # keep the whole bench within a few minutes on 2 vCPUs.
@@ -32,7 +38,13 @@ floor=$build/tests/bench/floor
 ingest=$build/tests/bench/ingest_bench
 snapshot=$build/tests/bench/snapshot_bench
 symbolize=$build/tests/bench/symbolize_bench
+edges=$build/tests/bench/edges
 preload=$(realpath "$build/libmemtrace_preload.so")
+baseline=${BENCH_BASELINE:-}
+sections=${BENCH_SECTIONS:-ABE}
+has() { [[ $sections == *"$1"* ]]; }
+# B, C and D run together
+[[ $sections == *[BCD]* ]] && sections+=B
 
 workloads=(pairs churn threads2)
 configs=(untraced floor-entry floor-sites mt-entry mt-default)
@@ -43,7 +55,7 @@ die() {
 	exit 1
 }
 
-for bin in "$memtrace" "$workload" "$floor" "$snapshot" "$symbolize"; do
+for bin in "$memtrace" "$workload" "$floor" "$snapshot" "$symbolize" "$edges" "${edges}_cxx"; do
 	[ -x "$bin" ] || die "$bin is not built: run make bench"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
@@ -61,6 +73,25 @@ fi
 
 tmp=$(mktemp -d /tmp/memtrace-bench.XXXXXX) || die "cannot create a temporary directory"
 trap 'rm -rf "$tmp"' EXIT
+
+# The baseline build for E: the revision's tree, exported and built once (git worktree-free).
+baseline_memtrace=
+if [ -n "$baseline" ] && [ "$(id -u)" -eq 0 ]; then
+	rev=$(git rev-parse --short "$baseline^{commit}" 2>/dev/null) ||
+		die "BENCH_BASELINE: no such git revision: $baseline"
+	bdir=$build/baseline/$rev
+	if [ ! -x "$bdir/build/memtrace" ]; then
+		echo "bench: building the baseline $rev in $bdir" >&2
+		rm -rf "$bdir" && mkdir -p "$bdir" &&
+			git archive "$rev" | tar -x -C "$bdir" &&
+			make -C "$bdir" --no-print-directory all >"$tmp/baseline.log" 2>&1 ||
+			die "cannot build the baseline $rev (see $tmp/baseline.log)"
+	fi
+	baseline_memtrace=$bdir/build/memtrace
+fi
+edge_cases=(c cxx cuda)
+edge_tools=(untraced memtrace)
+[ -n "$baseline_memtrace" ] && edge_tools+=(baseline)
 
 label() {
 	case $1 in
@@ -146,6 +177,35 @@ run_kv() { # NAME BINARY [ARGS...]
 	done <"$out"
 }
 
+# E: one run of memtrace (or the baseline, or nothing) around edges; appends the
+# milliseconds before CMD's first line and after its last to $tmp/edge.TOOL.CASE.{start,exit}.
+run_edge() { # TOOL CASE
+	local tool=$1 case=$2 out=$tmp/out err=$tmp/err cmd t0 t1 t2 t3
+
+	cmd=("$edges")
+	[ "$case" = cxx ] && cmd=("${edges}_cxx")
+	[ "$case" = cuda ] && cmd+=(cuda)
+	case $tool in
+	memtrace) cmd=("$memtrace" --top=1 -- "${cmd[@]}") ;;
+	baseline) cmd=("$baseline_memtrace" --top=1 -- "${cmd[@]}") ;;
+	esac
+	t0=$(date +%s%N)
+	if ! "${cmd[@]}" >"$out" 2>"$err"; then
+		failed "${cmd[*]}"
+		return
+	fi
+	t3=$(date +%s%N)
+	t1=$(sed -n 's/^edge_start_ns \([0-9]*\)$/\1/p' "$out")
+	t2=$(sed -n 's/^edge_end_ns \([0-9]*\)$/\1/p' "$out")
+	if [ -z "$t1" ] || [ -z "$t2" ]; then
+		echo "no edge_start_ns/edge_end_ns on stdout" >>"$err"
+		failed "${cmd[*]}"
+		return
+	fi
+	echo "$(((t1 - t0) / 1000))" | awk '{ print $1 / 1000 }' >>"$tmp/edge.$tool.$case.start"
+	echo "$(((t3 - t2) / 1000))" | awk '{ print $1 / 1000 }' >>"$tmp/edge.$tool.$case.exit"
+}
+
 median() { # FILE: median of the numbers in it, or "-"
 	[ -s "$1" ] || {
 		echo "-"
@@ -225,15 +285,26 @@ print_table() {
 start=$(date +%s)
 for ((r = 1; r <= runs; r++)); do
 	echo "bench: round $r of $runs" >&2
-	for w in "${workloads[@]}"; do
-		for c in "${configs[@]}"; do
-			run_cell "$c" "$w"
+	if has A; then
+		for w in "${workloads[@]}"; do
+			for c in "${configs[@]}"; do
+				run_cell "$c" "$w"
+			done
 		done
-	done
+	fi
 	# one repetition a round: the rounds give the median
-	[ -n "$ingest" ] && run_kv ingest_bench "$ingest" 1
-	run_kv snapshot_bench "$snapshot"
-	run_kv symbolize_bench "$symbolize"
+	if has B; then
+		[ -n "$ingest" ] && run_kv ingest_bench "$ingest" 1
+		run_kv snapshot_bench "$snapshot"
+		run_kv symbolize_bench "$symbolize"
+	fi
+	if has E && [ "$(id -u)" -eq 0 ]; then
+		for c in "${edge_cases[@]}"; do
+			for t in "${edge_tools[@]}"; do
+				run_edge "$t" "$c"
+			done
+		done
+	fi
 done
 elapsed=$(($(date +%s) - start))
 
@@ -242,84 +313,122 @@ echo
 echo "memtrace bench, $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), ${cpu:-unknown CPU}" \
 	"($(nproc) vCPUs); median of $runs runs per cell, round robin; took ${elapsed}s"
 echo
-echo "A. ns per op: pairs = one malloc(64)+free; churn = one malloc/calloc/realloc/free call;"
-echo "   threads2 = one pair in each of two threads running at once. Iterations: untraced" \
-	"$untraced_n, traced $traced_n (threads2: half of it per thread)."
-echo
-{
-	header="workload"
-	for c in "${configs[@]}"; do
-		header+=$'\t'"$(label "$c")"
-	done
-	[[ " ${configs[*]} " == *" mt-default "* ]] &&
-		header+=$'\t'"memtrace / floor @sites"$'\t'"floor @entry / floor @sites"
-	[[ " ${configs[*]} " == *" mt-preload "* ]] &&
-		header+=$'\t'"--preload / floor @preload"
-	[[ " ${configs[*]} " == *" mt-"* ]] && header+=$'\t'"lost_events"
-	echo "$header"
-	for w in "${workloads[@]}"; do
-		row="$w"
-		lost=()
+if has A; then
+	echo "A. ns per op: pairs = one malloc(64)+free; churn = one malloc/calloc/realloc/free call;"
+	echo "   threads2 = one pair in each of two threads running at once. Iterations: untraced" \
+		"$untraced_n, traced $traced_n (threads2: half of it per thread)."
+	echo
+	{
+		header="workload"
 		for c in "${configs[@]}"; do
-			m=$(median "$tmp/$c.$w")
-			declare "med_${c//-/_}=$m"
-			row+=$'\t'"$(fmt_ns "$m")"
-			[[ $c == mt-* ]] && lost+=("$(max_lost "$tmp/$c.$w.lost")")
+			header+=$'\t'"$(label "$c")"
 		done
-		if [[ " ${configs[*]} " == *" mt-default "* ]]; then
-			row+=$'\t'"$(ratio "$med_mt_default" "$med_floor_sites")"
-			row+=$'\t'"$(ratio "$med_floor_entry" "$med_floor_sites")"
-		fi
+		[[ " ${configs[*]} " == *" mt-default "* ]] &&
+			header+=$'\t'"memtrace / floor @sites"$'\t'"floor @entry / floor @sites"
 		[[ " ${configs[*]} " == *" mt-preload "* ]] &&
-			row+=$'\t'"$(ratio "$med_mt_preload" "$med_floor_preload")"
-		[ ${#lost[@]} -gt 0 ] && row+=$'\t'"$(
-			IFS=/
-			echo "${lost[*]}"
-		)"
-		echo "$row"
-	done
-} | print_table
-echo
-for w in "${workloads[@]}"; do
-	for c in "${configs[@]}"; do
-		[ -s "$tmp/$c.$w" ] && echo "$(spread "$tmp/$c.$w") $w, $(label "$c")"
-	done
-done | sort -n | awk '{ p[NR] = $1; $1 = ""; cell = $0 }
-	END { if (NR) printf("Run-to-run spread, (max - min) / median of a cell: median %d%%," \
-			     " largest %d%% (%s).\n", p[int((NR + 1) / 2)], p[NR], substr(cell, 2)) }'
-if [[ " ${configs[*]} " == *" mt-"* ]]; then
-	echo "lost_events: the largest of the runs, per memtrace column left to right; must be 0."
+			header+=$'\t'"--preload / floor @preload"
+		[[ " ${configs[*]} " == *" mt-"* ]] && header+=$'\t'"lost_events"
+		echo "$header"
+		for w in "${workloads[@]}"; do
+			row="$w"
+			lost=()
+			for c in "${configs[@]}"; do
+				m=$(median "$tmp/$c.$w")
+				declare "med_${c//-/_}=$m"
+				row+=$'\t'"$(fmt_ns "$m")"
+				[[ $c == mt-* ]] && lost+=("$(max_lost "$tmp/$c.$w.lost")")
+			done
+			if [[ " ${configs[*]} " == *" mt-default "* ]]; then
+				row+=$'\t'"$(ratio "$med_mt_default" "$med_floor_sites")"
+				row+=$'\t'"$(ratio "$med_floor_entry" "$med_floor_sites")"
+			fi
+			[[ " ${configs[*]} " == *" mt-preload "* ]] &&
+				row+=$'\t'"$(ratio "$med_mt_preload" "$med_floor_preload")"
+			[ ${#lost[@]} -gt 0 ] && row+=$'\t'"$(
+				IFS=/
+				echo "${lost[*]}"
+			)"
+			echo "$row"
+		done
+	} | print_table
+	echo
+	for w in "${workloads[@]}"; do
+		for c in "${configs[@]}"; do
+			[ -s "$tmp/$c.$w" ] && echo "$(spread "$tmp/$c.$w") $w, $(label "$c")"
+		done
+	done | sort -n | awk '{ p[NR] = $1; $1 = ""; cell = $0 }
+		END { if (NR) printf("Run-to-run spread, (max - min) / median of a cell: median %d%%," \
+				     " largest %d%% (%s).\n", p[int((NR + 1) / 2)], p[NR], substr(cell, 2)) }'
+	if [[ " ${configs[*]} " == *" mt-"* ]]; then
+		echo "lost_events: the largest of the runs, per memtrace column left to right; must be 0."
+	fi
+
+fi
+if has B; then
+	echo
+	echo "B-D. end-to-end costs of the user side"
+	echo
+	{
+		printf 'figure\tmedian\tmeaning\n'
+		kv() { # KEY MEANING
+			printf '%s\t%s\t%s\n' "$1" "$(median "$tmp/kv.$1")" "$2"
+		}
+		extra() { # KEY MEANING: shown only when the bench reports it
+			[ -s "$tmp/kv.$1" ] && kv "$@"
+		}
+		if [ -n "$ingest" ]; then
+			kv ingest_events_per_s "B. records per second: 1M allocations + 1M frees, as pairs"
+			kv ingest_ns_per_event "B. ns per record, the same"
+			extra churn_events_per_s "B. records per second: 1M allocations, 300k live at the peak"
+			extra hold_events_per_s "B. records per second, 1M of 1.5M allocations left live"
+			kv bytes_per_live_alloc "B. memtrace's memory per live allocation, 1M live"
+			extra bytes_per_live_alloc_worst "B. the most seen with 64Ki or more live"
+		else
+			printf 'ingest_bench\tnot built\tB. left out\n'
+		fi
+		kv leaks_collect_s "C. s to group 1M live blocks by stack (leaks__collect)"
+		kv snapshot_write_s "C. s to write the snapshot, 10k stacks symbolized"
+		kv snapshot_read_s "C. s to read it back (jansson)"
+		kv snapshot_bytes "C. snapshot size in bytes"
+		kv symbolize_100k_s "D. s to symbolize 100k distinct addresses, cold"
+		kv symbolize_named "D. share of them named (libc6-dbg names glibc's static functions)"
+		kv symbolize_checked "D. of them checked against dladdr1, all agreeing"
+	} | print_table
 fi
 
-echo
-echo "B-D. end-to-end costs of the user side"
-echo
-{
-	printf 'figure\tmedian\tmeaning\n'
-	kv() { # KEY MEANING
-		printf '%s\t%s\t%s\n' "$1" "$(median "$tmp/kv.$1")" "$2"
-	}
-	extra() { # KEY MEANING: shown only when the bench reports it
-		[ -s "$tmp/kv.$1" ] && kv "$@"
-	}
-	if [ -n "$ingest" ]; then
-		kv ingest_events_per_s "B. records per second: 1M allocations + 1M frees, as pairs"
-		kv ingest_ns_per_event "B. ns per record, the same"
-		extra churn_events_per_s "B. records per second: 1M allocations, 300k live at the peak"
-		extra hold_events_per_s "B. records per second, 1M of 1.5M allocations left live"
-		kv bytes_per_live_alloc "B. memtrace's memory per live allocation, 1M live"
-		extra bytes_per_live_alloc_worst "B. the most seen with 64Ki or more live"
-	else
-		printf 'ingest_bench\tnot built\tB. left out\n'
-	fi
-	kv leaks_collect_s "C. s to group 1M live blocks by stack (leaks__collect)"
-	kv snapshot_write_s "C. s to write the snapshot, 10k stacks symbolized"
-	kv snapshot_read_s "C. s to read it back (jansson)"
-	kv snapshot_bytes "C. snapshot size in bytes"
-	kv symbolize_100k_s "D. s to symbolize 100k distinct addresses, cold"
-	kv symbolize_named "D. share of them named (libc6-dbg names glibc's static functions)"
-	kv symbolize_checked "D. of them checked against dladdr1, all agreeing"
-} | print_table
+
+if has E && [ "$(id -u)" -eq 0 ]; then
+	echo
+	echo "E. ms before CMD's first line (start) and after its last (exit): memtrace's own time"
+	echo "   around it, less the same for the program alone (own = start + exit - untraced's)."
+	[ -z "$baseline_memtrace" ] && echo "   (BENCH_BASELINE=REV adds a build of REV beside it.)"
+	echo
+	{
+		header="program"
+		for t in "${edge_tools[@]}"; do
+			header+=$'\t'"$t start"$'\t'"$t exit"
+			[ "$t" != untraced ] && header+=$'\t'"$t own"
+		done
+		echo "$header"
+		for c in "${edge_cases[@]}"; do
+			case $c in
+			c) row="C, nothing else" ;;
+			cxx) row="C++ (libstdc++)" ;;
+			cuda) row="C, CUDA double dlopen-ed" ;;
+			esac
+			base_s=$(median "$tmp/edge.untraced.$c.start")
+			base_e=$(median "$tmp/edge.untraced.$c.exit")
+			for t in "${edge_tools[@]}"; do
+				s=$(median "$tmp/edge.$t.$c.start")
+				e=$(median "$tmp/edge.$t.$c.exit")
+				row+=$'\t'"$(fmt_ns "$s")"$'\t'"$(fmt_ns "$e")"
+				[ "$t" != untraced ] && row+=$'\t'"$(awk -v s="$s" -v e="$e" -v bs="$base_s" \
+					-v be="$base_e" 'BEGIN { printf("%.0f", s + e - bs - be) }')"
+			done
+			echo "$row"
+		done
+	} | print_table
+fi
 
 for note in "${notes[@]}"; do
 	echo "NOTE: $note"
