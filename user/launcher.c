@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -97,15 +98,25 @@ static int exec_image(const char *path, char *out, size_t len)
 }
 
 /* The child: wait at the gate, then become CMD; report exec errors on err_fd. */
-static void child_exec(const char *path, char **argv, char **env, int gate_fd, int err_fd)
+static void child_exec(const char *path, char **argv, char **env, int gate_fd, int err_fd,
+		       pid_t memtrace)
 {
 	char go;
 	int err;
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/*
+	 * Until the exec it holds memtrace's descriptors, the keeper's socket
+	 * among them: should memtrace die before the gate opens, it must go
+	 * too, or the keeper would wait for it to remove the probes.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != memtrace)
+		_exit(127);
 	if (read(gate_fd, &go, 1) != 1)
 		_exit(127);
+	/* the death signal would otherwise outlive the exec: CMD must outlive memtrace */
+	prctl(PR_SET_PDEATHSIG, 0);
 	execve(path, argv, env);
 	err = errno;
 	if (write(err_fd, &err, sizeof(err)) < 0)
@@ -396,6 +407,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
 	bool attached = false;
 	int err, exec_errno;
+	pid_t self;
 
 	*out = (struct launched){ .pid = -1 };
 	err = resolve_command(argv[0], path, sizeof(path));
@@ -429,13 +441,14 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		err = -errno;
 		goto cleanup;
 	}
+	self = getpid();
 	out->pid = fork();
 	if (out->pid < 0) {
 		err = -errno;
 		goto cleanup;
 	}
 	if (out->pid == 0)
-		child_exec(path, argv, env, gate[0], errpipe[1]);
+		child_exec(path, argv, env, gate[0], errpipe[1], self);
 	close(gate[0]);
 	close(errpipe[1]);
 	gate[0] = errpipe[1] = -1;

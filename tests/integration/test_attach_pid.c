@@ -42,6 +42,14 @@ static void test_attach_running(void **state)
 	harness__release(&run);
 }
 
+/* The same counts where each probe has a perf-event link of its own (kernels before 6.6). */
+static void test_attach_running_per_probe_links(void **state)
+{
+	setenv("MEMTRACE_NO_UPROBE_MULTI", "1", 1);
+	test_attach_running(state);
+	unsetenv("MEMTRACE_NO_UPROBE_MULTI");
+}
+
 /* -p twice: both processes, each with its own numbers. */
 static void test_attach_two(void **state)
 {
@@ -114,6 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_running),
+		cmocka_unit_test(test_attach_running_per_probe_links),
 		cmocka_unit_test(test_attach_two),
 		cmocka_unit_test(test_sigint_reports),
 	};

@@ -146,6 +146,14 @@ static void test_pid_target(void **state)
 	stop_loop(&target);
 }
 
+/* The same where each probe has a perf-event link of its own (kernels before 6.6). */
+static void test_pid_target_per_probe_links(void **state)
+{
+	setenv("MEMTRACE_NO_UPROBE_MULTI", "1", 1);
+	test_pid_target(state);
+	unsetenv("MEMTRACE_NO_UPROBE_MULTI");
+}
+
 static void test_comm_bystander(void **state)
 {
 	struct harness_child traced, bystander;
@@ -204,6 +212,37 @@ static void test_killed_while_attaching(void **state)
 		harness__release(&run);
 	}
 	stop_loop(&target);
+	stop_loop(&bystander);
+}
+
+/*
+ * Launch mode with -f probes libc for every process: SIGKILL at every 20 ms
+ * of the launch, the child waiting at its gate included, leaves a
+ * bystander untouched.
+ */
+static void test_launch_killed_while_attaching(void **state)
+{
+	struct harness_child bystander;
+	struct mt_run run;
+
+	(void)state;
+	start_loop(&bystander, BYSTANDER_COMM);
+	for (int ms = 0; ms <= 300; ms += 20) {
+		struct harness_tracer t;
+
+		assert_int_equal(harness__start_tracer_until(
+					 &t, (const char *const[]){ "-v", "-f", "--",
+								    PROG("exit_after_start"), NULL },
+					 ""),
+				 0);
+		harness__tracer_drain(&t, ms);
+		kill(t.pid, SIGKILL);
+		assert_int_equal(harness__finish_tracer(&t, &run), 0);
+		if (strstr(run.err, "held by PID "))
+			assert_int_equal(harness__wait_keeper(run.err), 0);
+		assert_untouched(bystander.pid, "the bystander", END_KILL);
+		harness__release(&run);
+	}
 	stop_loop(&bystander);
 }
 
@@ -319,8 +358,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pid_target),
+		cmocka_unit_test(test_pid_target_per_probe_links),
 		cmocka_unit_test(test_comm_bystander),
 		cmocka_unit_test(test_killed_while_attaching),
+		cmocka_unit_test(test_launch_killed_while_attaching),
 		cmocka_unit_test(test_killed_at_startup_stop),
 		cmocka_unit_test(test_killed_at_startup_stop_untraced),
 	};
