@@ -6,6 +6,7 @@
 #include "frame_pointers.h"
 #include "launcher.h"
 #include "stack_choice.h"
+#include "text_escape.h"
 
 /* The first target program built without frame pointers, into path; false: none. */
 static bool find_program_without_fp(const struct mt_config *cfg, char *path, size_t len)
@@ -27,7 +28,7 @@ static bool find_program_without_fp(const struct mt_config *cfg, char *path, siz
 
 void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], shown[PATH_MAX];
 
 	out->mode = cfg->stack_mode;
 	if (cfg->stack_auto) {
@@ -35,7 +36,8 @@ void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out
 		if (find_program_without_fp(cfg, path, sizeof(path))) {
 			out->mode = MT_STACK_DWARF;
 			fprintf(stderr, "memtrace: %s has no frame pointers: stacks by DWARF unwinding "
-					"(--stack=fp to walk frame pointers anyway)\n", path);
+					"(--stack=fp to walk frame pointers anyway)\n",
+				text_escape(path, shown, sizeof(shown)));
 		}
 	}
 	out->sample_bytes = cfg->sample_bytes;
