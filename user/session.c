@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "allocator_locate.h"
@@ -491,6 +493,45 @@ static void drain_before_lifecycle(void *ctx)
 		s->tracker.err = -EIO;
 }
 
+/*
+ * The ring buffer --ringbuf-size asks for, made and mapped once as libbpf
+ * will (the consumer page, then the producer page and the data twice)
+ * before the BPF objects load: a size the kernel refuses (out of memory, a
+ * memory cgroup's limit) or one memtrace cannot map (an address-space
+ * limit) gets memtrace's one line, not libbpf's several.
+ */
+static int check_ringbuf(uint64_t bytes)
+{
+	unsigned long long mib = (unsigned long long)(bytes >> 20);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *cons = MAP_FAILED, *prod = MAP_FAILED;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ringbuf_check", 0, 0, (__u32)bytes, NULL);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "memtrace: --ringbuf-size %llu: the kernel refused a ring buffer of "
+				"%llu MiB: %s\n",
+			mib, mib, strerror(-err));
+		return err;
+	}
+	cons = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (cons != MAP_FAILED)
+		prod = mmap(NULL, page + 2 * bytes, PROT_READ, MAP_SHARED, fd, (off_t)page);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		err = -errno;
+		fprintf(stderr, "memtrace: --ringbuf-size %llu: cannot map a ring buffer of %llu MiB: "
+				"%s\n",
+			mib, mib, strerror(-err));
+	}
+	if (prod != MAP_FAILED)
+		munmap(prod, page + 2 * bytes);
+	if (cons != MAP_FAILED)
+		munmap(cons, page);
+	close(fd);
+	return err;
+}
+
 int session__start(struct session *s, const struct mt_config *cfg)
 {
 	struct bpf_loader_opts opts = {
@@ -524,6 +565,9 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		}
 		opts.cgroup_fd = s->cgroup_fd;
 	}
+	err = check_ringbuf(cfg->ringbuf_bytes);
+	if (err)
+		return err;
 	stack_choice__resolve(cfg, &s->stacks);
 	opts.stack_mode = s->stacks.mode;
 	opts.sample_bytes = s->stacks.sample_bytes;
