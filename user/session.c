@@ -597,9 +597,11 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	watch_mmaps(s);
 	if (cfg->command) {
 		err = launch(s);
-		if (!err)
-			start_clock(s);
-		return err;
+		if (err)
+			return err;
+		stack_choice__say(&s->stacks);
+		start_clock(s);
+		return 0;
 	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		err = attach_pid(s, cfg->pids[i]);
@@ -617,6 +619,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		if (err)
 			return err;
 	}
+	stack_choice__say(&s->stacks);
 	bpf_loader__set_recording(s->bpf, true);
 	start_clock(s);
 	/* only now: whoever waits for these lines may start what they want traced */
