@@ -14,7 +14,7 @@
 #define PF_KTHREAD 0x00200000
 
 struct proc_stat {
-	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];	/* escaped */
+	char comm[COMM_LEN * TEXT_ESCAPE_RATIO]; /* escaped */
 	char state;
 	int ppid;
 	unsigned int flags;
@@ -85,16 +85,21 @@ int target_check__pid_at(const char *proc, pid_t self, pid_t pid)
 		fprintf(stderr, "memtrace: cannot attach to PID %d: no such process\n", pid);
 		return -ESRCH;
 	}
-	if (n < 0 || parse_stat(buf, &st)) {
+	if (n < 0) {
 		fprintf(stderr, "memtrace: cannot attach to PID %d: cannot read %s/%d/stat: %s\n",
-			pid, proc, pid, strerror(n < 0 ? (int)-n : EINVAL));
-		return n < 0 ? (int)n : -EINVAL;
+			pid, proc, pid, strerror((int)-n));
+		return (int)n;
+	}
+	if (parse_stat(buf, &st)) {
+		fprintf(stderr, "memtrace: cannot attach to PID %d: %s/%d/stat does not parse\n", pid,
+			proc, pid);
+		return -EINVAL;
 	}
 	/* /proc has every thread's own directory, unlisted: a TID looks like a PID */
 	tgid = (pid_t)status_field(proc, pid, "Tgid", pid);
 	if (tgid != pid) {
-		fprintf(stderr, "memtrace: PID %d is a thread of process %d: give -p %d\n", pid, tgid,
-			tgid);
+		fprintf(stderr, "memtrace: PID %d is a thread of process %d: give -p %d\n", pid,
+			tgid, tgid);
 		return -EINVAL;
 	}
 	if (st.state == 'X') {
@@ -103,20 +108,23 @@ int target_check__pid_at(const char *proc, pid_t self, pid_t pid)
 	}
 	/* a main thread gone by pthread_exit: /proc/PID/maps is the leader's, and empty */
 	if (st.state == 'Z' && status_field(proc, pid, "Threads", 1) > 1) {
-		fprintf(stderr, "memtrace: cannot attach to PID %d (%s): its main thread has exited "
-				"(its other threads run on; its memory map cannot be read through it)\n",
+		fprintf(stderr,
+			"memtrace: cannot attach to PID %d (%s): its main thread has exited "
+			"(its other threads run on; its memory map cannot be read through it)\n",
 			pid, st.comm);
 		return -ESRCH;
 	}
 	if (st.state == 'Z') {
-		fprintf(stderr, "memtrace: cannot attach to PID %d (%s): it is a zombie (it has "
-				"exited; its parent, PID %d, has not reaped it)\n",
+		fprintf(stderr,
+			"memtrace: cannot attach to PID %d (%s): it is a zombie (it has "
+			"exited; its parent, PID %d, has not reaped it)\n",
 			pid, st.comm, st.ppid);
 		return -ESRCH;
 	}
 	if (st.flags & PF_KTHREAD) {
-		fprintf(stderr, "memtrace: no allocator found in PID %d (%s): it is a kernel thread, "
-				"with no user memory\n",
+		fprintf(stderr,
+			"memtrace: no allocator found in PID %d (%s): it is a kernel thread, "
+			"with no user memory\n",
 			pid, st.comm);
 		return -EINVAL;
 	}

@@ -72,8 +72,8 @@ static size_t hex_bytes(const unsigned char *s, size_t n, char *out)
  * One character of s (left bytes there): how many bytes of s it takes,
  * and its escape in out (at most 4 * TEXT_ESCAPE_RATIO bytes), *out_len long.
  */
-static size_t escape_one(const unsigned char *s, size_t left, enum text_escape_mode mode,
-			 char *out, size_t *out_len)
+static size_t escape_one(const unsigned char *s, size_t left, enum text_escape_mode mode, char *out,
+			 size_t *out_len)
 {
 	size_t n = text_escape__utf8_len(s, left);
 

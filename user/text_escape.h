@@ -34,9 +34,9 @@
 #define TEXT_ESCAPE_RATIO 4
 
 enum text_escape_mode {
-	TEXT_ESCAPE_PLAIN,	/* a terminal, a log, an error message */
-	TEXT_ESCAPE_MD_CODE,	/* inside a markdown code span */
-	TEXT_ESCAPE_MD_CELL,	/* inside a code span in a markdown table cell */
+	TEXT_ESCAPE_PLAIN,   /* a terminal, a log, an error message */
+	TEXT_ESCAPE_MD_CODE, /* inside a markdown code span */
+	TEXT_ESCAPE_MD_CELL, /* inside a code span in a markdown table cell */
 };
 
 /* Length of the well-formed UTF-8 sequence at s (left bytes there), or 0 if none starts there. */

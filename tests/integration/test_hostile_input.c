@@ -26,8 +26,8 @@
 
 #include "harness.h"
 
-#define NAME "ev\x1b[31mil\nx"
-#define SHOWN "ev\\x1b[31mil\\x0ax"
+#define NAME	 "ev\x1b[31mil\nx"
+#define SHOWN	 "ev\\x1b[31mil\\x0ax"
 #define PATH_LEN 256
 
 static char dir[] = "/tmp/memtrace-hostile-XXXXXX";
@@ -65,10 +65,10 @@ static int setup(void **state)
 	snprintf(snap_a, PATH_LEN, "%s/a.json", dir);
 	snprintf(snap_b, PATH_LEN, "%s/b.json", dir);
 	snprintf(snap_odd, PATH_LEN, "%s/b\x1b[2J\xff.json", dir);
-	harness__run(&run_a, (const char *const[]){ "-f", "--stack=fp", "-o", snap_a, "--",
-						    PROG("hostile_comm"), "4", NULL });
-	harness__run(&run_b, (const char *const[]){ "-f", "--stack=fp", "-o", snap_b, "--",
-						    PROG("hostile_comm"), "6", NULL });
+	harness__run(&run_a, (const char *const[]){"-f", "--stack=fp", "-o", snap_a, "--",
+						   PROG("hostile_comm"), "4", NULL});
+	harness__run(&run_b, (const char *const[]){"-f", "--stack=fp", "-o", snap_b, "--",
+						   PROG("hostile_comm"), "6", NULL});
 	if (run_a.status || run_b.status) {
 		fprintf(stderr, "memtrace failed: %s%s\n", run_a.err, run_b.err);
 		return -1;
@@ -123,8 +123,9 @@ static void test_report(void **state)
 	assert_has(run_a.out, want);
 	/* each thread's row */
 	for (int i = 0; i < 2; i++) {
-		snprintf(want, sizeof(want), "\n  %-8u " SHOWN "      400 B      400 B      400 B"
-					     "          4          0        0\n",
+		snprintf(want, sizeof(want),
+			 "\n  %-8u " SHOWN "      400 B      400 B      400 B"
+			 "          4          0        0\n",
 			 pid_a[i]);
 		assert_has(run_a.out, want);
 	}
@@ -141,8 +142,8 @@ static void test_diff_text(void **state)
 	(void)state;
 	pids_of(snap_a, pid_a);
 	pids_of(snap_b, pid_b);
-	harness__run(&run, (const char *const[]){ "diff", snap_a, snap_odd, "--fail-on",
-						  "hostile_comm/leak_bytes:+0", NULL });
+	harness__run(&run, (const char *const[]){"diff", snap_a, snap_odd, "--fail-on",
+						 "hostile_comm/leak_bytes:+0", NULL});
 	assert_int_equal(run.status, 1);
 	/* a file name may hold any byte */
 	snprintf(want, sizeof(want), "memtrace diff: %s -> %s/b\\x1b[2J\\xff.json\n\n", snap_a,
@@ -179,8 +180,8 @@ static void test_diff_markdown(void **state)
 	(void)state;
 	pids_of(snap_a, pid_a);
 	pids_of(snap_b, pid_b);
-	harness__run(&run, (const char *const[]){ "diff", "--format", "markdown", snap_a, snap_odd,
-						  "--fail-on", "hostile_comm/leak_bytes:+0", NULL });
+	harness__run(&run, (const char *const[]){"diff", "--format", "markdown", snap_a, snap_odd,
+						 "--fail-on", "hostile_comm/leak_bytes:+0", NULL});
 	assert_int_equal(run.status, 1);
 	snprintf(want, sizeof(want), "### memtrace diff\n\n`%s` → `%s/b\\x1b[2J\\xff.json`\n\n",
 		 snap_a, dir);
@@ -215,8 +216,8 @@ static void test_diff_json(void **state)
 	json_t *pair;
 
 	(void)state;
-	harness__run(&run, (const char *const[]){ "diff", "--format", "json", snap_a, snap_odd,
-						  NULL });
+	harness__run(&run,
+		     (const char *const[]){"diff", "--format", "json", snap_a, snap_odd, NULL});
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
 	snprintf(want, sizeof(want), "%s/b\x1b[2J\xef\xbf\xbd.json", dir);
@@ -235,8 +236,8 @@ static void test_check(void **state)
 
 	(void)state;
 	pids_of(snap_b, pid_b);
-	harness__run(&run, (const char *const[]){ "check", snap_b, "--fail-on",
-						  "hostile_comm/leak_bytes:0", NULL });
+	harness__run(&run, (const char *const[]){"check", snap_b, "--fail-on",
+						 "hostile_comm/leak_bytes:0", NULL});
 	assert_int_equal(run.status, 1);
 	snprintf(want, sizeof(want),
 		 "memtrace check: %s: 2 rules, 2 broken\n"
@@ -305,7 +306,7 @@ static void test_max_input(void **state)
 
 	(void)state;
 	/* a regular file: refused by its size */
-	harness__run(&run, (const char *const[]){ "diff", "--max-input=1K", snap_a, snap_b, NULL });
+	harness__run(&run, (const char *const[]){"diff", "--max-input=1K", snap_a, snap_b, NULL});
 	assert_int_equal(run.status, 2);
 	snprintf(want, sizeof(want),
 		 "memtrace diff: %s: %lld bytes, more than --max-input (1024 bytes)\n", snap_a,
@@ -315,8 +316,8 @@ static void test_max_input(void **state)
 	harness__release(&run);
 	/* at the bound exactly: read */
 	snprintf(want, sizeof(want), "--max-input=%lld", (long long)size_of(snap_b));
-	harness__run(&run, (const char *const[]){ "check", want, snap_b, "--fail-on",
-						  "leak_bytes:1G", NULL });
+	harness__run(&run, (const char *const[]){"check", want, snap_b, "--fail-on",
+						 "leak_bytes:1G", NULL});
 	assert_int_equal(run.status, 0);
 	harness__release(&run);
 
@@ -324,8 +325,8 @@ static void test_max_input(void **state)
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	writer = feed_fifo(fifo, NULL, true);
-	harness__run(&run, (const char *const[]){ "check", "--max-input", "64K", fifo, "--fail-on",
-						  "leak_bytes:0", NULL });
+	harness__run(&run, (const char *const[]){"check", "--max-input", "64K", fifo, "--fail-on",
+						 "leak_bytes:0", NULL});
 	assert_int_equal(run.status, 2);
 	snprintf(want, sizeof(want), "memtrace check: %s: more than --max-input (65536 bytes)\n",
 		 fifo);
@@ -352,7 +353,7 @@ static void test_merge_fifo(void **state)
 	snprintf(out, sizeof(out), "%s/merged.json", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	writer = feed_fifo(fifo, snap_a, false);
-	harness__run(&run, (const char *const[]){ "merge", fifo, snap_b, "-o", out, NULL });
+	harness__run(&run, (const char *const[]){"merge", fifo, snap_b, "-o", out, NULL});
 	assert_int_equal(waitpid(writer, &status, 0), writer);
 	if (run.status)
 		fail_msg("status %d: %s", run.status, run.err);
@@ -393,7 +394,7 @@ static void test_sums_past_2_63(void **state)
 	snprintf(big, sizeof(big), "%s/big.json", dir);
 	snprintf(out, sizeof(out), "%s/merged.json", dir);
 	write_changed(snap_a, big, "totals", "allocated_bytes", INT64_MAX - 100);
-	harness__run(&run, (const char *const[]){ "merge", big, snap_b, "-o", out, NULL });
+	harness__run(&run, (const char *const[]){"merge", big, snap_b, "-o", out, NULL});
 	assert_int_equal(run.status, 2);
 	assert_string_equal(run.err, "memtrace merge: totals.allocated_bytes: the sum over the "
 				     "inputs is past 2^63-1 (9223372036854775807)\n");
@@ -402,19 +403,21 @@ static void test_sums_past_2_63(void **state)
 
 	/* diff and check: leaks whose sum would pass 2^63-1 */
 	write_changed(snap_a, big, "leaks", "bytes", INT64_MAX);
-	harness__run(&run, (const char *const[]){ "diff", snap_b, big, NULL });
+	harness__run(&run, (const char *const[]){"diff", snap_b, big, NULL});
 	assert_int_equal(run.status, 2);
 	snprintf(want, sizeof(want),
 		 "memtrace diff: %s: leaks[].bytes: the sum over the leaks is past 2^63-1 "
-		 "(9223372036854775807)\n", big);
+		 "(9223372036854775807)\n",
+		 big);
 	assert_string_equal(run.err, want);
 	assert_string_equal(run.out, "");
 	harness__release(&run);
-	harness__run(&run, (const char *const[]){ "check", big, "--fail-on", "leak_bytes:0", NULL });
+	harness__run(&run, (const char *const[]){"check", big, "--fail-on", "leak_bytes:0", NULL});
 	assert_int_equal(run.status, 2);
 	snprintf(want, sizeof(want),
 		 "memtrace check: %s: leaks[].bytes: the sum over the leaks is past 2^63-1 "
-		 "(9223372036854775807)\n", big);
+		 "(9223372036854775807)\n",
+		 big);
 	assert_string_equal(run.err, want);
 	harness__release(&run);
 	unlink(big);
@@ -423,14 +426,10 @@ static void test_sums_past_2_63(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report),
-		cmocka_unit_test(test_diff_text),
-		cmocka_unit_test(test_diff_markdown),
-		cmocka_unit_test(test_diff_json),
-		cmocka_unit_test(test_check),
-		cmocka_unit_test(test_max_input),
-		cmocka_unit_test(test_merge_fifo),
-		cmocka_unit_test(test_sums_past_2_63),
+		cmocka_unit_test(test_report),	      cmocka_unit_test(test_diff_text),
+		cmocka_unit_test(test_diff_markdown), cmocka_unit_test(test_diff_json),
+		cmocka_unit_test(test_check),	      cmocka_unit_test(test_max_input),
+		cmocka_unit_test(test_merge_fifo),    cmocka_unit_test(test_sums_past_2_63),
 	};
 
 	harness__require_bpf("hostile input");

@@ -26,10 +26,11 @@
 
 #include "harness.h"
 
-#define CAPSH "/usr/sbin/capsh"
+#define CAPSH  "/usr/sbin/capsh"
 #define NEEDED "cap_sys_admin,cap_sys_ptrace"
-#define LINE_START "memtrace: needs CAP_SYS_ADMIN (uprobes) and CAP_SYS_PTRACE (other users' " \
-		   "processes); missing "
+#define LINE_START                                                                                 \
+	"memtrace: needs CAP_SYS_ADMIN (uprobes) and CAP_SYS_PTRACE (other users' "                \
+	"processes); missing "
 #define LINE_END ": run it as root (sudo)\n"
 
 #ifndef CAP_PERFMON
@@ -62,9 +63,9 @@ static void test_root_without_each(void **state)
 	static const struct {
 		const char *drop, *missing;
 	} cases[] = {
-		{ "cap_sys_admin", "CAP_SYS_ADMIN" },
-		{ "cap_sys_ptrace", "CAP_SYS_PTRACE" },
-		{ NEEDED, "CAP_SYS_ADMIN and CAP_SYS_PTRACE" },
+		{"cap_sys_admin", "CAP_SYS_ADMIN"},
+		{"cap_sys_ptrace", "CAP_SYS_PTRACE"},
+		{NEEDED, "CAP_SYS_ADMIN and CAP_SYS_PTRACE"},
 	};
 	struct mt_run run;
 	char drop[64];
@@ -72,9 +73,9 @@ static void test_root_without_each(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(drop, sizeof(drop), "--drop=%s", cases[i].drop);
-		harness__run_argv(&run, (const char *const[]){ CAPSH, drop, "--", "-c",
-							       "exec " MEMTRACE " -d 0.1 -- /bin/true",
-							       NULL });
+		harness__run_argv(
+			&run, (const char *const[]){CAPSH, drop, "--", "-c",
+						    "exec " MEMTRACE " -d 0.1 -- /bin/true", NULL});
 		expect_refused(&run, cases[i].missing);
 		harness__release(&run);
 	}
@@ -91,8 +92,8 @@ static void run_as_nobody(struct mt_run *run, const char *caps, const char *comm
 	snprintf(set, sizeof(set), "--caps=%s+eip cap_setpcap,cap_setuid,cap_setgid+ep", caps);
 	snprintf(amb, sizeof(amb), "--addamb=%s", caps);
 	snprintf(cmd, sizeof(cmd), "exec %s", command);
-	harness__run_argv(run, (const char *const[]){ CAPSH, set, "--keep=1", "--user=nobody",
-						      amb, "--", "-c", cmd, NULL });
+	harness__run_argv(run, (const char *const[]){CAPSH, set, "--keep=1", "--user=nobody", amb,
+						     "--", "-c", cmd, NULL});
 }
 
 static void test_nobody_without_each(void **state)
@@ -100,10 +101,10 @@ static void test_nobody_without_each(void **state)
 	static const struct {
 		const char *caps, *missing;
 	} cases[] = {
-		{ "cap_sys_ptrace", "CAP_SYS_ADMIN" },
-		{ "cap_sys_admin", "CAP_SYS_PTRACE" },
+		{"cap_sys_ptrace", "CAP_SYS_ADMIN"},
+		{"cap_sys_admin", "CAP_SYS_PTRACE"},
 		/* what the README used to promise */
-		{ "cap_bpf,cap_perfmon,cap_sys_ptrace", "CAP_SYS_ADMIN" },
+		{"cap_bpf,cap_perfmon,cap_sys_ptrace", "CAP_SYS_ADMIN"},
 	};
 	struct mt_run run;
 
@@ -152,9 +153,9 @@ static int uprobe_with_caps(const char *path, const int *caps, size_t nr)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 		struct __user_cap_data_struct data[2] = {};
-		struct perf_event_attr attr = { .size = sizeof(attr), .disabled = 1 };
+		struct perf_event_attr attr = {.size = sizeof(attr), .disabled = 1};
 		char type[16] = "";
 		int fd, err = 0;
 		FILE *f;
@@ -195,8 +196,8 @@ static int uprobe_with_caps(const char *path, const int *caps, size_t nr)
  */
 static void test_kernel_wants_sys_admin(void **state)
 {
-	static const int old_set[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE };
-	static const int admin[] = { CAP_SYS_ADMIN };
+	static const int old_set[] = {CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE};
+	static const int admin[] = {CAP_SYS_ADMIN};
 	char dir[] = "/tmp/memtrace-priv-XXXXXX", path[64], cmd[128];
 	struct utsname u;
 	int major = 0, minor = 0, err;

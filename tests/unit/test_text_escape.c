@@ -88,7 +88,9 @@ static void test_invalid_sequences(void **state)
 	CHECK("\xc1\xbf", "\\xc1\\xbf");
 	/* truncated: a lead byte whose sequence ends early, at the end and before ASCII */
 	CHECK("ab\xe2\x82", "ab\\xe2\\x82");
-	CHECK("\xe2\x82" "c", "\\xe2\\x82c");
+	CHECK("\xe2\x82"
+	      "c",
+	      "\\xe2\\x82c");
 	CHECK("\xf0\x9f\x98", "\\xf0\\x9f\\x98");
 	/* a surrogate (U+D800) and past U+10FFFF */
 	CHECK("\xed\xa0\x80", "\\xed\\xa0\\x80");
@@ -115,11 +117,15 @@ static void test_hidden_controls(void **state)
 	(void)state;
 	/* C1: U+0080, U+009B (CSI), U+009F */
 	CHECK("\xc2\x80", "\\xc2\\x80");
-	CHECK("\xc2\x9b" "31m", "\\xc2\\x9b31m");
+	CHECK("\xc2\x9b"
+	      "31m",
+	      "\\xc2\\x9b31m");
 	CHECK("\xc2\x9f", "\\xc2\\x9f");
 	/* line separator, right-to-left override, first strong isolate, pop isolate */
 	CHECK("\xe2\x80\xa8", "\\xe2\\x80\\xa8");
-	CHECK("a\xe2\x80\xae" "b", "a\\xe2\\x80\\xaeb");
+	CHECK("a\xe2\x80\xae"
+	      "b",
+	      "a\\xe2\\x80\\xaeb");
 	CHECK("\xe2\x81\xa6\xe2\x81\xa9", "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
 }
 
@@ -139,19 +145,22 @@ static void test_cut(void **state)
 	bool cut;
 
 	(void)state;
-	assert_int_equal(text_escape__buf("ab\x1b" "cd", 5, TEXT_ESCAPE_PLAIN, buf, sizeof(buf),
-					  &cut), 7);
+	assert_int_equal(text_escape__buf("ab\x1b"
+					  "cd",
+					  5, TEXT_ESCAPE_PLAIN, buf, sizeof(buf), &cut),
+			 7);
 	assert_string_equal(buf, "ab\\x1bc");
 	assert_true(cut);
-	assert_int_equal(text_escape__buf("abcde\x1b", 6, TEXT_ESCAPE_PLAIN, buf, sizeof(buf),
-					  &cut), 5);
+	assert_int_equal(
+		text_escape__buf("abcde\x1b", 6, TEXT_ESCAPE_PLAIN, buf, sizeof(buf), &cut), 5);
 	assert_string_equal(buf, "abcde");
 	assert_true(cut);
 	assert_int_equal(text_escape__buf("abcde\xe2\x82\xac", 8, TEXT_ESCAPE_PLAIN, buf, 8, &cut),
 			 5);
 	assert_string_equal(buf, "abcde");
 	assert_true(cut);
-	assert_int_equal(text_escape__buf("abcd\xe2\x82\xac", 7, TEXT_ESCAPE_PLAIN, buf, 8, &cut), 7);
+	assert_int_equal(text_escape__buf("abcd\xe2\x82\xac", 7, TEXT_ESCAPE_PLAIN, buf, 8, &cut),
+			 7);
 	assert_string_equal(buf, "abcd\xe2\x82\xac");
 	assert_false(cut);
 	assert_int_equal(text_escape__buf("x", 1, TEXT_ESCAPE_PLAIN, buf, 0, &cut), 0);
@@ -172,7 +181,10 @@ static void test_c_string_and_stream(void **state)
 	assert_string_equal(text_escape(NULL, buf, sizeof(buf)), "");
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
-	assert_int_equal(text_escape__fputs("\xff" "ok\x7f", f), 0);
+	assert_int_equal(text_escape__fputs("\xff"
+					    "ok\x7f",
+					    f),
+			 0);
 	assert_int_equal(text_escape__fputs(NULL, f), 0);
 	fclose(f);
 	assert_string_equal(text, "\\xffok\\x7f");
