@@ -10,10 +10,11 @@ set -eu
 # g++, libjemalloc-dev, libgoogle-perftools-dev (tcmalloc), libmimalloc-dev: the test programs
 # of the allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c), and the real
 # libraries whose symbols the unit tests read.
+# libcap2-bin: capsh, with which test_privileges runs memtrace with capabilities dropped.
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
 	  libc6-dbg libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
-	  libmimalloc-dev)
+	  libmimalloc-dev libcap2-bin)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

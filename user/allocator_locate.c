@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "allocator_locate.h"
 #include "elf_file.h"
+#include "text_escape.h"
 
 /*
  * A site already probed in this file: two allocators linked into one
@@ -242,12 +244,14 @@ void allocator_locate__release(struct allocator_set *set)
 
 void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE *out)
 {
+	char shown[PATH_MAX];
+
 	for (int i = 0; i < set->nr_images; i++) {
 		const struct allocator_image *img = &set->images[i];
 
 		fprintf(out, "memtrace: PID %d: %s: %d probe sites on %s (%d aliases share them)\n",
-			pid, allocator_funcs__name(img->allocator), img->nr_sites, img->path,
-			img->nr_aliases);
+			pid, allocator_funcs__name(img->allocator), img->nr_sites,
+			text_escape(img->path, shown, sizeof(shown)), img->nr_aliases);
 	}
 }
 

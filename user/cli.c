@@ -2,7 +2,6 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "config.h"
 #include "snapshot_files.h"
 #include "step_probe.h"
+#include "units.h"
 
 const char *argp_program_version = "memtrace " MEMTRACE_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -82,7 +82,7 @@ static const struct argp_option options[] = {
 	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
-	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two (default 16)",
+	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
 	{ "stack", OPT_STACK, "MODE", 0,
@@ -126,79 +126,43 @@ static const struct argp_option options[] = {
 	{},
 };
 
-static int parse_long(const char *s, long min, long max, long *out)
+/* Bounds past which a value is a mistake, not a wish (README, "Usage"). */
+#define MAX_DURATION_S (365.0 * 24 * 3600)	/* "8760h": in ns it fits 64 bits with room */
+#define MIN_DURATION_S 0.001
+#define MIN_INTERVAL_S 0.1
+/* the kernel's own limit: /proc/sys/kernel/pid_max is at most 4194304 (PID_MAX_LIMIT) */
+#define MAX_PID 4194304
+/* one random draw of up to 2 x this per sample (bpf/alloc_call.bpf.h) must fit 32 bits */
+#define MAX_SAMPLE_BYTES (1ULL << 31)
+/* 32 bytes each: 32 TiB of tables, far past any machine, far from any overflow */
+#define MAX_LIVE (1ULL << 40)
+/*
+ * A BPF ring buffer's size is a u32 power of two (max_entries; page-aligned):
+ * 2 GiB is the largest the kernel takes. 4096 MiB would be truncated to 0.
+ */
+#define MAX_RINGBUF_MIB 2048
+
+static int parse_count(const char *s, long min, long max, long *out)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	if (units__parse_count(s, (uint64_t)max, &v) || v < (uint64_t)min)
 		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Seconds, with an s, m or h suffix; fractions too. 0 only when allow_zero. */
-static int parse_duration(const char *s, bool allow_zero, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0 || (v == 0 && !allow_zero))
-		return -EINVAL;
-	if (!strcmp(end, "m"))
-		v *= 60;
-	else if (!strcmp(end, "h"))
-		v *= 3600;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* A byte count: 0, 4096, 512K, 1M, 2G (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'B' || *end == 'b') && shift)
-		end++;
-	if (*end || v > (UINT32_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
+	*out = (long)v;
 	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct mt_config *cfg = state->input;
-	long v;
+	long v = 0;
 
 	switch (key) {
 	case 'p':
 		if (cfg->nr_pids == MAX_PIDS)
 			argp_error(state, "at most %d -p options", MAX_PIDS);
-		if (parse_long(arg, 1, INT_MAX, &v))
-			argp_error(state, "invalid PID '%s'", arg);
+		if (parse_count(arg, 1, MAX_PID, &v))
+			argp_error(state, "invalid PID '%s': a number from 1 to %d", arg, MAX_PID);
 		cfg->pids[cfg->nr_pids++] = (pid_t)v;
 		break;
 	case 'f':
@@ -217,8 +181,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->cgroup = arg;
 		break;
 	case 'd':
-		if (parse_duration(arg, false, &cfg->duration_s))
-			argp_error(state, "invalid duration '%s'", arg);
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->duration_s) ||
+		    cfg->duration_s < MIN_DURATION_S)
+			argp_error(state, "invalid duration '%s': seconds, or with a suffix s, m or h, "
+					  "from 1 ms to 8760h (a year)", arg);
 		break;
 	case 'o':
 		if (snapshot_files__check(arg))
@@ -226,16 +192,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->output = arg;
 		break;
 	case OPT_INTERVAL:
-		if (parse_duration(arg, false, &cfg->interval_s) || cfg->interval_s < 0.1)
-			argp_error(state, "--interval must be a duration of at least 0.1 s, got '%s'",
-				   arg);
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->interval_s) ||
+		    cfg->interval_s < MIN_INTERVAL_S)
+			argp_error(state, "--interval must be a duration from 0.1 s to 8760h (a year), "
+					  "got '%s'", arg);
 		break;
 	case OPT_LEAK_AGE:
-		if (parse_duration(arg, true, &cfg->leak_age_s))
-			argp_error(state, "invalid --leak-age '%s'", arg);
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->leak_age_s))
+			argp_error(state, "invalid --leak-age '%s': a duration from 0 to 8760h (a year)",
+				   arg);
 		break;
 	case OPT_GROWTH_INTERVALS:
-		if (parse_long(arg, 1, 1000, &v))
+		if (parse_count(arg, 1, 1000, &v))
 			argp_error(state, "--growth-intervals must be 1 to 1000, got '%s'", arg);
 		cfg->growth_intervals = (unsigned int)v;
 		break;
@@ -245,36 +213,40 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->step_probe = arg;
 		break;
 	case OPT_MAX_SITES:
-		if (parse_long(arg, 0, INT_MAX, &v))
-			argp_error(state, "invalid --max-sites '%s'", arg);
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-sites '%s': a number from 0 to %d", arg,
+				   INT_MAX);
 		cfg->max_sites = (unsigned int)v;
 		break;
 	case OPT_MAX_EXITED:
-		if (parse_long(arg, 0, INT_MAX, &v))
-			argp_error(state, "invalid --max-exited '%s'", arg);
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-exited '%s': a number from 0 to %d", arg,
+				   INT_MAX);
 		cfg->max_exited = (unsigned int)v;
 		break;
 	case OPT_MAX_LIVE:
-		if (parse_long(arg, 0, LONG_MAX, &v))
-			argp_error(state, "invalid --max-live '%s'", arg);
+		if (parse_count(arg, 0, (long)MAX_LIVE, &v))
+			argp_error(state, "invalid --max-live '%s': a number of blocks from 0 to %llu",
+				   arg, MAX_LIVE);
 		cfg->max_live = (uint64_t)v;
 		break;
 	case OPT_KEEP:
-		if (parse_long(arg, 0, INT_MAX, &v))
-			argp_error(state, "invalid --keep '%s'", arg);
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --keep '%s': a number from 0 to %d", arg, INT_MAX);
 		cfg->keep = (unsigned int)v;
 		break;
 	case OPT_JSON:
 		cfg->json = true;
 		break;
 	case OPT_TOP:
-		if (parse_long(arg, 0, 1000000, &v))
-			argp_error(state, "invalid --top '%s'", arg);
+		if (parse_count(arg, 0, 1000000, &v))
+			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
 		cfg->top = (int)v;
 		break;
 	case OPT_RINGBUF:
-		if (parse_long(arg, 1, 4096, &v) || (v & (v - 1)))
-			argp_error(state, "--ringbuf-size must be a power of two in MiB, got '%s'", arg);
+		if (parse_count(arg, 1, MAX_RINGBUF_MIB, &v) || (v & (v - 1)))
+			argp_error(state, "--ringbuf-size must be a power of two from 1 to %d (MiB), "
+					  "got '%s'", MAX_RINGBUF_MIB, arg);
 		cfg->ringbuf_bytes = (uint64_t)v << 20;
 		break;
 	case 'v':
@@ -304,8 +276,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--stack must be auto, fp, dwarf or none, got '%s'", arg);
 		break;
 	case OPT_SAMPLE_BYTES:
-		if (parse_bytes(arg, &cfg->sample_bytes))
-			argp_error(state, "invalid --sample-bytes '%s'", arg);
+		if (units__parse_bytes(arg, MAX_SAMPLE_BYTES, &cfg->sample_bytes))
+			argp_error(state, "invalid --sample-bytes '%s': bytes, with K, M or G, from 0 "
+					  "to 2G", arg);
 		cfg->sample_bytes_set = true;
 		break;
 	case ARGP_KEY_ARG:

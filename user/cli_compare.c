@@ -7,6 +7,8 @@
 
 #include "compare_cmd.h"
 #include "site_key.h"
+#include "snapshot_reader.h"
+#include "units.h"
 
 /* CI scripts tell a broken rule (1) from a broken invocation by this */
 #define USAGE_STATUS 2
@@ -56,6 +58,7 @@ enum {
 	OPT_FORMAT,
 	OPT_DEPTH,
 	OPT_TOP,
+	OPT_MAX_INPUT,
 };
 
 #define RULE_OPTIONS                                                                              \
@@ -65,7 +68,9 @@ enum {
 	  "Rules from FILE: as --fail-on, one or more a line; '#' starts a comment (repeatable)",  \
 	  0 },                                                                                    \
 	{ "depth", OPT_DEPTH, "N", 0,                                                             \
-	  "Leaf frames that identify a leak site (default 5; 0: the whole stack)", 0 }
+	  "Leaf frames that identify a leak site (default 5; 0: the whole stack)", 0 },            \
+	{ "max-input", OPT_MAX_INPUT, "SIZE", 0,                                                  \
+	  "Refuse a snapshot larger than SIZE bytes (K, M, G suffixes; default 2G)", 0 }
 
 static const struct argp_option diff_options[] = {
 	RULE_OPTIONS,
@@ -89,12 +94,9 @@ struct parse {
 
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
+	if (units__parse_count(s, max, &v))
 		return -EINVAL;
 	*out = (unsigned int)v;
 	return 0;
@@ -133,6 +135,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_uint(arg, 1000000, &cfg->top))
 			argp_error(state, "invalid --top '%s'", arg);
 		break;
+	case OPT_MAX_INPUT:
+		if (units__parse_bytes(arg, SNAPSHOT_MAX_INPUT_LIMIT, &cfg->max_input) ||
+		    !cfg->max_input)
+			argp_error(state, "invalid --max-input '%s': bytes, with K, M or G, from 1 "
+					  "to 1024G", arg);
+		break;
 	case ARGP_KEY_ARG:
 		if (p->nr_args == (p->check ? 1 : 2))
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -166,7 +174,11 @@ static void parse(int argc, char **argv, struct compare_config *cfg, bool check)
 	};
 	struct parse p = { .cfg = cfg, .check = check };
 
-	*cfg = (struct compare_config){ .depth = SITE_KEY_DEFAULT_DEPTH, .top = 20 };
+	*cfg = (struct compare_config){
+		.depth = SITE_KEY_DEFAULT_DEPTH,
+		.top = 20,
+		.max_input = SNAPSHOT_MAX_INPUT_DEFAULT,
+	};
 	argp_err_exit_status = USAGE_STATUS;
 	/* argp names the program after argv[0] in its messages */
 	argv[0] = check ? "memtrace check" : "memtrace diff";

@@ -3,8 +3,14 @@
 #include <argp.h>
 
 #include "merge_cmd.h"
+#include "snapshot_reader.h"
+#include "units.h"
 
 #define USAGE_STATUS 2
+
+enum {
+	OPT_MAX_INPUT = 0x100,
+};
 
 static const char doc[] =
 	"Merge the snapshots of one distributed job's ranks into one, so that one\n"
@@ -23,6 +29,8 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "Write the merged snapshot to FILE (whole or not at all); "
 	  "default: stdout", 0 },
+	{ "max-input", OPT_MAX_INPUT, "SIZE", 0,
+	  "Refuse an input larger than SIZE bytes (K, M, G suffixes; default 2G)", 0 },
 	{},
 };
 
@@ -33,6 +41,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'o':
 		cfg->output = arg;
+		break;
+	case OPT_MAX_INPUT:
+		if (units__parse_bytes(arg, SNAPSHOT_MAX_INPUT_LIMIT, &cfg->max_input) ||
+		    !cfg->max_input)
+			argp_error(state, "invalid --max-input '%s': bytes, with K, M or G, from 1 "
+					  "to 1024G", arg);
 		break;
 	case ARGP_KEY_ARGS:
 		/* all of them at once, after the options; argv outlives the run */
@@ -58,7 +72,7 @@ void cli_merge__parse(int argc, char **argv, struct merge_config *cfg)
 		.doc = doc,
 	};
 
-	*cfg = (struct merge_config){};
+	*cfg = (struct merge_config){ .max_input = SNAPSHOT_MAX_INPUT_DEFAULT };
 	argp_err_exit_status = USAGE_STATUS;
 	argv[0] = "memtrace merge";
 	argp_parse(&argp, argc, argv, 0, NULL, cfg);

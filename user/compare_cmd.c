@@ -9,18 +9,31 @@
 #include "diff_report.h"
 #include "rule_eval.h"
 #include "snapshot_reader.h"
+#include "text_escape.h"
 
 #define STATUS_OK 0
 #define STATUS_BROKEN 1
 #define STATUS_ERROR 2
 
-static int load(const char *cmd, const char *path, struct snapshot *s)
+/*
+ * One line on stderr, escaped (text_escape.h): it holds file names, rules
+ * and process names, from a command line or a snapshot.
+ */
+static void say(const char *prefix, const char *line)
 {
-	char err[1024];
+	fputs(prefix, stderr);
+	text_escape__fputs(line, stderr);
+	fputc('\n', stderr);
+}
 
-	if (!snapshot_reader__load(path, s, err, sizeof(err)))
+static int load(const char *cmd, const char *path, uint64_t max, struct snapshot *s)
+{
+	char err[1024], prefix[32];
+
+	if (!snapshot_reader__load_max(path, max, s, err, sizeof(err)))
 		return 0;
-	fprintf(stderr, "memtrace %s: %s\n", cmd, err);
+	snprintf(prefix, sizeof(prefix), "memtrace %s: ", cmd);
+	say(prefix, err);
 	return -1;
 }
 
@@ -46,7 +59,8 @@ int compare__diff(const struct compare_config *cfg)
 	char err[1024], line[2048];
 	int status = STATUS_ERROR, ret;
 
-	if (load("diff", cfg->base, &base) || load("diff", cfg->snap, &new))
+	if (load("diff", cfg->base, cfg->max_input, &base) ||
+	    load("diff", cfg->snap, cfg->max_input, &new))
 		goto cleanup;
 	ret = diff__compute(&d, &base, &new, cfg->depth);
 	if (ret) {
@@ -55,7 +69,7 @@ int compare__diff(const struct compare_config *cfg)
 	}
 	ret = rule_eval__diff(&cfg->rules, &d, &rules, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "memtrace diff: %s\n", ret == -ENOENT ? err : strerror(-ret));
+		say("memtrace diff: ", ret == -ENOENT ? err : strerror(-ret));
 		goto cleanup;
 	}
 	ret = write_diff(cfg, &d, cfg->rules.n ? &rules : NULL);
@@ -67,7 +81,7 @@ int compare__diff(const struct compare_config *cfg)
 		if (!rules.items[i].broken)
 			continue;
 		diff_format__diff_rule(&d, &rules.items[i], line, sizeof(line));
-		fprintf(stderr, "memtrace: rule broken: %s\n", line);
+		say("memtrace: rule broken: ", line);
 	}
 	status = rules.nr_broken ? STATUS_BROKEN : STATUS_OK;
 cleanup:
@@ -86,19 +100,23 @@ int compare__check(const struct compare_config *cfg)
 	char err[1024], line[2048];
 	int status = STATUS_ERROR, ret;
 
-	if (load("check", cfg->snap, &s))
+	if (load("check", cfg->snap, cfg->max_input, &s))
 		goto cleanup;
 	ret = site_set__build(&sites, &s, cfg->depth);
 	if (!ret)
 		ret = rule_eval__check(&cfg->rules, &s, &sites, &rules, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "memtrace check: %s\n", ret == -ENOENT ? err : strerror(-ret));
+		say("memtrace check: ", ret == -ENOENT ? err : strerror(-ret));
 		goto cleanup;
 	}
-	printf("memtrace check: %s: %zu rules, %zu broken\n", s.path, rules.n, rules.nr_broken);
+	fputs("memtrace check: ", stdout);
+	text_escape__fputs(s.path, stdout);
+	printf(": %zu rules, %zu broken\n", rules.n, rules.nr_broken);
 	for (size_t i = 0; i < rules.n; i++) {
 		diff_format__check_rule(&s, &rules.items[i], line, sizeof(line));
-		printf("  %-6s %s\n", rules.items[i].broken ? "BROKEN" : "ok", line);
+		printf("  %-6s ", rules.items[i].broken ? "BROKEN" : "ok");
+		text_escape__fputs(line, stdout);
+		putchar('\n');
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "memtrace check: cannot write to stdout\n");
@@ -108,7 +126,7 @@ int compare__check(const struct compare_config *cfg)
 		if (!rules.items[i].broken)
 			continue;
 		diff_format__check_rule(&s, &rules.items[i], line, sizeof(line));
-		fprintf(stderr, "memtrace: rule broken: %s\n", line);
+		say("memtrace: rule broken: ", line);
 	}
 	status = rules.nr_broken ? STATUS_BROKEN : STATUS_OK;
 cleanup:

@@ -7,6 +7,8 @@
 #ifndef MEMTRACE_COMPARE_CMD_H
 #define MEMTRACE_COMPARE_CMD_H
 
+#include <stdint.h>
+
 #include "rules.h"
 
 enum diff_format {
@@ -22,6 +24,7 @@ struct compare_config {
 	enum diff_format format;	/* diff only */
 	unsigned int depth;		/* frames in a site key, 0: all */
 	unsigned int top;		/* diff: changed sites listed, 0: all */
+	uint64_t max_input;		/* --max-input: bytes a snapshot may have */
 };
 
 /* argv[0] is the subcommand's name. Bad usage exits with status 2 (argp). */

@@ -6,6 +6,7 @@
 
 #include "diff_format.h"
 #include "diff_report.h"
+#include "text_escape.h"
 
 /* GitHub refuses comments over 65536 characters; stop listing well before. */
 #define BUDGET 60000
@@ -24,30 +25,23 @@ static bool over_budget(struct md *m)
 }
 
 /*
- * s as a code span, so that markdown leaves symbols and paths alone: a
- * backtick becomes a quote, '|' is escaped (GitHub splits table cells
- * first), controls become spaces; cut at CELL_MAX bytes.
+ * s as a code span, so that markdown leaves symbols and paths alone,
+ * escaped as text_escape.h says (a backtick becomes a quote; in a table
+ * cell '|' becomes "\|"), and cut after CELL_MAX bytes of escaped text.
  */
+static void code_span(FILE *f, const char *s, enum text_escape_mode mode)
+{
+	char shown[CELL_MAX + 1];
+	bool cut;
+
+	text_escape__buf(s, strlen(s), mode, shown, sizeof(shown), &cut);
+	fprintf(f, "`%s%s`", shown, cut ? "…" : "");
+}
+
+/* a code span in a table cell */
 static void code(FILE *f, const char *s)
 {
-	size_t n = strlen(s), cut = n > CELL_MAX ? CELL_MAX : n;
-
-	/* never cut inside a UTF-8 sequence */
-	while (cut < n && cut && ((unsigned char)s[cut] & 0xc0) == 0x80)
-		cut--;
-	fputc('`', f);
-	for (size_t i = 0; i < cut; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			c = ' ';
-		else if (c == '`')
-			c = '\'';
-		else if (c == '|')
-			fputc('\\', f);
-		fputc(c, f);
-	}
-	fputs(cut < n ? "…`" : "`", f);
+	code_span(f, s, TEXT_ESCAPE_MD_CELL);
 }
 
 static void write_rule(struct md *m, const struct diff *d, const struct rule_result *r)
@@ -56,11 +50,11 @@ static void write_rule(struct md *m, const struct diff *d, const struct rule_res
 	char b[FORMAT_BUF], a[FORMAT_BUF], c[FORMAT_BUF], label[1200];
 
 	fputs("- ", m->f);
-	code(m->f, r->rule->text);
+	code_span(m->f, r->rule->text, TEXT_ESCAPE_MD_CODE);
 	if (r->scope != METRIC_TOTALS) {
 		diff__pair_label(d, r->scope, label, sizeof(label));
 		fputs(" in ", m->f);
-		code(m->f, label);
+		code_span(m->f, label, TEXT_ESCAPE_MD_CODE);
 	}
 	fprintf(m->f, ": %s → %s (%s)\n", diff_format__value(bytes, r->before, b),
 		diff_format__value(bytes, r->after, a),
@@ -214,9 +208,9 @@ int diff_markdown__write(const struct diff *d, const struct rule_results *rules,
 	if (!m.f)
 		return -ENOMEM;
 	fprintf(m.f, "### memtrace diff\n\n");
-	code(m.f, d->base->path);
+	code_span(m.f, d->base->path, TEXT_ESCAPE_MD_CODE);
 	fputs(" → ", m.f);
-	code(m.f, d->new->path);
+	code_span(m.f, d->new->path, TEXT_ESCAPE_MD_CODE);
 	fputs("\n\n", m.f);
 	write_rules(&m, d, rules, top);
 	write_totals(&m, d);

@@ -4,6 +4,7 @@
 
 #include "diff_format.h"
 #include "diff_report.h"
+#include "text_escape.h"
 
 /* what the totals table shows: every metric but the one only a pair of snapshots has */
 static void write_totals(const struct diff *d, FILE *out)
@@ -35,13 +36,13 @@ static void write_processes(const struct diff *d, FILE *out)
 		{ METRIC_ALLOCS, "allocs" },
 		{ METRIC_LEAK_BYTES, "leaks" },
 	};
-	char label[1200], c[FORMAT_BUF];
+	char label[1200], escaped[sizeof(label) * TEXT_ESCAPE_RATIO], c[FORMAT_BUF];
 	uint64_t before, after;
 
 	fprintf(out, "\nProcesses (changes)\n");
 	for (size_t p = 0; p < d->nr_pairs; p++) {
 		diff__pair_label(d, p, label, sizeof(label));
-		fprintf(out, "  %s:", label);
+		fprintf(out, "  %s:", text_escape(label, escaped, sizeof(escaped)));
 		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 			bool bytes = metric__is_bytes(shown[i].m);
 
@@ -55,13 +56,13 @@ static void write_processes(const struct diff *d, FILE *out)
 
 static void write_allocators(const struct diff *d, FILE *out)
 {
-	char b[FORMAT_BUF], a[FORMAT_BUF], c[FORMAT_BUF];
+	char b[FORMAT_BUF], a[FORMAT_BUF], c[FORMAT_BUF], name[256];
 
 	fprintf(out, "\nLeaks by allocator\n");
 	for (size_t i = 0; i < d->nr_allocators; i++) {
 		const struct diff_allocator *k = &d->allocators[i];
 
-		fprintf(out, "  %s: %s in %llu -> ", k->name,
+		fprintf(out, "  %s: %s in %llu -> ", text_escape(k->name, name, sizeof(name)),
 			diff_format__value(true, k->before_bytes, b),
 			(unsigned long long)k->before_count);
 		fprintf(out, "%s in %llu blocks (%s)\n",
@@ -74,7 +75,7 @@ static void write_allocators(const struct diff *d, FILE *out)
 static void write_site(const struct diff *d, const struct diff_site *s, FILE *out)
 {
 	char b[FORMAT_BUF], a[FORMAT_BUF], c[FORMAT_BUF], leaf[512], label[1200];
-	char before[2 * FORMAT_BUF], after[2 * FORMAT_BUF];
+	char before[2 * FORMAT_BUF], after[2 * FORMAT_BUF], shown[sizeof(label) * TEXT_ESCAPE_RATIO];
 
 	snprintf(before, sizeof(before), "%s (%llu)",
 		 diff_format__value(true, diff_site__before(s), b),
@@ -84,11 +85,13 @@ static void write_site(const struct diff *d, const struct diff_site *s, FILE *ou
 		 (unsigned long long)(s->after ? s->after->count : 0));
 	fprintf(out, "  %-9s %-20s %16s -> %-16s %s", site_status__name(s->status),
 		diff_format__change(true, diff_site__before(s), diff_site__after(s), c), before,
-		after, diff_format__leaf(diff_site__site(s), leaf, sizeof(leaf)));
+		after,
+		text_escape(diff_format__leaf(diff_site__site(s), leaf, sizeof(leaf)), shown,
+			    sizeof(shown)));
 	/* one process needs no naming; ranks do */
 	if (d->nr_pairs > 1) {
 		diff__pair_label(d, s->pair, label, sizeof(label));
-		fprintf(out, "  in %s", label);
+		fprintf(out, "  in %s", text_escape(label, shown, sizeof(shown)));
 	}
 	fputc('\n', out);
 }
@@ -120,7 +123,11 @@ static void write_sites(const struct diff *d, unsigned int top, FILE *out)
 int diff_text__write(const struct diff *d, const struct rule_results *rules, unsigned int top,
 		     FILE *out)
 {
-	fprintf(out, "memtrace diff: %s -> %s\n\n", d->base->path, d->new->path);
+	fputs("memtrace diff: ", out);
+	text_escape__fputs(d->base->path, out);
+	fputs(" -> ", out);
+	text_escape__fputs(d->new->path, out);
+	fputs("\n\n", out);
 	write_totals(d, out);
 	write_processes(d, out);
 	write_allocators(d, out);

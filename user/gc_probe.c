@@ -6,6 +6,7 @@
 
 #include "gc_probe.h"
 #include "gc_stats.h"
+#include "text_escape.h"
 #include "usdt_notes.h"
 
 /* A runtime's two probes, start then end, and the BPF programs they go to. */
@@ -83,7 +84,7 @@ static int attach_runtime(struct bpf_loader *l, struct mt_process *p,
 static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *path, bool verbose)
 {
 	const struct gc_runtime_probes *rt;
-	char open_path[PATH_MAX + 32];
+	char open_path[PATH_MAX + 32], shown[PATH_MAX];
 	int err;
 
 	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", p->pid, path);
@@ -98,7 +99,7 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 		err = 0;
 	if (err) {
 		fprintf(stderr, "memtrace: cannot probe garbage collections in %s for PID %u: %s\n",
-			path, p->pid, strerror(-err));
+			text_escape(path, shown, sizeof(shown)), p->pid, strerror(-err));
 		return err;
 	}
 	gc_stats__free(p->gc);
@@ -106,8 +107,9 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 	if (!p->gc)
 		return -ENOMEM;
 	if (verbose)
-		fprintf(stderr, "memtrace: PID %u: GC probes on %s (%s:%s, %s)\n", p->pid, path,
-			rt->provider, rt->names[0], rt->names[1]);
+		fprintf(stderr, "memtrace: PID %u: GC probes on %s (%s:%s, %s)\n", p->pid,
+			text_escape(path, shown, sizeof(shown)), rt->provider, rt->names[0],
+			rt->names[1]);
 	return 1;
 }
 
@@ -120,7 +122,8 @@ static bool is_candidate(const struct mt_process *p, const struct proc_map *m)
 void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct proc_maps *maps,
 		       bool verbose)
 {
-	char searched[1024] = "";
+	char searched[1024] = "", shown[sizeof(searched) * TEXT_ESCAPE_RATIO];
+	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 	const char *last = NULL;
 	bool python = false;
 	size_t len = 0;
@@ -142,7 +145,8 @@ void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct 
 		fprintf(stderr,
 			"memtrace: PID %u (%s): no python:gc__start/gc__done probes in %s "
 			"(CPython built without --with-dtrace): no GC statistics\n",
-			p->pid, p->comm, searched);
+			p->pid, text_escape(p->comm, comm, sizeof(comm)),
+			text_escape(searched, shown, sizeof(shown)));
 }
 
 void gc_probe__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,

@@ -13,6 +13,7 @@
 #include "gpu_accounting.h"
 #include "gpu_attach.h"
 #include "gpu_locate.h"
+#include "text_escape.h"
 
 /* The directories glibc's loader searches after the cache. */
 static const char *const default_dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
@@ -26,7 +27,7 @@ static const char *const default_dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x
 static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *path, bool verbose)
 {
 	struct gpu_library lib = {};
-	char open_path[PATH_MAX + 32];
+	char open_path[PATH_MAX + 32], shown[PATH_MAX];
 	struct stat st;
 	int err;
 
@@ -43,12 +44,12 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
 		return err == -ENOENT ? 0 : err;
 	err = bpf_loader__attach_gpu(l, p->pid, &lib, st.st_dev, st.st_ino);
 	if (err) {
-		fprintf(stderr, "memtrace: cannot probe GPU library %s in PID %u: %s\n", path,
-			p->pid, strerror(-err));
+		fprintf(stderr, "memtrace: cannot probe GPU library %s in PID %u: %s\n",
+			text_escape(path, shown, sizeof(shown)), p->pid, strerror(-err));
 	} else {
 		if (verbose)
 			fprintf(stderr, "memtrace: PID %u: GPU probes on %s (%d functions)\n",
-				p->pid, path, lib.nr_sites);
+				p->pid, text_escape(path, shown, sizeof(shown)), lib.nr_sites);
 		err = 1;
 	}
 	gpu_locate__release(&lib);
@@ -181,6 +182,7 @@ static void attach_runpaths(struct bpf_loader *l, struct mt_process *p,
 void gpu_attach__process(struct bpf_loader *l, struct mt_process *p, const struct proc_maps *maps,
 			 bool verbose)
 {
+	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 	const char *last = NULL;
 	bool any = false;
 
@@ -208,7 +210,7 @@ void gpu_attach__process(struct bpf_loader *l, struct mt_process *p, const struc
 		fprintf(stderr,
 			"memtrace: PID %u (%s) maps no GPU library (yet): host memory only until "
 			"it loads one\n",
-			p->pid, p->comm);
+			p->pid, text_escape(p->comm, comm, sizeof(comm)));
 }
 
 void gpu_attach__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,

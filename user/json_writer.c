@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "text_escape.h"
 
 #define JSON_WRITER_MAX_DEPTH 64
 
@@ -115,42 +116,6 @@ static void next_item(struct json_writer *w, struct json_level *t)
 		newline_indent(w, w->depth);
 }
 
-/* Length of the well-formed sequence at s, or 0 if none starts there. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	/* the second byte's range is what rules out overlongs, surrogates and > U+10FFFF */
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0) {
-		n = 2;
-	} else if (s[0] < 0xf0) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] < 0xf5) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (left < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 static void put_quoted(struct json_writer *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -162,7 +127,7 @@ static void put_quoted(struct json_writer *w, const char *s, size_t len)
 	put(w, "\"", 1);
 	while (p < end) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\') {
-			n = utf8_seq_len(p, end - p);
+			n = text_escape__utf8_len(p, end - p);
 			if (n) {
 				p += n;
 				continue;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "alloc_funcs.h"
 #include "elf_file.h"
 #include "libc_locate.h"
+#include "text_escape.h"
 
 /* Enough code for the branch-target sweep of an allocator function. */
 #define MAX_FUNC_BYTES (64 * 1024)
@@ -133,7 +135,10 @@ void libc_locate__release(struct libc_image *img)
 
 void libc_locate__describe(const struct libc_image *img, pid_t pid, FILE *out)
 {
-	fprintf(out, "memtrace: PID %d: probes on %s\n", pid, img->path);
+	char shown[PATH_MAX];
+
+	fprintf(out, "memtrace: PID %d: probes on %s\n", pid,
+		text_escape(img->path, shown, sizeof(shown)));
 	for (int i = 0; i < img->nr_sites; i++) {
 		const struct libc_site *s = &img->sites[i];
 

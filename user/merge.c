@@ -78,24 +78,43 @@ static const char *host_of(const struct merge_input *in)
 	return host ? host : "unknown";
 }
 
-static json_int_t sum(json_int_t a, json_int_t b)
-{
-	json_int_t total;
+/* Where a sum went past what a snapshot holds, for the one-line error. */
+struct why {
+	char *buf;
+	size_t len;
+};
 
-	return __builtin_add_overflow(a, b, &total) ? INT64_MAX : total;
+/*
+ * a + b into *total, or -EOVERFLOW naming where.key: a snapshot's integers
+ * are at most 2^63-1, and a sum that wrapped or stuck there would be a lie.
+ */
+static int sum(json_int_t a, json_int_t b, json_int_t *total, const struct why *w,
+	       const char *where, const char *key)
+{
+	if (!__builtin_add_overflow(a, b, total))
+		return 0;
+	snprintf(w->buf, w->len, "%s%s%s: the sum over the inputs is past 2^63-1 (%lld)", where,
+		 *where && *key ? "." : "", key, (long long)INT64_MAX);
+	return -EOVERFLOW;
 }
 
-/* Adds src's integer members to sums'; a sum past INT64_MAX stays there. */
-static int add_counters(json_t *sums, json_t *src)
+/* Adds src's integer members to sums' (where names them in an error). */
+static int add_counters(json_t *sums, json_t *src, const struct why *w, const char *where)
 {
+	json_int_t total;
 	const char *key;
 	json_t *v;
+	int err;
 
 	json_object_foreach(src, key, v) {
 		json_int_t have = json_integer_value(json_object_get(sums, key));
 
-		if (json_is_integer(v) &&
-		    json_object_set_new(sums, key, json_integer(sum(have, json_integer_value(v)))))
+		if (!json_is_integer(v))
+			continue;
+		err = sum(have, json_integer_value(v), &total, w, where, key);
+		if (err)
+			return err;
+		if (json_object_set_new(sums, key, json_integer(total)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -157,7 +176,7 @@ static json_int_t renumber__pid(const struct renumber *m, json_int_t pid)
 
 /* Labels a process, and gives it a new PID when an earlier input took its own. */
 static int relabel(json_t *p, const char *source, const json_int_t *taken, size_t nr_taken,
-		   json_int_t *next, struct renumber *m)
+		   json_int_t *next, struct renumber *m, const struct why *w)
 {
 	json_int_t pid = pid_of(p);
 
@@ -166,6 +185,12 @@ static int relabel(json_t *p, const char *source, const json_int_t *taken, size_
 		return -ENOMEM;
 	if (!pid_taken(taken, nr_taken, pid))
 		return 0;
+	/* the reader takes PIDs up to 2^32-1: past that the result could not be read back */
+	if (*next >= UINT32_MAX) {
+		snprintf(w->buf, w->len, "processes[].pid: no PID left to renumber PID %lld to "
+					 "(they end at %u)", (long long)pid, UINT32_MAX);
+		return -EOVERFLOW;
+	}
 	++*next;
 	if (renumber__add(m, pid, *next) || json_object_set_new(p, "pid", json_integer(*next)) ||
 	    json_object_set_new(p, "original_pid", json_integer(pid)))
@@ -177,7 +202,8 @@ static int relabel(json_t *p, const char *source, const json_int_t *taken, size_
  * PIDs repeated within one input stay as they are: its leaks could not be
  * told apart otherwise.
  */
-static int relabel_processes(struct merge_input *in, size_t n, struct renumber *maps)
+static int relabel_processes(struct merge_input *in, size_t n, struct renumber *maps,
+			     const struct why *w)
 {
 	json_int_t next = highest_pid(in, n), *taken = NULL;
 	size_t nr_taken = 0;
@@ -197,7 +223,7 @@ static int relabel_processes(struct merge_input *in, size_t n, struct renumber *
 		json_array_foreach(procs, j, p) {
 			if (err)
 				break;
-			err = relabel(p, source, taken, earlier, &next, &maps[i]);
+			err = relabel(p, source, taken, earlier, &next, &maps[i], w);
 			taken[nr_taken++] = pid_of(p);
 		}
 		free(source);
@@ -250,6 +276,31 @@ fail:
 	free(refs);
 	json_decref(out);
 	return NULL;
+}
+
+/*
+ * The merged leaks are listed, not summed, yet every reader sums them
+ * (leak_bytes, leak_count): a result no reader could take is refused here.
+ */
+static int check_leak_sums(struct merge_input *in, size_t n, const struct why *w)
+{
+	json_int_t bytes = 0, count = 0;
+	json_t *leak;
+	size_t j;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		json_array_foreach(json_object_get(in[i].root, "leaks"), j, leak) {
+			err = sum(bytes, json_integer_value(json_object_get(leak, "bytes")), &bytes,
+				  w, "leaks[]", "bytes");
+			if (!err)
+				err = sum(count, json_integer_value(json_object_get(leak, "count")),
+					  &count, w, "leaks[]", "count");
+			if (err)
+				break;
+		}
+	}
+	return err;
 }
 
 /* An input's entries: its own, or those of the snapshots it was merged from. */
@@ -342,7 +393,7 @@ cleanup:
 }
 
 /* Counts add up; the peaks of separate processes add up to an upper bound of the job's. */
-static int merge_counts(json_t *root, struct merge_input *in, size_t n)
+static int merge_counts(json_t *root, struct merge_input *in, size_t n, const struct why *w)
 {
 	json_t *drops = json_object(), *totals = json_object();
 	json_int_t lost = 0, lost_stacks = 0;
@@ -356,12 +407,17 @@ static int merge_counts(json_t *root, struct merge_input *in, size_t n)
 		json_int_t l = json_integer_value(json_object_get(r, "lost_events"));
 		json_int_t ls = json_integer_value(json_object_get(r, "lost_stacks"));
 
-		lost = sum(lost, l);
-		lost_stacks = sum(lost_stacks, ls);
-		if (add_counters(drops, json_object_get(r, "drops")) ||
-		    add_counters(totals, json_object_get(r, "totals")))
+		err = sum(lost, l, &lost, w, "", "lost_events");
+		if (!err)
+			err = sum(lost_stacks, ls, &lost_stacks, w, "", "lost_stacks");
+		if (!err)
+			err = add_counters(drops, json_object_get(r, "drops"), w, "drops");
+		if (!err)
+			err = add_counters(totals, json_object_get(r, "totals"), w, "totals");
+		if (err)
 			goto cleanup;
 	}
+	err = -ENOMEM;
 	if (json_object_set_new(root, "lost_events", json_integer(lost)) ||
 	    json_object_set_new(root, "lost_stacks", json_integer(lost_stacks)) ||
 	    json_object_set(root, "drops", drops) || json_object_set(root, "totals", totals))
@@ -374,7 +430,7 @@ cleanup:
 }
 
 /* GPU totals ("gpu": kinds, OOM events), summed like the host's; absent if no input has them. */
-static int merge_gpu(json_t *root, struct merge_input *in, size_t n)
+static int merge_gpu(json_t *root, struct merge_input *in, size_t n, const struct why *w)
 {
 	json_t *gpu = NULL, *kinds = NULL;
 	json_int_t ooms = 0;
@@ -382,13 +438,18 @@ static int merge_gpu(json_t *root, struct merge_input *in, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		json_t *g = json_object_get(in[i].root, "gpu"), *k, *counters;
+		char where[96];
 		const char *kind;
 
 		if (!json_is_object(g))
 			continue;
 		if (!kinds && !(kinds = json_object()))
 			goto cleanup;
-		ooms = sum(ooms, json_integer_value(json_object_get(g, "oom_events")));
+		err = sum(ooms, json_integer_value(json_object_get(g, "oom_events")), &ooms, w, "gpu",
+			  "oom_events");
+		if (err)
+			goto cleanup;
+		err = -ENOMEM;
 		k = json_object_get(g, "kinds");
 		json_object_foreach(k, kind, counters) {
 			json_t *into = json_object_get(kinds, kind);
@@ -398,8 +459,11 @@ static int merge_gpu(json_t *root, struct merge_input *in, size_t n)
 					goto cleanup;
 				into = json_object_get(kinds, kind);
 			}
-			if (add_counters(into, counters))
+			snprintf(where, sizeof(where), "gpu.kinds.%s", kind);
+			err = add_counters(into, counters, w, where);
+			if (err)
 				goto cleanup;
+			err = -ENOMEM;
 		}
 	}
 	err = 0;
@@ -420,7 +484,7 @@ cleanup:
  * Mappings totals ("mappings"): each input's is its processes' sum, so the
  * merged one sums them; absent if no input has one.
  */
-static int merge_mappings(json_t *root, struct merge_input *in, size_t n)
+static int merge_mappings(json_t *root, struct merge_input *in, size_t n, const struct why *w)
 {
 	json_t *sums = NULL;
 	int err = -ENOMEM;
@@ -432,8 +496,10 @@ static int merge_mappings(json_t *root, struct merge_input *in, size_t n)
 			continue;
 		if (!sums && !(sums = json_object()))
 			goto cleanup;
-		if (add_counters(sums, m))
+		err = add_counters(sums, m, w, "mappings");
+		if (err)
 			goto cleanup;
+		err = -ENOMEM;
 	}
 	err = sums && json_object_set(root, "mappings", sums) ? -ENOMEM : 0;
 cleanup:
@@ -457,7 +523,7 @@ static json_t *allocator_sums(json_t *allocators, const char *name)
 }
 
 /* The run's figures by allocator ("allocators"), summed by name; absent if no input has them. */
-static int merge_allocators(json_t *root, struct merge_input *in, size_t n)
+static int merge_allocators(json_t *root, struct merge_input *in, size_t n, const struct why *w)
 {
 	json_t *all = NULL;
 	int err = -ENOMEM;
@@ -472,12 +538,18 @@ static int merge_allocators(json_t *root, struct merge_input *in, size_t n)
 			goto cleanup;
 		json_array_foreach(list, j, a) {
 			json_t *name = json_object_get(a, "name");
+			char where[96];
 
 			if (!json_is_string(name))
 				continue;
 			into = allocator_sums(all, json_string_value(name));
-			if (!into || add_counters(into, a))
+			if (!into)
 				goto cleanup;
+			snprintf(where, sizeof(where), "allocators[%s]", json_string_value(name));
+			err = add_counters(into, a, w, where);
+			if (err)
+				goto cleanup;
+			err = -ENOMEM;
 		}
 	}
 	err = all && json_object_set(root, "allocators", all) ? -ENOMEM : 0;
@@ -487,17 +559,18 @@ cleanup:
 }
 
 /* What --max-sites left out of each input's leaks. */
-static json_t *merged_omitted(struct merge_input *in, size_t n)
+static int merge_omitted(json_t *root, struct merge_input *in, size_t n, const struct why *w)
 {
 	json_t *omitted = json_object();
+	int err = omitted ? 0 : -ENOMEM;
 
-	for (size_t i = 0; omitted && i < n; i++) {
-		if (add_counters(omitted, json_object_get(in[i].root, "leaks_omitted"))) {
-			json_decref(omitted);
-			return NULL;
-		}
-	}
-	return omitted;
+	for (size_t i = 0; !err && i < n; i++)
+		err = add_counters(omitted, json_object_get(in[i].root, "leaks_omitted"), w,
+				   "leaks_omitted");
+	if (!err && json_object_set(root, "leaks_omitted", omitted))
+		err = -ENOMEM;
+	json_decref(omitted);
+	return err;
 }
 
 /* The processes of every input, in input order, relabelled (relabel_processes). */
@@ -514,24 +587,27 @@ static json_t *merged_processes(struct merge_input *in, size_t n)
 	return all;
 }
 
-static int build(json_t *root, struct merge_input *in, size_t n, struct renumber *maps)
+static int build(json_t *root, struct merge_input *in, size_t n, struct renumber *maps,
+		 const struct why *w)
 {
 	json_t *first = in[0].root, *from = json_array();
-	int err = from ? relabel_processes(in, n, maps) : -ENOMEM;
+	int err = from ? relabel_processes(in, n, maps, w) : -ENOMEM;
 	bool final = true;
 
+	if (!err)
+		err = check_leak_sums(in, n, w);
 	for (size_t i = 0; !err && i < n; i++)
 		err = add_merged_from(from, &in[i]);
 	if (!err)
 		err = merge_header(root, in, n, from);
 	if (!err)
-		err = merge_counts(root, in, n);
+		err = merge_counts(root, in, n, w);
 	if (!err)
-		err = merge_gpu(root, in, n);
+		err = merge_gpu(root, in, n, w);
 	if (!err)
-		err = merge_mappings(root, in, n);
+		err = merge_mappings(root, in, n, w);
 	if (!err)
-		err = merge_allocators(root, in, n);
+		err = merge_allocators(root, in, n, w);
 	if (err)
 		goto cleanup;
 	/* an interval snapshot in the mix makes the merged one an interval snapshot too */
@@ -543,9 +619,13 @@ static int build(json_t *root, struct merge_input *in, size_t n, struct renumber
 	     json_object_set(root, "interval_s", json_object_get(first, "interval_s"))) ||
 	    (json_object_get(first, "leak_age_s") &&
 	     json_object_set(root, "leak_age_s", json_object_get(first, "leak_age_s"))) ||
-	    json_object_set_new(root, "processes", merged_processes(in, n)) ||
-	    json_object_set_new(root, "leaks_omitted", merged_omitted(in, n)) ||
-	    json_object_set_new(root, "leaks", merged_leaks(in, n, maps)) ||
+	    json_object_set_new(root, "processes", merged_processes(in, n)))
+		goto cleanup;
+	err = merge_omitted(root, in, n, w);
+	if (err)
+		goto cleanup;
+	err = -ENOMEM;
+	if (json_object_set_new(root, "leaks", merged_leaks(in, n, maps)) ||
 	    json_object_set(root, "merged_from", from))
 		goto cleanup;
 	err = 0;
@@ -554,8 +634,9 @@ cleanup:
 	return err;
 }
 
-int merge__write(struct merge_input *in, size_t n, FILE *out)
+int merge__write(struct merge_input *in, size_t n, FILE *out, char *why_buf, size_t why_len)
 {
+	const struct why why = { .buf = why_buf, .len = why_len };
 	struct renumber *maps = calloc(n + 1, sizeof(*maps));
 	json_t *root = json_object();
 	struct json_writer *w = NULL;
@@ -565,7 +646,9 @@ int merge__write(struct merge_input *in, size_t n, FILE *out)
 		err = -EINVAL;
 	if (!maps || !root || !n)
 		goto cleanup;
-	err = build(root, in, n, maps);
+	if (why_len)
+		why_buf[0] = '\0';
+	err = build(root, in, n, maps, &why);
 	if (err)
 		goto cleanup;
 	w = json_writer__new(out, true);

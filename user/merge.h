@@ -21,7 +21,12 @@ struct merge_input {
 	json_t *root;		/* a snapshot the reader accepted; merge__write changes it */
 };
 
-/* 0, -ENOMEM, or the JSON writer's -EIO / -EINVAL. */
-int merge__write(struct merge_input *in, size_t n, FILE *out);
+/*
+ * 0, -ENOMEM, the JSON writer's -EIO / -EINVAL, or -EOVERFLOW when a sum
+ * would pass 2^63-1 (or a renumbered PID 2^32-1): nothing is written then,
+ * and why says which field ("totals.allocated_bytes: the sum over the inputs
+ * is past 2^63-1 (9223372036854775807)").
+ */
+int merge__write(struct merge_input *in, size_t n, FILE *out, char *why, size_t why_len);
 
 #endif /* MEMTRACE_MERGE_H */

@@ -8,11 +8,13 @@
 #define MEMTRACE_MERGE_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct merge_config {
 	char **inputs;		/* in argv */
 	size_t nr_inputs;
 	const char *output;	/* -o; NULL: stdout */
+	uint64_t max_input;	/* --max-input: bytes an input may have */
 };
 
 /* argv[0] is "merge". Bad usage exits with status 2 (argp). */

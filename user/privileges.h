@@ -4,8 +4,10 @@
 #define MEMTRACE_PRIVILEGES_H
 
 /*
- * Root, or CAP_BPF + CAP_PERFMON + CAP_SYS_PTRACE; and kernel BTF.
- * Prints a one-line error and returns a negative errno when missing.
+ * CAP_SYS_ADMIN and CAP_SYS_PTRACE in the effective set, whatever the uid
+ * (privileges.c says why each); and kernel BTF. Prints a one-line error
+ * and returns a negative errno when one is missing. On success it also
+ * clears the ambient capabilities, so that a launched CMD inherits none.
  */
 int privileges__check(void);
 

@@ -16,18 +16,25 @@
 
 static void read_comm(const char *path, char comm[COMM_LEN])
 {
+	/* a name of 15 bytes and the newline the kernel ends it with */
+	char buf[COMM_LEN + 1];
 	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, comm, COMM_LEN - 1);
+	n = read(fd, buf, COMM_LEN);
 	close(fd);
 	if (n <= 0)
 		return;
+	/* only the kernel's: a name may hold newlines of its own */
+	if (buf[n - 1] == '\n')
+		n--;
+	if (n > COMM_LEN - 1)
+		n = COMM_LEN - 1;
+	memcpy(comm, buf, (size_t)n);
 	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
 }
 
 int process__read_start_time(uint32_t pid, uint64_t *start_time)

@@ -10,6 +10,7 @@
 #include "gpu_report.h"
 #include "mapping_report.h"
 #include "report.h"
+#include "text_escape.h"
 #include "units.h"
 
 #define REPORT_FRAMES 16
@@ -54,17 +55,12 @@ static void write_losses(const struct run_summary *s, FILE *out)
 			(unsigned long long)stacks);
 }
 
-/* A name a program chose, made safe for a terminal: control bytes become '?'. */
+/* A name a program chose, made safe for a terminal (text_escape.h); "?" when there is none. */
 static const char *printable(const char *name, char *buf, size_t len)
 {
-	size_t i;
-
 	if (!name || !name[0])
 		return "?";
-	for (i = 0; name[i] && i + 1 < len; i++)
-		buf[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
-	buf[i] = '\0';
-	return buf;
+	return text_escape(name, buf, len);
 }
 
 const char *report__printable(const char *name, char *buf, size_t len)
@@ -75,20 +71,20 @@ const char *report__printable(const char *name, char *buf, size_t len)
 const char *report__frame_name(const struct leak_frame *frame, char *buf, size_t len)
 {
 	/* a summary line names a site: longer names are cut */
-	char name[512], file[512];
+	char name_buf[512], file_buf[512];
 	const struct frame_info *f = &frame->info;
-	const char *base;
+	const char *base, *name = name_buf, *file;
 
 	if (f->symbol)
-		printable(f->symbol, name, sizeof(name));
+		name = printable(f->symbol, name_buf, sizeof(name_buf));
 	else
-		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)frame->ip);
+		snprintf(name_buf, sizeof(name_buf), "0x%llx", (unsigned long long)frame->ip);
 	if (!f->file) {
 		snprintf(buf, len, "%s", name);
 		return buf;
 	}
 	base = strrchr(f->file, '/');
-	printable(base ? base + 1 : f->file, file, sizeof(file));
+	file = printable(base ? base + 1 : f->file, file_buf, sizeof(file_buf));
 	if (f->line)
 		snprintf(buf, len, "%s (%s:%u)", name, file, f->line);
 	else
@@ -98,7 +94,8 @@ const char *report__frame_name(const struct leak_frame *frame, char *buf, size_t
 
 static void write_process(const struct run_summary *s, const struct mt_process *p, FILE *out)
 {
-	char cur[UNITS_BUF], peak[UNITS_BUF], total[UNITS_BUF], comm[COMM_LEN], exe[PATH_MAX];
+	char cur[UNITS_BUF], peak[UNITS_BUF], total[UNITS_BUF], exe[PATH_MAX];
+	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 
 	fprintf(out, "\nPID %u  %s  (%s)", p->pid, printable(p->comm, comm, sizeof(comm)),
 		printable(p->exe, exe, sizeof(exe)));
@@ -302,7 +299,8 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 				(unsigned long long)f->symbol_offset);
 		else if (f->module)
 			/* stable across runs, unlike the address: for addr2line -e MODULE */
-			fprintf(out, "    %s+0x%llx", base ? base + 1 : f->module,
+			fprintf(out, "    %s+0x%llx",
+				printable(base ? base + 1 : f->module, path, sizeof(path)),
 				(unsigned long long)f->module_offset);
 		else
 			fprintf(out, "    0x%llx", (unsigned long long)frames[i].ip);

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "allocator_locate.h"
@@ -22,6 +24,8 @@
 #include "scope.h"
 #include "session.h"
 #include "step_probe.h"
+#include "target_check.h"
+#include "text_escape.h"
 
 /* The kernel wakes the consumer only past a watermark; poll at least this often. */
 #define POLL_INTERVAL_MS 100
@@ -56,13 +60,11 @@ static int attach_pid(struct session *s, pid_t pid)
 	struct proc_maps maps = {};
 	struct libc_image img = {};
 	struct allocator_set allocs = {};
+	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 	struct mt_process *p;
 	int pidfd, err, libc_err;
 
-	if (pid == getpid()) {
-		fprintf(stderr, "memtrace: cannot trace memtrace itself (PID %d)\n", pid);
-		return -EINVAL;
-	}
+	/* target_check__pid() said what is wrong with it; this is what changed since */
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		err = -errno;
@@ -86,7 +88,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	if (libc_err && !allocs.nr_images) {
 		fprintf(stderr, "memtrace: no allocator found in PID %d (%s): nothing to probe; "
 				"searched %s\n",
-			pid, p->comm, allocator_locate__searched());
+			pid, text_escape(p->comm, comm, sizeof(comm)), allocator_locate__searched());
 		err = libc_err;
 		goto cleanup;
 	}
@@ -162,6 +164,7 @@ static void probe_allocators(struct session *s, struct mt_process *p)
 {
 	struct allocator_set allocs = {};
 	struct libc_image img = {};
+	char shown[PATH_MAX];
 	bool libc = !libc_probed(s, p) &&
 		    !libc_locate__in_process(p->pid, &p->maps, p->exe, s->cfg->probes_at_entry, &img);
 	int err;
@@ -174,8 +177,8 @@ static void probe_allocators(struct session *s, struct mt_process *p)
 		if (!err && s->cfg->verbose)
 			libc_locate__describe(&img, p->pid, stderr);
 		if (err && err != -EALREADY && err != -ENOENT)
-			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n", img.path,
-				p->pid, strerror(-err));
+			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
+				text_escape(img.path, shown, sizeof(shown)), p->pid, strerror(-err));
 	}
 	err = bpf_loader__attach_allocators(s->bpf, p->pid, &allocs);
 	if (err && err != -ENOENT)
@@ -247,7 +250,7 @@ static void probe_fresh(struct session *s)
 static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc_map *m)
 {
 	struct libc_image img = {};
-	char open_path[PATH_MAX];
+	char open_path[PATH_MAX], shown[PATH_MAX];
 	int err;
 
 	if (!m->executable || !m->path || m->path[0] != '/' || !libc_locate__is_libc(m->path) ||
@@ -261,7 +264,8 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 	if (!err && s->cfg->verbose)
 		libc_locate__describe(&img, -1, stderr);
 	else if (err && err != -EALREADY)
-		fprintf(stderr, "memtrace: cannot attach to %s: %s\n", m->path, strerror(-err));
+		fprintf(stderr, "memtrace: cannot attach to %s: %s\n",
+			text_escape(m->path, shown, sizeof(shown)), strerror(-err));
 	libc_locate__release(&img);
 }
 
@@ -275,6 +279,7 @@ static void probe_mapped_allocator(struct session *s, struct mt_process *p,
 {
 	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
 	struct allocator_set set = {};
+	char shown[PATH_MAX];
 	int err;
 
 	if (!m->executable || !m->path || m->path[0] != '/' ||
@@ -286,8 +291,8 @@ static void probe_mapped_allocator(struct session *s, struct mt_process *p,
 	if (!err && s->cfg->verbose)
 		allocator_locate__describe(&set, (pid_t)p->pid, stderr);
 	else if (err && err != -ENOENT)
-		fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n", m->path, p->pid,
-			strerror(-err));
+		fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
+			text_escape(m->path, shown, sizeof(shown)), p->pid, strerror(-err));
 cleanup:
 	allocator_locate__release(&set);
 }
@@ -320,6 +325,7 @@ static int attach_scope(struct session *s)
 {
 	const struct mt_config *cfg = s->cfg;
 	struct pid_list pids = {};
+	char shown[PATH_MAX];
 	int err;
 
 	if (cfg->cgroup)
@@ -328,7 +334,8 @@ static int attach_scope(struct session *s)
 		err = scope__named_pids(cfg->comm, &pids);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot list the processes of %s: %s\n",
-			cfg->cgroup ? cfg->cgroup : "/proc", strerror(-err));
+			text_escape(cfg->cgroup ? cfg->cgroup : "/proc", shown, sizeof(shown)),
+			strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < pids.n; i++) {
@@ -486,6 +493,45 @@ static void drain_before_lifecycle(void *ctx)
 		s->tracker.err = -EIO;
 }
 
+/*
+ * The ring buffer --ringbuf-size asks for, made and mapped once as libbpf
+ * will (the consumer page, then the producer page and the data twice)
+ * before the BPF objects load: a size the kernel refuses (out of memory, a
+ * memory cgroup's limit) or one memtrace cannot map (an address-space
+ * limit) gets memtrace's one line, not libbpf's several.
+ */
+static int check_ringbuf(uint64_t bytes)
+{
+	unsigned long long mib = (unsigned long long)(bytes >> 20);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *cons = MAP_FAILED, *prod = MAP_FAILED;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ringbuf_check", 0, 0, (__u32)bytes, NULL);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "memtrace: --ringbuf-size %llu: the kernel refused a ring buffer of "
+				"%llu MiB: %s\n",
+			mib, mib, strerror(-err));
+		return err;
+	}
+	cons = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (cons != MAP_FAILED)
+		prod = mmap(NULL, page + 2 * bytes, PROT_READ, MAP_SHARED, fd, (off_t)page);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		err = -errno;
+		fprintf(stderr, "memtrace: --ringbuf-size %llu: cannot map a ring buffer of %llu MiB: "
+				"%s\n",
+			mib, mib, strerror(-err));
+	}
+	if (prod != MAP_FAILED)
+		munmap(prod, page + 2 * bytes);
+	if (cons != MAP_FAILED)
+		munmap(cons, page);
+	close(fd);
+	return err;
+}
+
 int session__start(struct session *s, const struct mt_config *cfg)
 {
 	struct bpf_loader_opts opts = {
@@ -497,20 +543,31 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		.cgroup_fd = -1,
 		.comm = cfg->comm,
 	};
+	char shown[PATH_MAX], comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 	struct mt_process *p;
 	int err;
 
 	*s = (struct session){ .cfg = cfg, .epfd = -1, .cgroup_fd = -1, .child = { .pid = -1 } };
+	/* a target's own trouble first: nothing else said about it can be right before it */
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		err = target_check__pid(cfg->pids[i]);
+		if (err)
+			return err;
+	}
 	if (cfg->cgroup) {
 		s->cgroup_fd = scope__open_cgroup(cfg->cgroup);
 		if (s->cgroup_fd < 0) {
-			fprintf(stderr, "memtrace: --cgroup %s: %s\n", cfg->cgroup,
+			fprintf(stderr, "memtrace: --cgroup %s: %s\n",
+				text_escape(cfg->cgroup, shown, sizeof(shown)),
 				s->cgroup_fd == -EMEDIUMTYPE ? "not a cgroup v2 directory"
 							     : strerror(-s->cgroup_fd));
 			return s->cgroup_fd;
 		}
 		opts.cgroup_fd = s->cgroup_fd;
 	}
+	err = check_ringbuf(cfg->ringbuf_bytes);
+	if (err)
+		return err;
 	stack_choice__resolve(cfg, &s->stacks);
 	opts.stack_mode = s->stacks.mode;
 	opts.sample_bytes = s->stacks.sample_bytes;
@@ -540,9 +597,11 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	watch_mmaps(s);
 	if (cfg->command) {
 		err = launch(s);
-		if (!err)
-			start_clock(s);
-		return err;
+		if (err)
+			return err;
+		stack_choice__say(&s->stacks);
+		start_clock(s);
+		return 0;
 	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		err = attach_pid(s, cfg->pids[i]);
@@ -560,18 +619,20 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		if (err)
 			return err;
 	}
+	stack_choice__say(&s->stacks);
 	bpf_loader__set_recording(s->bpf, true);
 	start_clock(s);
 	/* only now: whoever waits for these lines may start what they want traced */
 	for (int i = 0; i < cfg->nr_pids; i++)
 		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
-			tracker__process(&s->tracker, cfg->pids[i])->comm);
+			text_escape(tracker__process(&s->tracker, cfg->pids[i])->comm, comm,
+				    sizeof(comm)));
 	if (cfg->all)
 		fprintf(stderr, "memtrace: tracing every process\n");
 	else if (cfg->cgroup || cfg->comm)
 		fprintf(stderr, "memtrace: tracing %u processes of %s%s\n",
-			tracker__nr_running(&s->tracker), cfg->cgroup ? cfg->cgroup : "name ",
-			cfg->cgroup ? "" : cfg->comm);
+			tracker__nr_running(&s->tracker), cfg->cgroup ? "" : "name ",
+			text_escape(cfg->cgroup ? cfg->cgroup : cfg->comm, shown, sizeof(shown)));
 	return 0;
 fail:
 	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));

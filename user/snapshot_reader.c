@@ -434,6 +434,30 @@ static int link_leaks(struct snapshot *s)
 	return 0;
 }
 
+/*
+ * diff and check add leaks up (per site, process, allocator, and over the
+ * snapshot): when the whole sum stays within 2^63-1, as every integer of a
+ * snapshot does, so does each of those, and so does any change between two
+ * snapshots. A snapshot past it cannot be memtrace's: refused, not wrapped.
+ */
+static int check_leak_sums(const struct reader *r, const struct snapshot *s)
+{
+	uint64_t bytes = 0, count = 0;
+
+	for (size_t i = 0; i < s->nr_leaks; i++) {
+		bytes += s->leaks[i].bytes;
+		count += s->leaks[i].count;
+		/* each addend is at most 2^63-1: the test before the next sum catches any pass */
+		if (bytes > INT64_MAX)
+			return fail(r, -EOVERFLOW, ": leaks[].bytes: the sum over the leaks is past "
+						   "2^63-1 (%lld)", (long long)INT64_MAX);
+		if (count > INT64_MAX)
+			return fail(r, -EOVERFLOW, ": leaks[].count: the sum over the leaks is past "
+						   "2^63-1 (%lld)", (long long)INT64_MAX);
+	}
+	return 0;
+}
+
 static int read_document(const struct reader *r, json_t *root, struct snapshot *s)
 {
 	json_t *totals, *procs, *leaks;
@@ -483,6 +507,8 @@ static int read_document(const struct reader *r, json_t *root, struct snapshot *
 	}
 	for (size_t i = 0; i < s->nr_leaks && !err; i++)
 		err = read_leak(r, json_array_get(leaks, i), i, &s->leaks[i]);
+	if (!err)
+		err = check_leak_sums(r, s);
 	if (err)
 		return err;
 	return link_leaks(s);
@@ -556,15 +582,21 @@ cleanup:
 	return err;
 }
 
-/* The whole file, whatever its kind: a pipe works too (diff <(ssh host cat snap.json)). */
-static int read_file(const char *path, char **buf, size_t *len)
+/*
+ * The whole file, whatever its kind, up to max bytes: a regular file is
+ * refused by its size, anything else once it has given a byte more.
+ */
+static int read_file(const char *path, uint64_t max, char **buf, size_t *len, off_t *size)
 {
-	size_t cap = 65536, n = 0;
+	size_t cap = 65536, n = 0, limit;
 	struct stat st;
 	char *p = NULL, *bigger;
 	ssize_t got;
 	int fd, err = 0;
 
+	*size = -1;
+	/* a byte past max tells a file of max bytes from a longer one */
+	limit = max < SIZE_MAX - 1 ? (size_t)max + 1 : SIZE_MAX - 1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -572,17 +604,20 @@ static int read_file(const char *path, char **buf, size_t *len)
 		err = -errno;
 		goto cleanup;
 	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		*size = st.st_size;
+		err = -EFBIG;
+		goto cleanup;
+	}
 	/* a byte more than the size: the read that sees the end needs no second buffer */
 	if (S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
+	if (cap > limit + 1)
+		cap = limit + 1;
 	for (;;) {
 		if (!p || n == cap) {
-			if (p && cap > SIZE_MAX / 2) {
-				err = -EFBIG;
-				goto cleanup;
-			}
 			if (p)
-				cap *= 2;
+				cap = cap > (limit + 1) / 2 ? limit + 1 : 2 * cap;
 			bigger = realloc(p, cap);
 			if (!bigger) {
 				err = -ENOMEM;
@@ -600,7 +635,14 @@ static int read_file(const char *path, char **buf, size_t *len)
 		if (!got)
 			break;
 		n += (size_t)got;
+		/* a pipe, or a file that grew since fstat: stop at the bound, not at the end */
+		if (n >= limit) {
+			err = -EFBIG;
+			goto cleanup;
+		}
 	}
+	/* room for the NUL: n < limit <= cap - 1 */
+	p[n] = '\0';
 	*buf = p;
 	*len = n;
 	p = NULL;
@@ -610,22 +652,50 @@ cleanup:
 	return err;
 }
 
-int snapshot_reader__load(const char *path, struct snapshot *out, char *err_buf, size_t err_len)
+int snapshot_reader__read_file(const char *path, uint64_t max, char **text, size_t *len,
+			       char *err_buf, size_t err_len)
+{
+	off_t size;
+	int err;
+
+	*text = NULL;
+	*len = 0;
+	if (err_len)
+		err_buf[0] = '\0';
+	err = read_file(path, max, text, len, &size);
+	if (!err || !err_len)
+		return err;
+	if (err == -EFBIG && size >= 0)
+		snprintf(err_buf, err_len, "%s: %lld bytes, more than --max-input (%llu bytes)",
+			 path, (long long)size, (unsigned long long)max);
+	else if (err == -EFBIG)
+		snprintf(err_buf, err_len, "%s: more than --max-input (%llu bytes)", path,
+			 (unsigned long long)max);
+	else
+		snprintf(err_buf, err_len, "cannot read %s: %s", path, strerror(-err));
+	return err;
+}
+
+int snapshot_reader__load_max(const char *path, uint64_t max, struct snapshot *out, char *err_buf,
+			      size_t err_len)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int err;
 
-	err = read_file(path, &text, &len);
+	err = snapshot_reader__read_file(path, max, &text, &len, err_buf, err_len);
 	if (err) {
 		memset(out, 0, sizeof(*out));
-		if (err_len)
-			snprintf(err_buf, err_len, "cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
 	err = snapshot_reader__parse(text, len, path, out, err_buf, err_len);
 	free(text);
 	return err;
+}
+
+int snapshot_reader__load(const char *path, struct snapshot *out, char *err_buf, size_t err_len)
+{
+	return snapshot_reader__load_max(path, SNAPSHOT_MAX_INPUT_DEFAULT, out, err_buf, err_len);
 }
 
 void snapshot_reader__release(struct snapshot *s)

@@ -13,6 +13,13 @@
 
 #include "counters.h"
 
+/*
+ * --max-input's default, and the most it takes: jansson's tree of a
+ * snapshot takes several times its size, so the bound is one on memory too.
+ */
+#define SNAPSHOT_MAX_INPUT_DEFAULT (2ULL << 30)
+#define SNAPSHOT_MAX_INPUT_LIMIT   (1024ULL << 30)
+
 struct snap_frame {
 	char *symbol;		/* NULL when unknown */
 	char *module;		/* NULL when unknown */
@@ -59,12 +66,28 @@ struct snapshot {
 /*
  * Reads path. On failure returns -EINVAL (not JSON, wrong types, missing
  * required fields), -EPROTONOSUPPORT (another schema, or a newer major
- * version) or -errno (cannot read), and writes a one-line reason to err:
+ * version), -EOVERFLOW (the leaks' bytes or counts add up past 2^63-1:
+ * every sum diff and check make must stay exact), -EFBIG (past
+ * SNAPSHOT_MAX_INPUT_DEFAULT bytes) or -errno (cannot read), and writes a
+ * one-line reason to err:
  * "snap.json:12:5: ..." for a syntax error, "snap.json: totals.peak_bytes:
  * expected a non-negative integer, found -3" for a value (jansson keeps no
  * positions after parsing). On failure *out is left empty; release is safe.
  */
 int snapshot_reader__load(const char *path, struct snapshot *out, char *err, size_t err_len);
+/* The same, refusing a file of more than max bytes (snapshot_reader__read_file). */
+int snapshot_reader__load_max(const char *path, uint64_t max, struct snapshot *out, char *err,
+			      size_t err_len);
+/*
+ * The whole of path, of any kind (a pipe: diff <(ssh host cat snap.json)),
+ * into *text (malloc-ed; *len bytes, then a NUL), never more than max bytes:
+ * a regular file larger than that is refused by its size, before a byte is
+ * read; any other file once it has given more than max. -EFBIG then, or
+ * -errno, with a one-line reason in err: "big.json: 3221225472 bytes, more
+ * than --max-input (2147483648 bytes)".
+ */
+int snapshot_reader__read_file(const char *path, uint64_t max, char **text, size_t *len,
+			       char *err, size_t err_len);
 /* The same from memory; name stands for the file in messages. */
 int snapshot_reader__parse(const char *text, size_t len, const char *name, struct snapshot *out,
 			   char *err, size_t err_len);

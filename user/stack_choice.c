@@ -6,6 +6,7 @@
 #include "frame_pointers.h"
 #include "launcher.h"
 #include "stack_choice.h"
+#include "text_escape.h"
 
 /* The first target program built without frame pointers, into path; false: none. */
 static bool find_program_without_fp(const struct mt_config *cfg, char *path, size_t len)
@@ -30,15 +31,26 @@ void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out
 	char path[PATH_MAX];
 
 	out->mode = cfg->stack_mode;
+	out->no_fp[0] = '\0';
 	if (cfg->stack_auto) {
 		out->mode = MT_STACK_FP;
 		if (find_program_without_fp(cfg, path, sizeof(path))) {
 			out->mode = MT_STACK_DWARF;
-			fprintf(stderr, "memtrace: %s has no frame pointers: stacks by DWARF unwinding "
-					"(--stack=fp to walk frame pointers anyway)\n", path);
+			snprintf(out->no_fp, sizeof(out->no_fp), "%s", path);
 		}
 	}
 	out->sample_bytes = cfg->sample_bytes;
 	if (out->mode == MT_STACK_DWARF && !cfg->sample_bytes_set)
 		out->sample_bytes = DWARF_DEFAULT_SAMPLE_BYTES;
+}
+
+void stack_choice__say(const struct stack_choice *c)
+{
+	char shown[PATH_MAX];
+
+	if (!c->no_fp[0])
+		return;
+	fprintf(stderr, "memtrace: %s has no frame pointers: stacks by DWARF unwinding "
+			"(--stack=fp to walk frame pointers anyway)\n",
+		text_escape(c->no_fp, shown, sizeof(shown)));
 }

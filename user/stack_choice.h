@@ -10,6 +10,7 @@
 #ifndef MEMTRACE_STACK_CHOICE_H
 #define MEMTRACE_STACK_CHOICE_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -19,9 +20,17 @@
 struct stack_choice {
 	enum mt_stack_mode mode;
 	uint64_t sample_bytes;
+	char no_fp[PATH_MAX];	/* auto chose dwarf for this program; "" otherwise */
 };
 
-/* Never fails: a program that cannot be read counts as without frame pointers. */
+/*
+ * Never fails, and says nothing: a program that cannot be read counts as
+ * without frame pointers. The choice must be made before the BPF programs
+ * load; what it says waits for stack_choice__say, once the targets are
+ * attached, so that a target's own error is the first line about it.
+ */
 void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out);
+/* The one line about --stack=auto choosing dwarf, if it did. */
+void stack_choice__say(const struct stack_choice *c);
 
 #endif /* MEMTRACE_STACK_CHOICE_H */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Human-readable byte counts and durations for the text report. */
+/*
+ * Human-readable byte counts and durations for the text report, and their
+ * parsers for the command line (strict: a value past its bound, a sign, a
+ * space, NaN, inf or anything after the number is refused, never wrapped).
+ */
 #ifndef MEMTRACE_UNITS_H
 #define MEMTRACE_UNITS_H
 
@@ -12,5 +16,18 @@
 const char *units__bytes(uint64_t bytes, char buf[UNITS_BUF]);
 /* "850 ms", "12.3 s", "5m 07s", "2h 03m" */
 const char *units__duration(double seconds, char buf[UNITS_BUF]);
+
+/* Decimal digits only, at most max: 0 or -EINVAL. */
+int units__parse_count(const char *s, uint64_t max, uint64_t *out);
+/*
+ * Bytes: digits, then K, M or G for powers of 1024 ("512K", "1M", "2G";
+ * "KiB", "Ki" and "KB" read the same), at most max: 0 or -EINVAL.
+ */
+int units__parse_bytes(const char *s, uint64_t max, uint64_t *out);
+/*
+ * Seconds: a decimal number ("0.25", "1e3") with an optional suffix s, m or
+ * h, at most max_s seconds: 0 or -EINVAL. The caller says what is too small.
+ */
+int units__parse_duration(const char *s, double max_s, double *out);
 
 #endif /* MEMTRACE_UNITS_H */

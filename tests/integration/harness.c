@@ -141,12 +141,19 @@ static int collect(int out, int err, struct mt_run *r, size_t err_len)
 int harness__run(struct mt_run *r, const char *const *args)
 {
 	const char **argv = memtrace_argv(args);
+	int err = harness__run_argv(r, argv);
+
+	free(argv);
+	return err;
+}
+
+int harness__run_argv(struct mt_run *r, const char *const *argv)
+{
 	int out, err, status;
 	pid_t pid;
 
 	*r = (struct mt_run){};
 	pid = spawn_with_pipes(argv, NULL, &out, &err);
-	free(argv);
 	assert_true(pid > 0);
 	collect(out, err, r, 0);
 	close(out);

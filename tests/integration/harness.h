@@ -31,6 +31,8 @@ void harness__require_bpf(const char *suite);
 
 /* Runs memtrace with args (NULL-terminated, without argv[0]) and waits. */
 int harness__run(struct mt_run *r, const char *const *args);
+/* The same for any command line (argv[0] a path): memtrace under capsh, say. */
+int harness__run_argv(struct mt_run *r, const char *const *argv);
 void harness__release(struct mt_run *r);
 
 /* A child started with pipes on stdin and stdout. */

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,7 @@ static int merge_ranks(void **state)
 	(void)state;
 	if (!in[0].root || !in[1].root || !f)
 		return -1;
-	err = merge__write(in, 2, f);
+	err = merge__write(in, 2, f, NULL, 0);
 	fclose(f);
 	json_decref(in[0].root);
 	json_decref(in[1].root);
@@ -263,7 +264,7 @@ static void test_merge_merged(void **state)
 	FILE *f = open_memstream(&out, &len);
 
 	(void)state;
-	assert_int_equal(merge__write(in, 2, f), 0);
+	assert_int_equal(merge__write(in, 2, f, NULL, 0), 0);
 	fclose(f);
 	again = json_loads(out, 0, NULL);
 	assert_non_null(again);
@@ -282,6 +283,109 @@ static void test_merge_merged(void **state)
 	free(out);
 }
 
+/*
+ * rank0 and rank1 with one value set so that the two add past 2^63-1:
+ * -EOVERFLOW naming the field, and not a byte written.
+ */
+static void assert_overflow(const char *path, const char *key, const char *want)
+{
+	struct merge_input in[] = {
+		{ "rank0.json", json_loads(rank0, 0, NULL) },
+		{ "rank1.json", json_loads(rank1, 0, NULL) },
+	};
+	json_t *obj[2];
+	char *out = NULL, why[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	for (int i = 0; i < 2; i++) {
+		obj[i] = *path ? json_object_get(in[i].root, path) : in[i].root;
+		if (json_is_array(obj[i]))
+			obj[i] = json_array_get(obj[i], 0);
+		assert_non_null(obj[i]);
+	}
+	assert_int_equal(json_object_set_new(obj[0], key, json_integer(INT64_MAX - 10)), 0);
+	assert_int_equal(json_object_set_new(obj[1], key, json_integer(11)), 0);
+	assert_int_equal(merge__write(in, 2, f, why, sizeof(why)), -EOVERFLOW);
+	fclose(f);
+	assert_string_equal(why, want);
+	assert_int_equal(len, 0);
+	free(out);
+	json_decref(in[0].root);
+	json_decref(in[1].root);
+}
+
+static void test_overflow(void **state)
+{
+	(void)state;
+	assert_overflow("totals", "allocated_bytes",
+			"totals.allocated_bytes: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	assert_overflow("", "lost_events",
+			"lost_events: the sum over the inputs is past 2^63-1 (9223372036854775807)");
+	assert_overflow("drops", "ringbuf_full",
+			"drops.ringbuf_full: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	assert_overflow("mappings", "brk_calls",
+			"mappings.brk_calls: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	assert_overflow("leaks_omitted", "bytes",
+			"leaks_omitted.bytes: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	assert_overflow("gpu", "oom_events",
+			"gpu.oom_events: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	/* each input's leaks fit; all of them together would not */
+	assert_overflow("leaks", "bytes",
+			"leaks[].bytes: the sum over the inputs is past 2^63-1 "
+			"(9223372036854775807)");
+	/* allocators pair by name: libc is in both */
+	{
+		struct merge_input in[] = {
+			{ "rank0.json", json_loads(rank0, 0, NULL) },
+			{ "rank1.json", json_loads(rank1, 0, NULL) },
+		};
+		json_t *libc1 = json_array_get(json_object_get(in[1].root, "allocators"), 1);
+		char why[256];
+		FILE *f = fopen("/dev/null", "w");
+
+		assert_non_null(f);
+		json_object_set_new(json_array_get(json_object_get(in[0].root, "allocators"), 0),
+				    "calls", json_integer(INT64_MAX));
+		json_object_set_new(libc1, "calls", json_integer(1));
+		assert_int_equal(merge__write(in, 2, f, why, sizeof(why)), -EOVERFLOW);
+		assert_string_equal(why, "allocators[libc].calls: the sum over the inputs is past "
+					 "2^63-1 (9223372036854775807)");
+		fclose(f);
+		json_decref(in[0].root);
+		json_decref(in[1].root);
+	}
+}
+
+/* A PID renumbered past 2^32-1 could not be read back: refused. */
+static void test_pid_overflow(void **state)
+{
+	struct merge_input in[] = {
+		{ "rank0.json", json_loads(rank0, 0, NULL) },
+		{ "rank1.json", json_loads(rank1, 0, NULL) },
+	};
+	char why[256];
+	FILE *f = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(f);
+	/* rank1's PID 4294967295 is the highest: rank1's PID 100 collides and has nowhere to go */
+	json_object_set_new(json_array_get(json_object_get(in[1].root, "processes"), 1), "pid",
+			    json_integer(UINT32_MAX));
+	assert_int_equal(merge__write(in, 2, f, why, sizeof(why)), -EOVERFLOW);
+	assert_string_equal(why, "processes[].pid: no PID left to renumber PID 100 to (they end "
+				 "at 4294967295)");
+	fclose(f);
+	json_decref(in[0].root);
+	json_decref(in[1].root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_merged_from),
 		cmocka_unit_test(test_reads_back),
 		cmocka_unit_test(test_merge_merged),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_pid_overflow),
 	};
 
 	return cmocka_run_group_tests_name("merge", tests, merge_ranks, release);

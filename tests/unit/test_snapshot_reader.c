@@ -14,10 +14,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "snapshot.h"
@@ -929,6 +931,119 @@ static void test_files(void **state)
 	assert_string_equal(w->snap.leaks[0].frames[0].file, "a.c");
 }
 
+/* A file larger than --max-input is refused by its size; one of exactly the bound is read. */
+static void test_max_input_file(void **state)
+{
+	struct world *w = *state;
+	size_t len = strlen(minimal_json);
+	char path[128], want[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/s.json", w->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(minimal_json, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_true(len > 100);
+	assert_int_equal(snapshot_reader__load_max(path, 100, &w->snap, w->err, sizeof(w->err)),
+			 -EFBIG);
+	snprintf(want, sizeof(want), "%s: %zu bytes, more than --max-input (100 bytes)", path,
+		 len);
+	assert_string_equal(w->err, want);
+	assert_true(is_empty(&w->snap));
+	assert_int_equal(snapshot_reader__load_max(path, len - 1, &w->snap, w->err,
+						   sizeof(w->err)), -EFBIG);
+	assert_int_equal(snapshot_reader__load_max(path, len, &w->snap, w->err, sizeof(w->err)),
+			 0);
+	assert_int_equal(w->snap.nr_leaks, 1);
+}
+
+/*
+ * A pipe has no size: its reader stops once it has more than the bound,
+ * and does not drain the rest. The writer offers 16 MiB and must be cut off
+ * (EPIPE) once the reader is gone.
+ */
+static void test_max_input_pipe(void **state)
+{
+	struct world *w = *state;
+	static char chunk[4096];
+	char path[64], *text = (char *)1;
+	size_t len = 1;
+	int fds[2], status;
+	pid_t writer;
+
+	assert_int_equal(pipe(fds), 0);
+	writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0) {
+		size_t sent = 0;
+
+		close(fds[0]);
+		signal(SIGPIPE, SIG_IGN);
+		memset(chunk, ' ', sizeof(chunk));
+		while (sent < (16u << 20)) {
+			ssize_t n = write(fds[1], chunk, sizeof(chunk));
+
+			if (n < 0)
+				_exit(errno == EPIPE ? 0 : 2);
+			sent += (size_t)n;
+		}
+		_exit(1);
+	}
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	assert_int_equal(snapshot_reader__read_file(path, 100, &text, &len, w->err,
+						    sizeof(w->err)), -EFBIG);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	assert_true(strncmp(w->err, path, strlen(path)) == 0);
+	assert_string_equal(w->err + strlen(path), ": more than --max-input (100 bytes)");
+	close(fds[0]);
+	assert_int_equal(waitpid(writer, &status, 0), writer);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* exactly the bound through a pipe: read whole */
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], minimal_json, strlen(minimal_json)),
+			 (ssize_t)strlen(minimal_json));
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	assert_int_equal(snapshot_reader__load_max(path, strlen(minimal_json), &w->snap, w->err,
+						   sizeof(w->err)), 0);
+	close(fds[0]);
+	assert_int_equal(w->snap.nr_leaks, 1);
+}
+
+/* The leaks' sums that diff and check make must fit a snapshot's integers: exactly, or refused. */
+static void test_leak_sums(void **state)
+{
+	struct world *w = *state;
+	json_t *doc, *leaks;
+
+	/* 2^62 + (2^62 - 1) = 2^63 - 1: the largest sum there is */
+	doc = with("leaks[0]", "bytes", json_integer(INT64_C(1) << 62));
+	leaks = json_object_get(doc, "leaks");
+	json_array_append_new(leaks, json_deep_copy(json_array_get(leaks, 0)));
+	json_object_set_new(json_array_get(leaks, 1), "bytes",
+			    json_integer((INT64_C(1) << 62) - 1));
+	assert_int_equal(parse_doc(w, json_deep_copy(doc)), 0);
+	assert_int_equal(w->snap.nr_leaks, 2);
+	snapshot_reader__release(&w->snap);
+	/* one byte more */
+	json_object_set_new(json_array_get(leaks, 1), "bytes", json_integer(INT64_C(1) << 62));
+	assert_int_equal(parse_doc(w, json_deep_copy(doc)), -EOVERFLOW);
+	assert_string_equal(w->err, NAME ": leaks[].bytes: the sum over the leaks is past 2^63-1 "
+					 "(9223372036854775807)");
+	assert_true(is_empty(&w->snap));
+	/* counts the same way */
+	json_object_set_new(json_array_get(leaks, 1), "bytes", json_integer(1));
+	json_object_set_new(json_array_get(leaks, 0), "count", json_integer(INT64_MAX));
+	assert_int_equal(parse_doc(w, doc), -EOVERFLOW);
+	assert_string_equal(w->err, NAME ": leaks[].count: the sum over the leaks is past 2^63-1 "
+					 "(9223372036854775807)");
+}
+
 /* A short message buffer cuts the message, not the memory next to it; none is fine too. */
 static void test_short_error_buffer(void **state)
 {
@@ -968,6 +1083,9 @@ int main(void)
 		TEST(test_optional_defaults),
 		TEST(test_leak_processes),
 		TEST(test_files),
+		TEST(test_max_input_file),
+		TEST(test_max_input_pipe),
+		TEST(test_leak_sums),
 		TEST(test_short_error_buffer),
 	};
 

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,6 +169,86 @@ static void test_duration_invalid(void **state)
 	assert_duration(INFINITY, "277777777h 46m");
 }
 
+static void test_parse_count(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(units__parse_count("0", 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(units__parse_count("10", 10, &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(units__parse_count("18446744073709551615", UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	/* past the bound, past 64 bits, signs, spaces, suffixes, hex, nothing */
+	static const struct {
+		const char *s;
+		uint64_t max;
+	} bad[] = {
+		{ "11", 10 },	{ "18446744073709551616", UINT64_MAX }, { "99999999999999999999", UINT64_MAX },
+		{ "-1", 10 },	{ "+1", 10 }, { " 1", 10 }, { "1 ", 10 }, { "1x", 10 }, { "0x1", 10 },
+		{ "", 10 },	{ "1.0", 10 }, { "1e1", 100 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(units__parse_count(bad[i].s, bad[i].max, &v), -EINVAL);
+	assert_int_equal(v, 7);
+}
+
+static void test_parse_bytes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 },	      { "4096", 4096 },	     { "512K", 512 * KIB }, { "512k", 512 * KIB },
+		{ "1M", MIB },	      { "1MiB", MIB },	     { "1Mi", MIB },	    { "1MB", MIB },
+		{ "2G", 2 * GIB },   { "2g", 2 * GIB },
+	};
+	static const char *const bad[] = { "2049M", "3G", "-1", "+1", " 1", "1T", "1 K", "1KiBx",
+					   "K", "", "1.5G", "0x10", "2147483649",
+					   "99999999999999999999G" };
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(units__parse_bytes(good[i].s, 2 * GIB, &v), 0);
+		assert_true(v == good[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(units__parse_bytes(bad[i], 2 * GIB, &v), -EINVAL);
+	/* a shift that would carry bits out of 64 is refused, not wrapped */
+	assert_int_equal(units__parse_bytes("17179869184G", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(units__parse_bytes("17179869183G", UINT64_MAX, &v), 0);
+	assert_true(v == 17179869183ULL << 30);
+}
+
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *s;
+		double v;
+	} good[] = {
+		{ "0", 0 },	{ "0.25", 0.25 }, { ".5", 0.5 },    { "5.", 5 },      { "1.5m", 90 },
+		{ "2h", 7200 }, { "10s", 10 },	  { "1e3", 1000 }, { "1E+2s", 100 }, { "8760h", 31536000 },
+		{ "25e-3", 0.025 },
+	};
+	static const char *const bad[] = { "2e10", "8760.1h", "-1", "+1", " 1", "1 s", "nan", "inf",
+					   "infinity", "0x10", "0x1p3", "1e400", "1e", "1e+",
+					   ".", "", "s", "1ms", "1d", "1.5q", "1..2", "1e-400" };
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(units__parse_duration(good[i].s, 31536000, &v), 0);
+		assert_true(v == good[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (units__parse_duration(bad[i], 31536000, &v) != -EINVAL)
+			fail_msg("'%s' was taken", bad[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +261,9 @@ int main(void)
 		cmocka_unit_test(test_duration_seconds),
 		cmocka_unit_test(test_duration_minutes_hours),
 		cmocka_unit_test(test_duration_invalid),
+		cmocka_unit_test(test_parse_count),
+		cmocka_unit_test(test_parse_bytes),
+		cmocka_unit_test(test_parse_duration),
 	};
 
 	return cmocka_run_group_tests_name("unit: units", tests, NULL, NULL);
