@@ -30,7 +30,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson
+LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson -liberty
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> is under the multiarch dir
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
@@ -150,7 +150,14 @@ $(BUILD)/tests/fixtures/fixture_je_prefixed: tests/fixtures/fixture_je_prefixed.
 	$(call msg,CC-FIX,$@)
 	$(Q)$(CC) -g -O1 -Wall -Werror -o $@ $<
 
+# C++ names: a namespaced method, overloads, a template, extern "C", an inlined method
+# (tests/unit/test_symbolizer.c, test_snapshot.c).
+$(BUILD)/tests/fixtures/libfixture_cxx.so: tests/fixtures/fixture_cxx.cc | $(BUILD)/tests/fixtures
+	$(call msg,CXX-FIX,$@)
+	$(Q)$(CXX) -g -O2 -fno-optimize-sibling-calls -fPIC -shared -Wall -Werror -o $@ $<
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
+	$(BUILD)/tests/fixtures/libfixture_cxx.so \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
 	$(BUILD)/tests/fixtures/libfixture_usdt.so
@@ -371,7 +378,7 @@ demo: deps
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
-FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o
+FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o $(FUZZ_DIR)/user/demangle.o
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
 
 .PHONY: fuzz soak
@@ -392,7 +399,7 @@ $(FUZZ_DIR)/user/%.o: user/%.c | $(FUZZ_DIR)/user
 $(FUZZ_BIN): tests/fuzz/fuzz_snapshot_reader.c $(FUZZ_OBJS) | $(FUZZ_DIR)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP \
-		-o $@ $< $(FUZZ_OBJS) -ljansson
+		-o $@ $< $(FUZZ_OBJS) -ljansson -liberty
 
 # The corpus grows in build/, never in the repository; findings land in
 # $(FUZZ_DIR)/crash-* (or leak-, timeout-, oom-) and fail the run.
