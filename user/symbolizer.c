@@ -164,17 +164,6 @@ static const char *symbolizer__intern(struct symbolizer *s, const char *name)
 	return *slot;
 }
 
-/* Drops the demangled names: the names they were keyed by are about to move or go. */
-static void image__forget_names(struct image *img)
-{
-	for (size_t i = 0; i < img->ndemangled; i++)
-		free(img->demangled[i]);
-	free(img->demangled);
-	id_map__release(&img->demangled_at);
-	img->demangled = NULL;
-	img->ndemangled = img->demangled_cap = 0;
-}
-
 static void image__free(struct image *img)
 {
 	if (!img)
@@ -186,7 +175,10 @@ static void image__free(struct image *img)
 	id_map__release(&img->cached);
 	free(img->chains);
 	free(img->frames);
-	image__forget_names(img);
+	for (size_t i = 0; i < img->ndemangled; i++)
+		free(img->demangled[i]);
+	free(img->demangled);
+	id_map__release(&img->demangled_at);
 	free(img);
 }
 
@@ -209,8 +201,11 @@ static void symbolizer__find_debug(struct symbolizer *s, struct image *img, cons
 			    &img->debug_path))
 		return;
 	if (!elf_file__has_symtab(img->ef)) {
-		/* the symbol names move to a new table: keys by address would be stale */
-		image__forget_names(img);
+		/*
+		 * The names move to a new table: keys by their old addresses would
+		 * be stale. The readable names already handed out stay valid.
+		 */
+		id_map__release(&img->demangled_at);
 		elf_file__add_symbols(img->ef, debug);
 	}
 	elf_file__free(debug);
