@@ -30,7 +30,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson
+LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson -liberty
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> is under the multiarch dir
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
@@ -150,7 +150,14 @@ $(BUILD)/tests/fixtures/fixture_je_prefixed: tests/fixtures/fixture_je_prefixed.
 	$(call msg,CC-FIX,$@)
 	$(Q)$(CC) -g -O1 -Wall -Werror -o $@ $<
 
+# C++ names: a namespaced method, overloads, a template, extern "C", an inlined method
+# (tests/unit/test_symbolizer.c, test_snapshot.c).
+$(BUILD)/tests/fixtures/libfixture_cxx.so: tests/fixtures/fixture_cxx.cc | $(BUILD)/tests/fixtures
+	$(call msg,CXX-FIX,$@)
+	$(Q)$(CXX) -g -O2 -fno-optimize-sibling-calls -fPIC -shared -Wall -Werror -o $@ $<
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
+	$(BUILD)/tests/fixtures/libfixture_cxx.so \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
 	$(BUILD)/tests/fixtures/libfixture_usdt.so
@@ -286,13 +293,13 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 
 # Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
 # or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
-ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_new_jemalloc \
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_new_jemalloc \
 	cxx_new_tcmalloc cxx_new_static \
 	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
-$(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc: $(BUILD)/tests/progs/%: \
-		tests/progs/%.cc | $(BUILD)/tests/progs
+CXX_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names)
+$(CXX_PROGS): $(BUILD)/tests/progs/%: tests/progs/%.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)
 	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
 
@@ -371,7 +378,7 @@ demo: deps
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
-FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o
+FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o $(FUZZ_DIR)/user/demangle.o
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
 
 .PHONY: fuzz soak
@@ -392,7 +399,7 @@ $(FUZZ_DIR)/user/%.o: user/%.c | $(FUZZ_DIR)/user
 $(FUZZ_BIN): tests/fuzz/fuzz_snapshot_reader.c $(FUZZ_OBJS) | $(FUZZ_DIR)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP \
-		-o $@ $< $(FUZZ_OBJS) -ljansson
+		-o $@ $< $(FUZZ_OBJS) -ljansson -liberty
 
 # The corpus grows in build/, never in the repository; findings land in
 # $(FUZZ_DIR)/crash-* (or leak-, timeout-, oom-) and fail the run.

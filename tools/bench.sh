@@ -10,7 +10,8 @@
 #    lost_events (from its snapshot) must stay 0.
 # B. ingest rate and memory per live block (ingest_bench).
 # C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
-# D. symbolizing 100k distinct addresses, first pass (symbolize_bench).
+# D. symbolizing 100k distinct addresses, first pass (symbolize_bench); again over
+#    libstdc++ alone, whose C++ names are demangled.
 # E. memtrace's own time around a program (tests/bench/edges): from its start
 #    to CMD's first line, and from CMD's last line to its return, for a C
 #    program, a C++ one and one that loads the CUDA test double late; beside
@@ -393,6 +394,8 @@ if has B; then
 		kv symbolize_100k_s "D. s to symbolize 100k distinct addresses, cold"
 		kv symbolize_named "D. share of them named (libc6-dbg names glibc's static functions)"
 		kv symbolize_checked "D. of them checked against dladdr1, all agreeing"
+		extra symbolize_cxx_100k_s "D. the same over libstdc++'s text: C++ names, demangled once each"
+		extra symbolize_cxx_demangled "D. share of those addresses whose name was demangled"
 	} | print_table
 fi
 

@@ -6,6 +6,7 @@ set -eu
 # libdw-dev: DWARF (file:line, inlined calls). libdebuginfod-dev: only the header, to type
 # the functions memtrace dlopen()s. libc6-dbg: glibc's separate debug file, which names its
 # internal functions (_int_malloc, ...) and gives their lines; the unit tests rely on it.
+# libiberty-dev: the C++ demangler (cplus_demangle_v3_callback, linked statically).
 # libclang-rt-14-dev: libFuzzer, for make fuzz.
 # g++, libjemalloc-dev, libgoogle-perftools-dev (tcmalloc), libmimalloc-dev: the test programs
 # of the allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c), and the real
@@ -13,7 +14,7 @@ set -eu
 # libcap2-bin: capsh, with which test_privileges runs memtrace with capabilities dropped.
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
-	  libc6-dbg libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
+	  libc6-dbg libiberty-dev libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
 	  libmimalloc-dev libcap2-bin)
 missing=()
 for p in "${packages[@]}"; do

@@ -99,6 +99,7 @@ static void write_frames(const struct diff *d, const struct snap_leak *leak,
 
 		json_writer__begin_object(w);
 		json_writer__kv_string(w, "symbol", f->symbol);
+		json_writer__kv_string(w, "linkage_name", f->linkage_name);
 		json_writer__kv_string(w, "module", f->module);
 		json_writer__kv_string(w, "file", f->file);
 		json_writer__key(w, "line");

@@ -44,8 +44,10 @@ char *site_key__build(const struct snap_leak *leak, unsigned int depth)
 	fputs(leak->allocator ? leak->allocator : "libc", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct snap_frame *fr = &leak->frames[i];
+		/* the mangled name: what snapshots of every age agree on */
+		const char *name = fr->linkage_name ? fr->linkage_name : fr->symbol;
 
-		fprintf(f, ";%s@%s", fr->symbol ? fr->symbol : "?",
+		fprintf(f, ";%s@%s", name ? name : "?",
 			fr->module ? site_key__module(fr->module, module, sizeof(module)) : "?");
 	}
 	if (fclose(f)) {

@@ -7,6 +7,11 @@
  *
  *   libc;parse_config@app;main@app;__libc_start_call_main@libc.so
  *
+ * A C++ frame is keyed by its mangled name (linkage_name), which snapshots
+ * written before symbols were demangled hold in symbol:
+ *
+ *   cxx;_ZN2ns5Model4leakEi@app;main@app;...
+ *
  * Never addresses, offsets, directories or source files: those change when
  * nothing the user would call a different site has.
  */

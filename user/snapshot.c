@@ -242,6 +242,8 @@ void snapshot__write_frame(const struct leak_frame *f, struct json_writer *w)
 	json_writer__begin_object(w);
 	write_hex(w, "ip", f->ip);
 	json_writer__kv_string(w, "symbol", f->info.symbol);
+	/* null for a name that was not mangled: what diff keys a site by is symbol then */
+	json_writer__kv_string(w, "linkage_name", f->info.linkage_name);
 	json_writer__key(w, "offset");
 	/* an inlined call has no code of its own to be an offset into */
 	if (f->info.symbol && !f->info.inlined)

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "snapshot_reader.h"
 
 #define SCHEMA_PREFIX "memtrace.snapshot.v"
@@ -328,6 +329,23 @@ static int read_process(const struct reader *r, json_t *v, size_t i, struct snap
 	return err;
 }
 
+/*
+ * A frame written before snapshots had linkage_name holds a C++ function's
+ * mangled name in symbol: made the same as a newer frame of that function
+ * (readable symbol, mangled linkage_name), so that both show alike and key
+ * alike. A name that does not demangle, or no memory, leaves it as it was:
+ * the key is the mangled name either way.
+ */
+static void frame__from_mangled(struct snap_frame *f)
+{
+	char *readable = demangle__cxx(f->symbol);
+
+	if (!readable)
+		return;
+	f->linkage_name = f->symbol;
+	f->symbol = readable;
+}
+
 static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
 		      struct snap_frame *f)
 {
@@ -338,6 +356,10 @@ static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
 	if (!json_is_object(v))
 		return wrong_type(r, where, NULL, "an object", v);
 	err = read_string(r, v, where, "symbol", NULL, &f->symbol);
+	if (!err)
+		err = read_string(r, v, where, "linkage_name", NULL, &f->linkage_name);
+	if (!err && !json_object_get(v, "linkage_name"))
+		frame__from_mangled(f);
 	if (!err)
 		err = read_string(r, v, where, "module", NULL, &f->module);
 	if (!err)
@@ -710,6 +732,7 @@ void snapshot_reader__release(struct snapshot *s)
 	for (size_t i = 0; i < s->nr_leaks; i++) {
 		for (size_t j = 0; j < s->leaks[i].nr_frames; j++) {
 			free(s->leaks[i].frames[j].symbol);
+			free(s->leaks[i].frames[j].linkage_name);
 			free(s->leaks[i].frames[j].module);
 			free(s->leaks[i].frames[j].file);
 		}

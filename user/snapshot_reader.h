@@ -21,11 +21,18 @@
 #define SNAPSHOT_MAX_INPUT_LIMIT   (1024ULL << 30)
 
 struct snap_frame {
-	char *symbol;		/* NULL when unknown */
+	char *symbol;		/* NULL when unknown; readable for C++ */
 	char *module;		/* NULL when unknown */
 	char *file;		/* NULL when unknown */
 	uint32_t line;		/* 0 when unknown */
 	bool inlined;
+	/*
+	 * A C++ function's mangled name, NULL for other frames. A snapshot
+	 * written before the field existed has the mangled name in symbol: the
+	 * reader moves it here and demangles symbol, so frames of either age
+	 * compare and show alike.
+	 */
+	char *linkage_name;
 };
 
 struct snap_leak {

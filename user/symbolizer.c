@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "debuginfo.h"
+#include "demangle.h"
 #include "elf_file.h"
 #include "id_map.h"
 #include "source_lines.h"
@@ -44,6 +45,9 @@ struct image {
 	size_t nchains, chains_cap;
 	struct source_frame *frames;
 	size_t nframes, frames_cap;
+	struct id_map demangled_at;	/* a C++ name's address -> index in demangled */
+	char **demangled;		/* readable forms; NULL: the name does not demangle */
+	size_t ndemangled, demangled_cap;
 };
 
 struct file_slot {
@@ -171,6 +175,10 @@ static void image__free(struct image *img)
 	id_map__release(&img->cached);
 	free(img->chains);
 	free(img->frames);
+	for (size_t i = 0; i < img->ndemangled; i++)
+		free(img->demangled[i]);
+	free(img->demangled);
+	id_map__release(&img->demangled_at);
 	free(img);
 }
 
@@ -192,8 +200,14 @@ static void symbolizer__find_debug(struct symbolizer *s, struct image *img, cons
 	if (debuginfo__find(s->debuginfo, img->ef, path, proc_dir ? root : NULL, &debug,
 			    &img->debug_path))
 		return;
-	if (!elf_file__has_symtab(img->ef))
+	if (!elf_file__has_symtab(img->ef)) {
+		/*
+		 * The names move to a new table: keys by their old addresses would
+		 * be stale. The readable names already handed out stay valid.
+		 */
+		id_map__release(&img->demangled_at);
 		elf_file__add_symbols(img->ef, debug);
+	}
 	elf_file__free(debug);
 }
 
@@ -356,6 +370,47 @@ void symbolizer__free(struct symbolizer *s)
 }
 
 /*
+ * Names f: name itself, or for a C++ linkage name its readable form, with
+ * name kept as f->linkage_name. Each name is demangled once per image,
+ * keyed by its address: ELF names stay in the image's symbol table and
+ * DWARF names in libdw's string data for as long as the image lives (a
+ * table replaced by the debug file's drops the keys first). Without
+ * memory for the cache, or when it does not demangle, name stays as it is.
+ */
+static void image__name(struct image *img, const char *name, struct frame_info *f)
+{
+	int64_t idx;
+	char **grown;
+
+	f->symbol = name;
+	f->linkage_name = NULL;
+	if (!demangle__is_mangled(name))
+		return;
+	idx = id_map__get(&img->demangled_at, (uint64_t)(uintptr_t)name);
+	if (idx < 0) {
+		if (img->ndemangled == img->demangled_cap) {
+			grown = reallocarray(img->demangled,
+					     img->demangled_cap ? 2 * img->demangled_cap : 64,
+					     sizeof(*grown));
+			if (!grown)
+				return;
+			img->demangled = grown;
+			img->demangled_cap = img->demangled_cap ? 2 * img->demangled_cap : 64;
+		}
+		if (img->ndemangled > UINT32_MAX ||
+		    id_map__put(&img->demangled_at, (uint64_t)(uintptr_t)name,
+				(uint32_t)img->ndemangled))
+			return;
+		idx = (int64_t)img->ndemangled;
+		img->demangled[img->ndemangled++] = demangle__cxx(name);
+	}
+	if (img->demangled[idx]) {
+		f->symbol = img->demangled[idx];
+		f->linkage_name = name;
+	}
+}
+
+/*
  * Fills out as symbolizer__resolve documents, map being ip's mapping (or
  * NULL); returns the module's image (NULL if none) and in *lookup the
  * address to look up in it.
@@ -393,7 +448,7 @@ static struct image *symbolizer__locate(struct symbolizer *s, const struct proc_
 	 * instruction (a call to a noreturn function) it points past the function.
 	 */
 	*lookup = is_return && vaddr ? vaddr - 1 : vaddr;
-	out->symbol = elf_file__symbolize(img->ef, *lookup, &sym_off);
+	image__name(img, elf_file__symbolize(img->ef, *lookup, &sym_off), out);
 	if (out->symbol)
 		out->symbol_offset = sym_off + (vaddr - *lookup);
 	return img;
@@ -509,7 +564,7 @@ size_t symbolizer__resolve_frames(struct symbolizer *s, const struct proc_maps *
 		f->line = chain[i].line;
 		/* The outermost keeps the ELF symbol: the name and offset of the code itself. */
 		if (i + 1 < n) {
-			f->symbol = chain[i].function;
+			image__name(img, chain[i].function, f);
 			f->symbol_offset = 0;
 			f->inlined = true;
 		}

@@ -21,7 +21,9 @@ struct symbolizer;
 struct frame_info {
 	const char *module;	/* path of the mapped file, NULL if not file-backed */
 	uint64_t module_offset;	/* link-time virtual address inside the module */
-	const char *symbol;	/* NULL when no symbol contains the address */
+	const char *symbol;	/* NULL when no symbol contains the address; C++: demangled */
+	/* the mangled name symbol was demangled from; NULL when it was not (C, not C++) */
+	const char *linkage_name;
 	uint64_t symbol_offset;	/* 0 in an inlined frame */
 	const char *file;	/* source file (see source_lines.h), NULL when unknown */
 	unsigned int line;	/* 0 when unknown */
@@ -51,7 +53,8 @@ void symbolizer__free(struct symbolizer *s);
  * symbolizer__free.
  *
  * A module without .symtab gets the one of its separate debug file (see
- * debuginfo.h).
+ * debuginfo.h). A C++ function's symbol is its readable name, demangled
+ * once per module (demangle.h), and linkage_name the mangled one.
  */
 void symbolizer__resolve(struct symbolizer *s, const struct proc_maps *maps, const char *proc_dir,
 			 uint64_t ip, bool is_return, struct frame_info *out);

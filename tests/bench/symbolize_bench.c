@@ -12,6 +12,11 @@
  * Prints symbolize_100k_s, and symbolize_named (the share of addresses
  * that got a function name) and symbolize_checked (how many were compared
  * with dladdr1, all of which agreed).
+ *
+ * Then the same over libstdc++'s text alone (dlopen()ed), whose names are
+ * nearly all C++ and demangled as they are first met: symbolize_cxx_100k_s,
+ * symbolize_cxx_named, symbolize_cxx_demangled (the share of addresses
+ * whose name was demangled) and symbolize_cxx_checked.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -50,20 +55,23 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool is_target(const struct proc_map *m, const char *exe)
+static bool is_target(const struct proc_map *m, const char *exe, bool cxx)
 {
 	const char *base;
 
 	if (!m->executable || !m->path)
 		return false;
-	if (!strcmp(m->path, exe))
+	if (!cxx && !strcmp(m->path, exe))
 		return true;
 	base = strrchr(m->path, '/');
-	return base && !strncmp(base + 1, "libc.so", 7);
+	return base && !strncmp(base + 1, cxx ? "libstdc++.so" : "libc.so", cxx ? 12 : 7);
 }
 
-/* Addresses at an even stride over every executable mapping of libc and this binary. */
-static int spread_addrs(const struct proc_maps *maps, uint64_t *addrs)
+/*
+ * Addresses at an even stride over every executable mapping of libc and
+ * this binary, or with cxx, of libstdc++.
+ */
+static int spread_addrs(const struct proc_maps *maps, bool cxx, uint64_t *addrs)
 {
 	char exe[PATH_MAX];
 	uint64_t text = 0, stride, pos = 0;
@@ -74,7 +82,7 @@ static int spread_addrs(const struct proc_maps *maps, uint64_t *addrs)
 		return -errno;
 	exe[len] = '\0';
 	for (size_t i = 0; i < maps->n; i++)
-		if (is_target(&maps->maps[i], exe))
+		if (is_target(&maps->maps[i], exe, cxx))
 			text += maps->maps[i].end - maps->maps[i].start;
 	if (text < NR_ADDRS)
 		return -ENOENT;
@@ -82,7 +90,7 @@ static int spread_addrs(const struct proc_maps *maps, uint64_t *addrs)
 	for (size_t i = 0; i < maps->n && n < NR_ADDRS; i++) {
 		const struct proc_map *m = &maps->maps[i];
 
-		if (!is_target(m, exe))
+		if (!is_target(m, exe, cxx))
 			continue;
 		/* pos carries over, so the stride stays even across mappings */
 		for (; pos < m->end - m->start && n < NR_ADDRS; pos += stride)
@@ -138,24 +146,26 @@ static int check_sample(const uint64_t *addrs, const struct frame_info *info)
 	return checked;
 }
 
-int main(void)
+/*
+ * One cold pass: a fresh symbolizer names NR_ADDRS addresses of this
+ * process's maps, spread over libc and this binary, or over libstdc++.
+ * Prints PREFIX_100k_s, PREFIX_named, (with cxx) PREFIX_demangled and
+ * PREFIX_checked. 0, or non-zero after saying why.
+ */
+static int bench_pass(const char *prefix, bool cxx, uint64_t *addrs, struct frame_info *info)
 {
-	uint64_t *addrs = calloc(NR_ADDRS, sizeof(*addrs));
-	struct frame_info *info = calloc(NR_ADDRS, sizeof(*info));
 	struct proc_maps maps = {};
 	struct symbolizer *sym = NULL;
-	int err = -ENOMEM, checked = 0;
-	size_t named = 0;
+	size_t named = 0, demangled = 0;
+	int err, checked = 0;
 	double start, secs;
 
-	if (!addrs || !info)
-		goto cleanup;
 	err = proc_maps__read(getpid(), &maps);
 	if (!err)
-		err = spread_addrs(&maps, addrs);
+		err = spread_addrs(&maps, cxx, addrs);
 	if (err) {
-		fprintf(stderr, "symbolize_bench: cannot find libc's and my own text: %s\n",
-			strerror(-err));
+		fprintf(stderr, "symbolize_bench: cannot find %s text: %s\n",
+			cxx ? "libstdc++'s" : "libc's and my own", strerror(-err));
 		goto cleanup;
 	}
 	sym = symbolizer__new();
@@ -168,8 +178,10 @@ int main(void)
 		symbolizer__resolve(sym, &maps, NULL, addrs[i], false, &info[i]);
 	secs = now_s() - start;
 
-	for (size_t i = 0; i < NR_ADDRS; i++)
+	for (size_t i = 0; i < NR_ADDRS; i++) {
 		named += info[i].symbol != NULL;
+		demangled += info[i].linkage_name != NULL;
+	}
 	checked = check_sample(addrs, info);
 	if (checked < MIN_CHECKED) {
 		if (checked >= 0)
@@ -178,12 +190,40 @@ int main(void)
 		err = -EPROTO;
 		goto cleanup;
 	}
-	printf("symbolize_100k_s %.3f\n", secs);
-	printf("symbolize_named %.3f\n", (double)named / NR_ADDRS);
-	printf("symbolize_checked %d\n", checked);
+	printf("%s_100k_s %.3f\n", prefix, secs);
+	printf("%s_named %.3f\n", prefix, (double)named / NR_ADDRS);
+	if (cxx)
+		printf("%s_demangled %.3f\n", prefix, (double)demangled / NR_ADDRS);
+	printf("%s_checked %d\n", prefix, checked);
 cleanup:
 	symbolizer__free(sym);
 	proc_maps__release(&maps);
+	return err;
+}
+
+int main(void)
+{
+	uint64_t *addrs = calloc(NR_ADDRS, sizeof(*addrs));
+	struct frame_info *info = calloc(NR_ADDRS, sizeof(*info));
+	void *cxx = NULL;
+	int err = -ENOMEM;
+
+	if (!addrs || !info)
+		goto cleanup;
+	err = bench_pass("symbolize", false, addrs, info);
+	if (err)
+		goto cleanup;
+	/* loaded after the first pass, which must not change */
+	cxx = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+	if (!cxx) {
+		fprintf(stderr, "symbolize_bench: %s\n", dlerror());
+		err = -ENOENT;
+		goto cleanup;
+	}
+	err = bench_pass("symbolize_cxx", true, addrs, info);
+cleanup:
+	if (cxx)
+		dlclose(cxx);
 	free(info);
 	free(addrs);
 	return err ? 1 : 0;

@@ -16,7 +16,8 @@
 #include "site_key.h"
 #include "site_set.h"
 
-#define FRAME(sym, mod, file, line) { (char *)(sym), (char *)(mod), (char *)(file), line, false }
+#define FRAME(sym, mod, file, line) \
+	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL }
 
 static char *key_of(struct snap_frame *frames, size_t n, const char *allocator, unsigned int depth)
 {
@@ -185,12 +186,35 @@ static void test_depth(void **state)
 static void test_inlined_frames(void **state)
 {
 	struct snap_frame frames[] = {
-		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true },
+		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true, NULL },
 		FRAME("process", "/x/app", NULL, 0),
 	};
 
 	(void)state;
 	assert_key(frames, 2, 5, "libc;fill_buffer@app;process@app");
+}
+
+/*
+ * A C++ frame is keyed by its mangled name: a snapshot from before
+ * linkage_name (the mangled name in symbol) and a newer one (readable
+ * symbol, mangled linkage_name) give one key; two functions that print
+ * alike but link apart give two.
+ */
+static void test_linkage_name(void **state)
+{
+	struct snap_frame old[] = { FRAME("_ZN2ns5Model4leakEi", "/x/app", NULL, 0),
+				    FRAME("main", "/x/app", NULL, 0) };
+	struct snap_frame new[] = { FRAME("ns::Model::leak(int)", "/y/app", NULL, 0),
+				    FRAME("main", "/y/app", NULL, 0) };
+	struct snap_frame other[] = { FRAME("ns::Model::leak(int)", "/y/app", NULL, 0),
+				      FRAME("main", "/y/app", NULL, 0) };
+
+	(void)state;
+	new[0].linkage_name = (char *)"_ZN2ns5Model4leakEi";
+	other[0].linkage_name = (char *)"_ZN2ns5Model4leakB5cxx11Ei";
+	assert_key(old, 2, 5, "libc;_ZN2ns5Model4leakEi@app;main@app");
+	assert_key(new, 2, 5, "libc;_ZN2ns5Model4leakEi@app;main@app");
+	assert_key(other, 2, 5, "libc;_ZN2ns5Model4leakB5cxx11Ei@app;main@app");
 }
 
 static void test_site_set(void **state)
@@ -243,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_different_symbol),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_inlined_frames),
+		cmocka_unit_test(test_linkage_name),
 		cmocka_unit_test(test_site_set),
 	};
 

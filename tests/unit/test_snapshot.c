@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,8 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diff.h"
+#include "diff_report.h"
 #include "report.h"
 #include "snapshot.h"
+#include "snapshot_reader.h"
 
 /* Above any pid_max: /proc has none of them, so no maps and no names. */
 #define PID	0x7ffffff0u
@@ -517,6 +521,7 @@ static void assert_unnamed_frame(json_t *frame, const char *ip)
 {
 	assert_string_equal(get_str(frame, "ip"), ip);
 	assert_null_at(frame, "symbol");
+	assert_null_at(frame, "linkage_name");
 	assert_null_at(frame, "offset");
 	assert_null_at(frame, "module");
 	assert_null(json_object_get(frame, "module_offset"));
@@ -715,6 +720,8 @@ static void test_frames_named(void **state)
 	snprintf(ip, sizeof(ip), "0x%llx", (unsigned long long)frames[0]);
 	assert_string_equal(get_str(f, "ip"), ip);
 	assert_string_equal(get_str(f, "symbol"), "marker_leaf");
+	/* a C function: no linkage name of its own */
+	assert_null_at(f, "linkage_name");
 	/* looked up at ip - 1, reported at ip */
 	assert_int_equal(get_u64(f, "offset"), 1);
 	assert_string_equal(get_str(f, "module"), self);
@@ -733,6 +740,195 @@ static void test_frames_named(void **state)
 
 	/* the report names the file alone, then the module */
 	assert_non_null(strstr(write_report(w, 1), "\n    marker_leaf+0x1 (test_snapshot.c:"));
+}
+
+#define CXX_LIB "build/tests/fixtures/libfixture_cxx.so"
+
+static void assert_cxx_frame(json_t *f, const char *symbol, const char *linkage_name,
+			     bool inlined)
+{
+	assert_string_equal(get_str(f, "symbol"), symbol);
+	if (linkage_name)
+		assert_string_equal(get_str(f, "linkage_name"), linkage_name);
+	else
+		assert_null_at(f, "linkage_name");
+	assert_int_equal(json_is_true(get(f, "inlined")), inlined);
+}
+
+static void assert_snap_frame(const struct snap_frame *f, const char *symbol,
+			      const char *linkage_name)
+{
+	assert_string_equal(f->symbol, symbol);
+	if (linkage_name)
+		assert_string_equal(f->linkage_name, linkage_name);
+	else
+		assert_null(f->linkage_name);
+}
+
+/*
+ * The snapshot as memtrace wrote it before linkage_name: a C++ frame's
+ * symbol was its mangled name, and there was no such key.
+ */
+static char *old_style(json_t *root)
+{
+	json_t *copy = json_deep_copy(root), *leak, *frame, *mangled;
+	size_t i, j;
+	char *text;
+
+	assert_non_null(copy);
+	json_array_foreach(json_object_get(copy, "leaks"), i, leak) {
+		/* and the C++ site held less then: a site that grew, shown in the text diff */
+		if (i == 0)
+			json_object_set_new(leak, "bytes", json_integer(50000));
+		json_array_foreach(json_object_get(leak, "stack"), j, frame) {
+			mangled = json_object_get(frame, "linkage_name");
+			if (json_is_string(mangled))
+				json_object_set(frame, "symbol", mangled);
+			json_object_del(frame, "linkage_name");
+		}
+	}
+	text = json_dumps(copy, JSON_COMPACT);
+	assert_non_null(text);
+	json_decref(copy);
+	return text;
+}
+
+static char *diff_output(const struct diff *d, bool json)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	if (json)
+		assert_int_equal(diff_json__write(d, NULL, f), 0);
+	else
+		assert_int_equal(diff_text__write(d, NULL, 0, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+#define CXX_KEY                                                                        \
+	"libc;_ZN2fx5Model4leakEi@libfixture_cxx.so;_ZN2fx5Model4stepEi@libfixture_cxx.so;" \
+	"_ZN2fx5Model5trainEi@libfixture_cxx.so;fixture_cxx_plain@libfixture_cxx.so"
+
+/*
+ * C++ frames (tests/fixtures/fixture_cxx.cc, loaded here): the snapshot's
+ * symbol is readable and linkage_name mangled, null for a C function; the
+ * report shows the readable name. Read back, the snapshot keys its sites by
+ * the mangled name, so one written before linkage_name existed matches it
+ * site for site, and the diff shows readable names for both.
+ */
+static void test_cxx_frames(void **state)
+{
+	struct world *w = *state;
+	void *lib = dlopen(CXX_LIB, RTLD_NOW | RTLD_LOCAL);
+	uint32_t me = (uint32_t)getpid();
+	struct snapshot new_snap, old_snap;
+	const struct diff_site *ds = NULL;
+	json_t *st, *dj, *frames;
+	struct diff d;
+	uint64_t frames_ip[3];
+	int (*run)(int);
+	char err[256], *old, *text;
+
+	assert_non_null(lib);
+	run = (int (*)(int))dlsym(lib, "fixture_cxx_run");
+	assert_non_null(run);
+	assert_int_equal(run(1), 5);
+	/* leaf first: leak(int), then the call in train(int) with step(int) inlined there */
+	frames_ip[0] = (uint64_t)(uintptr_t)dlsym(lib, "_ZN2fx5Model4leakEi") + 1;
+	frames_ip[1] = (uint64_t)(uintptr_t)*(void **)dlsym(lib, "fixture_cxx_ret");
+	frames_ip[2] = (uint64_t)(uintptr_t)dlsym(lib, "fixture_cxx_plain") + 1;
+	assert_non_null(tracker__add_process(&w->t, me));
+	stack(&w->t, me, S5, 3, frames_ip);
+	call(&w->t, MT_FN_MALLOC, me, me, 9 * NS, S5, 0x1000, 100000, 0);
+	leaks__release(&w->s.leaks);
+	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
+	write_snapshot(w);
+
+	st = get(json_array_get(get_array(w->root, "leaks", 6), 0), "stack");
+	assert_int_equal(json_array_size(st), 4);
+	assert_cxx_frame(json_array_get(st, 0), "fx::Model::leak(int)", "_ZN2fx5Model4leakEi",
+			 false);
+	assert_int_equal(get_u64(json_array_get(st, 0), "offset"), 1);
+	assert_cxx_frame(json_array_get(st, 1), "fx::Model::step(int)", "_ZN2fx5Model4stepEi",
+			 true);
+	assert_cxx_frame(json_array_get(st, 2), "fx::Model::train(int)", "_ZN2fx5Model5trainEi",
+			 false);
+	assert_cxx_frame(json_array_get(st, 3), "fixture_cxx_plain", NULL, false);
+
+	/* read back: the reader keeps both names */
+	assert_int_equal(snapshot_reader__parse(w->text, w->len, "new.json", &new_snap, err,
+						sizeof(err)),
+			 0);
+	assert_int_equal(new_snap.leaks[0].nr_frames, 4);
+	assert_snap_frame(&new_snap.leaks[0].frames[0], "fx::Model::leak(int)",
+			  "_ZN2fx5Model4leakEi");
+	assert_snap_frame(&new_snap.leaks[0].frames[3], "fixture_cxx_plain", NULL);
+
+	/* an old snapshot's mangled symbol is read as the same two names */
+	old = old_style(w->root);
+	assert_null(strstr(old, "linkage_name"));
+	assert_non_null(strstr(old, "\"symbol\":\"_ZN2fx5Model4leakEi\""));
+	assert_int_equal(snapshot_reader__parse(old, strlen(old), "old.json", &old_snap, err,
+						sizeof(err)),
+			 0);
+	assert_snap_frame(&old_snap.leaks[0].frames[0], "fx::Model::leak(int)",
+			  "_ZN2fx5Model4leakEi");
+	assert_snap_frame(&old_snap.leaks[0].frames[1], "fx::Model::step(int)",
+			  "_ZN2fx5Model4stepEi");
+	assert_snap_frame(&old_snap.leaks[0].frames[3], "fixture_cxx_plain", NULL);
+
+	/* old against new, whole stacks: every site matched, the C++ one grown */
+	assert_int_equal(diff__compute(&d, &old_snap, &new_snap, 0), 0);
+	assert_int_equal(d.by_status[SITE_NEW], 0);
+	assert_int_equal(d.by_status[SITE_GONE], 0);
+	assert_int_equal(d.by_status[SITE_GROWN], 1);
+	assert_int_equal(d.by_status[SITE_SAME], d.nr_sites - 1);
+	for (size_t i = 0; i < d.nr_sites; i++)
+		if (d.sites[i].status == SITE_GROWN)
+			ds = &d.sites[i];
+	assert_non_null(ds);
+	assert_string_equal(ds->before->key, CXX_KEY);
+	assert_string_equal(ds->after->key, CXX_KEY);
+	assert_int_equal(diff_site__before(ds), 50000);
+	assert_int_equal(diff_site__after(ds), 100000);
+
+	/* the outputs show readable names; the mangled ones only as linkage_name and in keys */
+	text = diff_output(&d, false);
+	assert_non_null(strstr(text, "  fx::Model::leak(int) (fixture_cxx.cc:"));
+	assert_null(strstr(text, "_ZN"));
+	free(text);
+	text = diff_output(&d, true);
+	dj = json_loads(text, 0, NULL);
+	assert_non_null(dj);
+	frames = NULL;
+	for (size_t i = 0; i < json_array_size(json_object_get(dj, "sites")); i++) {
+		json_t *site = json_array_get(json_object_get(dj, "sites"), i);
+
+		if (!strcmp(get_str(site, "key"), CXX_KEY))
+			frames = get(site, "frames");
+	}
+	assert_non_null(frames);
+	assert_int_equal(json_array_size(frames), 4);
+	assert_cxx_frame(json_array_get(frames, 0), "fx::Model::leak(int)",
+			 "_ZN2fx5Model4leakEi", false);
+	assert_cxx_frame(json_array_get(frames, 3), "fixture_cxx_plain", NULL, false);
+	json_decref(dj);
+	free(text);
+	diff__release(&d);
+	snapshot_reader__release(&old_snap);
+	snapshot_reader__release(&new_snap);
+	free(old);
+
+	/* the text report: readable names, the inlined call marked */
+	write_report(w, 1);
+	assert_non_null(strstr(w->text, "\n    fx::Model::leak(int)+0x1 (fixture_cxx.cc:"));
+	assert_non_null(strstr(w->text, "\n    fx::Model::step(int) [inlined] (fixture_cxx.cc:"));
+	assert_non_null(strstr(w->text, "\n    fx::Model::train(int)+0x"));
+	assert_null(strstr(w->text, "_ZN"));
+	dlclose(lib);
 }
 
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -757,6 +953,7 @@ int main(void)
 		TEST(test_report_empty),
 		TEST(test_displaced_block),
 		TEST(test_frames_named),
+		TEST(test_cxx_frames),
 	};
 
 	return cmocka_run_group_tests_name("unit: snapshot", tests, NULL, NULL);

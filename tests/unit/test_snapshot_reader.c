@@ -605,6 +605,8 @@ static void test_optional_field_types(void **state)
 		  "expected an integer from 0 to 4294967295, found a string" },
 		{ "leaks[0].stack[0]", "symbol", "[]", "leaks[0].stack[0].symbol",
 		  "expected a string, found an array" },
+		{ "leaks[0].stack[0]", "linkage_name", "7", "leaks[0].stack[0].linkage_name",
+		  "expected a string, found 7" },
 		{ "", "duration_s", "\"1s\"", "duration_s", "expected a number" },
 		{ "", "host", "1", "host", "expected a string" },
 	};
@@ -891,6 +893,55 @@ static void test_leak_processes(void **state)
 	assert_int_equal(w->snap.leaks[0].process, SIZE_MAX);
 }
 
+/* One frame of the minimal snapshot, read with symbol (and linkage_name unless absent) set. */
+static const struct snap_frame *read_names(struct world *w, const char *symbol,
+					   json_t *linkage_name)
+{
+	json_t *doc = minimal(), *frame;
+
+	frame = json_array_get(json_object_get(at(doc, "leaks[0]"), "stack"), 0);
+	assert_int_equal(json_object_set_new(frame, "symbol", json_string(symbol)), 0);
+	if (linkage_name)
+		assert_int_equal(json_object_set_new(frame, "linkage_name", linkage_name), 0);
+	assert_int_equal(parse_doc(w, doc), 0);
+	return &w->snap.leaks[0].frames[0];
+}
+
+/*
+ * C++ names: a frame with linkage_name is read as written; one from before
+ * the field (no such key) with a mangled symbol gets both names, as the
+ * writer would give them now. A name that does not demangle stays.
+ */
+static void test_linkage_names(void **state)
+{
+	struct world *w = *state;
+	const struct snap_frame *f;
+
+	f = read_names(w, "ns::Model::leak(int)", json_string("_ZN2ns5Model4leakEi"));
+	assert_string_equal(f->symbol, "ns::Model::leak(int)");
+	assert_string_equal(f->linkage_name, "_ZN2ns5Model4leakEi");
+	snapshot_reader__release(&w->snap);
+
+	/* before linkage_name */
+	f = read_names(w, "_ZN2ns5Model4leakEi", NULL);
+	assert_string_equal(f->symbol, "ns::Model::leak(int)");
+	assert_string_equal(f->linkage_name, "_ZN2ns5Model4leakEi");
+	snapshot_reader__release(&w->snap);
+	f = read_names(w, "_Zgarbage", NULL);
+	assert_string_equal(f->symbol, "_Zgarbage");
+	assert_null(f->linkage_name);
+	snapshot_reader__release(&w->snap);
+	f = read_names(w, "main", NULL);
+	assert_string_equal(f->symbol, "main");
+	assert_null(f->linkage_name);
+	snapshot_reader__release(&w->snap);
+
+	/* with the key, null: the writer found nothing to demangle, and neither does the reader */
+	f = read_names(w, "_ZN2ns5Model4leakEi", json_null());
+	assert_string_equal(f->symbol, "_ZN2ns5Model4leakEi");
+	assert_null(f->linkage_name);
+}
+
 static void test_files(void **state)
 {
 	struct world *w = *state;
@@ -1082,6 +1133,7 @@ int main(void)
 		TEST(test_minor_versions),
 		TEST(test_optional_defaults),
 		TEST(test_leak_processes),
+		TEST(test_linkage_names),
 		TEST(test_files),
 		TEST(test_max_input_file),
 		TEST(test_max_input_pipe),

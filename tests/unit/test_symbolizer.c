@@ -767,6 +767,77 @@ static void test_libc_debug_file(void **state)
 	assert_true(out[n - 1].line > 0);
 }
 
+#define CXX_LIB "build/tests/fixtures/libfixture_cxx.so"
+
+/*
+ * C++ (tests/fixtures/fixture_cxx.cc): symbol is the readable name and
+ * linkage_name the mangled one the symbol table has; an extern "C"
+ * function keeps its name and has no linkage name; a method inlined into
+ * another is named from the DWARF's linkage name, readable too.
+ */
+static void test_cxx_names(void **state)
+{
+	static const struct {
+		const char *mangled, *readable;
+	} names[] = {
+		{ "_ZN2fx5Model4leakEi", "fx::Model::leak(int)" },
+		{ "_ZN2fx5scaleEi", "fx::scale(int)" },
+		{ "_ZN2fx5scaleEd", "fx::scale(double)" },
+		{ "_ZN2fx5twiceIlEET_S1_", "long fx::twice<long>(long)" },
+	};
+	struct fixture *f = *state;
+	void *lib = dlopen(CXX_LIB, RTLD_NOW | RTLD_LOCAL);
+	struct frame_info fi, again, out[8];
+	int (*run)(int);
+	void **ret;
+	struct proc_maps maps;
+	uint64_t ip;
+
+	assert_non_null(lib);
+	assert_int_equal(proc_maps__read(getpid(), &maps), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ip = (uint64_t)(uintptr_t)dlsym(lib, names[i].mangled);
+		assert_int_not_equal(ip, 0);
+		symbolizer__resolve(f->s, &maps, NULL, ip + 1, false, &fi);
+		assert_string_equal(fi.symbol, names[i].readable);
+		assert_string_equal(fi.linkage_name, names[i].mangled);
+		assert_int_equal(fi.symbol_offset, 1);
+		/* demangled once per module: the next answer is the very same string */
+		symbolizer__resolve(f->s, &maps, NULL, ip, false, &again);
+		assert_ptr_equal(again.symbol, fi.symbol);
+		assert_int_equal(again.symbol_offset, 0);
+	}
+
+	ip = (uint64_t)(uintptr_t)dlsym(lib, "fixture_cxx_plain");
+	assert_int_not_equal(ip, 0);
+	symbolizer__resolve(f->s, &maps, NULL, ip, false, &fi);
+	assert_string_equal(fi.symbol, "fixture_cxx_plain");
+	assert_null(fi.linkage_name);
+
+	/* fixture_cxx_run -> Model::train, with Model::step inlined into it */
+	run = (int (*)(int))dlsym(lib, "fixture_cxx_run");
+	ret = dlsym(lib, "fixture_cxx_ret");
+	assert_non_null(run);
+	assert_non_null(ret);
+	assert_int_equal(run(1), 5);
+	ip = (uint64_t)(uintptr_t)*ret;
+	assert_int_equal(symbolizer__resolve_frames(f->s, &maps, NULL, ip, true, out, 8), 2);
+	assert_string_equal(out[0].symbol, "fx::Model::step(int)");
+	assert_string_equal(out[0].linkage_name, "_ZN2fx5Model4stepEi");
+	assert_true(out[0].inlined);
+	assert_int_equal(out[0].symbol_offset, 0);
+	assert_non_null(strstr(out[0].file, "fixture_cxx.cc"));
+	assert_string_equal(out[1].symbol, "fx::Model::train(int)");
+	assert_string_equal(out[1].linkage_name, "_ZN2fx5Model5trainEi");
+	assert_false(out[1].inlined);
+	/* and from the cache, the same */
+	assert_int_equal(symbolizer__resolve_frames(f->s, &maps, NULL, ip, true, out, 8), 2);
+	assert_string_equal(out[0].symbol, "fx::Model::step(int)");
+	assert_string_equal(out[0].linkage_name, "_ZN2fx5Model4stepEi");
+	proc_maps__release(&maps);
+	dlclose(lib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_frames_without_dwarf),
 		cmocka_unit_test(test_separate_debug_file),
 		cmocka_unit_test(test_libc_debug_file),
+		cmocka_unit_test(test_cxx_names),
 	};
 
 	main_ret = (uint64_t)(uintptr_t)__builtin_return_address(0);
