@@ -3,10 +3,18 @@
 #ifndef MEMTRACE_PRIVILEGES_H
 #define MEMTRACE_PRIVILEGES_H
 
+#include <sys/types.h>
+
 /*
  * Root, or CAP_BPF + CAP_PERFMON + CAP_SYS_PTRACE; and kernel BTF.
  * Prints a one-line error and returns a negative errno when missing.
  */
 int privileges__check(void);
+
+/*
+ * The user who ran memtrace through sudo: 0 and their ids when memtrace runs
+ * as root with SUDO_UID and SUDO_GID set to valid ids; -ENOENT otherwise.
+ */
+int privileges__sudo_user(uid_t *uid, gid_t *gid);
 
 #endif /* MEMTRACE_PRIVILEGES_H */
