@@ -96,6 +96,8 @@ static void child_exec(const char *path, char **argv, char **env, int gate_fd, i
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* memtrace ignores it; an ignored signal stays ignored across execve */
+	signal(SIGPIPE, SIG_DFL);
 	if (read(gate_fd, &go, 1) != 1)
 		_exit(127);
 	execve(path, argv, env);
