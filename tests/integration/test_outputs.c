@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -408,11 +409,16 @@ static void test_killed_leaves_no_temp(void **state)
 	assert_true(WIFSIGNALED(status));
 }
 
-/* A tmpfs of 16 KiB at dir/mnt: a snapshot does not fit once CMD has filled it. */
+/*
+ * A tmpfs of 16 KiB at dir/mnt: a snapshot does not fit once CMD has filled
+ * it. Mounted in a mount namespace of the test's own (memtrace and CMD,
+ * started later, share it): a test killed half-way leaves no mount behind.
+ */
 static bool mount_tiny(const char *mnt)
 {
 	assert_int_equal(mkdir(mnt, 0755), 0);
-	if (!mount("memtrace-test", mnt, "tmpfs", 0, "size=16k")) {
+	if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+	    !mount("memtrace-test", mnt, "tmpfs", 0, "size=16k")) {
 		snprintf(test_mount, sizeof(test_mount), "%s", mnt);
 		return true;
 	}
