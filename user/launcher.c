@@ -113,6 +113,8 @@ static void child_exec(const char *path, char **argv, char **env, int gate_fd, i
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != memtrace)
 		_exit(127);
+	/* memtrace ignores it; an ignored signal stays ignored across execve */
+	signal(SIGPIPE, SIG_DFL);
 	if (read(gate_fd, &go, 1) != 1)
 		_exit(127);
 	/* the death signal would otherwise outlive the exec: CMD must outlive memtrace */

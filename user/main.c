@@ -33,21 +33,40 @@ static void on_signal(int sig)
 struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
+	bool stdout_failed;		/* said once: every interval would say it again */
+	bool stdout_closed;		/* its reader is gone (| head): not written again */
 };
 
-static int emit(struct outputs *o, const struct run_summary *sum)
+/* The report or --json snapshot on stdout; a failure is said once. */
+static int emit_stdout(struct outputs *o, const struct run_summary *sum)
 {
 	const struct mt_config *cfg = o->cfg;
-	FILE *f;
-	int err = 0, snap_err;
+	int err = 0;
 
+	if (o->stdout_closed)
+		return -EPIPE;
 	/* with --json, stdout holds one document: the final snapshot */
 	if (cfg->json && !sum->interval)
 		err = snapshot__write(sum, stdout);
 	else if (!cfg->json)
 		err = report__write(sum, cfg->top, stdout);
-	if (err)
+	if (!err)
+		return 0;
+	if (!o->stdout_failed)
 		fprintf(stderr, "memtrace: cannot write to stdout: %s\n", strerror(-err));
+	o->stdout_failed = true;
+	o->stdout_closed = err == -EPIPE;
+	/* a full disk may have room at the next interval */
+	clearerr(stdout);
+	return err;
+}
+
+static int emit(struct outputs *o, const struct run_summary *sum)
+{
+	const struct mt_config *cfg = o->cfg;
+	int err = emit_stdout(o, sum), snap_err;
+	FILE *f;
+
 	if (!cfg->output)
 		return err;
 	f = snapshot_files__next(&o->snap);
@@ -78,11 +97,17 @@ int main(int argc, char **argv)
 	struct run_summary sum = {};
 	struct session s = {};
 	bool started = false;
-	int err, status;
+	int err, write_err = 0, status;
 
 	status = subcommand__run(argc, argv);
 	if (status >= 0)
 		return status;
+	/*
+	 * A closed stdout (memtrace ... | head) must not kill memtrace before the
+	 * snapshot is written: writes fail with EPIPE instead. CMD gets SIGPIPE
+	 * back (launcher.c). The subcommands above keep it: they only print.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (cli__parse(argc, argv, &cfg))
 		return 2;
 	if (privileges__check())
@@ -99,11 +124,14 @@ int main(int argc, char **argv)
 	if (!err)
 		err = session__finish(&s, &sum);
 	if (!err)
-		err = emit(&out, &sum);
+		write_err = emit(&out, &sum);
 
 	if (started)
 		session__detach(&s);
+	/* a failed write was said: CMD is still waited for, and its status is memtrace's */
 	status = err ? 1 : session__child_exit_status(&s, &stop_waiting);
+	if (!err && !cfg.command && write_err)
+		status = 1;
 	leaks__release(&sum.leaks);
 	if (started)
 		session__release(&s);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -81,5 +82,33 @@ int privileges__check(void)
 	 * the program traced gets none of memtrace's privileges.
 	 */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+/* A uid or gid as sudo writes it: decimal digits only, and not (uid_t)-1, which means "none". */
+static int parse_id(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v >= 0xffffffffUL)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int privileges__sudo_user(uid_t *uid, gid_t *gid)
+{
+	unsigned int u, g;
+
+	if (geteuid() != 0 || parse_id(getenv("SUDO_UID"), &u) ||
+	    parse_id(getenv("SUDO_GID"), &g))
+		return -ENOENT;
+	*uid = u;
+	*gid = g;
 	return 0;
 }

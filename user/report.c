@@ -384,7 +384,8 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		write_lifetimes(s, &s->leaks.sites[order[i]], out);
 	}
 	free(order);
-	if (fflush(out) || ferror(out))
-		return -EIO;
-	return 0;
+	/* the flush's errno says why (EPIPE: the reader of stdout is gone) */
+	if (fflush(out))
+		return -errno;
+	return ferror(out) ? -EIO : 0;
 }

@@ -361,7 +361,8 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 	json_writer__end_object(w);
 	err = json_writer__error(w);
 	json_writer__free(w);
-	if (!err && fflush(out))
-		err = -EIO;
+	/* the writer knows that a write failed; the stream's last flush says why (ENOSPC, EPIPE) */
+	if (fflush(out) && (!err || err == -EIO))
+		err = -errno;
 	return err;
 }

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,22 +49,26 @@ static bool all_digits(const char *s, size_t n)
 /* The highest number among the trail's files already in its directory; 0 for none. */
 static unsigned long highest_number(const struct snapshot_files *f)
 {
-	const char *base = strrchr(f->head, '/');
-	size_t head_len, tail_len = strlen(f->tail);
+	size_t head_len = strlen(f->name_head), tail_len = strlen(f->tail);
 	unsigned long highest = 0;
 	struct dirent *e;
 	DIR *d;
+	int fd;
 
-	base = base ? base + 1 : f->head;
-	head_len = strlen(base);
-	d = opendir(f->dir);
-	if (!d)
+	/* the directory opened, not its path again: the one files will go in */
+	fd = openat(f->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name), digits;
 		unsigned long n;
 
-		if (len <= head_len + tail_len || strncmp(e->d_name, base, head_len) ||
+		if (len <= head_len + tail_len || strncmp(e->d_name, f->name_head, head_len) ||
 		    strcmp(e->d_name + len - tail_len, f->tail))
 			continue;
 		digits = len - head_len - tail_len;
@@ -88,13 +93,6 @@ static int setup_dir(struct snapshot_files *f, const char *output)
 	f->dir = strndup(output, len);
 	if (!f->dir)
 		return -ENOMEM;
-	if (mkdir(f->dir, 0755) && errno != EEXIST) {
-		int err = -errno;
-
-		fprintf(stderr, "memtrace: cannot make directory %s for snapshots: %s\n", f->dir,
-			strerror(-err));
-		return err;
-	}
 	if (asprintf(&f->head, "%s%s" DIR_FILE_HEAD, f->dir, strcmp(f->dir, "/") ? "/" : "") < 0) {
 		f->head = NULL;
 		return -ENOMEM;
@@ -117,14 +115,50 @@ static int setup_pattern(struct snapshot_files *f, const char *output)
 	return f->dir ? 0 : -ENOMEM;
 }
 
+/* One file: in the directory of its name. */
+static int setup_file(struct snapshot_files *f, const char *output)
+{
+	const char *slash = strrchr(output, '/');
+
+	f->path = strdup(output);
+	f->dir = slash ? strndup(output, slash == output ? 1 : slash - output) : strdup(".");
+	return f->path && f->dir ? 0 : -ENOMEM;
+}
+
+/* Opened once: a link swapped in later changes nothing. */
+static int open_dir(struct snapshot_files *f, bool create)
+{
+	char *doing;
+	int fd;
+
+	if (f->path ? asprintf(&doing, "cannot write snapshot to %s", f->path) < 0
+		    : asprintf(&doing, "cannot write snapshots to %s", f->dir) < 0)
+		return -ENOMEM;
+	fd = output_file__open_dir(f->dir, create, doing);
+	free(doing);
+	if (fd < 0)
+		return fd;
+	f->dirfd = fd;
+	f->dir_open = true;
+	return 0;
+}
+
 static int open_next(struct snapshot_files *f)
 {
-	char *path = snapshot_files__next_path(f);
+	char *path = snapshot_files__next_path(f), *name = NULL;
 	int err;
 
 	if (!path)
 		return -ENOMEM;
-	err = output_file__open(&f->out, path);
+	if (f->path) {
+		const char *slash = strrchr(f->path, '/');
+
+		name = strdup(slash ? slash + 1 : f->path);
+	} else if (asprintf(&name, "%s%04lu%s", f->name_head, f->next, f->tail) < 0) {
+		name = NULL;
+	}
+	err = name ? output_file__open_at(&f->out, f->dirfd, name, path) : -ENOMEM;
+	free(name);
 	free(path);
 	return err;
 }
@@ -141,7 +175,14 @@ int snapshot_files__open(struct snapshot_files *f, const char *output, unsigned 
 	else if (strstr(output, "%t"))
 		err = setup_pattern(f, output);
 	else
-		err = (f->path = strdup(output)) ? 0 : -ENOMEM;
+		err = setup_file(f, output);
+	if (!err && !f->path) {
+		const char *slash = strrchr(f->head, '/');
+
+		f->name_head = slash ? slash + 1 : f->head;
+	}
+	if (!err)
+		err = open_dir(f, len && output[len - 1] == '/');
 	if (!err && !f->path) {
 		f->next = highest_number(f) + 1;
 		if (keep && !(f->written = calloc(keep, sizeof(*f->written))))
@@ -160,39 +201,39 @@ FILE *snapshot_files__next(struct snapshot_files *f)
 }
 
 /* Remembers a trail file written, deleting the oldest beyond keep. */
-static void remember(struct snapshot_files *f, char *path)
+static void remember(struct snapshot_files *f, char *name)
 {
 	if (!f->keep) {
-		free(path);
+		free(name);
 		return;
 	}
 	if (f->nr_written < f->keep) {
-		f->written[f->nr_written++] = path;
+		f->written[f->nr_written++] = name;
 		return;
 	}
 	/* already gone (removed by hand) is as good as deleted */
-	unlink(f->written[f->pos]);
+	unlinkat(f->dirfd, f->written[f->pos], 0);
 	free(f->written[f->pos]);
-	f->written[f->pos] = path;
+	f->written[f->pos] = name;
 	f->pos = (f->pos + 1) % f->keep;
 }
 
 int snapshot_files__commit(struct snapshot_files *f)
 {
-	char *path = f->path ? NULL : strdup(f->out.path);
+	char *name = f->path ? NULL : strdup(f->out.name);
 	int err;
 
-	if (!f->path && !path)
+	if (!f->path && !name)
 		return -ENOMEM;
 	err = output_file__commit(&f->out);
 	if (err) {
-		free(path);
+		free(name);
 		return err;
 	}
 	if (f->path)
 		return 0;
 	f->next++;
-	remember(f, path);
+	remember(f, name);
 	return 0;
 }
 
@@ -207,6 +248,8 @@ void snapshot_files__release(struct snapshot_files *f)
 	for (unsigned int i = 0; i < f->nr_written; i++)
 		free(f->written[i]);
 	free(f->written);
+	if (f->dir_open)
+		close(f->dirfd);
 	free(f->path);
 	free(f->dir);
 	free(f->head);

@@ -6,7 +6,9 @@
  * start after the highest one already there, so a new run's files sort
  * after an old run's. With keep N, only the newest N files this run wrote
  * stay; files it did not write are never deleted. The next file is opened
- * ahead of time: an unwritable place fails before tracing starts.
+ * ahead of time: an unwritable place fails before tracing starts. The
+ * directory is opened once (output_file.h says how a link is followed) and
+ * every file is made, replaced and deleted relative to it.
  */
 #ifndef MEMTRACE_SNAPSHOT_FILES_H
 #define MEMTRACE_SNAPSHOT_FILES_H
@@ -18,11 +20,14 @@
 
 struct snapshot_files {
 	char *path;		/* one file: its path; NULL for a numbered trail */
-	char *dir;		/* trail: the directory scanned for numbers */
+	char *dir;		/* the files' directory, as given */
+	int dirfd;		/* and opened: valid when dir_open */
+	bool dir_open;
 	char *head, *tail;	/* trail: a path is head, the number, tail */
+	const char *name_head;	/* trail: head past its directory: a name starts so */
 	unsigned long next;	/* trail: the number of the next file */
 	unsigned int keep;	/* trail: files kept, 0 for all */
-	char **written;		/* trail: the last keep paths written, oldest at pos */
+	char **written;		/* trail: the last keep names written, oldest at pos */
 	unsigned int nr_written, pos;
 	struct output_file out;	/* the next snapshot's file, open */
 };

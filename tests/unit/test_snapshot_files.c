@@ -103,14 +103,58 @@ static void test_one_file(void **state)
 
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	assert_int_equal(snapshot_files__open(&f, path, 2), 0);
-	/* opened ahead: only the temporary file exists yet */
-	assert_int_equal(strncmp(listing(dir), "run.json.tmp.", 13), 0);
+	/* opened ahead, unnamed (O_TMPFILE): nothing to leave behind if memtrace is killed */
+	assert_string_equal(listing(dir), "");
 	write_one(&f, "first\n");
 	write_one(&f, "second\n");
 	write_one(&f, "third\n");
 	snapshot_files__release(&f);
 	assert_string_equal(listing(dir), "run.json");
 	assert_file(dir, "run.json", "third\n");
+}
+
+/* Where the filesystem has no O_TMPFILE: a named temporary file, renamed over the target. */
+static void test_one_file_named_temp(void **state)
+{
+	const char *dir = *state;
+	struct snapshot_files f;
+	char path[PATH_MAX];
+
+	output_file__use_tmpfile(false);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	assert_int_equal(snapshot_files__open(&f, path, 2), 0);
+	/* opened ahead: only the temporary file exists yet */
+	assert_int_equal(strncmp(listing(dir), "run.json.tmp.", 13), 0);
+	write_one(&f, "first\n");
+	write_one(&f, "second\n");
+	snapshot_files__release(&f);
+	output_file__use_tmpfile(true);
+	assert_string_equal(listing(dir), "run.json");
+	assert_file(dir, "run.json", "second\n");
+}
+
+/* The directory is opened once: moved away and replaced by a link, it still gets the files. */
+static void test_directory_opened_once(void **state)
+{
+	const char *dir = *state;
+	char sub[PATH_MAX], moved[PATH_MAX], elsewhere[PATH_MAX];
+	struct snapshot_files f;
+
+	snprintf(sub, sizeof(sub), "%s/trail/", dir);
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
+	assert_int_equal(snapshot_files__open(&f, sub, 2), 0);
+	write_one(&f, "a\n");
+	assert_int_equal(mkdir(elsewhere, 0755), 0);
+	assert_int_equal(rename(sub, moved), 0);
+	sub[strlen(sub) - 1] = '\0';
+	assert_int_equal(symlink(elsewhere, sub), 0);
+	write_one(&f, "b\n");
+	write_one(&f, "c\n");
+	snapshot_files__release(&f);
+	/* keep 2 deleted the first file where it really was */
+	assert_string_equal(listing(moved), "snap-0002.json snap-0003.json");
+	assert_string_equal(listing(elsewhere), "");
 }
 
 static void test_pattern(void **state)
@@ -204,6 +248,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
 		cmocka_unit_test_setup_teardown(test_one_file, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_one_file_named_temp, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_directory_opened_once, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_pattern, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_directory_continues, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_keep_rotation, make_dir, remove_dir),
