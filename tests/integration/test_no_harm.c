@@ -27,8 +27,12 @@
 
 #include "harness.h"
 
-#define TRACED_COMM "mt_nh_traced"
-#define BYSTANDER_COMM "mt_nh_bystand"
+/* Names of this run's own: another run's leftovers must not join its --comm */
+static char traced_comm[16], bystander_comm[16];
+static char tracing_line[64];
+
+/* Loops started and not stopped yet: a failed test's teardown ends them. */
+static pid_t loops[8];
 
 enum ending {
 	END_INT_TWICE,		/* a second Ctrl-C */
@@ -46,13 +50,59 @@ static void start_loop(struct harness_child *c, const char *comm)
 {
 	assert_int_equal(
 		harness__spawn(c, (const char *const[]){ PROG("alloc_forever"), comm, NULL }), 0);
+	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++)
+		if (!loops[i]) {
+			loops[i] = c->pid;
+			break;
+		}
 	assert_int_equal(harness__expect_line(c->out, "ready"), 0);
 }
 
 static void stop_loop(struct harness_child *c)
 {
+	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++)
+		if (loops[i] == c->pid)
+			loops[i] = 0;
 	kill(c->pid, SIGKILL);
 	harness__wait(c);
+}
+
+static char proc_state(pid_t pid);
+
+/*
+ * A failed test's leftovers: its loops, a memtrace it was waiting for, a
+ * CMD it adopted. Keepers are left to finish: they remove probes.
+ */
+static int end_children(void **state)
+{
+	char path[64], comm[32];
+	int child;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "r");
+	while (f && fscanf(f, "%d", &child) == 1) {
+		FILE *c;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", child);
+		c = fopen(path, "r");
+		comm[0] = '\0';
+		if (c && !fgets(comm, sizeof(comm), c))
+			comm[0] = '\0';
+		if (c)
+			fclose(c);
+		if (strncmp(comm, "memtrace-keeper", 15) && proc_state(child) != 'Z')
+			kill(child, SIGKILL);
+	}
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		if (loops[i])
+			waitpid(loops[i], NULL, 0);
+		loops[i] = 0;
+	}
+	return 0;
 }
 
 /* Reads memtrace's stdout until the report's "Lost events" line: the report is written. */
@@ -161,12 +211,12 @@ static void test_comm_bystander(void **state)
 	struct mt_run run;
 
 	(void)state;
-	start_loop(&traced, TRACED_COMM);
-	start_loop(&bystander, BYSTANDER_COMM);
+	start_loop(&traced, traced_comm);
+	start_loop(&bystander, bystander_comm);
 	for (enum ending how = END_INT_TWICE; how <= END_CRASH; how++) {
 		assert_int_equal(harness__start_tracer_until(
-					 &t, (const char *const[]){ "-v", "--comm", TRACED_COMM, NULL },
-					 "memtrace: tracing 1 processes of name " TRACED_COMM),
+					 &t, (const char *const[]){ "-v", "--comm", traced_comm, NULL },
+					 tracing_line),
 				 0);
 		/* probes per file: the bystander mapping the same libc has them too */
 		assert_probed(traced.pid, "the --comm target");
@@ -189,12 +239,12 @@ static void test_killed_while_attaching(void **state)
 	char pid[16];
 
 	(void)state;
-	start_loop(&target, TRACED_COMM);
-	start_loop(&bystander, BYSTANDER_COMM);
+	start_loop(&target, traced_comm);
+	start_loop(&bystander, bystander_comm);
 	snprintf(pid, sizeof(pid), "%d", target.pid);
 	for (int ms = 0; ms <= 300; ms += 20) {
 		const char *const pid_args[] = { "-v", "-p", pid, NULL };
-		const char *const comm_args[] = { "-v", "--comm", TRACED_COMM, NULL };
+		const char *const comm_args[] = { "-v", "--comm", traced_comm, NULL };
 		struct harness_tracer t;
 
 		/* no line to wait for: the kill comes wherever memtrace is by then */
@@ -226,7 +276,7 @@ static void test_launch_killed_while_attaching(void **state)
 	struct mt_run run;
 
 	(void)state;
-	start_loop(&bystander, BYSTANDER_COMM);
+	start_loop(&bystander, bystander_comm);
 	for (int ms = 0; ms <= 300; ms += 20) {
 		struct harness_tracer t;
 
@@ -357,16 +407,20 @@ static void test_killed_at_startup_stop_untraced(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pid_target),
-		cmocka_unit_test(test_pid_target_per_probe_links),
-		cmocka_unit_test(test_comm_bystander),
-		cmocka_unit_test(test_killed_while_attaching),
-		cmocka_unit_test(test_launch_killed_while_attaching),
-		cmocka_unit_test(test_killed_at_startup_stop),
-		cmocka_unit_test(test_killed_at_startup_stop_untraced),
+		cmocka_unit_test_teardown(test_pid_target, end_children),
+		cmocka_unit_test_teardown(test_pid_target_per_probe_links, end_children),
+		cmocka_unit_test_teardown(test_comm_bystander, end_children),
+		cmocka_unit_test_teardown(test_killed_while_attaching, end_children),
+		cmocka_unit_test_teardown(test_launch_killed_while_attaching, end_children),
+		cmocka_unit_test_teardown(test_killed_at_startup_stop, end_children),
+		cmocka_unit_test_teardown(test_killed_at_startup_stop_untraced, end_children),
 	};
 
 	harness__require_bpf("no_harm");
+	snprintf(traced_comm, sizeof(traced_comm), "nh%dt", (int)getpid());
+	snprintf(bystander_comm, sizeof(bystander_comm), "nh%db", (int)getpid());
+	snprintf(tracing_line, sizeof(tracing_line), "memtrace: tracing 1 processes of name %s",
+		 traced_comm);
 	/* CMD, orphaned by a killed memtrace, is reaped here */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
