@@ -18,6 +18,7 @@
 #include "gc_probe.h"
 #include "gpu_attach.h"
 #include "libc_locate.h"
+#include "mono_clock.h"
 #include "preload.h"
 #include "step_probe.h"
 
@@ -163,6 +164,7 @@ static struct mt_process *register_child(struct launched *child, struct tracker 
 
 	if (!p)
 		return NULL;
+	p->ppid = (uint32_t)getpid();
 	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
 	exe = realpath(child->exec_path, NULL);
 	if (exe) {
@@ -242,6 +244,8 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 	proc_maps__release(&p->maps);
 	p->maps = maps;
 	p->maps_gen++;
+	/* read at the stop: the mapping records of its exec, drained later, keep them */
+	p->maps_read_ns = mono_clock__ns();
 	maps = (struct proc_maps){};
 	/* stopped: no GPU call or step can run before its probe is in */
 	if (!cfg->no_gpu)
