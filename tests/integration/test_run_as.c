@@ -302,6 +302,35 @@ static void test_not_executable_by_user(void **state)
 	rmdir(dir);
 }
 
+/*
+ * CMD, another user's program now, holds no file memtrace opened: not the
+ * snapshot being written (-o), whose temporary file it could write into.
+ */
+static void test_no_file_of_memtrace(void **state)
+{
+	char dir[] = "/tmp/memtrace-runas-fds-XXXXXX", out[64], expected[128], line[512];
+	struct mt_run run;
+	const char *got;
+
+	(void)state;
+	clear_sudo_env();
+	assert_non_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/snap.json", dir);
+	harness__run(&run, (const char *const[]){ "--stack=fp", "-o", out, "--user", TEST_USER,
+						   "--", IDS, dir, NULL });
+	if (run.status != 0)
+		fail_msg("memtrace failed (status %d):\n%s", run.status, run.err);
+	user_line(line, sizeof(line), user.pw_gid);
+	snprintf(expected, sizeof(expected), "fds under %s: 0\n", dir);
+	got = strstr(run.err, "ids: ");
+	assert_non_null(got);
+	assert_true(!strncmp(got, line, strlen(line)));
+	assert_non_null(strstr(run.err, expected));
+	harness__release(&run);
+	assert_int_equal(unlink(out), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_root_kept),
 		cmocka_unit_test(test_no_such_user),
 		cmocka_unit_test(test_not_executable_by_user),
+		cmocka_unit_test(test_no_file_of_memtrace),
 	};
 
 	harness__require_bpf("run as");

@@ -3,7 +3,9 @@
  * Says who it runs as, on stderr (stdout stays memtrace's JSON): one line
  * "ids: uid=U gid=G euid=U egid=G groups=A,B,... home=H user=U logname=L",
  * the groups sorted; and leaks exactly one block of 4321 bytes (ids_leak).
- * Nothing else allocates: no stdio (tests/integration/test_run_as.c).
+ * Given a directory, another line, "fds under DIR: N": how many of its open
+ * files are in DIR. Nothing else allocates: no stdio
+ * (tests/integration/test_run_as.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,27 @@ static const char *env_or(const char *name)
 	return v ? v : "(unset)";
 }
 
-int main(void)
+/* Open files under dir, by their /proc/self/fd links; no opendir, which allocates. */
+static int fds_under(const char *dir)
+{
+	char link[64], target[4096];
+	size_t len = strlen(dir);
+	int n = 0;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		ssize_t got;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		got = readlink(link, target, sizeof(target) - 1);
+		if (got <= 0)
+			continue;
+		target[got] = '\0';
+		n += !strncmp(target, dir, len) && target[len] == '/';
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
 {
 	gid_t groups[256];
 	char line[8192];
@@ -56,6 +78,9 @@ int main(void)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
 					" home=%s user=%s logname=%s\n", env_or("HOME"),
 					env_or("USER"), env_or("LOGNAME"));
+	if (argc > 1 && len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "fds under %s: %d\n",
+					argv[1], fds_under(argv[1]));
 	if (len >= sizeof(line))
 		return 1;
 	return write(STDERR_FILENO, line, len) == (ssize_t)len ? 0 : 1;
