@@ -95,8 +95,8 @@ int run_as__resolve(const char *user, struct run_as *out, char *why, size_t why_
 	if (geteuid() != 0 || !sudo_uid)
 		return 0;
 	if (parse_id(sudo_uid, &uid)) {
-		snprintf(why, why_len, "SUDO_UID '%s' is not a user ID: choose the user with --user",
-			 sudo_uid);
+		snprintf(why, why_len,
+			 "SUDO_UID '%s' is not a user ID: choose the user with --user", sudo_uid);
 		return -EINVAL;
 	}
 	pw = getpwuid(uid);
@@ -107,8 +107,8 @@ int run_as__resolve(const char *user, struct run_as *out, char *why, size_t why_
 	}
 	gid = pw->pw_gid;
 	if (sudo_gid && parse_id(sudo_gid, &gid)) {
-		snprintf(why, why_len, "SUDO_GID '%s' is not a group ID: choose the user with --user",
-			 sudo_gid);
+		snprintf(why, why_len,
+			 "SUDO_GID '%s' is not a group ID: choose the user with --user", sudo_gid);
 		return -EINVAL;
 	}
 	pw_uid = pw->pw_uid;

@@ -29,7 +29,9 @@ static const struct proc_map *mapped_module(const struct proc_maps *maps, const 
 			continue;
 		base = strrchr(path, '/');
 		base = base ? base + 1 : path;
-		if (!strncmp(base, name, len) && (!base[len] || base[len] == '.' || base[len] == ' '))
+		/* the name, then a version, or the kernel's " (deleted)" */
+		if (!strncmp(base, name, len) &&
+		    (!base[len] || base[len] == '.' || base[len] == ' '))
 			return &maps->maps[i];
 	}
 	return NULL;

@@ -157,6 +157,7 @@ static void own_libc(char *out, size_t len)
 
 static bool maps_show(pid_t pid, const char *path)
 {
+	size_t n, k = strlen(path);
 	char maps[64], line[512];
 	bool found = false;
 	FILE *f;
@@ -166,8 +167,8 @@ static bool maps_show(pid_t pid, const char *path)
 	assert_non_null(f);
 	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		found = strlen(line) > strlen(path) && !strcmp(line + strlen(line) - strlen(path), path) &&
-			line[strlen(line) - strlen(path) - 1] == ' ';
+		n = strlen(line);
+		found = n > k && !strcmp(line + n - k, path) && line[n - k - 1] == ' ';
 	}
 	fclose(f);
 	return found;
