@@ -171,7 +171,6 @@ static struct mt_process *register_child(struct launched *child, struct tracker 
 
 	if (!p)
 		return NULL;
-	p->ppid = (uint32_t)getpid();
 	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
 	exe = realpath(child->exec_path, NULL);
 	if (exe) {
