@@ -8,11 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "privileges.h"
 #include "run_as.h"
 
 static const char *const env_names[] = { "HOME=", "USER=", "LOGNAME=" };
 
-/* A decimal id that fits id_t and is not (id_t)-1, which set*id() read as "unchanged". */
+/* --user's uid: decimal, and not (id_t)-1, which set*id() read as "unchanged". */
 static int parse_id(const char *s, unsigned int *out)
 {
 	unsigned long v;
@@ -70,10 +71,10 @@ static int fill(struct run_as *out, const struct passwd *pw, gid_t gid)
 
 int run_as__resolve(const char *user, struct run_as *out, char *why, size_t why_len)
 {
-	const char *sudo_uid, *sudo_gid;
+	uid_t sudo_uid, pw_uid;
+	gid_t sudo_gid;
 	struct passwd *pw;
-	unsigned int uid, gid;
-	uid_t pw_uid;
+	unsigned int uid;
 	int err;
 
 	*out = (struct run_as){};
@@ -89,30 +90,17 @@ int run_as__resolve(const char *user, struct run_as *out, char *why, size_t why_
 		err = fill(out, pw, pw->pw_gid);
 		goto out;
 	}
-	/* sudo's own variables: who ran it, and with which group */
-	sudo_uid = getenv("SUDO_UID");
-	sudo_gid = getenv("SUDO_GID");
-	if (geteuid() != 0 || !sudo_uid)
+	/* the user the output files go to: one rule for who ran sudo */
+	if (privileges__sudo_user(&sudo_uid, &sudo_gid))
 		return 0;
-	if (parse_id(sudo_uid, &uid)) {
-		snprintf(why, why_len,
-			 "SUDO_UID '%s' is not a user ID: choose the user with --user", sudo_uid);
-		return -EINVAL;
-	}
-	pw = getpwuid(uid);
+	pw = getpwuid(sudo_uid);
 	if (!pw) {
 		snprintf(why, why_len, "SUDO_UID %u is no user of this machine: choose the user "
-				       "with --user", uid);
-		return -EINVAL;
-	}
-	gid = pw->pw_gid;
-	if (sudo_gid && parse_id(sudo_gid, &gid)) {
-		snprintf(why, why_len,
-			 "SUDO_GID '%s' is not a group ID: choose the user with --user", sudo_gid);
+				       "with --user", sudo_uid);
 		return -EINVAL;
 	}
 	pw_uid = pw->pw_uid;
-	err = fill(out, pw, gid);
+	err = fill(out, pw, sudo_gid);
 out:
 	if (err) {
 		snprintf(why, why_len, "cannot look up the groups of user %u: %s", pw_uid,

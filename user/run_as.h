@@ -25,9 +25,10 @@ struct run_as {
 
 /*
  * user: --user's argument (a name or a numeric uid; "root" or 0 keeps
- * root), or NULL: the user of SUDO_UID and SUDO_GID when memtrace runs as
- * root through sudo, else nobody to change to. On error (no such user, a
- * SUDO_UID that names none) why gets one line and -EINVAL is returned.
+ * root), or NULL: the user who ran memtrace through sudo, with SUDO_GID's
+ * group (privileges__sudo_user), else nobody to change to. On error (no
+ * such user, a SUDO_UID that names none) why gets one line and -EINVAL is
+ * returned.
  */
 int run_as__resolve(const char *user, struct run_as *out, char *why, size_t why_len);
 /* A copy of env (its strings shared) with HOME, USER and LOGNAME the user's; NULL: -ENOMEM. */

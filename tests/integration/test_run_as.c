@@ -246,6 +246,11 @@ static void test_root_kept(void **state)
 		   line);
 	clear_sudo_env();
 	expect_ids((const char *const[]){ "--json", "--stack=fp", "--", IDS, NULL }, line);
+	/* no ids sudo writes: not run through sudo, as for the output files' owner */
+	setenv("SUDO_UID", "abc", 1);
+	setenv("SUDO_GID", gid, 1);
+	expect_ids((const char *const[]){ "--json", "--stack=fp", "--", IDS, NULL }, line);
+	clear_sudo_env();
 }
 
 static void expect_usage_error(const char *const *args, const char *message)
@@ -268,13 +273,10 @@ static void test_no_such_user(void **state)
 						  NULL },
 			   "memtrace: --user memtrace-no-such-user: no such user\n");
 	setenv("SUDO_UID", "4294967294", 1);
+	setenv("SUDO_GID", "65534", 1);
 	expect_usage_error((const char *const[]){ "--", IDS, NULL },
 			   "memtrace: SUDO_UID 4294967294 is no user of this machine: choose the "
 			   "user with --user\n");
-	setenv("SUDO_UID", "abc", 1);
-	expect_usage_error((const char *const[]){ "--", IDS, NULL },
-			   "memtrace: SUDO_UID 'abc' is not a user ID: choose the user with "
-			   "--user\n");
 	clear_sudo_env();
 }
 
