@@ -146,9 +146,9 @@ static int add_family(struct allocator_set *set, const struct allocator_family *
 		const struct proc_map *m = &maps->maps[i];
 
 		if (!m->executable || !m->path || m->path[0] != '/' ||
-		    !allocator_funcs__is_library(family, m->path))
+		    !allocator_funcs__is_library(family, m->path) ||
+		    proc_map__open_path(pid, m, open_path, sizeof(open_path)))
 			continue;
-		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, m->path);
 		err = add_image(set, family, m->path, open_path);
 	}
 	if (!err && exe && defines_marker(family, exe_open_path))
@@ -185,8 +185,8 @@ int allocator_locate__in_process(pid_t pid, const struct proc_maps *maps, const 
 			exe = exe_buf;
 		}
 	}
-	if (exe)
-		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, exe);
+	if (exe && proc_maps__exe_open_path(pid, exe, open_path, sizeof(open_path)))
+		exe = NULL;
 	return locate(pid, maps, exe, open_path, out);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "config.h"
 #include "snapshot_files.h"
@@ -63,6 +64,7 @@ enum {
 	OPT_NO_MAPPINGS,
 	OPT_MAX_EXITED,
 	OPT_MAX_LIVE,
+	OPT_USER,
 };
 
 static const struct argp_option options[] = {
@@ -116,6 +118,9 @@ static const struct argp_option options[] = {
 	{ "preload", OPT_PRELOAD, NULL, 0,
 	  "Launch mode: count through memtrace's preload library, about half the cost per call; "
 	  "misses calls to an allocator found with dlsym (README, \"Performance\")", 0 },
+	{ "user", OPT_USER, "USER", 0,
+	  "Launch mode: run CMD as USER (a name or a numeric uid; root keeps root). Default: "
+	  "the user who ran sudo (SUDO_UID, SUDO_GID), with their groups and HOME", 0 },
 	{ "no-gpu", OPT_NO_GPU, NULL, 0,
 	  "Host memory only: probe no GPU library (CUDA driver and runtime, HIP)", 0 },
 	{ "no-mappings", OPT_NO_MAPPINGS, NULL, 0,
@@ -150,6 +155,16 @@ static int parse_count(const char *s, long min, long max, long *out)
 		return -EINVAL;
 	*out = (long)v;
 	return 0;
+}
+
+/* Who CMD runs as, looked up now: a bad user is a usage error, before anything starts. */
+static void resolve_user(struct argp_state *state, struct mt_config *cfg)
+{
+	char why[256];
+	int err = run_as__resolve(cfg->user, &cfg->run_as, why, sizeof(why));
+
+	if (err)
+		argp_failure(state, err == -EINVAL ? EX_USAGE : 1, 0, "%s", why);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -258,6 +273,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PRELOAD:
 		cfg->preload = true;
 		break;
+	case OPT_USER:
+		cfg->user = arg;
+		break;
 	case OPT_NO_GPU:
 		cfg->no_gpu = true;
 		break;
@@ -299,6 +317,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--preload is for launch mode: -- CMD");
 		if (cfg->preload && cfg->follow)
 			argp_error(state, "--preload cannot follow new processes (-f): drop one");
+		if (cfg->user && !cfg->command)
+			argp_error(state, "--user is for launch mode: -- CMD");
+		if (cfg->command)
+			resolve_user(state, cfg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -313,6 +335,11 @@ enum mt_scope config__scope(const struct mt_config *cfg)
 	if (cfg->follow || cfg->comm || cfg->cgroup)
 		return MT_SCOPE_TARGETS;
 	return MT_SCOPE_PIDS;
+}
+
+void config__release(struct mt_config *cfg)
+{
+	run_as__release(&cfg->run_as);
 }
 
 const char *stack_mode__name(enum mt_stack_mode mode)

@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
+#include "run_as.h"
+
 #define MAX_PIDS 64
 
 /* "none", "fp" or "dwarf" */
@@ -27,6 +29,8 @@ struct mt_config {
 	bool verbose;
 	bool probes_at_entry;	/* no probe placement past the prologue */
 	bool preload;		/* launch mode: the preload library's one probe (preload.h) */
+	const char *user;	/* --user: launch mode's CMD runs as this user; NULL: sudo's */
+	struct run_as run_as;	/* launch mode: who CMD runs as, resolved at parse time */
 	bool no_gpu;		/* --no-gpu: no GPU library is probed */
 	bool no_mappings;	/* --no-mappings: mmap, munmap, mremap and brk are not traced */
 	bool follow;		/* -f: the targets' new processes are traced too */
@@ -49,6 +53,7 @@ struct mt_config {
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */
 int cli__parse(int argc, char **argv, struct mt_config *cfg);
+void config__release(struct mt_config *cfg);
 /* enum mt_scope for what cfg traces */
 enum mt_scope config__scope(const struct mt_config *cfg);
 

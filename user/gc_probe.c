@@ -38,7 +38,7 @@ static bool is_runtime_library(const char *path)
 	const char *base = base_name(path);
 
 	return (!strncmp(base, "libpython", 9) && strstr(base, ".so")) ||
-	       !strcmp(base, "libjvm.so");
+	       !strcmp(base, "libjvm.so") || !strcmp(base, "libjvm.so (deleted)");
 }
 
 static bool looks_like_python(const char *path)
@@ -80,14 +80,17 @@ static int attach_runtime(struct bpf_loader *l, struct mt_process *p,
 	return 0;
 }
 
-/* 1 when path's probes are now attached for p, 0 when it has none, negative errno. */
-static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *path, bool verbose)
+/* 1 when the probes of m's file are now attached for p, 0 when it has none, negative errno. */
+static int attach_file(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
+		       bool verbose)
 {
 	const struct gc_runtime_probes *rt;
 	char open_path[PATH_MAX + 32], shown[PATH_MAX];
+	const char *path = m->path;
 	int err;
 
-	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", p->pid, path);
+	if (proc_map__open_path((pid_t)p->pid, m, open_path, sizeof(open_path)))
+		return 0;
 	rt = find_runtime(open_path);
 	if (!rt)
 		return 0;
@@ -134,7 +137,7 @@ void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct 
 		if (!is_candidate(p, m) || (last && !strcmp(last, m->path)))
 			continue;
 		last = m->path;
-		if (attach_file(l, p, m->path, verbose))
+		if (attach_file(l, p, m, verbose))
 			return;
 		python |= looks_like_python(m->path);
 		if (len < sizeof(searched))
@@ -153,5 +156,5 @@ void gc_probe__mapping(struct bpf_loader *l, struct mt_process *p, const struct 
 		       bool verbose)
 {
 	if (!p->gc && m->executable && m->path && m->path[0] == '/' && is_runtime_library(m->path))
-		attach_file(l, p, m->path, verbose);
+		attach_file(l, p, m, verbose);
 }

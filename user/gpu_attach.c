@@ -20,18 +20,23 @@ static const char *const default_dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x
 					    "/lib64", "/usr/lib64", "/lib", "/usr/lib" };
 
 /*
- * Probes the file the target sees at path (ahead of a dlopen, or mapped
- * now). 1 when it is a GPU library now probed for p (now or before), 0
- * when it has no GPU function, negative errno when it cannot be read.
+ * Probes the file the target sees at path (ahead of a dlopen), or the one
+ * it maps at m (m->path: reached even when deleted). 1 when it is a GPU
+ * library now probed for p (now or before), 0 when it has no GPU function,
+ * negative errno when it cannot be read.
  */
-static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *path, bool verbose)
+static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *path,
+		       const struct proc_map *m, bool verbose)
 {
 	struct gpu_library lib = {};
 	char open_path[PATH_MAX + 32], shown[PATH_MAX];
 	struct stat st;
 	int err;
 
-	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", p->pid, path);
+	if (m && proc_map__open_path((pid_t)p->pid, m, open_path, sizeof(open_path)))
+		return -ENAMETOOLONG;
+	if (!m)
+		snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", p->pid, path);
 	if (stat(open_path, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
@@ -61,14 +66,14 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const char *p
  * Listed too when p is gone before memtrace could read it: it was probed
  * ahead, or its calls are lost, but it was there.
  */
-static bool attach_mapped(struct bpf_loader *l, struct mt_process *p, const char *path,
+static bool attach_mapped(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
 			  bool verbose)
 {
-	int err = attach_file(l, p, path, verbose);
+	int err = attach_file(l, p, m->path, m, verbose);
 
 	if (err == 0)
 		return false;
-	if (gpu_accounting__add_library(p, path))
+	if (gpu_accounting__add_library(p, m->path))
 		fprintf(stderr, "memtrace: out of memory\n");
 	return err > 0;
 }
@@ -95,7 +100,7 @@ static void attach_dir(struct bpf_loader *l, struct mt_process *p, const char *d
 				   : gpu_locate__is_gpu_name(d->d_name)))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) < (int)sizeof(path))
-			attach_file(l, p, path, verbose);
+			attach_file(l, p, path, NULL, verbose);
 	}
 	closedir(dp);
 }
@@ -150,7 +155,7 @@ static void attach_cached(struct bpf_loader *l, struct mt_process *p, bool verbo
 		const char *s = buf + i;
 
 		if (s[0] == '/' && gpu_locate__is_driver_name(s) && strnlen(s, len - i) < len - i)
-			attach_file(l, p, s, verbose);
+			attach_file(l, p, s, NULL, verbose);
 	}
 	free(buf);
 }
@@ -170,7 +175,8 @@ static void attach_runpaths(struct bpf_loader *l, struct mt_process *p,
 		    (last && !strcmp(last, m->path)))
 			continue;
 		last = m->path;
-		snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", p->pid, m->path);
+		if (proc_map__open_path((pid_t)p->pid, m, open_path, sizeof(open_path)))
+			continue;
 		snprintf(origin, sizeof(origin), "%s", m->path);
 		slash = strrchr(origin, '/');
 		*(slash == origin ? slash + 1 : slash) = '\0';
@@ -193,7 +199,7 @@ void gpu_attach__process(struct bpf_loader *l, struct mt_process *p, const struc
 		    !gpu_locate__is_gpu_name(m->path) || (last && !strcmp(last, m->path)))
 			continue;
 		last = m->path;
-		any |= attach_mapped(l, p, m->path, verbose);
+		any |= attach_mapped(l, p, m, verbose);
 	}
 	/*
 	 * Where a later dlopen would find one, in the loader's order. A probe
@@ -217,5 +223,5 @@ void gpu_attach__mapping(struct bpf_loader *l, struct mt_process *p, const struc
 			 bool verbose)
 {
 	if (m->executable && m->path && m->path[0] == '/' && gpu_locate__is_gpu_name(m->path))
-		attach_mapped(l, p, m->path, verbose);
+		attach_mapped(l, p, m, verbose);
 }

@@ -18,7 +18,9 @@
 #include "gc_probe.h"
 #include "gpu_attach.h"
 #include "libc_locate.h"
+#include "mono_clock.h"
 #include "preload.h"
+#include "run_as.h"
 #include "step_probe.h"
 
 extern char **environ;
@@ -97,9 +99,12 @@ static int exec_image(const char *path, char *out, size_t len)
 	return -ELOOP;
 }
 
-/* The child: wait at the gate, then become CMD; report exec errors on err_fd. */
-static void child_exec(const char *path, char **argv, char **env, int gate_fd, int err_fd,
-		       pid_t memtrace)
+/*
+ * The child: wait at the gate, then become CMD, as the user it runs as;
+ * report exec errors on err_fd.
+ */
+static void child_exec(const char *path, char **argv, char **env, const struct run_as *as,
+		       int gate_fd, int err_fd, pid_t memtrace)
 {
 	char go;
 	int err;
@@ -119,8 +124,11 @@ static void child_exec(const char *path, char **argv, char **env, int gate_fd, i
 		_exit(127);
 	/* the death signal would otherwise outlive the exec: CMD must outlive memtrace */
 	prctl(PR_SET_PDEATHSIG, 0);
-	execve(path, argv, env);
-	err = errno;
+	err = -run_as__apply(as);
+	if (!err) {
+		execve(path, argv, env);
+		err = errno;
+	}
 	if (write(err_fd, &err, sizeof(err)) < 0)
 		_exit(127);
 	_exit(127);
@@ -242,6 +250,8 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 	proc_maps__release(&p->maps);
 	p->maps = maps;
 	p->maps_gen++;
+	/* read at the stop: the mapping records of its exec, drained later, keep them */
+	p->maps_read_ns = mono_clock__ns();
 	maps = (struct proc_maps){};
 	/* stopped: no GPU call or step can run before its probe is in */
 	if (!cfg->no_gpu)
@@ -404,7 +414,7 @@ static void reap(pid_t pid)
 int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
 		    struct launched *out)
 {
-	char **argv = cfg->command, **env = environ;
+	char **argv = cfg->command, **env = environ, **user_env = NULL;
 	char path[PATH_MAX], image[PATH_MAX], lib[PATH_MAX];
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
 	bool attached = false;
@@ -439,6 +449,14 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 			goto cleanup;
 		}
 	}
+	/* CMD's HOME, USER and LOGNAME are those of the user it runs as */
+	if (cfg->run_as.change) {
+		user_env = run_as__environ(&cfg->run_as, env);
+		if (!user_env) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
 	if (pipe2(gate, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
 		err = -errno;
 		goto cleanup;
@@ -450,7 +468,8 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		goto cleanup;
 	}
 	if (out->pid == 0)
-		child_exec(path, argv, env, gate[0], errpipe[1], self);
+		child_exec(path, argv, user_env ? user_env : env, &cfg->run_as, gate[0],
+			   errpipe[1], self);
 	close(gate[0]);
 	close(errpipe[1]);
 	gate[0] = errpipe[1] = -1;
@@ -467,7 +486,12 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		goto cleanup;
 	}
 	if (read(errpipe[0], &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
-		fprintf(stderr, "memtrace: cannot run '%s': %s\n", path, strerror(exec_errno));
+		if (cfg->run_as.change)
+			fprintf(stderr, "memtrace: cannot run '%s' as %s: %s\n", path,
+				cfg->run_as.user, strerror(exec_errno));
+		else
+			fprintf(stderr, "memtrace: cannot run '%s': %s\n", path,
+				strerror(exec_errno));
 		err = -exec_errno;
 		goto cleanup;
 	}
@@ -482,6 +506,7 @@ cleanup:
 		if (errpipe[i] >= 0)
 			close(errpipe[i]);
 	}
+	free(user_env);
 	if (env != environ)
 		preload__free_env(env);
 	if (err && out->pid > 0)

@@ -106,22 +106,23 @@ const struct libc_site *libc_locate__site(const struct libc_image *img, enum mt_
 int libc_locate__in_process(pid_t pid, const struct proc_maps *maps, const char *exe,
 			    bool at_entry, struct libc_image *out)
 {
+	const struct proc_map *found = NULL;
 	char open_path[4096];
-	const char *found = NULL;
+	int err;
 
 	for (size_t i = 0; i < maps->n && !found; i++) {
 		const struct proc_map *m = &maps->maps[i];
 
 		if (m->executable && m->path && m->path[0] == '/' && libc_locate__is_libc(m->path))
-			found = m->path;
+			found = m;
 	}
-	/* statically linked: the executable carries its own malloc */
-	if (!found)
-		found = exe;
-	if (!found)
+	if (found)
+		err = proc_map__open_path(pid, found, open_path, sizeof(open_path));
+	else if (exe) /* statically linked: the executable carries its own malloc */
+		err = proc_maps__exe_open_path(pid, exe, open_path, sizeof(open_path));
+	else
 		return -ENOENT;
-	snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, found);
-	if (libc_locate__in_file(found, open_path, at_entry, out))
+	if (err || libc_locate__in_file(found ? found->path : exe, open_path, at_entry, out))
 		return -ENOENT;
 	return 0;
 }

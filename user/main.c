@@ -136,5 +136,6 @@ int main(int argc, char **argv)
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);
+	config__release(&cfg);
 	return status;
 }

@@ -7,7 +7,7 @@
  * with hexadecimal numbers except the inode, and a path that may be absent,
  * may contain spaces and may end in " (deleted)". The path is kept exactly as
  * the kernel prints it: it is what a user recognizes, and a deleted file
- * cannot be reopened by name anyway.
+ * cannot be reopened by name anyway (proc_map__open_path reaches it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,4 +244,42 @@ int proc_maps__copy(const struct proc_maps *from, struct proc_maps *to)
 	}
 	*to = copy;
 	return 0;
+}
+
+#define DELETED_SUFFIX " (deleted)"
+
+static bool path_deleted(const char *path)
+{
+	size_t n = path ? strlen(path) : 0, k = sizeof(DELETED_SUFFIX) - 1;
+
+	return n > k && !strcmp(path + n - k, DELETED_SUFFIX);
+}
+
+bool proc_map__deleted(const struct proc_map *m)
+{
+	return path_deleted(m->path);
+}
+
+int proc_map__open_path(pid_t pid, const struct proc_map *m, char *out, size_t len)
+{
+	int n;
+
+	/* the name leads to another file now, or to none: the mapping still has the inode */
+	if (proc_map__deleted(m))
+		n = snprintf(out, len, "/proc/%d/map_files/%llx-%llx", (int)pid,
+			     (unsigned long long)m->start, (unsigned long long)m->end);
+	else
+		n = snprintf(out, len, "/proc/%d/root%s", (int)pid, m->path);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int proc_maps__exe_open_path(pid_t pid, const char *exe, char *out, size_t len)
+{
+	int n;
+
+	if (path_deleted(exe))
+		n = snprintf(out, len, "/proc/%d/exe", (int)pid);
+	else
+		n = snprintf(out, len, "/proc/%d/root%s", (int)pid, exe);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -34,4 +34,21 @@ int proc_maps__copy(const struct proc_maps *from, struct proc_maps *to);
 /* The mapping containing addr, or NULL. */
 const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr);
 
+/*
+ * Whether the file m maps was deleted, or replaced by another under its
+ * name (a package upgrade), since it was mapped: the kernel ends its path
+ * with " (deleted)".
+ */
+bool proc_map__deleted(const struct proc_map *m);
+/*
+ * Where memtrace opens the file m maps in process pid: the path under
+ * /proc/PID/root (a container's process has its own files), or, for a
+ * deleted file, /proc/PID/map_files/START-END, a link to the very inode
+ * mapped (root only); a uprobe attached through it lands on that inode.
+ * -ENAMETOOLONG.
+ */
+int proc_map__open_path(pid_t pid, const struct proc_map *m, char *out, size_t len);
+/* The same for the executable of pid when only its path is known: /proc/PID/exe if deleted. */
+int proc_maps__exe_open_path(pid_t pid, const char *exe, char *out, size_t len);
+
 #endif /* MEMTRACE_PROC_MAPS_H */

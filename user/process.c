@@ -377,9 +377,16 @@ void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
 		image->maps_gen++;
 		return;
 	}
-	/* an exec before its record began (a launched CMD): the mappings are its own */
+	/*
+	 * An exec before its record began (a launched CMD, a process first seen
+	 * after it): the mappings are its own. Its names were read after this
+	 * exec, and so were its maps when /proc was read since: keep them, for
+	 * these records are drained only when a later record comes, often the
+	 * ring buffer's record of the next exec, and /proc shows that image.
+	 */
 	if (latest->begin_ns > time_ns) {
-		process__reset_maps(latest);
+		if (latest->maps_read_ns <= time_ns)
+			process__reset_maps(latest);
 		return;
 	}
 	/* its exec record has not come yet: the image is still latest's */
@@ -420,8 +427,6 @@ int process__reset_maps(struct mt_process *p)
 	if (err) {
 		proc_maps__release(&p->maps);
 		p->maps_gen++;
-		return 0;
 	}
-	read_names(p);
 	return 0;
 }

@@ -164,8 +164,9 @@ int process__refresh_maps(struct mt_process *p);
 int process__add_map(struct mt_process *p, const struct proc_map *map);
 /*
  * After an exec: the old image's mappings name nothing any more. Reads the
- * new image's maps, exe and comm; a process already gone starts with no
- * maps, for its mmap records to fill in. -ENOMEM.
+ * new image's maps (not its names: the caller has them, and /proc may show
+ * a later image by now); a process already gone starts with no maps, for
+ * its mmap records to fill in. -ENOMEM.
  */
 int process__reset_maps(struct mt_process *p);
 /*

@@ -24,6 +24,7 @@
 #include "scope.h"
 #include "session.h"
 #include "step_probe.h"
+#include "symbolizer.h"
 #include "target_check.h"
 #include "text_escape.h"
 
@@ -53,6 +54,24 @@ static int watch_target(struct session *s, pid_t pid, int pidfd)
 		return -errno;
 	s->targets[s->nr_targets++] = (struct target){ .pid = pid, .pidfd = pidfd };
 	return 0;
+}
+
+/*
+ * A file deleted under the process (a library upgraded while it runs) is
+ * only reached through its /proc directory: its names are read while it
+ * lives, for a report after its exit.
+ */
+static void read_deleted_modules(struct session *s, const struct mt_process *p)
+{
+	char proc_dir[32];
+	bool any = false;
+
+	for (size_t i = 0; i < p->maps.n && !any; i++)
+		any = proc_map__deleted(&p->maps.maps[i]);
+	if (!any || (!s->sym && !(s->sym = symbolizer__new())))
+		return;
+	snprintf(proc_dir, sizeof(proc_dir), "/proc/%u", p->pid);
+	symbolizer__read_deleted(s->sym, &p->maps, proc_dir);
 }
 
 static int attach_pid(struct session *s, pid_t pid)
@@ -124,6 +143,7 @@ static int attach_pid(struct session *s, pid_t pid)
 	if (!s->cfg->no_gpu)
 		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
 	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	read_deleted_modules(s, p);
 	err = watch_target(s, pid, pidfd);
 	if (!err)
 		pidfd = -1;
@@ -216,6 +236,7 @@ static int probe_joined(struct session *s, struct mt_process *p)
 	if (!p->forked)
 		probe_allocators(s, p);
 	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	read_deleted_modules(s, p);
 	if (s->cfg->no_gpu)
 		return 0;
 	for (size_t i = 0; i < p->maps.n; i++)
@@ -257,8 +278,8 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 	    bpf_loader__probed(s->bpf, -1, makedev(m->dev_major, m->dev_minor), m->inode,
 			       PROBED_LIBC))
 		return;
-	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, m->path);
-	if (libc_locate__in_file(m->path, open_path, s->cfg->probes_at_entry, &img))
+	if (proc_map__open_path((pid_t)pid, m, open_path, sizeof(open_path)) ||
+	    libc_locate__in_file(m->path, open_path, s->cfg->probes_at_entry, &img))
 		return;
 	err = bpf_loader__attach_libc(s->bpf, -1, &img);
 	if (!err && s->cfg->verbose)

@@ -15,8 +15,12 @@ int step_probe__check(const char *spec)
 	return colon && colon != spec && colon[1] ? 0 : -EINVAL;
 }
 
-/* The path of the module that "libtorch.so" names: a mapped libtorch.so or libtorch.so.2.1. */
-static const char *mapped_module(const struct proc_maps *maps, const char *name, size_t len)
+/*
+ * The mapping of the module that "libtorch.so" names: a mapped libtorch.so
+ * or libtorch.so.2.1 (" (deleted)" when upgraded under the process).
+ */
+static const struct proc_map *mapped_module(const struct proc_maps *maps, const char *name,
+					    size_t len)
 {
 	for (size_t i = 0; i < maps->n; i++) {
 		const char *path = maps->maps[i].path, *base;
@@ -25,21 +29,24 @@ static const char *mapped_module(const struct proc_maps *maps, const char *name,
 			continue;
 		base = strrchr(path, '/');
 		base = base ? base + 1 : path;
-		if (!strncmp(base, name, len) && (!base[len] || base[len] == '.'))
-			return path;
+		/* the name, then a version, or the kernel's " (deleted)" */
+		if (!strncmp(base, name, len) &&
+		    (!base[len] || base[len] == '.' || base[len] == ' '))
+			return &maps->maps[i];
 	}
 	return NULL;
 }
 
 /*
  * Where memtrace opens BINARY for p: under p's root, so a process in a
- * container probes its own file; a relative path as given. "" when p does
- * not map the module.
+ * container probes its own file (a mapped module deleted since, through
+ * its mapping); a relative path as given. "" when p does not map the
+ * module.
  */
 static int locate(const char *binary, size_t len, const struct mt_process *p,
 		  const struct proc_maps *maps, char *out, size_t size)
 {
-	const char *found;
+	const struct proc_map *found;
 	int n;
 
 	if (binary[0] == '/')
@@ -47,7 +54,7 @@ static int locate(const char *binary, size_t len, const struct mt_process *p,
 	else if (memchr(binary, '/', len))
 		n = snprintf(out, size, "%.*s", (int)len, binary);
 	else if ((found = mapped_module(maps, binary, len)))
-		n = snprintf(out, size, "/proc/%u/root%s", p->pid, found);
+		return proc_map__open_path((pid_t)p->pid, found, out, size);
 	else
 		n = snprintf(out, size, "%s", "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;

@@ -479,6 +479,22 @@ static struct source_lines *symbolizer__lines(struct symbolizer *s, struct image
 	return img->lines;
 }
 
+void symbolizer__read_deleted(struct symbolizer *s, const struct proc_maps *maps,
+			      const char *proc_dir)
+{
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->maps[i];
+		struct image *img;
+
+		if (!m->executable || !proc_map__deleted(m))
+			continue;
+		img = symbolizer__image(s, m, proc_dir);
+		/* its own DWARF is in the deleted file too; a debug file's is read later */
+		if (img && elf_file__has_dwarf(img->ef))
+			symbolizer__lines(s, img, m, proc_dir);
+	}
+}
+
 /* Makes room for n more frames in the image's pool. */
 static int image__reserve(struct image *img, size_t n)
 {

@@ -60,6 +60,15 @@ void symbolizer__resolve(struct symbolizer *s, const struct proc_maps *maps, con
 			 uint64_t ip, bool is_return, struct frame_info *out);
 
 /*
+ * Reads now the modules of maps whose files were deleted (proc_map__deleted):
+ * only proc_dir/map_files reaches them, and only while the process lives,
+ * so their names are there once it has exited. Other modules are read when
+ * a frame needs them: their paths still lead to them.
+ */
+void symbolizer__read_deleted(struct symbolizer *s, const struct proc_maps *maps,
+			      const char *proc_dir);
+
+/*
  * symbolizer__resolve with source file and line from the module's DWARF
  * (its own or its debug file's), and the calls inlined at ip as frames of
  * their own: out[0] is the innermost inlined function, each frame is

@@ -24,6 +24,14 @@ void harness__require_bpf(const char *suite)
 {
 	const char *why = NULL;
 
+	/*
+	 * Launch mode runs CMD as the user sudo names: under `sudo make test`
+	 * that user could not run the programs the tests put in root's 0700
+	 * directories. The tests run CMD as root; test_run_as sets these itself.
+	 */
+	unsetenv("SUDO_UID");
+	unsetenv("SUDO_GID");
+	unsetenv("SUDO_USER");
 	if (geteuid() != 0)
 		why = "not running as root";
 	else if (access("/sys/kernel/btf/vmlinux", R_OK))

@@ -25,7 +25,8 @@ struct mt_run {
 
 /*
  * Exits the test binary with status 0 and a loud SKIP line when BPF is not
- * usable here (not root, or no kernel BTF). Call first in main().
+ * usable here (not root, or no kernel BTF). Call first in main(). Clears
+ * sudo's SUDO_UID, SUDO_GID and SUDO_USER: launched CMDs run as root.
  */
 void harness__require_bpf(const char *suite);
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -213,6 +214,50 @@ static void test_exec_resets_table(void **state)
 	harness__release(&run);
 }
 
+/*
+ * Plain launch mode, a shell that execs: the shell's record keeps the
+ * shell's name and file, the image it exec-ed into has its own, and each
+ * holds its own allocations.
+ */
+static void test_exec_keeps_names(void **state)
+{
+	char bash[PATH_MAX], leaker[PATH_MAX];
+	struct mt_run run;
+	json_t *procs, *old, *img;
+
+	(void)state;
+	assert_non_null(realpath("/bin/bash", bash));
+	assert_non_null(realpath(EXEC_LEAKER, leaker));
+	/* fp: exec_leaker has frame pointers, and every stack is taken (dwarf samples) */
+	assert_int_equal(harness__run(&run, (const char *const[]){ "--json", "--stack=fp", "--",
+								   "/bin/bash", "-c",
+								   "exec " EXEC_LEAKER, NULL }),
+			 0);
+	assert_int_equal(run.status, 3);
+	procs = json_object_get(run.snap, "processes");
+	assert_int_equal(json_array_size(procs), 2);
+	old = json_array_get(procs, 0);
+	img = json_array_get(procs, 1);
+	assert_int_equal(harness__u64(old, "pid"), harness__u64(img, "pid"));
+	assert_string_equal(harness__str(old, "comm"), "bash");
+	assert_string_equal(harness__str(old, "exe"), bash);
+	assert_string_equal(harness__str(old, "ended_by"), "exec");
+	/* bash's own: its number depends on the bash, the 5000-byte block is not among them */
+	assert_true(harness__u64(old, "allocs") > 0);
+	assert_int_equal(harness__u64(old, "current_bytes"), 0);
+	assert_string_equal(harness__str(img, "comm"), "exec_leaker");
+	assert_string_equal(harness__str(img, "exe"), leaker);
+	assert_string_equal(harness__str(img, "ended_by"), "exit");
+	assert_int_equal(harness__u64(img, "allocs"), 1);
+	assert_int_equal(harness__u64(img, "allocated_bytes"), 5000);
+	assert_int_equal(harness__u64(img, "current_bytes"), 5000);
+	assert_int_equal(harness__leaks_by_caller(run.snap, (pid_t)harness__u64(img, "pid"),
+						  "exec_leak").bytes,
+			 5000);
+	assert_int_equal(harness__u64(json_object_get(run.snap, "totals"), "current_bytes"), 5000);
+	harness__release(&run);
+}
+
 /* Where cgroup v2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1. */
 static int cgroup2_root(char *out, size_t len)
 {
@@ -404,7 +449,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follow_launch), cmocka_unit_test(test_follow_pid),
-		cmocka_unit_test(test_exec_resets_table), cmocka_unit_test(test_cgroup),
+		cmocka_unit_test(test_exec_resets_table), cmocka_unit_test(test_exec_keeps_names),
+		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_comm), cmocka_unit_test(test_all),
 		cmocka_unit_test(test_pid_namespace),
 	};

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -226,6 +227,54 @@ static void test_reset_gone(void **state)
 	process__free(p);
 }
 
+/*
+ * The mappings' record of an exec before the process's record began (a
+ * launched CMD: registered at its startup stop, after its exec), drained
+ * once /proc shows a later image: the names and the maps read at the stop
+ * stay, they are this image's.
+ */
+static void test_exec_before_record_keeps_read_maps(void **state)
+{
+	struct mt_process *p = process__new(getpid());
+	uint64_t gen;
+
+	(void)state;
+	assert_non_null(p);
+	snprintf(p->comm, sizeof(p->comm), "bash");
+	free(p->exe);
+	p->exe = strdup("/usr/bin/bash");
+	assert_int_equal(proc_maps__parse(seed, &p->maps), 0);
+	p->maps_read_ns = p->begin_ns + 1;
+	gen = p->maps_gen;
+	process__begin_exec_maps(p, p->begin_ns - 1000);
+	assert_string_equal(p->comm, "bash");
+	assert_string_equal(p->exe, "/usr/bin/bash");
+	assert_int_equal(p->maps.n, 3);
+	assert_map(&p->maps, 0, 0x10000, 0x14000, 0, "/lib/a.so");
+	assert_int_equal(p->maps_gen, gen);
+	assert_false(p->exec_pending);
+	process__free(p);
+}
+
+/* The same exec, maps never read (a process -a saw first): /proc's, names kept. */
+static void test_exec_before_record_reads_maps(void **state)
+{
+	struct mt_process *p = process__new(getpid());
+	char exe[PATH_MAX];
+
+	(void)state;
+	assert_non_null(p);
+	snprintf(p->comm, sizeof(p->comm), "bash");
+	assert_int_equal(proc_maps__parse(seed, &p->maps), 0);
+	process__begin_exec_maps(p, p->begin_ns - 1000);
+	assert_string_equal(p->comm, "bash");
+	assert_null(proc_maps__find(&p->maps, 0x10000));
+	assert_non_null(realpath("/proc/self/exe", exe));
+	assert_string_equal(proc_maps__find(&p->maps, (uintptr_t)test_reset_live)->path, exe);
+	assert_true(p->maps_read_ns > 0);
+	process__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +287,8 @@ int main(void)
 		cmocka_unit_test(test_swallows),
 		cmocka_unit_test(test_reset_live),
 		cmocka_unit_test(test_reset_gone),
+		cmocka_unit_test(test_exec_before_record_keeps_read_maps),
+		cmocka_unit_test(test_exec_before_record_reads_maps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -372,6 +372,40 @@ static void test_open_order(void **state)
 	run("rm -r %s/proc %s/host", f->dir, f->dir);
 }
 
+/*
+ * A file deleted under its process, reached through map_files only while
+ * the process lives: read then (symbolizer__read_deleted), it is named
+ * once the process, and its /proc directory, are gone.
+ */
+static void test_read_deleted(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t vaddr, file_off = fixture_add_offset(&vaddr), ip = SYN_START + file_off;
+	struct symbolizer *early = symbolizer__new(), *late = symbolizer__new();
+	char proc[PATH_MAX], path[PATH_MAX];
+	struct proc_maps maps;
+	struct frame_info fi;
+
+	assert_non_null(early);
+	assert_non_null(late);
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	snprintf(path, sizeof(path), "%s/gone.so (deleted)", f->dir);
+	run("mkdir -p %s/map_files && cp %s %s/copy.so", proc, f->lib_real, f->dir);
+	run("ln -sf %s/copy.so %s/map_files/%llx-%llx", f->dir, proc, SYN_START,
+	    SYN_START + 0x100000);
+	parse_one_map(path, 301, &maps);
+	symbolizer__read_deleted(early, &maps, proc);
+	run("rm -r %s/proc %s/copy.so", f->dir, f->dir);
+	symbolizer__resolve(early, &maps, NULL, ip, false, &fi);
+	assert_frame(&fi, path, vaddr, "fixture_add", 0, true);
+	/* read only when needed, it is out of reach by then */
+	symbolizer__resolve(late, &maps, NULL, ip, false, &fi);
+	assert_frame(&fi, path, file_off, NULL, 0, true);
+	proc_maps__release(&maps);
+	symbolizer__free(early);
+	symbolizer__free(late);
+}
+
 /* One file (device and inode) is read once, whatever the path a process knows it by. */
 static void test_shared_by_inode(void **state)
 {
@@ -859,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_separate_debug_file),
 		cmocka_unit_test(test_libc_debug_file),
 		cmocka_unit_test(test_cxx_names),
+		cmocka_unit_test(test_read_deleted),
 	};
 
 	main_ret = (uint64_t)(uintptr_t)__builtin_return_address(0);
