@@ -245,6 +245,10 @@ void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE
 	for (int i = 0; i < set->nr_images; i++) {
 		const struct allocator_image *img = &set->images[i];
 
+		/* libstdc++'s: caller_table__add_process says what it found */
+		if (!img->nr_sites || !allocator_funcs__is_probed(img->sites[0].shape))
+			continue;
+
 		fprintf(out, "memtrace: PID %d: %s: %d probe sites on %s (%d aliases share them)\n",
 			pid, allocator_funcs__name(img->allocator), img->nr_sites, img->path,
 			img->nr_aliases);
