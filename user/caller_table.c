@@ -133,20 +133,25 @@ static void release(struct caller_table *t, uint64_t addr)
 	t->write(t->ctx, addr, NULL);
 }
 
+/* The file's scan, made on its first use; NULL with *err set when it cannot be (gone, no memory). */
 static const struct scanned_file *scanned(struct caller_table *t, enum mt_caller_kind kind,
-					  const char *path, const char *open_path, pid_t pid)
+					  const char *path, const char *open_path, pid_t pid,
+					  int *err)
 {
 	struct scanned_file *f;
 	char root[32];
 	struct stat st;
 
-	if (stat(open_path, &st))
+	if (stat(open_path, &st)) {
+		*err = -errno;
 		return NULL;
+	}
 	for (size_t i = 0; i < t->nr_files; i++) {
 		f = &t->files[i];
 		if (f->dev == st.st_dev && f->ino == st.st_ino && f->kind == kind)
 			return f;
 	}
+	*err = -ENOMEM;
 	if (ARRAY_RESERVE(&t->files, &t->files_cap, t->nr_files + 1))
 		return NULL;
 	f = &t->files[t->nr_files];
@@ -189,15 +194,17 @@ int caller_table__add_file(struct caller_table *t, pid_t pid, enum mt_caller_kin
 			   const char *path, const char *open_path, const struct proc_maps *maps,
 			   const struct caller_site_list **sites)
 {
-	const struct scanned_file *f = scanned(t, kind, path, open_path, pid);
 	struct caller_owner *o;
+	const struct scanned_file *f;
 	uint64_t addr;
 	int err = 0;
 
+	f = scanned(t, kind, path, open_path, pid, &err);
 	if (!f)
-		return -ENOMEM;
+		return err;
 	if (f->err)
 		return f->err;
+	err = 0;
 	o = owner_of(t, pid, true);
 	if (!o)
 		return -ENOMEM;
@@ -253,7 +260,11 @@ int caller_table__add_process(struct caller_table *t, pid_t pid, const struct pr
 		libc_path = libc_in(maps);
 	if (!libc_path)
 		return 0;
-	snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, libc_path);
+	/* a static CMD in launch mode is known by the path it was given */
+	if (libc_path[0] == '/')
+		snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", pid, libc_path);
+	else
+		snprintf(open_path, sizeof(open_path), "%s", libc_path);
 	err = caller_table__add_file(t, pid, MT_CALLER_FREERES, libc_path, open_path, maps, &sites);
 	if (err == -ENOMEM)
 		return err;
