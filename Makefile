@@ -150,10 +150,35 @@ $(BUILD)/tests/fixtures/fixture_je_prefixed: tests/fixtures/fixture_je_prefixed.
 	$(call msg,CC-FIX,$@)
 	$(Q)$(CC) -g -O1 -Wall -Werror -o $@ $<
 
+# Operator new and glibc's thread-exit cleanup written out with their CFI (test_caller_sites.c);
+# the cleanup also stripped, with its symbols in a separate debug file, and without any.
+FIX_CXX_NEW := $(BUILD)/tests/fixtures/libfixture_cxx_new.so
+FIX_FREERES := $(BUILD)/tests/fixtures/libfixture_freeres
+$(FIX_CXX_NEW): tests/fixtures/fixture_cxx_new.S | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -shared -fPIC -o $@ $<
+
+$(FIX_FREERES).so: tests/fixtures/fixture_freeres.S | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -shared -fPIC -o $@ $<
+
+$(FIX_FREERES).debug: $(FIX_FREERES).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(FIX_FREERES).stripped.so: $(FIX_FREERES).so $(FIX_FREERES).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_FREERES).debug $< $@
+
+$(FIX_FREERES).nodebug.so: $(FIX_FREERES).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all $< $@
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
-	$(BUILD)/tests/fixtures/libfixture_usdt.so
+	$(BUILD)/tests/fixtures/libfixture_usdt.so $(FIX_CXX_NEW) \
+	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
 PROG_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \

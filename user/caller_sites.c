@@ -81,7 +81,8 @@ static int scan__open_cfi(struct scan *s)
 
 static void scan__close(struct scan *s)
 {
-	/* the CFI is the Elf handle's: it goes with it */
+	if (s->cfi)
+		dwarf_cfi_end(s->cfi);
 	if (s->elf)
 		elf_end(s->elf);
 	if (s->cs_open)
