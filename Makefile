@@ -311,12 +311,13 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 
 # Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
 # or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
-ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_new_jemalloc \
-	cxx_new_tcmalloc cxx_new_static \
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_stacks \
+	cxx_new_jemalloc cxx_new_tcmalloc cxx_new_static \
 	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
-$(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc: $(BUILD)/tests/progs/%: \
+$(BUILD)/tests/progs/cxx_new $(BUILD)/tests/progs/cxx_bad_alloc $(BUILD)/tests/progs/cxx_stacks: \
+		$(BUILD)/tests/progs/%: \
 		tests/progs/%.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)
 	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
