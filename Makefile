@@ -445,11 +445,16 @@ $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name floor > $@
 
 # -fno-builtin keeps every malloc+free pair; frame pointers, so memtrace's
-# stack walks go as deep as in a program built to be profiled.
-$(BENCH_DIR)/workload: tests/bench/workload.c | $(BENCH_DIR)
+# stack walks go as deep as in a program built to be profiled. Its new/delete
+# loop is C++ (newdelete.cc), so it links libstdc++ like any C++ program.
+$(BENCH_DIR)/newdelete.o: tests/bench/newdelete.cc | $(BENCH_DIR)
+	$(call msg,CXX-BENCH,$@)
+	$(Q)$(CXX) -std=gnu++17 $(WARNINGS) -g -O2 -fno-omit-frame-pointer -MMD -MP -c -o $@ $<
+
+$(BENCH_DIR)/workload: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH_DIR)
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
-		-MMD -MP -o $@ $<
+		-MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
 
 $(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libmemtrace.a \
 		| $(BENCH_DIR)

@@ -3,11 +3,15 @@
 #
 # What memtrace costs, as one table (make bench). Usage: tools/bench.sh [BUILD_DIR]
 #
-# A. ns per op of tests/bench/workload, untraced, under the empty-probe floor
+# A. ns per op of tests/bench/workload (malloc/free pairs, new/delete pairs, churn,
+#    two threads), untraced, under the empty-probe floor
 #    (tests/bench/floor) at function entries and at memtrace's placed sites, and
 #    under memtrace --probe-at-entry, default (frame pointers: the workload has
 #    them), --stack=none, and --stack=dwarf for every allocation and sampled; memtrace's
-#    lost_events (from its snapshot) must stay 0.
+#    lost_events (from its snapshot) must stay 0. BENCH_BASE=DIR adds the memtrace
+#    built in DIR (DIR/memtrace: a previous build), default options, as a column of
+#    its own in the same rounds. Below the table: each configuration's new/delete
+#    pair over its malloc/free pair.
 # B. ingest rate and memory per live block (ingest_bench).
 # C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
 # D. symbolizing 100k distinct addresses, first pass (symbolize_bench).
@@ -34,7 +38,8 @@ snapshot=$build/tests/bench/snapshot_bench
 symbolize=$build/tests/bench/symbolize_bench
 preload=$(realpath "$build/libmemtrace_preload.so")
 
-workloads=(pairs churn threads2)
+base_dir=${BENCH_BASE:-}
+workloads=(pairs newdelete churn threads2)
 configs=(untraced floor-entry floor-sites mt-entry mt-default)
 notes=()
 
@@ -53,6 +58,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	notes+=("NOT ROOT: traced configurations skipped (floor and memtrace need BPF)")
 else
 	configs+=(mt-nostack mt-dwarf mt-dwarf-sampled floor-preload mt-preload)
+	if [ -n "$base_dir" ]; then
+		[ -x "$base_dir/memtrace" ] || die "BENCH_BASE: $base_dir/memtrace is not built"
+		configs+=(mt-base)
+	fi
 fi
 if [ ! -x "$ingest" ]; then
 	notes+=("ingest_bench: not built ($ingest is missing): B left out")
@@ -74,6 +83,7 @@ label() {
 	mt-dwarf-sampled) echo "--stack=dwarf, 1 per 512K" ;;
 	floor-preload) echo "floor @preload site" ;;
 	mt-preload) echo "memtrace --preload" ;;
+	mt-base) echo "base memtrace" ;;
 	esac
 }
 
@@ -112,6 +122,7 @@ run_cell() { # CONFIG WORKLOAD
 	mt-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
 	floor-preload) cmd=("$floor" --preload="$preload" -- "${cmd[@]}") ;;
 	mt-preload) cmd=("$memtrace" --top=1 -o "$snap" --preload -- "${cmd[@]}") ;;
+	mt-base) cmd=("$base_dir/memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	esac
 	rm -f "$snap"
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
@@ -242,7 +253,8 @@ echo
 echo "memtrace bench, $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), ${cpu:-unknown CPU}" \
 	"($(nproc) vCPUs); median of $runs runs per cell, round robin; took ${elapsed}s"
 echo
-echo "A. ns per op: pairs = one malloc(64)+free; churn = one malloc/calloc/realloc/free call;"
+echo "A. ns per op: pairs = one malloc(64)+free; newdelete = one new char[64]+delete[];"
+echo "   churn = one malloc/calloc/realloc/free call;"
 echo "   threads2 = one pair in each of two threads running at once. Iterations: untraced" \
 	"$untraced_n, traced $traced_n (threads2: half of it per thread)."
 echo
@@ -290,6 +302,14 @@ done | sort -n | awk '{ p[NR] = $1; $1 = ""; cell = $0 }
 if [[ " ${configs[*]} " == *" mt-"* ]]; then
 	echo "lost_events: the largest of the runs, per memtrace column left to right; must be 0."
 fi
+[ -n "$base_dir" ] && echo "base memtrace: $(realpath "$base_dir/memtrace")."
+# new/delete at malloc's price: the C++ pair over the C pair, configuration by configuration
+line=""
+for c in "${configs[@]}"; do
+	r=$(ratio "$(median "$tmp/$c.newdelete")" "$(median "$tmp/$c.pairs")")
+	line+="${line:+, }$(label "$c") $r"
+done
+echo "newdelete / pairs (a new/delete pair over a malloc/free pair): $line."
 
 echo
 echo "B-D. end-to-end costs of the user side"
