@@ -257,7 +257,7 @@ void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE
 
 const char *allocator_locate__searched(void)
 {
-	return "libc (malloc, free), libstdc++ (operator new, delete), jemalloc (malloc, je_malloc, "
+	return "libc (malloc, free), libstdc++ (operator new), jemalloc (malloc, je_malloc, "
 	       "mallocx), tcmalloc (tc_malloc), mimalloc (mi_malloc), in the mapped libraries "
 	       "and the executable";
 }
