@@ -50,7 +50,8 @@ static __always_inline bool caller_site__climb_cxx(struct stack_start *s)
 		base = site->flags & MT_CALLER_F_FROM_RBP ? s->fp : s->sp;
 		if (site->rbp_at != MT_CALLER_RBP_KEPT) {
 			word = 0;
-			bpf_probe_read_user(&word, sizeof(word), (void *)(base + (__s64)site->rbp_at));
+			bpf_probe_read_user(&word, sizeof(word),
+					    (void *)(base + (__s64)site->rbp_at));
 			s->fp = word;
 		}
 		s->sp = base + (__s64)site->caller_at;

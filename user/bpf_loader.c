@@ -113,9 +113,11 @@ static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_si
 	struct bpf_loader *l = ctx;
 	__u64 key = addr;
 
-	if (!site)
-		return bpf_map__delete_elem(l->skel->maps.caller_sites, &key, sizeof(key), 0) ? -errno
-											 : 0;
+	if (!site) {
+		if (bpf_map__delete_elem(l->skel->maps.caller_sites, &key, sizeof(key), 0))
+			return -errno;
+		return 0;
+	}
 	if (bpf_map__update_elem(l->skel->maps.caller_sites, &key, sizeof(key), site,
 				 sizeof(*site), BPF_ANY))
 		return -errno;

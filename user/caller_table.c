@@ -104,9 +104,9 @@ static int hold(struct caller_table *t, struct caller_owner *o, uint64_t addr,
 		err = t->write(t->ctx, addr, site);
 		if (err == -E2BIG || err == -ENOSPC) {
 			if (!t->full_said)
-				fprintf(stderr, "memtrace: the table of allocator call sites is full "
-						"(%d): further processes' C++ allocations count as "
-						"malloc's\n",
+				fprintf(stderr,
+					"memtrace: the table of allocator call sites is full (%d): "
+					"further processes' C++ allocations count as malloc's\n",
 					MT_CALLER_SITES_MAX);
 			t->full_said = true;
 			return 0;
@@ -133,7 +133,7 @@ static void release(struct caller_table *t, uint64_t addr)
 	t->write(t->ctx, addr, NULL);
 }
 
-/* The file's scan, made on its first use; NULL with *err set when it cannot be (gone, no memory). */
+/* The file's scan, made on its first use; NULL and *err when it cannot be (gone, no memory). */
 static const struct scanned_file *scanned(struct caller_table *t, enum mt_caller_kind kind,
 					  const char *path, const char *open_path, pid_t pid,
 					  int *err)
@@ -269,9 +269,10 @@ int caller_table__add_process(struct caller_table *t, pid_t pid, const struct pr
 	if (err == -ENOMEM)
 		return err;
 	if (verbose && err)
-		fprintf(stderr, "memtrace: PID %d: no __malloc_arena_thread_freeres in %s nor in a "
-				"debug file of it: the frees of glibc's thread caches at thread exit "
-				"count as unknown frees\n",
+		fprintf(stderr,
+			"memtrace: PID %d: no __malloc_arena_thread_freeres in %s nor in a debug "
+			"file of it: the frees of glibc's thread caches at thread exit count as "
+			"unknown frees\n",
 			pid, libc_path);
 	else if (verbose)
 		fprintf(stderr, "memtrace: PID %d: libc: %zu frees of glibc's thread caches at "

@@ -31,7 +31,7 @@ enum mt_caller_kind {
 	MT_CALLER_FREERES = 2,
 };
 
-/* mt_caller_site.flags: offsets count from %rbp (a frame-pointer CFA), else from the stack pointer */
+/* mt_caller_site.flags: offsets from %rbp (a frame-pointer CFA), else from the stack pointer */
 #define MT_CALLER_F_FROM_RBP 0x1
 /* mt_caller_site.rbp_at: the function leaves %rbp as its caller had it */
 #define MT_CALLER_RBP_KEPT (-1)
@@ -48,7 +48,7 @@ struct mt_caller_site {
 	__u8 flags;		/* MT_CALLER_F_* */
 	__u16 pad;
 	__s32 caller_at;	/* base + caller_at holds operator new's return address */
-	__s32 rbp_at;		/* base + rbp_at holds its caller's %rbp, or MT_CALLER_RBP_KEPT */
+	__s32 rbp_at;		/* base + rbp_at: its caller's %rbp; or MT_CALLER_RBP_KEPT */
 };
 
 /* How stacks are captured (--stack). */

@@ -200,7 +200,8 @@ static bool readelf_row(const char *path, uint64_t vaddr, struct cfi_row *out)
 		for (tok = strtok_r(line, " \n", &save); tok && i < ncols;
 		     tok = strtok_r(NULL, " \n", &save), i++) {
 			if (!strcmp(cols[i], "CFA")) {
-				assert_int_equal(sscanf(tok, "%3s%ld", out->cfa_reg, &out->cfa_off), 2);
+				assert_int_equal(
+					sscanf(tok, "%3s%ld", out->cfa_reg, &out->cfa_off), 2);
 			} else if (!strcmp(cols[i], "rbp") && tok[0] == 'c') {
 				out->rbp_saved = true;
 				out->rbp_off = strtol(tok + 1, NULL, 10);
@@ -256,7 +257,8 @@ static void test_system_libstdcxx(void **state)
 			base = row.cfa_off + 8;
 		}
 		assert_int_equal(v->caller_at, base + row.ra_off);
-		assert_int_equal(v->rbp_at, row.rbp_saved ? base + row.rbp_off : MT_CALLER_RBP_KEPT);
+		assert_int_equal(v->rbp_at,
+				 row.rbp_saved ? base + row.rbp_off : MT_CALLER_RBP_KEPT);
 	}
 	elf_file__free(ef);
 	caller_sites__release(&l);
