@@ -156,11 +156,36 @@ $(BUILD)/tests/fixtures/libfixture_cxx.so: tests/fixtures/fixture_cxx.cc | $(BUI
 	$(call msg,CXX-FIX,$@)
 	$(Q)$(CXX) -g -O2 -fno-optimize-sibling-calls -fPIC -shared -Wall -Werror -o $@ $<
 
+# Operator new and glibc's thread-exit cleanup written out with their CFI (test_caller_sites.c);
+# the cleanup also stripped, with its symbols in a separate debug file, and without any.
+FIX_CXX_NEW := $(BUILD)/tests/fixtures/libfixture_cxx_new.so
+FIX_FREERES := $(BUILD)/tests/fixtures/libfixture_freeres
+$(FIX_CXX_NEW): tests/fixtures/fixture_cxx_new.S | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -shared -fPIC -o $@ $<
+
+$(FIX_FREERES).so: tests/fixtures/fixture_freeres.S | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -shared -fPIC -o $@ $<
+
+$(FIX_FREERES).debug: $(FIX_FREERES).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(FIX_FREERES).stripped.so: $(FIX_FREERES).so $(FIX_FREERES).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_FREERES).debug $< $@
+
+$(FIX_FREERES).nodebug.so: $(FIX_FREERES).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all $< $@
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
 	$(BUILD)/tests/fixtures/libfixture_cxx.so \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
-	$(BUILD)/tests/fixtures/libfixture_usdt.so
+	$(BUILD)/tests/fixtures/libfixture_usdt.so $(FIX_CXX_NEW) \
+	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so
 
 # Target programs: frame pointers and no inlining, so stacks name every caller.
 PROG_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
@@ -293,12 +318,12 @@ $(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/t
 
 # Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
 # or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
-ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_new_jemalloc \
-	cxx_new_tcmalloc cxx_new_static \
+ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_stacks \
+	cxx_new_jemalloc cxx_new_tcmalloc cxx_new_static \
 	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
 PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
 
-CXX_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names)
+CXX_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_stacks)
 $(CXX_PROGS): $(BUILD)/tests/progs/%: tests/progs/%.cc | $(BUILD)/tests/progs
 	$(call msg,CXX-PROG,$@)
 	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
@@ -426,11 +451,16 @@ $(BENCH_DIR)/floor.skel.h: $(BENCH_DIR)/floor.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name floor > $@
 
 # -fno-builtin keeps every malloc+free pair; frame pointers, so memtrace's
-# stack walks go as deep as in a program built to be profiled.
-$(BENCH_DIR)/workload: tests/bench/workload.c | $(BENCH_DIR)
+# stack walks go as deep as in a program built to be profiled. Its new/delete
+# loop is C++ (newdelete.cc), so it links libstdc++ like any C++ program.
+$(BENCH_DIR)/newdelete.o: tests/bench/newdelete.cc | $(BENCH_DIR)
+	$(call msg,CXX-BENCH,$@)
+	$(Q)$(CXX) -std=gnu++17 $(WARNINGS) -g -O2 -fno-omit-frame-pointer -MMD -MP -c -o $@ $<
+
+$(BENCH_DIR)/workload: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH_DIR)
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
-		-MMD -MP -o $@ $<
+		-MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
 
 $(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libmemtrace.a \
 		| $(BENCH_DIR)

@@ -4,12 +4,13 @@
  * per thread; the return emits one record. A call that enters another
  * probed function (glibc's reallocarray jumps to realloc) only raises the
  * depth of the outer call, so it counts once, as the function the program
- * called.
+ * called. A malloc called by libstdc++'s operator new is operator new's
+ * call (caller_sites.bpf.h).
  */
 #ifndef MEMTRACE_ALLOC_CALL_BPF_H
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
-#include "pending_alloc.bpf.h"
+#include "caller_sites.bpf.h"
 #include "stack.bpf.h"
 #include "stack_dump.bpf.h"
 
@@ -43,15 +44,26 @@ static __always_inline bool call_state__sampled(struct call_state *st, __u64 siz
 	return true;
 }
 
-/* caller_in_frame: at the preload library's site, not at an allocator's own probe */
+/*
+ * start: where the stack starts at an allocator's own probe; NULL at the
+ * preload library's site, where the caller is in its wrapper's frame.
+ */
 static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
-					       __u32 pid, __u32 tid, bool caller_in_frame)
+					       __u32 pid, __u32 tid,
+					       const struct stack_start *start)
 {
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
-	if (stack_mode == MT_STACK_DWARF)
-		return stack_dump__send(ctx, pid, tid, caller_in_frame ? 2 : 1);
-	return stack__capture(ctx, pid, st->frames, caller_in_frame);
+	if (stack_mode == MT_STACK_DWARF) {
+		if (!start)
+			return stack_dump__send(ctx, pid, tid, 2);
+		/* the unwind from malloc's registers passes operator new's frames: dropped */
+		return stack_dump__send(ctx, pid, tid,
+					start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
+	}
+	if (!start)
+		return stack__capture(ctx, pid, st->frames, true);
+	return stack__capture_from(pid, st->frames, start);
 }
 
 /* One completed call: the record user space's accounting reads. */
@@ -89,9 +101,8 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32;
+	struct stack_start start;
 	struct call_state *st;
-	__u64 stack_id = 0;
-	bool pending;
 
 	if (!recording || !scope__covers(pid))
 		return 0;
@@ -102,14 +113,20 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 		st->depth++;
 		return 0;
 	}
-	pending = pending_alloc__take(ctx, st, &allocator, &size, &stack_id);
+	/*
+	 * Called by operator new: C++'s call. Its size is what operator new
+	 * passes on, which is what it was asked for (README: "Accounting rules").
+	 */
+	stack_start__at_entry(ctx, &start);
+	if (caller_site__climb_cxx(&start))
+		allocator = MT_ALLOC_CXX;
 	st->func = func;
 	st->allocator = allocator;
 	st->size = size;
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = pending ? stack_id : call_state__stack(ctx, st, pid, (__u32)id, false);
+	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, &start);
 	st->active = 1;
 	return 0;
 }

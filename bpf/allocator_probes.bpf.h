@@ -5,8 +5,8 @@
  * being the one that runs, as attach cookies need kernel 5.15. A shape is
  * where the size and pointers are: operator new, mallocx, valloc and
  * mi_malloc_aligned all take the size first, like malloc, and are
- * recorded as a malloc of their allocator. libstdc++'s operators are
- * written out in memtrace.bpf.c: its new is counted through its malloc.
+ * recorded as a malloc of their allocator. libstdc++'s operators have no
+ * probes: its new is counted through its malloc (caller_sites.bpf.h).
  * Returns go through the shared alloc_exit and posix_memalign_exit, which
  * read the allocator from the thread's call slot. User space names the
  * programs "<allocator>_<shape>_enter" (user/allocator_funcs.c).
@@ -15,7 +15,6 @@
 #define MEMTRACE_ALLOCATOR_PROBES_BPF_H
 
 #include "free_call.bpf.h"
-#include "pending_alloc.bpf.h"
 
 /*
  * The allocators that replace malloc: their C interface (their own je_,
@@ -61,7 +60,7 @@
 	SEC("uprobe")                                                                       \
 	int BPF_KPROBE(name##_free_enter, __u64 ptr)                                        \
 	{                                                                                   \
-		return free_call__enter(allocator, ptr);                                    \
+		return free_call__enter(ctx, allocator, ptr);                               \
 	}                                                                                   \
 	SEC("uprobe")                                                                       \
 	int BPF_KPROBE(name##_free_nested_enter, __u64 ptr)                                 \

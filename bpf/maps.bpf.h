@@ -72,12 +72,7 @@ struct call_state {
 	__u16 func;
 	__u16 depth;	/* allocator calls nested inside this one */
 	__u8 active;	/* a call is in flight */
-	__u8 allocator;	/* enum mt_allocator: whose probe the call entered by */
-	/* pending_alloc.bpf.h: an operator new whose malloc is about to be called */
-	__u8 pending_allocator;
-	__u64 pending_size;
-	__u64 pending_sp;
-	__u64 pending_stack_id;
+	__u8 allocator;	/* enum mt_allocator: whose probe the call entered by, or cxx */
 	/*
 	 * Where the stack is walked: only this thread writes here, so unlike a
 	 * per-CPU buffer it is safe in preemptible programs, and unlike a ring

@@ -99,34 +99,7 @@ int BPF_KRETPROBE(posix_memalign_exit)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
-	return free_call__enter(MT_ALLOC_LIBC, ptr);
-}
-
-/* libstdc++'s operator new: no return probe, its malloc records it (pending_alloc.bpf.h) */
-SEC("uprobe")
-int BPF_KPROBE(cxx_new_by_malloc_enter, __u64 size)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct call_state *st;
-
-	if (!recording || !scope__covers(id >> 32))
-		return 0;
-	st = call_state__slot((__u32)id);
-	/* called inside another probed call: part of that one */
-	if (!st || st->active)
-		return 0;
-	/* the sampler weighs the call by its size */
-	st->size = size;
-	pending_alloc__mark(ctx, st, MT_ALLOC_CXX, size,
-			    call_state__stack(ctx, st, id >> 32, (__u32)id, false));
-	return 0;
-}
-
-/* libstdc++'s operator delete, which calls free (free_call.bpf.h) */
-SEC("uprobe")
-int BPF_KPROBE(cxx_free_nested_enter, __u64 ptr)
-{
-	return free_call__enter_nested(MT_ALLOC_CXX, ptr);
+	return free_call__enter(ctx, MT_ALLOC_LIBC, ptr);
 }
 
 /* The malloc replacements (allocator_probes.bpf.h) */
@@ -170,7 +143,7 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 		return 0;
 	entry_ts = func__needs_start(func) ? st->entry_ts : 0;
 	st->size = size;
-	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, call_state__stack(ctx, st, pid, tid, true),
+	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, call_state__stack(ctx, st, pid, tid, NULL),
 			  addr, size, old_addr, entry_ts);
 	return 0;
 }

@@ -37,18 +37,19 @@ static __always_inline __u64 stack__hash(__u32 pid, const __u64 *frames, __u32 n
  * This walk stops before reading where no frame can be: a frame pointer
  * must lie above the previous one (the stack grows down), within
  * MAX_FRAME_SPAN of it, 8-byte aligned; code without frame pointers leaves
- * other values in %rbp, which mostly fail these tests too.
+ * other values in %rbp, which mostly fail these tests too. It starts from
+ * a stack pointer and a frame pointer given: the probe's registers, or
+ * those that operator new's frame gives back (struct stack_start).
  */
 #define MAX_FRAME_SPAN (64ULL << 20)
 
-static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames, __u32 first,
+static __always_inline __u32 stack__walk_fp(__u64 below, __u64 fp, __u64 *frames, __u32 first,
 					     bool *truncated)
 {
 	struct {
 		__u64 next;
 		__u64 ret;
 	} frame;
-	__u64 below = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
 	__u32 nr = first;
 
 	*truncated = true;
@@ -68,6 +69,31 @@ static __always_inline __u32 stack__walk_fp(struct pt_regs *ctx, __u64 *frames, 
 		fp = frame.next;
 	}
 	return nr;
+}
+
+/*
+ * Where a call's stack starts. At an allocator's own probe the return
+ * address is still at the stack pointer (the function's entry, or a site
+ * probe placement chose for that reason) and %rbp is the caller's frame
+ * pointer: the direct caller is the word at the stack pointer, frame 0,
+ * and the frame-pointer chain yields the caller's caller first. When
+ * operator new called the allocator, the start moves up to operator new's
+ * caller (caller_sites.bpf.h).
+ */
+struct stack_start {
+	__u64 sp;	/* where ret lies: every frame above it */
+	__u64 fp;	/* %rbp in the function ret returns to */
+	__u64 ret;	/* frame 0; 0 when it could not be read */
+	__u16 skip;	/* --stack=dwarf: the frames an unwind from the registers drops */
+};
+
+static __always_inline void stack_start__at_entry(struct pt_regs *ctx, struct stack_start *s)
+{
+	s->sp = PT_REGS_SP(ctx);
+	s->fp = PT_REGS_FP(ctx);
+	s->skip = 1;
+	s->ret = 0;
+	bpf_probe_read_user(&s->ret, sizeof(s->ret), (void *)s->sp);
 }
 
 /* The first sighting of a stack: its frames go to user space once. */
@@ -95,35 +121,12 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 	return true;
 }
 
-/*
- * At an allocator's own probe the return address is still at the stack
- * pointer (the function's entry, or a site probe placement chose for that
- * reason), and the frame-pointer chain starts at the caller's saved frame,
- * so it yields the caller's caller first: the direct caller is the return
- * address at the stack pointer, frame 0. At the preload library's site
- * (caller_in_frame), %rbp is its wrapper's frame, whose return address is
- * the direct caller. frames is the thread's scratch.
- */
-static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames,
-					    bool caller_in_frame)
+/* The frames' id, and the frames themselves to user space on their first sighting. */
+static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32 nr,
+					   bool truncated)
 {
-	bool truncated;
-	__u64 id;
-	__u32 nr;
+	__u64 id = stack__hash(pid, frames, nr);
 
-	if (caller_in_frame) {
-		nr = stack__walk_fp(ctx, frames, 0, &truncated);
-		if (!nr) {
-			drop__count(MT_DROP_STACK_ERROR);
-			return MT_NO_STACK;
-		}
-	} else {
-		frames[0] = 0;
-		if (bpf_probe_read_user(&frames[0], sizeof(frames[0]), (void *)PT_REGS_SP(ctx)))
-			drop__count(MT_DROP_STACK_ERROR);
-		nr = stack__walk_fp(ctx, frames, 1, &truncated);
-	}
-	id = stack__hash(pid, frames, nr);
 	if (bpf_map_lookup_elem(&stacks_seen, &id))
 		return id;
 	if (!stack__send(pid, id, frames, nr, truncated))
@@ -131,6 +134,44 @@ static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u6
 	/* after the submit: an id is only ever marked seen once user space can have it */
 	bpf_map_update_elem(&stacks_seen, &id, &(__u8){ 1 }, BPF_ANY);
 	return id;
+}
+
+/* frames is the thread's scratch. */
+static __always_inline __u64 stack__capture_from(__u32 pid, __u64 *frames,
+						 const struct stack_start *start)
+{
+	bool truncated;
+	__u32 nr;
+
+	frames[0] = start->ret;
+	if (!start->ret)
+		drop__count(MT_DROP_STACK_ERROR);
+	nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
+	return stack__intern(pid, frames, nr, truncated);
+}
+
+/*
+ * At an allocator's own probe (stack_start above), or at the preload
+ * library's site (caller_in_frame), where %rbp is its wrapper's frame,
+ * whose return address is the direct caller.
+ */
+static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames,
+					    bool caller_in_frame)
+{
+	struct stack_start start;
+	bool truncated;
+	__u32 nr;
+
+	if (!caller_in_frame) {
+		stack_start__at_entry(ctx, &start);
+		return stack__capture_from(pid, frames, &start);
+	}
+	nr = stack__walk_fp(PT_REGS_SP(ctx), PT_REGS_FP(ctx), frames, 0, &truncated);
+	if (!nr) {
+		drop__count(MT_DROP_STACK_ERROR);
+		return MT_NO_STACK;
+	}
+	return stack__intern(pid, frames, nr, truncated);
 }
 
 #endif /* MEMTRACE_STACK_BPF_H */

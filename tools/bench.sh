@@ -3,11 +3,14 @@
 #
 # What memtrace costs, as one table (make bench). Usage: tools/bench.sh [BUILD_DIR]
 #
-# A. ns per op of tests/bench/workload, untraced, under the empty-probe floor
+# A. ns per op of tests/bench/workload (malloc/free pairs, new/delete pairs, churn,
+#    two threads), untraced, under the empty-probe floor
 #    (tests/bench/floor) at function entries and at memtrace's placed sites, and
 #    under memtrace --probe-at-entry, default (frame pointers: the workload has
 #    them), --stack=none, and --stack=dwarf for every allocation and sampled; memtrace's
-#    lost_events (from its snapshot) must stay 0.
+#    lost_events (from its snapshot) must stay 0; with BENCH_BASELINE, that build's
+#    memtrace (default options) as a column of its own. Below the table: each
+#    configuration's new/delete pair over its malloc/free pair.
 # B. ingest rate and memory per live block (ingest_bench).
 # C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
 # D. symbolizing 100k distinct addresses, first pass (symbolize_bench); again over
@@ -47,7 +50,7 @@ has() { [[ $sections == *"$1"* ]]; }
 # B, C and D run together
 [[ $sections == *[BCD]* ]] && sections+=B
 
-workloads=(pairs churn threads2)
+workloads=(pairs newdelete churn threads2)
 configs=(untraced floor-entry floor-sites mt-entry mt-default)
 notes=()
 
@@ -90,6 +93,7 @@ if [ -n "$baseline" ] && [ "$(id -u)" -eq 0 ]; then
 	fi
 	baseline_memtrace=$bdir/build/memtrace
 fi
+[ -n "$baseline_memtrace" ] && configs+=(mt-base)
 edge_cases=(c cxx cuda)
 edge_tools=(untraced memtrace)
 [ -n "$baseline_memtrace" ] && edge_tools+=(baseline)
@@ -106,6 +110,7 @@ label() {
 	mt-dwarf-sampled) echo "--stack=dwarf, 1 per 512K" ;;
 	floor-preload) echo "floor @preload site" ;;
 	mt-preload) echo "memtrace --preload" ;;
+	mt-base) echo "baseline memtrace" ;;
 	esac
 }
 
@@ -144,6 +149,7 @@ run_cell() { # CONFIG WORKLOAD
 	mt-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
 	floor-preload) cmd=("$floor" --preload="$preload" -- "${cmd[@]}") ;;
 	mt-preload) cmd=("$memtrace" --top=1 -o "$snap" --preload -- "${cmd[@]}") ;;
+	mt-base) cmd=("$baseline_memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	esac
 	rm -f "$snap"
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
@@ -315,7 +321,8 @@ echo "memtrace bench, $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), ${cp
 	"($(nproc) vCPUs); median of $runs runs per cell, round robin; took ${elapsed}s"
 echo
 if has A; then
-	echo "A. ns per op: pairs = one malloc(64)+free; churn = one malloc/calloc/realloc/free call;"
+	echo "A. ns per op: pairs = one malloc(64)+free; newdelete = one new char[64]+delete[];"
+	echo "   churn = one malloc/calloc/realloc/free call;"
 	echo "   threads2 = one pair in each of two threads running at once. Iterations: untraced" \
 		"$untraced_n, traced $traced_n (threads2: half of it per thread)."
 	echo
@@ -363,6 +370,14 @@ if has A; then
 	if [[ " ${configs[*]} " == *" mt-"* ]]; then
 		echo "lost_events: the largest of the runs, per memtrace column left to right; must be 0."
 	fi
+	[ -n "$baseline_memtrace" ] && echo "baseline memtrace: $(realpath "$baseline_memtrace")."
+	# new/delete at malloc's price: the C++ pair over the C pair, configuration by configuration
+	line=""
+	for c in "${configs[@]}"; do
+		line+="${line:+, }$(label "$c") $(ratio "$(median "$tmp/$c.newdelete")" \
+			"$(median "$tmp/$c.pairs")")"
+	done
+	echo "newdelete / pairs (a new/delete pair over a malloc/free pair): $line."
 
 fi
 if has B; then

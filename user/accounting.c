@@ -80,8 +80,11 @@ static __always_inline int add_block(const struct call *call, uint64_t addr, uin
 	return 0;
 }
 
-/* A block's bytes go back to the thread that allocated it. */
-static __always_inline void release_block(const struct call *call, uint64_t addr)
+/*
+ * A block's bytes go back to the thread that allocated it. Returns the
+ * allocator that made the block, or the call's own for an unknown block.
+ */
+static __always_inline uint8_t release_block(const struct call *call, uint64_t addr)
 {
 	struct mt_process *p = call->p;
 	struct live_block *live = alloc_table__find(&p->live, addr);
@@ -94,7 +97,7 @@ static __always_inline void release_block(const struct call *call, uint64_t addr
 	} else if (!alloc_table__remove(&p->displaced, addr, &gone)) {
 		/* allocated before tracing began: nothing to subtract */
 		charge(call, unknown_frees);
-		return;
+		return call->allocator;
 	}
 	if (p->live_cap)
 		p->live_cap->live--;
@@ -106,6 +109,7 @@ static __always_inline void release_block(const struct call *call, uint64_t addr
 		freed_lifetimes__add(&p->stacks->stacks[gone.stack].freed, gone.ts_ns, call->start_ns);
 	else
 		site_stats__on_free(&p->sites, gone.stack, gone.ts_ns, call->start_ns);
+	return gone.allocator;
 }
 
 static __always_inline int apply_alloc(const struct call *call, uint64_t addr, uint64_t size)
@@ -173,13 +177,17 @@ int accounting__apply(struct mt_process *p, struct mt_counters *totals, const st
 	if (thread < 0)
 		return (int)thread;
 	call = call_of(p, totals, e, (uint32_t)thread, stack);
-	allocator_stats__call(&p->by_allocator, e->allocator);
 	switch (e->func) {
 	case MT_FN_FREE:
-		release_block(&call, e->call.addr);
+		/*
+		 * The allocator of the block it frees: libstdc++'s delete jumps to
+		 * free, whose probe cannot tell it from the program's own free.
+		 */
+		allocator_stats__call(&p->by_allocator, release_block(&call, e->call.addr));
 		return 0;
 	case MT_FN_REALLOC:
 	case MT_FN_REALLOCARRAY:
+		allocator_stats__call(&p->by_allocator, e->allocator);
 		return apply_realloc(p, totals, e, (uint32_t)thread, stack);
 	case MT_FN_MALLOC:
 	case MT_FN_CALLOC:
@@ -191,5 +199,6 @@ int accounting__apply(struct mt_process *p, struct mt_counters *totals, const st
 	case MT_FN_COUNT:
 		break;
 	}
+	allocator_stats__call(&p->by_allocator, e->allocator);
 	return apply_alloc(&call, e->call.addr, e->call.size);
 }

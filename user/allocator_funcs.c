@@ -22,14 +22,14 @@ static const char *const shape_names[SHAPE_COUNT] = {
 	[SHAPE_ALIGNED_ALLOC] = "aligned_alloc",
 	[SHAPE_FREE] = "free",
 	[SHAPE_FREE_NESTED] = "free_nested",
-	[SHAPE_NEW_BY_MALLOC] = "new_by_malloc",
+	[SHAPE_CXX_NEW] = "cxx_new",
 };
 
 /*
  * The Itanium C++ ABI's mangled operator new and delete, every variant
  * (x86-64: size_t is m); new_shape is how the allocator's new is counted.
  */
-#define CXX_NEW_DELETE(new_shape)                                              \
+#define CXX_NEW(new_shape)                                                     \
 	{ "_Znwm", new_shape },                                                \
 	{ "_Znam", new_shape },                                                \
 	{ "_ZnwmRKSt9nothrow_t", new_shape },                                  \
@@ -37,7 +37,10 @@ static const char *const shape_names[SHAPE_COUNT] = {
 	{ "_ZnwmSt11align_val_t", new_shape },                                 \
 	{ "_ZnamSt11align_val_t", new_shape },                                 \
 	{ "_ZnwmSt11align_val_tRKSt9nothrow_t", new_shape },                   \
-	{ "_ZnamSt11align_val_tRKSt9nothrow_t", new_shape },                   \
+	{ "_ZnamSt11align_val_tRKSt9nothrow_t", new_shape }
+
+#define CXX_NEW_DELETE(new_shape)                                              \
+	CXX_NEW(new_shape),                                                    \
 	{ "_ZdlPv", SHAPE_FREE_NESTED },                                       \
 	{ "_ZdaPv", SHAPE_FREE_NESTED },                                       \
 	{ "_ZdlPvm", SHAPE_FREE_NESTED },                                      \
@@ -64,9 +67,14 @@ static const char *const shape_names[SHAPE_COUNT] = {
 	{ "valloc", SHAPE_MALLOC },                                            \
 	{ "pvalloc", SHAPE_MALLOC }
 
-/* libstdc++'s new calls malloc (aligned new: aligned_alloc), which records it */
+/*
+ * libstdc++'s operators, none probed: its new calls malloc (aligned new:
+ * aligned_alloc), whose probe tells it by its return address
+ * (caller_sites.h); its delete jumps to free, counted for the block's
+ * allocator. They are listed to find the files that hold them.
+ */
 static const struct allocator_symbol cxx_symbols[] = {
-	CXX_NEW_DELETE(SHAPE_NEW_BY_MALLOC),
+	CXX_NEW(SHAPE_CXX_NEW),
 	{},
 };
 
@@ -189,7 +197,12 @@ int allocator_funcs__prog_name(enum mt_allocator a, enum allocator_shape shape, 
 
 bool allocator_funcs__has_return(enum allocator_shape shape)
 {
-	return shape != SHAPE_FREE && shape != SHAPE_NEW_BY_MALLOC;
+	return shape != SHAPE_FREE && shape != SHAPE_CXX_NEW;
+}
+
+bool allocator_funcs__is_probed(enum allocator_shape shape)
+{
+	return shape != SHAPE_CXX_NEW;
 }
 
 bool allocator_funcs__is_library(const struct allocator_family *f, const char *path)

@@ -24,10 +24,10 @@ enum allocator_shape {
 	SHAPE_FREE,		/* (ptr): a free that calls no other probed free */
 	SHAPE_FREE_NESTED,	/* (ptr): operator delete and sized frees, which may call free */
 	/*
-	 * (size): libstdc++'s operator new, entry only: the malloc it calls
-	 * records it (bpf/pending_alloc.bpf.h says why)
+	 * libstdc++'s operator new: not probed. The malloc it calls records
+	 * it, told by its return address (caller_sites.h).
 	 */
-	SHAPE_NEW_BY_MALLOC,
+	SHAPE_CXX_NEW,
 	SHAPE_COUNT,
 };
 
@@ -61,8 +61,10 @@ const struct allocator_family *allocator_funcs__family(enum mt_allocator a);
 /* The BPF entry program for shape in allocator a's family ("jemalloc_calloc_enter"). */
 int allocator_funcs__prog_name(enum mt_allocator a, enum allocator_shape shape, char *buf,
 			       size_t len);
-/* Whether the shape's calls have a return probe (not SHAPE_FREE, SHAPE_NEW_BY_MALLOC). */
+/* Whether the shape's calls have a return probe (not SHAPE_FREE, SHAPE_CXX_NEW). */
 bool allocator_funcs__has_return(enum allocator_shape shape);
+/* Whether the shape's functions get a probe at all (not SHAPE_CXX_NEW). */
+bool allocator_funcs__is_probed(enum allocator_shape shape);
 /* Whether path (a file name or a full path) is one of a's shared libraries. */
 bool allocator_funcs__is_library(const struct allocator_family *f, const char *path);
 

@@ -249,6 +249,10 @@ void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE
 	for (int i = 0; i < set->nr_images; i++) {
 		const struct allocator_image *img = &set->images[i];
 
+		/* libstdc++'s: caller_table__add_process says what it found */
+		if (!img->nr_sites || !allocator_funcs__is_probed(img->sites[0].shape))
+			continue;
+
 		fprintf(out, "memtrace: PID %d: %s: %d probe sites on %s (%d aliases share them)\n",
 			pid, allocator_funcs__name(img->allocator), img->nr_sites,
 			text_escape(img->path, shown, sizeof(shown)), img->nr_aliases);
@@ -257,7 +261,7 @@ void allocator_locate__describe(const struct allocator_set *set, pid_t pid, FILE
 
 const char *allocator_locate__searched(void)
 {
-	return "libc (malloc, free), libstdc++ (operator new, delete), jemalloc (malloc, je_malloc, "
+	return "libc (malloc, free), libstdc++ (operator new), jemalloc (malloc, je_malloc, "
 	       "mallocx), tcmalloc (tc_malloc), mimalloc (mi_malloc), in the mapped libraries "
 	       "and the executable";
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Finding the allocators beside libc in a process: libstdc++'s operator
- * new and delete, jemalloc, tcmalloc and mimalloc, as shared libraries in
- * its maps or linked into its executable, and where each function they
- * are called by starts. One probe per address: a symbol at an address
- * already listed (an alias, or the same function claimed by two
- * allocators in one executable) shares that probe.
+ * new (found, not probed: caller_table.h tells its calls of malloc),
+ * jemalloc, tcmalloc and mimalloc, as shared libraries in its maps or
+ * linked into its executable, and where each function they are called by
+ * starts. One probe per address: a symbol at an address already listed
+ * (an alias, or the same function claimed by two allocators in one
+ * executable) shares that probe.
  */
 #ifndef MEMTRACE_ALLOCATOR_LOCATE_H
 #define MEMTRACE_ALLOCATOR_LOCATE_H

@@ -14,6 +14,7 @@
 #include "allocator_funcs.h"
 #include "array.h"
 #include "bpf_loader.h"
+#include "caller_table.h"
 #include "gpu_funcs.h"
 #include "link_keeper.h"
 #include "memtrace.skel.h"
@@ -46,6 +47,7 @@ struct probe_batch {
 struct bpf_loader {
 	struct memtrace *skel;
 	struct link_keeper *keeper;	/* creates, holds and removes every uprobe */
+	struct caller_table *callers;	/* the caller_sites map, from the processes' files */
 	bool multi;			/* uprobe_multi links (uprobe_multi.h) */
 	struct bpf_link **links;	/* tracepoints: dropping them harms no one */
 	size_t nr_links, links_cap;
@@ -105,6 +107,23 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 	}
 }
 
+/* caller_table's writer: the kernel's table of call sites (bpf/caller_sites.bpf.h) */
+static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_site *site)
+{
+	struct bpf_loader *l = ctx;
+	__u64 key = addr;
+
+	if (!site) {
+		if (bpf_map__delete_elem(l->skel->maps.caller_sites, &key, sizeof(key), 0))
+			return -errno;
+		return 0;
+	}
+	if (bpf_map__update_elem(l->skel->maps.caller_sites, &key, sizeof(key), site,
+				 sizeof(*site), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out)
 {
 	struct bpf_loader *l;
@@ -132,6 +151,9 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	set_config(l->skel, opts);
 	l->multi = use_uprobe_multi(l->skel);
 	err = memtrace__load(l->skel);
+	if (err)
+		goto cleanup;
+	err = caller_table__new(write_caller_site, l, &l->callers);
 	if (err)
 		goto cleanup;
 	if (opts->cgroup_fd >= 0) {
@@ -164,6 +186,7 @@ void bpf_loader__free(struct bpf_loader *l)
 	if (!l)
 		return;
 	bpf_loader__detach_all(l);
+	caller_table__free(l->callers);
 	free(l->links);
 	free(l->files);
 	memtrace__destroy(l->skel);
@@ -383,13 +406,16 @@ static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
 						   ? l->skel->progs.posix_memalign_exit
 						   : l->skel->progs.alloc_exit;
 
+		/* libstdc++'s operator new: told by its call sites (bpf_loader__callers) */
+		if (!allocator_funcs__is_probed(s->shape))
+			continue;
 		if (allocator_funcs__has_return(s->shape))
 			err = batch__add(&returns, exit, s->file_offset);
 		if (!err)
 			err = batch__add(&entries, allocator_prog(l, img->allocator, s->shape),
 					 s->file_offset);
 	}
-	if (!err)
+	if (!err && entries.n)
 		return attach_batches(l, &returns, &entries, pid, img->open_path);
 	batch__release(&returns);
 	batch__release(&entries);
@@ -524,6 +550,11 @@ int bpf_loader__add_target(struct bpf_loader *l, pid_t pid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+struct caller_table *bpf_loader__callers(struct bpf_loader *l)
+{
+	return l->callers;
 }
 
 int bpf_loader__read_drops(const struct bpf_loader *l, uint64_t drops[MT_DROP_COUNT])

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The BPF side as user space sees it: load the skeleton, attach probes to
- * a process's libc, mark processes traced, read the drop counters.
+ * a process's libc, fill the table of call sites, mark processes traced,
+ * read the drop counters.
  */
 #ifndef MEMTRACE_BPF_LOADER_H
 #define MEMTRACE_BPF_LOADER_H
@@ -14,6 +15,7 @@
 #include <memtrace/event.h>
 
 #include "allocator_locate.h"
+#include "caller_table.h"
 #include "gpu_locate.h"
 #include "libc_locate.h"
 
@@ -52,7 +54,9 @@ pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid);
 /*
  * Probes every site of the allocators beside libc (allocator_locate.h) for
  * pid (-1: every process mapping them), at the function's entry, each
- * allocator with its own programs; returns first, as for libc.
+ * allocator with its own programs; returns first, as for libc. libstdc++'s
+ * operator new gets no probe: its calls of malloc are told by the table
+ * of call sites (bpf_loader__callers).
  */
 int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
 				  const struct allocator_set *set);
@@ -114,6 +118,12 @@ int bpf_loader__add_target(struct bpf_loader *l, pid_t pid);
  * the probes stay until detach_all.
  */
 void bpf_loader__set_recording(struct bpf_loader *l, bool on);
+
+/*
+ * The kernel's table of call sites that tell who called an allocator
+ * (caller_table.h): filled for each process as its allocators are probed.
+ */
+struct caller_table *bpf_loader__callers(struct bpf_loader *l);
 
 /* Sums the per-CPU drop counters. */
 int bpf_loader__read_drops(const struct bpf_loader *l, uint64_t drops[MT_DROP_COUNT]);

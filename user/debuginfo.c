@@ -69,6 +69,8 @@ struct debuginfo *debuginfo__new(const struct debuginfo_opts *opts)
 		return NULL;
 	}
 	d->budget_ns = (uint64_t)ms * 1000000ULL;
+	if (opts && opts->local_only)
+		d->state = DEBUGINFOD_OFF;
 	return d;
 }
 

@@ -11,6 +11,8 @@
 #ifndef MEMTRACE_DEBUGINFO_H
 #define MEMTRACE_DEBUGINFO_H
 
+#include <stdbool.h>
+
 #include "elf_file.h"
 
 struct debuginfo;
@@ -18,6 +20,7 @@ struct debuginfo;
 struct debuginfo_opts {
 	const char *debug_dir;		/* NULL: /usr/lib/debug */
 	unsigned int debuginfod_ms;	/* time all debuginfod fetches may take together; 0: 30 s */
+	bool local_only;		/* never ask debuginfod (a process waits for the answer) */
 };
 
 /* opts may be NULL for the defaults. NULL when memory runs out. */

@@ -230,6 +230,13 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 		if (err)
 			goto cleanup;
 	}
+	/* operator new's calls of malloc, glibc's frees at thread exit (caller_table.h) */
+	if (!preloaded) {
+		err = caller_table__add_process(bpf_loader__callers(l), child->pid, &maps,
+						&child->allocators, child->libc.path, cfg->verbose);
+		if (err)
+			goto cleanup;
+	}
 	/* it did not load (static or setuid CMD): the libc probes count instead */
 	if (!preloaded && child->preload) {
 		if (cfg->verbose)

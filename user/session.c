@@ -117,6 +117,9 @@ static int attach_pid(struct session *s, pid_t pid)
 		err = 0;
 	if (!err)
 		err = bpf_loader__attach_allocators(s->bpf, pid, &allocs);
+	if (!err)
+		err = caller_table__add_process(bpf_loader__callers(s->bpf), pid, &maps, &allocs,
+						img.path, s->cfg->verbose);
 	if (err == -ESRCH)
 		goto exited;
 	if (err) {
@@ -204,6 +207,10 @@ static void probe_allocators(struct session *s, struct mt_process *p)
 	if (err && err != -ENOENT)
 		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %u: %s\n",
 			p->pid, strerror(-err));
+	if (caller_table__add_process(bpf_loader__callers(s->bpf), p->pid, &p->maps, &allocs,
+				      libc ? img.path : p->libc.path, s->cfg->verbose) &&
+	    !s->tracker.err)
+		s->tracker.err = -ENOMEM;
 	if (libc) {
 		libc_locate__release(&p->libc);
 		p->libc = img;
@@ -293,27 +300,37 @@ static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc
 /*
  * An allocator library a traced process maps while traced (libstdc++, as
  * `import torch` loads it): probed from now, for it or, outside -p, for
- * every process. Its calls before this drain counted as libc's malloc.
+ * every process, and its call sites told to the kernel for this process
+ * (libstdc++'s are where the process maps them). Its calls before this
+ * drain counted as libc's malloc.
  */
 static void probe_mapped_allocator(struct session *s, struct mt_process *p,
 				   const struct proc_map *m)
 {
 	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
+	/* the one mapping as maps: p's do not have it yet */
+	const struct proc_maps one = { .maps = (struct proc_map *)m, .n = 1 };
 	struct allocator_set set = {};
 	char shown[PATH_MAX];
-	int err;
+	int err = 0;
 
 	if (!m->executable || !m->path || m->path[0] != '/' ||
-	    bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor), m->inode,
-			       PROBED_ALLOCATORS) ||
 	    allocator_locate__in_mapping((pid_t)p->pid, m, &set) || !set.nr_images)
 		goto cleanup;
-	err = bpf_loader__attach_allocators(s->bpf, (pid_t)p->pid, &set);
-	if (!err && s->cfg->verbose)
-		allocator_locate__describe(&set, (pid_t)p->pid, stderr);
-	else if (err && err != -ENOENT)
-		fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
-			text_escape(m->path, shown, sizeof(shown)), p->pid, strerror(-err));
+	if (!bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor), m->inode,
+				PROBED_ALLOCATORS)) {
+		err = bpf_loader__attach_allocators(s->bpf, (pid_t)p->pid, &set);
+		if (!err && s->cfg->verbose)
+			allocator_locate__describe(&set, (pid_t)p->pid, stderr);
+		else if (err && err != -ENOENT)
+			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
+				text_escape(m->path, shown, sizeof(shown)), p->pid, strerror(-err));
+	}
+	/* its libc is not in this mapping: the process's own are, when it joined */
+	if (caller_table__add_process(bpf_loader__callers(s->bpf), (pid_t)p->pid, &one, &set, NULL,
+				      s->cfg->verbose) &&
+	    !s->tracker.err)
+		s->tracker.err = -ENOMEM;
 cleanup:
 	allocator_locate__release(&set);
 }
@@ -482,13 +499,29 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	}
 }
 
-/* A process a record made: the mapping records that came before it are its own. */
+/*
+ * A process a record made: the mapping records that came before it are its
+ * own. A forked child holds its parent's call sites (caller_table.h) from
+ * now, while its parent still does: it may outlive the parent.
+ */
 static void claim_mappings(void *ctx, struct mt_process *p)
 {
 	struct session *s = ctx;
 
+	if (p->forked &&
+	    caller_table__copy(bpf_loader__callers(s->bpf), (pid_t)p->ppid, (pid_t)p->pid) &&
+	    !s->tracker.err)
+		s->tracker.err = -ENOMEM;
 	if (mmap_stash__take(&s->unclaimed, p->pid, on_mmap_record, s) && !s->tracker.err)
 		s->tracker.err = -ENOMEM;
+}
+
+/* A process's record ended (exit, exec): the call sites of what it mapped go with it. */
+static void drop_callers(void *ctx, struct mt_process *p)
+{
+	struct session *s = ctx;
+
+	caller_table__drop(bpf_loader__callers(s->bpf), (pid_t)p->pid);
 }
 
 /* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
@@ -598,6 +631,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	s->tracker.create_on_sight = cfg->all;
 	s->tracker.on_new_process = claim_mappings;
 	s->tracker.before_lifecycle = drain_before_lifecycle;
+	s->tracker.on_end = drop_callers;
 	s->tracker.hooks_ctx = s;
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;

@@ -210,6 +210,8 @@ static int end_process(struct tracker *t, struct mt_process *p, enum process_end
 {
 	int err = 0;
 
+	if (t->on_end)
+		t->on_end(t->hooks_ctx, p);
 	p->exited = true;
 	p->end = end;
 	p->end_ns = ts_ns;
@@ -380,9 +382,11 @@ static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
 	/*
 	 * No CFI at all: the caller is still the return address at the stack
 	 * pointer, or, at the preload site, in its wrapper's frame (%rbp + 8).
+	 * Under operator new it is in operator new's frame, which takes its
+	 * CFI to find: none then.
 	 */
 	caller_at = (d->skip & MT_DUMP_SKIP) == 2 ? d->regs[6] + 8 : d->regs[7];
-	if (nr <= 0 && caller_at >= d->stack_base &&
+	if (nr <= 0 && !(d->skip & MT_DUMP_F_CXX) && caller_at >= d->stack_base &&
 	    caller_at - d->stack_base + sizeof(frames[0]) <= d->size) {
 		memcpy(&frames[0], d->stack + (caller_at - d->stack_base), sizeof(frames[0]));
 		nr = 1;

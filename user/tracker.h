@@ -48,6 +48,8 @@ struct tracker {
 	 * before it (a parent's, which its child copies) must be in first.
 	 */
 	void (*before_lifecycle)(void *ctx);
+	/* told of each process whose record ends (exit, exec, vanished), before it does */
+	void (*on_end)(void *ctx, struct mt_process *p);
 	void *hooks_ctx;
 	/* processes the records made since tracker__take_fresh: to probe, to name */
 	uint32_t *fresh;

@@ -12,6 +12,45 @@
 /* Frames kept per stack, the direct caller included. */
 #define MT_MAX_FRAMES 64
 
+/*
+ * Call sites whose return address tells who called an allocator
+ * (user/caller_sites.c finds them, user/caller_table.c keeps the kernel's
+ * table, keyed by that address in the process): an allocator's entry reads
+ * the word at the stack pointer and looks it up.
+ */
+enum mt_caller_kind {
+	/*
+	 * libstdc++'s operator new calling malloc or aligned_alloc: the call
+	 * is C++'s (MT_ALLOC_CXX), and its stack starts at operator new's caller.
+	 */
+	MT_CALLER_CXX_NEW = 1,
+	/*
+	 * glibc handing a thread's cached chunks back at the thread's exit
+	 * (__malloc_arena_thread_freeres): not a free of the program's, dropped.
+	 */
+	MT_CALLER_FREERES = 2,
+};
+
+/* mt_caller_site.flags: offsets from %rbp (a frame-pointer CFA), else from the stack pointer */
+#define MT_CALLER_F_FROM_RBP 0x1
+/* mt_caller_site.rbp_at: the function leaves %rbp as its caller had it */
+#define MT_CALLER_RBP_KEPT (-1)
+/* Entries of the kernel's table, for every traced process together */
+#define MT_CALLER_SITES_MAX 65536
+
+/*
+ * MT_CALLER_CXX_NEW: where operator new's own frame keeps what the stack
+ * walk needs, from its CFI at the call site. The base is the stack pointer
+ * at the callee's entry (which points at this return address), or %rbp.
+ */
+struct mt_caller_site {
+	__u8 kind;		/* enum mt_caller_kind */
+	__u8 flags;		/* MT_CALLER_F_* */
+	__u16 pad;
+	__s32 caller_at;	/* base + caller_at holds operator new's return address */
+	__s32 rbp_at;		/* base + rbp_at: its caller's %rbp; or MT_CALLER_RBP_KEPT */
+};
+
 /* How stacks are captured (--stack). */
 enum mt_stack_mode {
 	MT_STACK_NONE,	/* no stacks: every call still counted */
@@ -62,8 +101,10 @@ enum mt_func {
  * Which allocator a call went to: each has its own probe programs, as the
  * allocator is known only by which program runs (attach cookies need
  * kernel 5.15). Names are in user/allocator_funcs.c. C++'s operator new
- * and delete count as the allocator that defines them: "cxx" for
- * libstdc++'s, the allocator's own for jemalloc's and tcmalloc's.
+ * counts as the allocator that defines it: "cxx" for libstdc++'s (known by
+ * its call of malloc, MT_CALLER_CXX_NEW), the allocator's own for
+ * jemalloc's, tcmalloc's and mimalloc's. A free is its probe's here; user
+ * space counts it for the allocator of the block it frees.
  */
 enum mt_allocator {
 	MT_ALLOC_LIBC,
@@ -159,13 +200,18 @@ enum mt_drop {
 
 /* Bytes of user stack a dump carries: whole pages, from the page of the stack pointer up. */
 #define MT_DUMP_STACK_BYTES (16 * 1024)
-/* mt_stack_dump.skip: memtrace's own frames (the allocator, a wrapper) in the low byte */
+/*
+ * mt_stack_dump.skip: frames to drop in the low byte: the allocator's own,
+ * and the preload library's wrapper or libstdc++'s operator new
+ */
 #define MT_DUMP_SKIP 0xff
 /*
  * The dump is a GPU call's, taken at its entry: host allocations inside
  * the call may send their own dumps before its record comes, at return.
  */
 #define MT_DUMP_F_GPU 0x100
+/* The allocator was called by operator new: the skipped frames are its (MT_CALLER_CXX_NEW) */
+#define MT_DUMP_F_CXX 0x200
 /* Registers a dump carries, in DWARF x86-64 numbering: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
 #define MT_DUMP_REGS 17
 
@@ -239,7 +285,7 @@ struct mt_proc_event {
  */
 struct mt_stack_dump {
 	__u16 kind;		/* MT_REC_STACK_DUMP */
-	__u16 skip;		/* MT_DUMP_SKIP: memtrace's own frames to drop; MT_DUMP_F_GPU */
+	__u16 skip;		/* MT_DUMP_SKIP: frames to drop; MT_DUMP_F_GPU, MT_DUMP_F_CXX */
 	__u32 pid;
 	__u32 tid;
 	__u32 size;		/* bytes of stack[] filled */

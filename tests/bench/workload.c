@@ -3,6 +3,8 @@
  * The allocation loops tools/bench.sh times, untraced and traced:
  *
  *   workload pairs N      N x (malloc(64); free)
+ *   workload newdelete N  N x (new char[64]; delete[]), libstdc++'s operators
+ *                         (tests/bench/newdelete.cc)
  *   workload churn N      N calls of malloc/calloc/realloc/free, random sizes
  *                         16..4096, over a working set of about 1000 blocks
  *   workload threads2 N   two threads, each N x (malloc(64); free)
@@ -50,6 +52,9 @@ static void die(const char *msg)
 		_exit(2);
 	_exit(2);
 }
+
+/* tests/bench/newdelete.cc */
+void newdelete_pairs(uint64_t n);
 
 static void pairs(uint64_t n)
 {
@@ -125,6 +130,16 @@ static double run_pairs(uint64_t n)
 	return (double)(now_ns() - start) / (double)n;
 }
 
+static double run_newdelete(uint64_t n)
+{
+	uint64_t start;
+
+	newdelete_pairs(warmup_count(n));
+	start = now_ns();
+	newdelete_pairs(n);
+	return (double)(now_ns() - start) / (double)n;
+}
+
 static double run_churn(uint64_t n)
 {
 	static struct churn c = { .rng = CHURN_SEED };
@@ -189,19 +204,21 @@ int main(int argc, char **argv)
 	uint64_t n;
 
 	if (argc != 3)
-		die("usage: workload pairs|churn|threads2 ITERATIONS\n");
+		die("usage: workload pairs|newdelete|churn|threads2 ITERATIONS\n");
 	errno = 0;
 	n = strtoull(argv[2], &end, 10);
 	if (errno || end == argv[2] || *end || !n)
 		die("workload: ITERATIONS must be a positive integer\n");
 	if (!strcmp(argv[1], "pairs"))
 		ns = run_pairs(n);
+	else if (!strcmp(argv[1], "newdelete"))
+		ns = run_newdelete(n);
 	else if (!strcmp(argv[1], "churn"))
 		ns = run_churn(n);
 	else if (!strcmp(argv[1], "threads2"))
 		ns = run_threads2(n);
 	else
-		die("workload: MODE must be pairs, churn or threads2\n");
+		die("workload: MODE must be pairs, newdelete, churn or threads2\n");
 	printf("ns_per_op %.2f\n", ns);
 	return 0;
 }

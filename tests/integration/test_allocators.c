@@ -328,6 +328,98 @@ static void test_cxx_dlopened_later(void **state)
 	harness__release(&run);
 }
 
+#define CXX_STACKS_SOURCE "tests/progs/cxx_stacks.cc"
+
+/* The leak whose first frame is caller: one site of bytes, starting at caller's marked line. */
+static void assert_cxx_leak(const json_t *snap, const char *caller, uint64_t bytes)
+{
+	json_t *leaks = json_object_get(snap, "leaks"), *leak, *stack, *frame;
+	const char *file, *base;
+	size_t i, found = 0;
+
+	json_array_foreach(leaks, i, leak) {
+		stack = json_object_get(leak, "stack");
+		frame = json_array_get(stack, 0);
+		if (!json_is_string(json_object_get(frame, "symbol")) ||
+		    strcmp(harness__str(frame, "symbol"), caller))
+			continue;
+		found++;
+		assert_string_equal(harness__str(leak, "allocator"), "cxx");
+		assert_int_equal(harness__u64(leak, "bytes"), bytes);
+		assert_int_equal(harness__u64(leak, "count"), 1);
+		file = harness__str(frame, "file");
+		base = strrchr(file, '/');
+		assert_string_equal(base ? base + 1 : file, "cxx_stacks.cc");
+		assert_int_equal(harness__u64(frame, "line"),
+				 harness__marker_line(CXX_STACKS_SOURCE, caller));
+		/* operator new's frames gave back the program's: the walk goes on to main */
+		assert_string_equal(harness__str(json_array_get(stack, 1), "symbol"), "main");
+	}
+	if (found != 1)
+		fail_msg("%zu leak sites start at %s, want 1", found, caller);
+}
+
+/*
+ * tests/progs/cxx_stacks.cc: a leak through each kind of operator new.
+ * operator new is not probed: its malloc's probe knows it by the return
+ * address, counts the call as cxx, and starts the stack at operator new's
+ * caller, whatever the levels of operator new between (nothrow new calls
+ * new, new[] jumps to new) and whichever way stacks are taken.
+ */
+static void check_cxx_stacks(const char *stack_mode)
+{
+	struct mt_run run;
+	json_t *proc, *cxx;
+
+	harness__run(&run, (const char *const[]){ "--json", stack_mode, "--sample-bytes=0", "--",
+						  PROG("cxx_stacks"), NULL });
+	if (run.status != 0 || !run.snap)
+		fail_msg("memtrace %s failed (status %d):\n%s", stack_mode, run.status, run.err);
+	assert_cxx_leak(run.snap, "leak_new", 48);
+	assert_cxx_leak(run.snap, "leak_new_array", 3333);
+	assert_cxx_leak(run.snap, "leak_nothrow", 2 * 48);
+	assert_cxx_leak(run.snap, "leak_nothrow_array", 4444);
+	assert_cxx_leak(run.snap, "leak_aligned", 256);
+	assert_cxx_leak(run.snap, "leak_aligned_nothrow", 2 * 256);
+	proc = harness__only_process(run.snap);
+	cxx = allocator_entry(proc, "cxx");
+	assert_non_null(cxx);
+	/* 7 news and a delete, whose free is C++'s as it frees a new-ed block */
+	assert_int_equal(harness__u64(cxx, "calls"), 8);
+	assert_int_equal(harness__u64(cxx, "alloc_bytes"), 48 + 3333 + 96 + 4444 + 256 + 512 + 48);
+	assert_int_equal(harness__u64(cxx, "live_blocks"), 6);
+	assert_int_equal(harness__u64(proc, "frees"), 1);
+	assert_int_equal(harness__u64(proc, "unknown_frees"), 0);
+	harness__release(&run);
+}
+
+static void test_cxx_stacks_fp(void **state)
+{
+	(void)state;
+	check_cxx_stacks("--stack=fp");
+}
+
+static void test_cxx_stacks_dwarf(void **state)
+{
+	(void)state;
+	check_cxx_stacks("--stack=dwarf");
+}
+
+/* Nothing of libstdc++'s is probed any more: -v names its call sites, and no probe on it. */
+static void test_cxx_not_probed(void **state)
+{
+	struct mt_run run;
+
+	(void)state;
+	harness__run(&run, (const char *const[]){ "-v", "--", PROG("cxx_new"), NULL });
+	assert_int_equal(run.status, 0);
+	if (!strstr(run.err, ": cxx: 9 call sites in 8 operator new functions of "))
+		fail_msg("no cxx call sites line:\n%s", run.err);
+	if (strstr(run.err, "probe sites on /usr/lib/x86_64-linux-gnu/libstdc++"))
+		fail_msg("libstdc++ is probed:\n%s", run.err);
+	harness__release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +437,9 @@ int main(void)
 		cmocka_unit_test(test_jemalloc_attached),
 		cmocka_unit_test(test_tcmalloc_attached),
 		cmocka_unit_test(test_cxx_dlopened_later),
+		cmocka_unit_test(test_cxx_stacks_fp),
+		cmocka_unit_test(test_cxx_stacks_dwarf),
+		cmocka_unit_test(test_cxx_not_probed),
 	};
 
 	harness__require_bpf("allocators");
