@@ -225,6 +225,29 @@ cleanup:
 	return err;
 }
 
+/*
+ * Every call site in the functions named (those the file has), after a
+ * scan opened with err; the list sorted by offset. -ENOENT: none of them.
+ * Closes the scan.
+ */
+static int scan_functions(struct scan *s, int err, const char *const *names, size_t n,
+			  call_fn on_call, void *arg, struct caller_site_list *out)
+{
+	for (size_t i = 0; i < n && !err; i++) {
+		err = scan_function(s, names[i], on_call, arg, out);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	if (!err && !out->nr_funcs)
+		err = -ENOENT;
+	scan__close(s);
+	if (err)
+		caller_sites__release(out);
+	else
+		qsort(out->sites, out->n, sizeof(*out->sites), by_offset);
+	return err;
+}
+
 static int on_cxx_call(struct scan *s, const cs_insn *insn, uint64_t ret_offset,
 		       struct caller_site_list *out, void *arg)
 {
@@ -250,19 +273,8 @@ int caller_sites__scan_cxx(const char *open_path, struct caller_site_list *out)
 	err = scan__open(&s, open_path);
 	if (!err)
 		err = scan__open_cfi(&s);
-	for (size_t i = 0; i < sizeof(cxx_new_names) / sizeof(cxx_new_names[0]) && !err; i++) {
-		err = scan_function(&s, cxx_new_names[i], on_cxx_call, NULL, out);
-		if (err == -ENOENT)
-			err = 0;
-	}
-	if (!err && !out->nr_funcs)
-		err = -ENOENT;
-	scan__close(&s);
-	if (err)
-		caller_sites__release(out);
-	else
-		qsort(out->sites, out->n, sizeof(*out->sites), by_offset);
-	return err;
+	return scan_functions(&s, err, cxx_new_names,
+			      sizeof(cxx_new_names) / sizeof(cxx_new_names[0]), on_cxx_call, NULL, out);
 }
 
 /* A direct call of free (its internal alias __libc_free has its address). */
@@ -323,19 +335,9 @@ int caller_sites__scan_freeres(const char *path, const char *open_path, const ch
 		err = elf_file__func_offset(s.ef, "free", &free_off, &free_vaddr);
 	if (!err && !names_freeres(s.ef))
 		err = add_debug_symbols(s.ef, path, root);
-	for (size_t i = 0; i < sizeof(freeres_names) / sizeof(freeres_names[0]) && !err; i++) {
-		err = scan_function(&s, freeres_names[i], on_freeres_call, &free_vaddr, out);
-		if (err == -ENOENT)
-			err = 0;
-	}
-	if (!err && !out->nr_funcs)
-		err = -ENOENT;
-	scan__close(&s);
-	if (err)
-		caller_sites__release(out);
-	else
-		qsort(out->sites, out->n, sizeof(*out->sites), by_offset);
-	return err;
+	return scan_functions(&s, err, freeres_names,
+			      sizeof(freeres_names) / sizeof(freeres_names[0]), on_freeres_call,
+			      &free_vaddr, out);
 }
 
 void caller_sites__release(struct caller_site_list *l)

@@ -136,10 +136,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --top '%s'", arg);
 		break;
 	case OPT_MAX_INPUT:
-		if (units__parse_bytes(arg, SNAPSHOT_MAX_INPUT_LIMIT, &cfg->max_input) ||
-		    !cfg->max_input)
-			argp_error(state, "invalid --max-input '%s': bytes, with K, M or G, from 1 "
-					  "to 1024G", arg);
+		if (snapshot_reader__parse_max_input(arg, &cfg->max_input))
+			argp_error(state, SNAPSHOT_MAX_INPUT_USAGE, arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (p->nr_args == (p->check ? 1 : 2))

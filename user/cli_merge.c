@@ -4,7 +4,6 @@
 
 #include "merge_cmd.h"
 #include "snapshot_reader.h"
-#include "units.h"
 
 #define USAGE_STATUS 2
 
@@ -43,10 +42,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->output = arg;
 		break;
 	case OPT_MAX_INPUT:
-		if (units__parse_bytes(arg, SNAPSHOT_MAX_INPUT_LIMIT, &cfg->max_input) ||
-		    !cfg->max_input)
-			argp_error(state, "invalid --max-input '%s': bytes, with K, M or G, from 1 "
-					  "to 1024G", arg);
+		if (snapshot_reader__parse_max_input(arg, &cfg->max_input))
+			argp_error(state, SNAPSHOT_MAX_INPUT_USAGE, arg);
 		break;
 	case ARGP_KEY_ARGS:
 		/* all of them at once, after the options; argv outlives the run */

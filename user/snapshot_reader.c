@@ -24,6 +24,7 @@
 
 #include "demangle.h"
 #include "snapshot_reader.h"
+#include "units.h"
 
 #define SCHEMA_PREFIX "memtrace.snapshot.v"
 #define SCHEMA_MAJOR  1
@@ -744,4 +745,11 @@ void snapshot_reader__release(struct snapshot *s)
 	free(s->host);
 	free(s->path);
 	memset(s, 0, sizeof(*s));
+}
+
+int snapshot_reader__parse_max_input(const char *arg, uint64_t *out)
+{
+	if (units__parse_bytes(arg, SNAPSHOT_MAX_INPUT_LIMIT, out) || !*out)
+		return -EINVAL;
+	return 0;
 }

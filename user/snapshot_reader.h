@@ -20,6 +20,10 @@
 #define SNAPSHOT_MAX_INPUT_DEFAULT (2ULL << 30)
 #define SNAPSHOT_MAX_INPUT_LIMIT   (1024ULL << 30)
 
+/* --max-input=SIZE for diff, check and merge: -EINVAL unless 1 to SNAPSHOT_MAX_INPUT_LIMIT */
+int snapshot_reader__parse_max_input(const char *arg, uint64_t *out);
+#define SNAPSHOT_MAX_INPUT_USAGE "invalid --max-input '%s': bytes, with K, M or G, from 1 to 1024G"
+
 struct snap_frame {
 	char *symbol;		/* NULL when unknown; readable for C++ */
 	char *module;		/* NULL when unknown */
