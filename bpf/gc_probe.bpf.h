@@ -23,7 +23,7 @@ static __always_inline int gc_probe__emit(__u8 runtime, __u8 phase, __s32 genera
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+		drop__count(MT_DROP_OTHER_RECORD);
 		return 0;
 	}
 	e->kind = MT_REC_GC;

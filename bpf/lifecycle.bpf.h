@@ -27,7 +27,7 @@ static __always_inline void proc_event__emit(__u16 op, struct task_struct *task,
 	struct mt_proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+		drop__count(MT_DROP_OTHER_RECORD);
 		return;
 	}
 	e->kind = MT_REC_PROC;
@@ -137,7 +137,7 @@ int thread_exit(void *ctx)
 	bpf_map_delete_elem(&gpu_calls, &tid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+		drop__count(MT_DROP_OTHER_RECORD);
 	} else {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->kind = MT_REC_THREAD_EXIT;

@@ -270,7 +270,7 @@ int BPF_KPROBE(step_marker)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+		drop__count(MT_DROP_OTHER_RECORD);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

@@ -54,7 +54,7 @@ static __always_inline struct mt_mmap_event *mmap_trace__reserve(__u16 op, __u32
 	struct mt_mmap_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		drop__count(MT_DROP_RINGBUF_FULL);
+		drop__count(MT_DROP_OTHER_RECORD);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -151,7 +151,7 @@ int BPF_PROG(mmap_sys_enter, struct pt_regs *regs, long nr)
 	if (nr == MT_NR_BRK) {
 		before = mm_field_brk(false);
 		if (bpf_map_update_elem(&brk_before, &tid, &before, BPF_ANY))
-			drop__count(MT_DROP_CALL_MAP_FULL);
+			drop__count(MT_DROP_OTHER_RECORD);
 		return 0;
 	}
 	/* munmap at entry: once the range is free, another thread's mmap may get it */

@@ -53,6 +53,10 @@ static void write_losses(const struct run_summary *s, FILE *out)
 	if (stacks)
 		fprintf(out, "WARNING: %llu stacks lost: their bytes show under \"stack lost\"\n",
 			(unsigned long long)stacks);
+	if (s->drops[MT_DROP_OTHER_RECORD])
+		fprintf(out, "WARNING: %llu other records lost (fork, exec, exit, mapping, GC or step): "
+			     "process and mapping figures may be short\n",
+			(unsigned long long)s->drops[MT_DROP_OTHER_RECORD]);
 }
 
 /* A name a program chose, made safe for a terminal (text_escape.h); "?" when there is none. */

@@ -21,6 +21,7 @@ static const char *const drop_names[MT_DROP_COUNT] = {
 	[MT_DROP_STACK_RINGBUF] = "stack_ringbuf_full",
 	[MT_DROP_STACK_ERROR] = "stack_unwind_error",
 	[MT_DROP_PROCESS_NOT_FOLLOWED] = "process_not_followed",
+	[MT_DROP_OTHER_RECORD] = "other_records_lost",
 };
 
 static void write_hex(struct json_writer *w, const char *key, uint64_t v)

@@ -187,6 +187,11 @@ enum mt_drop {
 	MT_DROP_STACK_RINGBUF,	/* stack record not reserved: ring buffer full */
 	MT_DROP_STACK_ERROR,	/* the return address at the stack pointer was unreadable */
 	MT_DROP_PROCESS_NOT_FOLLOWED, /* a new process not traced: the targets map was full */
+	/*
+	 * Not an allocator call: a fork, exec, exit or thread-exit record, a
+	 * mapping call, a GC or step record, lost (ring buffer or its state map full)
+	 */
+	MT_DROP_OTHER_RECORD,
 	MT_DROP_COUNT,
 };
 
