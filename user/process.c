@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "gc_stats.h"
 #include "gpu_accounting.h"
 #include "mapping_accounting.h"
@@ -189,6 +190,13 @@ void process__drop_image(struct mt_process *p)
 	}
 }
 
+static void release_next_maps(struct mt_process *p)
+{
+	for (size_t i = 0; i < p->nr_next_maps; i++)
+		proc_maps__release(&p->next_maps[i]);
+	p->nr_next_maps = 0;
+}
+
 int process__retire(struct mt_process *p, uint64_t min_age_ns)
 {
 	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns, min_age_ns);
@@ -198,7 +206,7 @@ int process__retire(struct mt_process *p, uint64_t min_age_ns)
 	if (err)
 		return err;
 	drop_tables(p);
-	proc_maps__release(&p->next_maps);
+	release_next_maps(p);
 	return 0;
 }
 
@@ -218,7 +226,8 @@ void process__free(struct mt_process *p)
 	alloc_table__release(&p->displaced);
 	exit_sites__release(&p->left);
 	proc_maps__release(&p->maps);
-	proc_maps__release(&p->next_maps);
+	release_next_maps(p);
+	free(p->next_maps);
 	libc_locate__release(&p->libc);
 	allocator_locate__release(&p->allocators);
 	free(p->preload);
@@ -355,15 +364,15 @@ int process__add_map(struct mt_process *p, const struct proc_map *add)
 {
 	int err;
 
-	if (p->exec_pending)
-		return maps_add(&p->next_maps, add);
+	if (p->nr_next_maps)
+		return maps_add(&p->next_maps[p->nr_next_maps - 1], add);
 	err = maps_add(&p->maps, add);
 	if (!err)
 		p->maps_gen++;
 	return err;
 }
 
-void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
+int process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
 {
 	struct mt_process *image = NULL;
 
@@ -375,7 +384,7 @@ void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
 		image->awaiting_exec_maps = false;
 		proc_maps__release(&image->maps);
 		image->maps_gen++;
-		return;
+		return 0;
 	}
 	/*
 	 * An exec before its record began (a launched CMD, a process first seen
@@ -384,14 +393,13 @@ void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns)
 	 * these records are drained only when a later record comes, often the
 	 * ring buffer's record of the next exec, and /proc shows that image.
 	 */
-	if (latest->begin_ns > time_ns) {
-		if (latest->maps_read_ns <= time_ns)
-			process__reset_maps(latest);
-		return;
-	}
+	if (latest->begin_ns > time_ns)
+		return latest->maps_read_ns <= time_ns ? process__reset_maps(latest) : 0;
 	/* its exec record has not come yet: the image is still latest's */
-	proc_maps__release(&latest->next_maps);
-	latest->exec_pending = true;
+	if (ARRAY_RESERVE(&latest->next_maps, &latest->next_maps_cap, latest->nr_next_maps + 1))
+		return -ENOMEM;
+	latest->next_maps[latest->nr_next_maps++] = (struct proc_maps){};
+	return 0;
 }
 
 struct mt_process *process__map_owner(struct mt_process *latest)
@@ -406,14 +414,23 @@ struct mt_process *process__map_owner(struct mt_process *latest)
 void process__take_exec_maps(struct mt_process *old, struct mt_process *p)
 {
 	p->prev_image = old;
-	if (!old || !old->exec_pending) {
+	if (!old || !old->nr_next_maps) {
 		p->awaiting_exec_maps = true;
 		return;
 	}
 	proc_maps__release(&p->maps);
-	p->maps = old->next_maps;
-	old->next_maps = (struct proc_maps){};
-	old->exec_pending = false;
+	/* the oldest exec is this one; the later ones' maps are p's next images' */
+	p->maps = old->next_maps[0];
+	p->nr_next_maps = old->nr_next_maps - 1;
+	if (p->nr_next_maps) {
+		free(p->next_maps);
+		p->next_maps = old->next_maps;
+		p->next_maps_cap = old->next_maps_cap;
+		memmove(p->next_maps, p->next_maps + 1, p->nr_next_maps * sizeof(*p->next_maps));
+		old->next_maps = NULL;
+		old->next_maps_cap = 0;
+	}
+	old->nr_next_maps = 0;
 	p->maps_gen++;
 	exe_from_maps(p);
 }

@@ -96,10 +96,12 @@ struct mt_process {
 	/*
 	 * Mapping records (mmap_watch) and ring buffer records come apart: an
 	 * exec's mappings may arrive before the ring buffer's exec record that
-	 * ends this image. Until then they are the next image's, kept here.
+	 * ends this image, and so may those of the execs after it (a shell
+	 * that execs a program that execs another). Until their exec records
+	 * come they are the next images', one entry per exec, oldest first.
 	 */
-	bool exec_pending;
-	struct proc_maps next_maps;
+	struct proc_maps *next_maps;
+	size_t nr_next_maps, next_maps_cap;
 	struct mt_process *prev_image;	/* the image it exec-ed from, or NULL */
 	uint64_t exec_ts;		/* its exec record's time; 0: not made by an exec */
 	uint64_t begin_ns;		/* CLOCK_MONOTONIC when its record began (made, forked, exec-ed) */
@@ -172,9 +174,9 @@ int process__reset_maps(struct mt_process *p);
 /*
  * The mappings' exec record, at time_ns, for the image latest or one it
  * exec-ed from: the mappings that follow are the new image's, whether its
- * ring buffer exec record came already or not.
+ * ring buffer exec record came already or not. -ENOMEM.
  */
-void process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns);
+int process__begin_exec_maps(struct mt_process *latest, uint64_t time_ns);
 /* Where a mapping record goes: latest, or the image it exec-ed from. */
 struct mt_process *process__map_owner(struct mt_process *latest);
 /* The ring buffer's exec record made p, the new image of old (NULL: not traced before). */

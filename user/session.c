@@ -485,9 +485,7 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 		/* an exited process still takes the mappings it made before its exit */
 		return p ? process__add_map(process__map_owner(p), &e->map) : 0;
 	case MMAP_WATCH_EXEC:
-		if (p)
-			process__begin_exec_maps(p, e->time_ns);
-		return 0;
+		return p ? process__begin_exec_maps(p, e->time_ns) : 0;
 	case MMAP_WATCH_LOST:
 		/* anyone's mapping or exec may be among them: /proc still knows the living */
 		for (uint32_t i = 0; i < s->tracker.nr_procs; i++)

@@ -99,6 +99,9 @@ static void check_exec(const json_t *snap, pid_t pid, uint64_t parent_allocs)
 	json_t *old = record_of(snap, pid, "fork_tree"), *img = record_of(snap, pid, "exec_leaker");
 
 	assert_int_equal(records_of_pid(snap, pid), 2);
+	/* each image's own file, though the second exec came before the first was read */
+	assert_non_null(strstr(harness__str(old, "exe"), "/fork_tree"));
+	assert_non_null(strstr(harness__str(img, "exe"), "/exec_leaker"));
 	/* one process, two images: the same start */
 	assert_true(harness__u64(old, "start_time") > 0);
 	assert_int_equal(harness__u64(old, "start_time"), harness__u64(img, "start_time"));

@@ -246,13 +246,13 @@ static void test_exec_before_record_keeps_read_maps(void **state)
 	assert_int_equal(proc_maps__parse(seed, &p->maps), 0);
 	p->maps_read_ns = p->begin_ns + 1;
 	gen = p->maps_gen;
-	process__begin_exec_maps(p, p->begin_ns - 1000);
+	assert_int_equal(process__begin_exec_maps(p, p->begin_ns - 1000), 0);
 	assert_string_equal(p->comm, "bash");
 	assert_string_equal(p->exe, "/usr/bin/bash");
 	assert_int_equal(p->maps.n, 3);
 	assert_map(&p->maps, 0, 0x10000, 0x14000, 0, "/lib/a.so");
 	assert_int_equal(p->maps_gen, gen);
-	assert_false(p->exec_pending);
+	assert_int_equal(p->nr_next_maps, 0);
 	process__free(p);
 }
 
@@ -266,13 +266,58 @@ static void test_exec_before_record_reads_maps(void **state)
 	assert_non_null(p);
 	snprintf(p->comm, sizeof(p->comm), "bash");
 	assert_int_equal(proc_maps__parse(seed, &p->maps), 0);
-	process__begin_exec_maps(p, p->begin_ns - 1000);
+	assert_int_equal(process__begin_exec_maps(p, p->begin_ns - 1000), 0);
 	assert_string_equal(p->comm, "bash");
 	assert_null(proc_maps__find(&p->maps, 0x10000));
 	assert_non_null(realpath("/proc/self/exe", exe));
 	assert_string_equal(proc_maps__find(&p->maps, (uintptr_t)test_reset_live)->path, exe);
 	assert_true(p->maps_read_ns > 0);
 	process__free(p);
+}
+
+/*
+ * Two execs in a row (bash, fork_tree, exec_leaker), their mapping records
+ * drained before the ring buffer's record of the first: each new image gets
+ * its own exec's mappings, the first not the second's.
+ */
+static void test_two_execs_before_their_records(void **state)
+{
+	struct mt_process *bash = process_seeded(), *first, *second;
+
+	(void)state;
+	assert_int_equal(process__begin_exec_maps(bash, bash->begin_ns + 10), 0);
+	add(bash, 0x40000, 0x41000, 0, 41, "/first/image");
+	assert_int_equal(process__begin_exec_maps(bash, bash->begin_ns + 20), 0);
+	add(bash, 0x50000, 0x51000, 0, 51, "/second/image");
+	add(bash, 0x60000, 0x61000, 0, 61, "/second/lib.so");
+	/* bash's own maps are untouched until its record ends */
+	assert_int_equal(bash->maps.n, 3);
+
+	first = process_seeded();
+	free(first->exe);
+	first->exe = NULL;
+	process__take_exec_maps(bash, first);
+	assert_int_equal(first->maps.n, 1);
+	assert_map(&first->maps, 0, 0x40000, 0x41000, 0, "/first/image");
+	assert_string_equal(first->exe, "/first/image");
+	assert_false(first->awaiting_exec_maps);
+	assert_int_equal(bash->nr_next_maps, 0);
+	/* a mapping now is still the second image's: its exec record is to come */
+	add(first, 0x70000, 0x71000, 0, 71, "/second/dlopened.so");
+	assert_int_equal(first->maps.n, 1);
+
+	second = process_seeded();
+	free(second->exe);
+	second->exe = NULL;
+	process__take_exec_maps(first, second);
+	assert_int_equal(second->maps.n, 3);
+	assert_map(&second->maps, 0, 0x50000, 0x51000, 0, "/second/image");
+	assert_map(&second->maps, 2, 0x70000, 0x71000, 0, "/second/dlopened.so");
+	assert_string_equal(second->exe, "/second/image");
+	assert_int_equal(first->nr_next_maps, 0);
+	process__free(bash);
+	process__free(first);
+	process__free(second);
 }
 
 int main(void)
@@ -289,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_reset_gone),
 		cmocka_unit_test(test_exec_before_record_keeps_read_maps),
 		cmocka_unit_test(test_exec_before_record_reads_maps),
+		cmocka_unit_test(test_two_execs_before_their_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
