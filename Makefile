@@ -36,8 +36,11 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
 	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
-USER_SRCS  := $(wildcard user/*.c)
-LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+# user/STAGE/*.c: the stages in data-path order (tools/check-stages.sh keeps their includes
+# pointing one way); user/main.c stays on top, user/preload/ is a library of its own.
+STAGES     := util symbolize attach account ingest output compare cli
+USER_SRCS  := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 SAN_OBJS   := $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(LIB_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -69,10 +72,11 @@ vmlinux:
 # ---- user side ----
 # Only the loader includes the generated skeleton; -MMD cannot know that
 # before the first build.
-$(BUILD)/user/bpf_loader.o $(BUILD)/asan/user/bpf_loader.o: $(BUILD)/memtrace.skel.h
+$(BUILD)/user/attach/bpf_loader.o $(BUILD)/asan/user/attach/bpf_loader.o: $(BUILD)/memtrace.skel.h
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libmemtrace.a: $(LIB_OBJS)
@@ -96,8 +100,9 @@ $(BUILD)/libmemtrace_preload.so: user/preload/memtrace_preload.c | $(BUILD)
 		-fno-optimize-sibling-calls -ftls-model=initial-exec -o $@ $< -ldl
 
 # ---- sanitizer build of the library, for the unit tests ----
-$(BUILD)/asan/user/%.o: user/%.c | $(BUILD)/asan/user
+$(BUILD)/asan/user/%.o: user/%.c
 	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/libmemtrace.a: $(SAN_OBJS)
@@ -187,191 +192,19 @@ FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixtur
 	$(BUILD)/tests/fixtures/libfixture_usdt.so $(FIX_CXX_NEW) \
 	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so
 
-# Target programs: frame pointers and no inlining, so stacks name every caller.
-PROG_CFLAGS := -g -O1 -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
-	-fno-builtin -Wall -Werror -pthread
-
-$(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
-
-# Without frame pointers, on purpose: what --stack=dwarf is for.
-$(BUILD)/tests/progs/deep_nofp: tests/progs/deep_nofp.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -g -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -Wall \
-		-Werror -o $@ $<
-
-$(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \
-		-o $@ $<
-
-$(BUILD)/tests/progs/static_mappings: tests/progs/static_mappings.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \
-		-o $@ $<
-
-$(BUILD)/tests/progs/libcaller.so: tests/progs/lib/caller_lib.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall \
-		-Werror -o $@ $<
-
-# Loaded by dlopen_exit at run time, by the path it is given; never linked.
-$(BUILD)/tests/progs/libdlopened.so: tests/progs/lib/dlopened_lib.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -shared -fPIC -g -O1 -fno-omit-frame-pointer -fno-inline \
-		-fno-optimize-sibling-calls -fno-builtin -Wall -Werror -o $@ $<
-
-$(BUILD)/tests/progs/dlopen_exit: $(BUILD)/tests/progs/libdlopened.so
-
-$(BUILD)/tests/progs/shlib_caller: tests/progs/shlib_caller.c $(BUILD)/tests/progs/libcaller.so
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror -o $@ $< \
-		-L$(BUILD)/tests/progs -lcaller -Wl,-rpath,'$$ORIGIN'
-
-# memtrace diff's subject in variants, each named diff_prog as a program keeps its name
-# from run to run: one source built with switches, and a copy under another file name
-# linked at another path (tests/progs/diff_prog.c says what each does).
-DIFF_DIR   := $(BUILD)/tests/progs
-DIFF_PROGS := $(DIFF_DIR)/leakier/diff_prog $(DIFF_DIR)/peakier/diff_prog \
-	$(DIFF_DIR)/relocated/diff_prog
-
-$(DIFF_DIR)/leakier/diff_prog: tests/progs/diff_prog.c | $(DIFF_DIR)/leakier
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -DLEAK_MORE -o $@ $<
-
-$(DIFF_DIR)/peakier/diff_prog: tests/progs/diff_prog.c | $(DIFF_DIR)/peakier
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -DBIG_PEAK -o $@ $<
-
-$(DIFF_DIR)/renamed/other_name.c: tests/progs/diff_prog.c | $(DIFF_DIR)/renamed
-	$(call msg,CP,$@)
-	$(Q)cp $< $@
-
-$(DIFF_DIR)/relocated/diff_prog: $(DIFF_DIR)/renamed/other_name.c | $(DIFF_DIR)/relocated
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
-
-$(addprefix $(DIFF_DIR)/,leakier peakier renamed relocated):
-	$(Q)mkdir -p $@
-
-# The GPU test double (tests/gpu_double/: host memory behind CUDA and HIP names; no GPU
-# anywhere). Checked against NVIDIA's headers when they are installed, else against our plain
-# prototypes: `make GPU_DOUBLE_HEADERS=fallback` forces those. No inlining, sibling calls or
-# identical-code folding: each exported name keeps an address and a frame of its own.
-GPU_DOUBLE   := $(BUILD)/tests/gpu_double
-CUDA_INCLUDE ?= /usr/local/cuda/include
-GPU_DOUBLE_HEADERS ?= $(if $(wildcard $(CUDA_INCLUDE)/cuda.h),cuda,fallback)
-GPU_API_FLAGS := -Itests/gpu_double \
-	$(if $(filter cuda,$(GPU_DOUBLE_HEADERS)),-DGPU_DOUBLE_CUDA_HEADERS -I$(CUDA_INCLUDE))
-GPU_DOUBLE_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -fno-inline -fno-optimize-sibling-calls \
-	-fno-ipa-icf -fno-omit-frame-pointer -fPIC -shared -fvisibility=hidden -pthread
-GPU_DOUBLE_DEPS := tests/gpu_double/gpu_double_api.h tests/gpu_double/gpu_double_pool.h
-GPU_DOUBLE_LIBS := $(GPU_DOUBLE)/libcuda.so.1 $(GPU_DOUBLE)/libcudart.so.13 \
-	$(GPU_DOUBLE)/libamdhip64.so.6
-
-$(GPU_DOUBLE)/libcuda.so.1: tests/gpu_double/cuda_driver_double.c \
-		tests/gpu_double/gpu_double_pool.c $(GPU_DOUBLE_DEPS) | $(GPU_DOUBLE)
-	$(call msg,CC-SO,$@)
-	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libcuda.so.1 -o $@ \
-		$(filter %.c,$^)
-
-$(GPU_DOUBLE)/libcudart.so.13: tests/gpu_double/cuda_runtime_double.c $(GPU_DOUBLE_DEPS) \
-		$(GPU_DOUBLE)/libcuda.so.1 | $(GPU_DOUBLE)
-	$(call msg,CC-SO,$@)
-	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libcudart.so.13 -o $@ $< \
-		-L$(GPU_DOUBLE) -l:libcuda.so.1 -Wl,-rpath,'$$ORIGIN'
-
-$(GPU_DOUBLE)/libamdhip64.so.6: tests/gpu_double/hip_double.c tests/gpu_double/gpu_double_pool.c \
-		$(GPU_DOUBLE_DEPS) | $(GPU_DOUBLE)
-	$(call msg,CC-SO,$@)
-	$(Q)$(CC) $(GPU_API_FLAGS) $(GPU_DOUBLE_CFLAGS) -Wl,-soname,libamdhip64.so.6 -o $@ \
-		$(filter %.c,$^)
-
-# GPU programs (tests/progs/gpu_*.c say what each allocates): gpu_linked and gpu_hip link the
-# double; gpu_dlopen and gpu_dlsym find it at run time through their RUNPATH; gpu_real_cudart
-# opens the library it is given by path, and must not find the double's libcuda.
-GPU_RPATH := -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double'
-GPU_PROGS := $(addprefix $(BUILD)/tests/progs/,gpu_linked gpu_hip gpu_dlopen gpu_dlsym \
-	gpu_real_cudart)
-
-$(BUILD)/tests/progs/gpu_linked: tests/progs/gpu_linked.c $(GPU_DOUBLE_DEPS) \
-		$(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
-		-l:libcudart.so.13 -l:libcuda.so.1
-
-$(BUILD)/tests/progs/gpu_hip: tests/progs/gpu_hip.c $(GPU_DOUBLE_DEPS) \
-		$(GPU_DOUBLE)/libamdhip64.so.6 | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
-		-l:libamdhip64.so.6
-
-$(BUILD)/tests/progs/gpu_dlopen $(BUILD)/tests/progs/gpu_dlsym: $(BUILD)/tests/progs/%: \
-		tests/progs/%.c $(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_RPATH) -o $@ $< -ldl
-
-$(BUILD)/tests/progs/gpu_real_cudart: tests/progs/gpu_real_cudart.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ldl
-
-# Allocators beside libc (tests/progs/cxx_*.cc, jemalloc_calls.c): linked with libstdc++ alone,
-# or with jemalloc, tcmalloc or mimalloc taking malloc (and operator new) over.
-ALLOC_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_stacks \
-	cxx_new_jemalloc cxx_new_tcmalloc cxx_new_static \
-	tcmalloc_calls mimalloc_calls jemalloc_linked_in jemalloc_static)
-PROG_CXXFLAGS := $(filter-out -pthread,$(PROG_CFLAGS)) -std=gnu++17
-
-CXX_PROGS := $(addprefix $(BUILD)/tests/progs/,cxx_new cxx_bad_alloc cxx_names cxx_stacks)
-$(CXX_PROGS): $(BUILD)/tests/progs/%: tests/progs/%.cc | $(BUILD)/tests/progs
-	$(call msg,CXX-PROG,$@)
-	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $<
-
-# libstdc++ in the executable: its operators are found there
-$(BUILD)/tests/progs/cxx_new_static: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
-	$(call msg,CXX-PROG,$@)
-	$(Q)$(CXX) $(PROG_CXXFLAGS) -static-libstdc++ -o $@ $<
-
-$(BUILD)/tests/progs/cxx_new_%: tests/progs/cxx_new.cc | $(BUILD)/tests/progs
-	$(call msg,CXX-PROG,$@)
-	$(Q)$(CXX) $(PROG_CXXFLAGS) -o $@ $< -l$*
-
-$(BUILD)/tests/progs/jemalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc
-
-# jemalloc in the executable itself: beside a shared libc, and in a static executable, where
-# its malloc takes the place of glibc's.
-$(BUILD)/tests/progs/jemalloc_linked_in: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -Wl,-Bstatic -ljemalloc_pic \
-		-Wl,-Bdynamic -lstdc++ -lm -ldl
-
-$(BUILD)/tests/progs/jemalloc_static: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -static $(PROG_CFLAGS) -DWITH_JEMALLOC_API -o $@ $< -ljemalloc -lstdc++ -lm
-
-$(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -ltcmalloc
-
-$(BUILD)/tests/progs/mimalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
-	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -lmimalloc
+include tests/progs/progs.mk
 
 # test_gpu reads the probed symbols from the contract table itself.
-$(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/gpu_funcs.c \
-		user/gpu_funcs.h tests/integration/harness.c tests/integration/harness.h \
-		| $(BUILD)/tests/integration
+$(BUILD)/tests/integration/test_gpu: tests/integration/test_gpu.c user/attach/gpu_funcs.c \
+		tests/integration/harness.c | $(BUILD)/tests/integration
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< user/gpu_funcs.c \
-		tests/integration/harness.c -lcmocka -ljansson
+	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -MMD -MP -o $@ $< \
+		user/attach/gpu_funcs.c tests/integration/harness.c -lcmocka -ljansson
 
 $(BUILD)/tests/integration/%: tests/integration/%.c tests/integration/harness.c \
-		tests/integration/harness.h | $(BUILD)/tests/integration
+		| $(BUILD)/tests/integration
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
+	$(Q)$(CC) $(CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -MMD -MP -o $@ $< \
 		tests/integration/harness.c -lcmocka -ljansson
 
 $(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
@@ -389,6 +222,7 @@ integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(IN
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps
+	$(Q)tools/check-stages.sh
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
@@ -403,7 +237,8 @@ demo: deps
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
-FUZZ_OBJS    := $(FUZZ_DIR)/user/snapshot_reader.o $(FUZZ_DIR)/user/demangle.o
+FUZZ_OBJS    := $(FUZZ_DIR)/user/compare/snapshot_reader.o $(FUZZ_DIR)/user/symbolize/demangle.o \
+		$(FUZZ_DIR)/user/util/units.o
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
 
 .PHONY: fuzz soak
@@ -416,8 +251,9 @@ soak: deps
 		$(BUILD)/tests/integration/test_soak
 
 
-$(FUZZ_DIR)/user/%.o: user/%.c | $(FUZZ_DIR)/user
+$(FUZZ_DIR)/user/%.o: user/%.c
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARNINGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
 		-MMD -MP -c $< -o $@
 
@@ -501,14 +337,13 @@ $(BENCH_DIR):
 
 -include $(wildcard $(BENCH_DIR)/*.d)
 
-$(BUILD) $(BUILD)/user $(BUILD)/asan/user $(BUILD)/tests/unit $(BUILD)/asan/tests/unit \
-$(BUILD)/tests/progs $(BUILD)/tests/integration $(BUILD)/tests/fixtures $(FUZZ_DIR) \
-$(FUZZ_DIR)/user $(GPU_DOUBLE):
+$(BUILD) $(BUILD)/tests/unit $(BUILD)/asan/tests/unit $(BUILD)/tests/progs \
+$(BUILD)/tests/integration $(BUILD)/tests/fixtures $(FUZZ_DIR) $(GPU_DOUBLE):
 	$(Q)mkdir -p $@
 
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/asan/user/*.d \
-	$(BUILD)/tests/unit/*.d $(BUILD)/asan/tests/unit/*.d $(FUZZ_DIR)/*.d \
-	$(FUZZ_DIR)/user/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d \
+	$(BUILD)/asan/user/*/*.d $(BUILD)/tests/unit/*.d $(BUILD)/asan/tests/unit/*.d \
+	$(BUILD)/tests/integration/*.d $(FUZZ_DIR)/*.d $(FUZZ_DIR)/user/*/*.d)

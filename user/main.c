@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "privileges.h"
-#include "report.h"
-#include "session.h"
-#include "snapshot.h"
-#include "snapshot_files.h"
-#include "subcommands.h"
+#include "cli/subcommands.h"
+#include "ingest/session.h"
+#include "output/report.h"
+#include "output/snapshot.h"
+#include "output/snapshot_files.h"
+#include "util/config.h"
+#include "util/privileges.h"
 
 static volatile sig_atomic_t stop_signal, stop_waiting;
 

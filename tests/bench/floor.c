@@ -19,12 +19,12 @@
 
 #include <bpf/libbpf.h>
 
-#include "alloc_funcs.h"
+#include "attach/alloc_funcs.h"
 #include "floor.skel.h"
-#include "libc_locate.h"
-#include "elf_file.h"
-#include "preload.h"
-#include "proc_maps.h"
+#include "attach/libc_locate.h"
+#include "attach/preload.h"
+#include "symbolize/elf_file.h"
+#include "symbolize/proc_maps.h"
 
 extern char **environ;
 

@@ -52,7 +52,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
-#include "tracker.h"
+#include "account/tracker.h"
 
 /* Above any pid_max (at most 2^22): /proc has nothing for it. */
 #define PID	   0x7ffffff0u

@@ -25,12 +25,12 @@
 
 #include <jansson.h>
 
-#include "leaks.h"
-#include "proc_maps.h"
-#include "run_summary.h"
-#include "snapshot.h"
-#include "symbolizer.h"
-#include "tracker.h"
+#include "account/leaks.h"
+#include "account/run_summary.h"
+#include "account/tracker.h"
+#include "output/snapshot.h"
+#include "symbolize/proc_maps.h"
+#include "symbolize/symbolizer.h"
 
 #define FAKE_PID   0x7ffffff0u
 #define NR_THREADS 8

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc_maps.h"
-#include "symbolizer.h"
+#include "symbolize/proc_maps.h"
+#include "symbolize/symbolizer.h"
 
 #define NR_ADDRS     100000
 #define CHECK_STRIDE 97		/* ~1000 of the addresses are checked */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot_reader.h"
+#include "compare/snapshot_reader.h"
 
 #define NAME "fuzz.json"
 

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "gpu_funcs.h"
+#include "attach/gpu_funcs.h"
 #include "harness.h"
 
 #define K (1024ULL)

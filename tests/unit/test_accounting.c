@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "accounting.h"
+#include "account/accounting.h"
 
 /* Above any pid_max (at most 2^22): /proc never has it, and process__new must cope. */
 #define PID  0x7ffffff0u

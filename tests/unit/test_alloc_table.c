@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "alloc_table.h"
+#include "account/alloc_table.h"
 
 #define SLOT_BYTES  32
 #define MIN_CAP	    1024

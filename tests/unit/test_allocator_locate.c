@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "allocator_funcs.h"
-#include "allocator_locate.h"
-#include "libc_locate.h"
+#include "attach/allocator_funcs.h"
+#include "attach/allocator_locate.h"
+#include "attach/libc_locate.h"
 
 #define LIBDIR "/usr/lib/x86_64-linux-gnu/"
 #define JE_PREFIXED "build/tests/fixtures/fixture_je_prefixed"

@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "caller_sites.h"
-#include "elf_file.h"
+#include "attach/caller_sites.h"
+#include "symbolize/elf_file.h"
 
 #define FIXTURES "build/tests/fixtures/"
 #define CXX_NEW FIXTURES "libfixture_cxx_new.so"

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "caller_table.h"
-#include "elf_file.h"
+#include "attach/caller_table.h"
+#include "symbolize/elf_file.h"
 
 #define CXX_NEW "build/tests/fixtures/libfixture_cxx_new.so"
 #define FREERES "build/tests/fixtures/libfixture_freeres.so"

@@ -25,8 +25,8 @@
 
 #include <cmocka.h>
 
-#include "debuginfo.h"
-#include "elf_file.h"
+#include "symbolize/debuginfo.h"
+#include "symbolize/elf_file.h"
 #include "fixture_inline.h"
 
 struct fixture {

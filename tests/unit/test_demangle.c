@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "demangle.h"
+#include "symbolize/demangle.h"
 
 static void assert_demangles(const char *mangled, const char *want)
 {

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "diff_format.h"
-#include "diff_report.h"
-#include "rule_eval.h"
+#include "compare/diff.h"
+#include "compare/diff_format.h"
+#include "compare/diff_report.h"
+#include "compare/rule_eval.h"
 
 #define MAX_PROCS 8
 #define MAX_LEAKS 600

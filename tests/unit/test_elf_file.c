@@ -23,8 +23,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "elf_file.h"
-#include "proc_maps.h"
+#include "symbolize/elf_file.h"
+#include "symbolize/proc_maps.h"
 
 #define LIB_PATH "build/tests/fixtures/libfixture.so"
 #define PIE_PATH "build/tests/fixtures/fixture_pie"

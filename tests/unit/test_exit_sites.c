@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "exit_sites.h"
+#include "account/exit_sites.h"
 
 static void insert(struct alloc_table *t, uint64_t addr, uint64_t size, uint64_t ts,
 		   uint32_t stack)

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gc_report.h"
-#include "gc_snapshot.h"
-#include "gc_stats.h"
-#include "json_writer.h"
-#include "tracker.h"
+#include "account/gc_stats.h"
+#include "account/tracker.h"
+#include "output/gc_report.h"
+#include "output/gc_snapshot.h"
+#include "util/json_writer.h"
 
 /* Above any pid_max (at most 2^22): /proc has none of them. */
 #define PID 0x7ffffff0u

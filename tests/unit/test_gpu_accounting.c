@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "gpu_accounting.h"
-#include "growth_sampler.h"
-#include "report.h"
-#include "site_key.h"
-#include "snapshot.h"
-#include "snapshot_reader.h"
+#include "account/gpu_accounting.h"
+#include "account/growth_sampler.h"
+#include "compare/diff.h"
+#include "compare/site_key.h"
+#include "compare/snapshot_reader.h"
+#include "output/report.h"
+#include "output/snapshot.h"
 
 /* Above any pid_max (at most 2^22): /proc has none of them, so no maps and no names. */
 #define PID  0x7ffffff0u

@@ -13,7 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "growth.h"
+#include "account/growth.h"
 
 #define IV 0.25 /* seconds per interval */
 

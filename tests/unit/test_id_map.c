@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "id_map.h"
+#include "util/id_map.h"
 
 static void test_empty(void **state)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 #define FFFD "\xef\xbf\xbd"
 

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "growth_sampler.h"
-#include "report.h"
-#include "snapshot.h"
+#include "account/growth_sampler.h"
+#include "output/report.h"
+#include "output/snapshot.h"
 
 /* Above any pid_max: /proc has nothing of it, so no maps and no names. */
 #define PID 0x7ffffff0u

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "alloc_funcs.h"
-#include "libc_locate.h"
-#include "proc_maps.h"
+#include "attach/alloc_funcs.h"
+#include "attach/libc_locate.h"
+#include "symbolize/proc_maps.h"
 
 /* The libc this test runs on, as the dynamic loader found it. */
 static const char *own_libc(void)

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "mapping_accounting.h"
+#include "account/mapping_accounting.h"
 
 #define PG 4096ULL
 #define BASE 0x7f0000000000ULL

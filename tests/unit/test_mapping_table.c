@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "mapping_table.h"
+#include "account/mapping_table.h"
 
 #define PG 4096ULL
 #define BASE 0x7f0000000000ULL

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merge.h"
-#include "snapshot_reader.h"
+#include "compare/merge.h"
+#include "compare/snapshot_reader.h"
 
 #define COUNTERS(cur, peak)                                                                       \
 	"\"current_bytes\": " #cur ", \"peak_bytes\": " #peak ", \"allocs\": 3, \"frees\": 1, "   \

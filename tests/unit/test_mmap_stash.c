@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "mmap_stash.h"
+#include "ingest/mmap_stash.h"
 
 struct seen {
 	uint64_t times[8];

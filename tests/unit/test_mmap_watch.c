@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "mmap_watch.h"
+#include "ingest/mmap_watch.h"
 
 #define ROUNDS 80
 #define MAPS_PER_ROUND 10

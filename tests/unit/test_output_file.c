@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "output_file.h"
-#include "snapshot_files.h"
+#include "output/output_file.h"
+#include "output/snapshot_files.h"
 
 #define NOBODY 65534
 

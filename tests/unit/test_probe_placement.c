@@ -17,7 +17,7 @@
 
 #include <capstone/capstone.h>
 
-#include "probe_placement.h"
+#include "attach/probe_placement.h"
 #include "prologues.h"
 
 #define CODE(a) (a), sizeof(a)

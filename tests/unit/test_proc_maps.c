@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "proc_maps.h"
+#include "symbolize/proc_maps.h"
 
 /* Padding as the kernel prints it; the anonymous line ends in a blank, the last in no newline. */
 static const char maps_text[] =

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "process.h"
+#include "account/process.h"
 
 /* Three mappings with gaps between, as a process's maps file would list them. */
 static const char seed[] = "10000-14000 r-xp 00000000 08:01 11 /lib/a.so\n"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rules.h"
+#include "compare/rules.h"
 
 #define KIB 1024LL
 #define MIB (1024 * KIB)

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "run_as.h"
+#include "util/run_as.h"
 
 static void assert_nobody(const struct run_as *r)
 {

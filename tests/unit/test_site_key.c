@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "site_key.h"
-#include "site_set.h"
+#include "compare/site_key.h"
+#include "compare/site_set.h"
 
 #define FRAME(sym, mod, file, line) \
 	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL }

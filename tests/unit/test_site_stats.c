@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "site_stats.h"
+#include "account/site_stats.h"
 
 #define US 1000ULL
 #define MS 1000000ULL

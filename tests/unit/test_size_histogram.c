@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "size_histogram.h"
+#include "account/size_histogram.h"
 
 #define P2(k) (1ULL << (k))
 

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diff.h"
-#include "diff_report.h"
-#include "report.h"
-#include "snapshot.h"
-#include "snapshot_reader.h"
+#include "compare/diff.h"
+#include "compare/diff_report.h"
+#include "compare/snapshot_reader.h"
+#include "output/report.h"
+#include "output/snapshot.h"
 
 /* Above any pid_max: /proc has none of them, so no maps and no names. */
 #define PID	0x7ffffff0u

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snapshot_files.h"
+#include "output/snapshot_files.h"
 
 static int make_dir(void **state)
 {

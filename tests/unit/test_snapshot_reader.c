@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "snapshot.h"
-#include "snapshot_reader.h"
+#include "compare/snapshot_reader.h"
+#include "output/snapshot.h"
 
 #define NAME	"t.json"
 #define PID2	0x7ffffff1u /* above any pid_max: no /proc entry, no names */

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "fixture_inline.h"
-#include "source_lines.h"
+#include "symbolize/source_lines.h"
 
 struct fixture {
 	void *lib;

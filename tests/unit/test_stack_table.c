@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
-#include "stack_table.h"
+#include "account/stack_table.h"
 
 static int setup(void **state)
 {

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "step_probe.h"
+#include "attach/step_probe.h"
 
 #define PIE_PATH "build/tests/fixtures/fixture_pie"
 /* Above any pid_max: nothing in /proc */

@@ -26,10 +26,10 @@
 
 #include <cmocka.h>
 
-#include "elf_file.h"
+#include "symbolize/elf_file.h"
 #include "fixture_inline.h"
-#include "proc_maps.h"
-#include "symbolizer.h"
+#include "symbolize/proc_maps.h"
+#include "symbolize/symbolizer.h"
 
 #define LIB_PATH "build/tests/fixtures/libfixture.so"
 #define PIE_PATH "build/tests/fixtures/fixture_pie"

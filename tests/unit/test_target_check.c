@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "target_check.h"
+#include "attach/target_check.h"
 
 #define SELF 4000
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text_escape.h"
+#include "util/text_escape.h"
 
 /* len bytes of in (NULs allowed), escaped in mode, with room to spare */
 static void check_mode(const char *in, size_t len, enum text_escape_mode mode, const char *want)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tracker.h"
+#include "account/tracker.h"
 
 /* Above any pid_max (at most 2^22): /proc never has them. */
 #define PID 0x7ffffff0u

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "units.h"
+#include "util/units.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * KIB)

@@ -13,7 +13,7 @@
 
 #include <errno.h>
 
-#include "usdt_notes.h"
+#include "attach/usdt_notes.h"
 
 #define USDT_LIB  "build/tests/fixtures/libfixture_usdt.so"
 #define PLAIN_LIB "build/tests/fixtures/libfixture.so"

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What an exited process left live, by stack: its live table, one entry
+ * per leak site instead of one per block, so a long run with many
+ * short-lived workers keeps memory by sites, not by blocks.
+ */
+#ifndef MEMTRACE_EXIT_SITES_H
+#define MEMTRACE_EXIT_SITES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account/alloc_table.h"
+#include "account/lifetime_histogram.h"
+
+struct exit_site {
+	uint32_t stack;		/* stack table index (0: none) */
+	uint8_t allocator;	/* enum mt_allocator: a stack may call two */
+	uint64_t bytes;		/* every block */
+	uint64_t count;
+	uint64_t old_bytes;	/* the blocks at least --leak-age old at the exit: its leaks */
+	uint64_t old_count;
+	uint64_t oldest_ns;	/* allocation time of its oldest block */
+	uint64_t ages[LIFETIME_BUCKETS];	/* its blocks by their age at the exit */
+};
+
+struct exit_sites {
+	struct exit_site *sites;
+	size_t n;
+	uint64_t blocks;	/* every block summed up */
+};
+
+/* Adds the blocks of table, aged at end_ns; min_age_ns is --leak-age. -ENOMEM. */
+int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns,
+			  uint64_t min_age_ns);
+void exit_sites__release(struct exit_sites *s);
+
+#endif /* MEMTRACE_EXIT_SITES_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Everything a report or a snapshot is made from, gathered when tracing ends. */
+#ifndef MEMTRACE_RUN_SUMMARY_H
+#define MEMTRACE_RUN_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/types.h>
+#include <memtrace/event.h>
+
+#include "account/leaks.h"
+#include "account/tracker.h"
+#include "symbolize/symbolizer.h"
+
+struct run_summary {
+	const struct tracker *tracker;
+	struct symbolizer *sym;
+	struct leak_report leaks;
+	uint64_t drops[MT_DROP_COUNT];
+	struct timespec started_at;	/* CLOCK_REALTIME */
+	double duration_s;
+	uint64_t now_ns;		/* CLOCK_MONOTONIC of the report: ages count to here */
+	char **command;			/* launch mode's CMD, or NULL */
+	const char *stack_mode;		/* "fp", "dwarf" or "none" */
+	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
+	double leak_age_s;		/* --leak-age */
+	double interval_s;		/* --interval, 0: none */
+	unsigned long interval;		/* an --interval report's number (1, 2, ...); 0: the final one */
+};
+
+/* Call records the kernel could not deliver (stack losses are apart). */
+static inline uint64_t run_summary__lost_events(const struct run_summary *s)
+{
+	return s->drops[MT_DROP_RINGBUF_FULL] + s->drops[MT_DROP_CALL_MAP_FULL] +
+	       s->drops[MT_DROP_MISSED_ENTRY];
+}
+
+/*
+ * Why a site has no frames: NULL when it has them, else "not sampled"
+ * (--sample-bytes), "stacks off" (--stack=none) or "stack lost".
+ */
+static inline const char *run_summary__no_stack_reason(const struct run_summary *s,
+						       uint32_t stack, bool received)
+{
+	if (received)
+		return NULL;
+	if (stack == 0 && s->stack_mode && !strcmp(s->stack_mode, "none"))
+		return "stacks off";
+	if (stack == 0 && s->sample_bytes)
+		return "not sampled";
+	return "stack lost";
+}
+
+static inline uint64_t run_summary__lost_stacks(const struct run_summary *s)
+{
+	return s->drops[MT_DROP_STACK_RINGBUF] + s->drops[MT_DROP_STACK_ERROR];
+}
+
+#endif /* MEMTRACE_RUN_SUMMARY_H */

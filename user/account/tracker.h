@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Everything collected in a run: the traced processes, the stacks and the
+ * totals. Ring buffer records go in through tracker__handle_record.
+ */
+#ifndef MEMTRACE_TRACKER_H
+#define MEMTRACE_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account/counters.h"
+#include "account/gpu_accounting.h"
+#include "account/process.h"
+#include "account/stack_table.h"
+#include "util/id_map.h"
+
+struct tracker {
+	struct mt_process **procs;
+	uint32_t nr_procs, procs_cap;
+	struct id_map by_pid;
+	struct mt_process *last;	/* the process of the last record: they come in runs */
+	struct stack_table stacks;
+	struct mt_counters totals;
+	uint64_t records;		/* ring buffer records consumed */
+	uint64_t stray_records;		/* records of processes not traced (never expected) */
+	int err;			/* first fatal error (-ENOMEM) while consuming */
+	/* -a: a record of a process not seen yet makes it (else it is a stray) */
+	bool create_on_sight;
+	/*
+	 * --max-exited: the records of ended processes kept whole; beyond it the
+	 * oldest is folded into folded and forgotten. 0: no limit.
+	 */
+	uint32_t max_exited;
+	struct live_cap live_cap;	/* --max-live, over every process */
+	uint64_t leak_age_ns;		/* --leak-age: an exited process's leaks are that old at its exit */
+	uint32_t nr_ended;
+	struct folded_processes {
+		uint64_t processes;
+		struct mt_counters c;	/* their counters summed; current_bytes: live at their end */
+		uint64_t live_blocks;
+		struct allocator_stats by_allocator;
+	} folded;
+	/* told of each process a record made (fork, exec, -a's first sight), once it is set up */
+	void (*on_new_process)(void *ctx, struct mt_process *p);
+	/*
+	 * Called before each fork, exec or exit record: the mappings made
+	 * before it (a parent's, which its child copies) must be in first.
+	 */
+	void (*before_lifecycle)(void *ctx);
+	/* told of each process whose record ends (exit, exec, vanished), before it does */
+	void (*on_end)(void *ctx, struct mt_process *p);
+	void *hooks_ctx;
+	/* processes the records made since tracker__take_fresh: to probe, to name */
+	uint32_t *fresh;
+	uint32_t nr_fresh, fresh_cap;
+	/* GPU memory, by kind (gpu_accounting.h): after the fields every record touches */
+	struct gpu_totals gpu;
+};
+
+int tracker__init(struct tracker *t);
+void tracker__release(struct tracker *t);
+/* Adds a traced process, or returns the one already there; NULL on -ENOMEM. */
+struct mt_process *tracker__add_process(struct tracker *t, uint32_t pid);
+/* The process that PID names now: not one that exited or exec-ed, which keep their records. */
+struct mt_process *tracker__process(const struct tracker *t, uint32_t pid);
+/*
+ * The last process PID named, ended or not: the kernel's mapping records
+ * come apart from the ring buffer's, and can follow its exit record.
+ */
+struct mt_process *tracker__latest(const struct tracker *t, uint32_t pid);
+/*
+ * Hands over the PIDs of the processes made by records (fork, exec, -a's
+ * first sight) since the last call; *n of them. Valid until the next record.
+ */
+const uint32_t *tracker__take_fresh(struct tracker *t, uint32_t *n);
+/* PID's process is gone, its exit unseen (a lost record): it ends at now_ns. */
+void tracker__end_vanished(struct tracker *t, uint32_t pid, uint64_t now_ns);
+/* Hands PID over again at the next tracker__take_fresh (its maps were not there yet). */
+int tracker__joined_again(struct tracker *t, uint32_t pid);
+/* The run's figures by allocator: its processes', the folded ones' too. */
+void tracker__allocator_totals(const struct tracker *t, struct allocator_stats *out);
+/* Live processes: not exited, not exec-ed away. */
+uint32_t tracker__nr_running(const struct tracker *t);
+/* ring_buffer_sample_fn: ctx is the tracker. Returns 0 or a negative errno. */
+int tracker__handle_record(void *ctx, void *data, size_t size);
+
+#endif /* MEMTRACE_TRACKER_H */

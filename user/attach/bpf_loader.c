@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach/alloc_funcs.h"
+#include "attach/allocator_funcs.h"
+#include "attach/bpf_loader.h"
+#include "attach/caller_table.h"
+#include "attach/gpu_funcs.h"
+#include "attach/link_keeper.h"
+#include "util/array.h"
+#include "memtrace.skel.h"
+#include "attach/uprobe_multi.h"
+
+/*
+ * A library file probed, for one kind of probes (libc's, other
+ * allocators', GPU, GC): for a process, or for every process (pid -1:
+ * libc and allocator files outside MT_SCOPE_PIDS).
+ */
+struct probed_file {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+	enum probed_kind kind;
+};
+
+/*
+ * The probes of one file in one direction (entries or returns), gathered
+ * so that each program gets one link for all its offsets in the file.
+ */
+struct probe_batch {
+	struct batch_site {
+		struct bpf_program *prog;
+		uint64_t offset;
+	} *sites;
+	size_t n, cap;
+};
+
+struct bpf_loader {
+	struct memtrace *skel;
+	struct link_keeper *keeper;	/* creates, holds and removes every uprobe */
+	struct caller_table *callers;	/* the caller_sites map, from the processes' files */
+	bool multi;			/* uprobe_multi links (uprobe_multi.h) */
+	struct bpf_link **links;	/* tracepoints: dropping them harms no one */
+	size_t nr_links, links_cap;
+	struct probed_file *files;
+	size_t nr_files, files_cap;
+	int nr_cpus;
+	enum mt_scope scope;
+};
+
+static bool libbpf_verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/*
+ * uprobe_multi where the kernel has it (6.6+) and MEMTRACE_NO_UPROBE_MULTI
+ * is not set (it forces the fallback, one perf-event link per probe, for
+ * tests and comparisons). A program loaded for one kind cannot be attached
+ * the other way, so the choice is made before loading.
+ */
+static bool use_uprobe_multi(struct memtrace *skel)
+{
+	const char *no = getenv("MEMTRACE_NO_UPROBE_MULTI");
+	struct bpf_program *prog;
+
+	if ((no && *no && strcmp(no, "0")) || !uprobe_multi__supported())
+		return false;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe"))
+			bpf_program__set_expected_attach_type(
+				prog, (enum bpf_attach_type)UPROBE_MULTI_ATTACH_TYPE);
+	}
+	return true;
+}
+
+static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts)
+{
+	/* wake the consumer at a quarter full; it also polls on a timer */
+	skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
+	skel->rodata->stack_mode = opts->stack_mode;
+	skel->rodata->sample_bytes = opts->sample_bytes;
+	skel->rodata->scope = opts->scope;
+	skel->rodata->follow_forks = opts->follow;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->scope_by_cgroup = opts->cgroup_fd >= 0;
+	if (opts->comm) {
+		skel->rodata->scope_by_comm = true;
+		/* the map is 16 bytes: a name of up to 15, NUL-padded */
+		strncpy((char *)skel->rodata->scope_comm, opts->comm,
+			sizeof(skel->rodata->scope_comm) - 1);
+	}
+}
+
+/* caller_table's writer: the kernel's table of call sites (bpf/caller_sites.bpf.h) */
+static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_site *site)
+{
+	struct bpf_loader *l = ctx;
+	__u64 key = addr;
+
+	if (!site) {
+		if (bpf_map__delete_elem(l->skel->maps.caller_sites, &key, sizeof(key), 0))
+			return -errno;
+		return 0;
+	}
+	if (bpf_map__update_elem(l->skel->maps.caller_sites, &key, sizeof(key), site,
+				 sizeof(*site), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out)
+{
+	struct bpf_loader *l;
+	int err;
+
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(print_libbpf);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->scope = opts->scope;
+	l->nr_cpus = libbpf_num_possible_cpus();
+	if (l->nr_cpus < 0) {
+		err = l->nr_cpus;
+		goto cleanup;
+	}
+	l->skel = memtrace__open();
+	if (!l->skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = bpf_map__set_max_entries(l->skel->maps.events, opts->ringbuf_bytes);
+	if (err)
+		goto cleanup;
+	set_config(l->skel, opts);
+	l->multi = use_uprobe_multi(l->skel);
+	err = memtrace__load(l->skel);
+	if (err)
+		goto cleanup;
+	err = caller_table__new(write_caller_site, l, &l->callers);
+	if (err)
+		goto cleanup;
+	if (opts->cgroup_fd >= 0) {
+		__u32 key = 0, fd = opts->cgroup_fd;
+
+		if (bpf_map__update_elem(l->skel->maps.scope_cgroup, &key, sizeof(key), &fd,
+					 sizeof(fd), BPF_ANY)) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	err = link_keeper__start(l->skel->obj, l->multi, &l->keeper);
+	if (err)
+		goto cleanup;
+	/* -a: the keeper's own allocations are not a process to trace */
+	l->skel->bss->keeper_tgid = link_keeper__pid(l->keeper);
+	if (opts->verbose)
+		fprintf(stderr, "memtrace: probes %s, held by PID %d (%s)\n",
+			l->multi ? "in uprobe_multi links" : "in one link each",
+			link_keeper__pid(l->keeper), "memtrace-keeper");
+	*out = l;
+	return 0;
+cleanup:
+	bpf_loader__free(l);
+	return err;
+}
+
+void bpf_loader__free(struct bpf_loader *l)
+{
+	if (!l)
+		return;
+	bpf_loader__detach_all(l);
+	caller_table__free(l->callers);
+	free(l->links);
+	free(l->files);
+	memtrace__destroy(l->skel);
+	free(l);
+}
+
+int bpf_loader__events_fd(const struct bpf_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+static int keep_link(struct bpf_loader *l, struct bpf_link *link)
+{
+	if (ARRAY_RESERVE(&l->links, &l->links_cap, l->nr_links + 1)) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	l->links[l->nr_links++] = link;
+	return 0;
+}
+
+/* Programs that attach by their section alone (tracepoints), each once for the machine. */
+static int attach_all(struct bpf_loader *l, struct bpf_program *const *progs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err;
+
+		if (!link)
+			return -errno;
+		err = keep_link(l, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int bpf_loader__attach_lifecycle(struct bpf_loader *l)
+{
+	struct bpf_program *progs[] = { l->skel->progs.thread_exit, l->skel->progs.proc_fork,
+					l->skel->progs.proc_exec };
+
+	return attach_all(l, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+/*
+ * The mmap, munmap, mremap and brk programs (bpf/mmap_trace.bpf.h): one
+ * attachment each for the whole machine, filtered in the kernel on the
+ * syscall number, then on the traced processes.
+ */
+int bpf_loader__attach_mmap(struct bpf_loader *l)
+{
+	struct bpf_program *progs[] = { l->skel->progs.mmap_sys_enter,
+					l->skel->progs.mmap_sys_exit };
+
+	return attach_all(l, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
+{
+	switch (fn) {
+	case MT_FN_MALLOC:
+		return skel->progs.malloc_enter;
+	case MT_FN_CALLOC:
+		return skel->progs.calloc_enter;
+	case MT_FN_REALLOC:
+		return skel->progs.realloc_enter;
+	case MT_FN_REALLOCARRAY:
+		return skel->progs.reallocarray_enter;
+	case MT_FN_FREE:
+		return skel->progs.free_enter;
+	case MT_FN_POSIX_MEMALIGN:
+		return skel->progs.posix_memalign_enter;
+	case MT_FN_ALIGNED_ALLOC:
+		return skel->progs.aligned_alloc_enter;
+	case MT_FN_MEMALIGN:
+		return skel->progs.memalign_enter;
+	case MT_FN_VALLOC:
+		return skel->progs.valloc_enter;
+	case MT_FN_PVALLOC:
+		return skel->progs.pvalloc_enter;
+	case MT_FN_COUNT:
+		break;
+	}
+	return NULL;
+}
+
+static int batch__add(struct probe_batch *b, struct bpf_program *prog, uint64_t offset)
+{
+	if (!prog)
+		return -ENOENT;
+	if (ARRAY_RESERVE(&b->sites, &b->cap, b->n + 1))
+		return -ENOMEM;
+	b->sites[b->n++] = (struct batch_site){ .prog = prog, .offset = offset };
+	return 0;
+}
+
+/* One request to the keeper per program: all its offsets in path, in one link where it can. */
+static int batch__attach(struct bpf_loader *l, struct probe_batch *b, pid_t pid,
+			 const char *path, bool retprobe)
+{
+	uint64_t *offsets = calloc(b->n ? b->n : 1, sizeof(*offsets));
+	int err = offsets ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < b->n && !err; i++) {
+		struct bpf_program *prog = b->sites[i].prog;
+		size_t n = 0;
+
+		/* taken with an earlier site of the same program */
+		if (!prog)
+			continue;
+		for (size_t j = i; j < b->n; j++) {
+			if (b->sites[j].prog != prog)
+				continue;
+			offsets[n++] = b->sites[j].offset;
+			b->sites[j].prog = NULL;
+		}
+		err = link_keeper__attach(l->keeper, bpf_program__name(prog), pid, path, offsets, n,
+					  retprobe);
+	}
+	free(offsets);
+	return err;
+}
+
+static void batch__release(struct probe_batch *b)
+{
+	free(b->sites);
+	*b = (struct probe_batch){};
+}
+
+/* Returns first, so that no entry that fires can miss its return; then the entries. */
+static int attach_batches(struct bpf_loader *l, struct probe_batch *returns,
+			  struct probe_batch *entries, pid_t pid, const char *path)
+{
+	int err = batch__attach(l, returns, pid, path, true);
+
+	if (!err)
+		err = batch__attach(l, entries, pid, path, false);
+	batch__release(returns);
+	batch__release(entries);
+	return err;
+}
+
+static int attach_one(struct bpf_loader *l, struct bpf_program *prog, pid_t pid,
+		      const char *path, uint64_t offset)
+{
+	return link_keeper__attach(l->keeper, bpf_program__name(prog), pid, path, &offset, 1,
+				   false);
+}
+
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			 enum probed_kind kind);
+
+int bpf_loader__claim_file(struct bpf_loader *l, pid_t pid, const char *path,
+			   enum probed_kind kind)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (bpf_loader__probed(l, pid, st.st_dev, st.st_ino, kind))
+		return -EALREADY;
+	return remember_file(l, pid, st.st_dev, st.st_ino, kind);
+}
+
+pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid)
+{
+	return l->scope == MT_SCOPE_PIDS ? pid : -1;
+}
+
+int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
+{
+	struct probe_batch returns = {}, entries = {};
+	int err;
+
+	pid = bpf_loader__file_owner(l, pid);
+	err = bpf_loader__claim_file(l, pid, img->open_path, PROBED_LIBC);
+	for (int i = 0; i < img->nr_sites && !err; i++) {
+		const struct libc_site *s = &img->sites[i];
+		struct bpf_program *exit = s->func == MT_FN_POSIX_MEMALIGN
+						   ? l->skel->progs.posix_memalign_exit
+						   : l->skel->progs.alloc_exit;
+
+		if (s->alias_of >= 0)
+			continue;
+		if (alloc_funcs__has_return(s->func))
+			err = batch__add(&returns, exit, s->probe_offset);
+		if (!err)
+			err = batch__add(&entries, entry_prog(l->skel, s->func), s->probe_offset);
+	}
+	if (!err)
+		return attach_batches(l, &returns, &entries, pid, img->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
+}
+
+static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocator a,
+					  enum allocator_shape shape)
+{
+	char name[64];
+
+	if (allocator_funcs__prog_name(a, shape, name, sizeof(name)))
+		return NULL;
+	return bpf_object__find_program_by_name(l->skel->obj, name);
+}
+
+static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_image *img)
+{
+	struct probe_batch returns = {}, entries = {};
+	int err = 0;
+
+	for (int i = 0; i < img->nr_sites && !err; i++) {
+		const struct allocator_site *s = &img->sites[i];
+		struct bpf_program *exit = s->shape == SHAPE_POSIX_MEMALIGN
+						   ? l->skel->progs.posix_memalign_exit
+						   : l->skel->progs.alloc_exit;
+
+		/* libstdc++'s operator new: told by its call sites (bpf_loader__callers) */
+		if (!allocator_funcs__is_probed(s->shape))
+			continue;
+		if (allocator_funcs__has_return(s->shape))
+			err = batch__add(&returns, exit, s->file_offset);
+		if (!err)
+			err = batch__add(&entries, allocator_prog(l, img->allocator, s->shape),
+					 s->file_offset);
+	}
+	if (!err && entries.n)
+		return attach_batches(l, &returns, &entries, pid, img->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
+}
+
+int bpf_loader__attach_allocators(struct bpf_loader *l, pid_t pid,
+				  const struct allocator_set *set)
+{
+	int err;
+
+	/* as for libc: once per file, for that process or for every one */
+	pid = bpf_loader__file_owner(l, pid);
+	for (int i = 0; i < set->nr_images; i++) {
+		err = bpf_loader__claim_file(l, pid, set->images[i].open_path, PROBED_ALLOCATORS);
+		if (!err)
+			err = attach_allocator_image(l, pid, &set->images[i]);
+		if (err && err != -EALREADY)
+			return err;
+	}
+	return 0;
+}
+
+bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			enum probed_kind kind)
+{
+	for (size_t i = 0; i < l->nr_files; i++)
+		if (l->files[i].pid == pid && l->files[i].dev == dev && l->files[i].ino == ino &&
+		    l->files[i].kind == kind)
+			return true;
+	return false;
+}
+
+static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
+			 enum probed_kind kind)
+{
+	if (ARRAY_RESERVE(&l->files, &l->files_cap, l->nr_files + 1))
+		return -ENOMEM;
+	l->files[l->nr_files++] =
+		(struct probed_file){ .pid = pid, .dev = dev, .ino = ino, .kind = kind };
+	return 0;
+}
+
+int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
+			   dev_t dev, ino_t ino)
+{
+	struct probe_batch returns = {}, entries = {};
+	int err;
+
+	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
+		return -EALREADY;
+	/* before the probes: a file that failed half-way is not probed twice */
+	err = remember_file(l, pid, dev, ino, PROBED_GPU);
+	for (int i = 0; i < lib->nr_sites && !err; i++) {
+		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
+
+		err = batch__add(&returns, l->skel->progs.gpu_exit, lib->sites[i].file_offset);
+		if (!err)
+			err = batch__add(&entries, bpf_object__find_program_by_name(l->skel->obj, name),
+					 lib->sites[i].file_offset);
+	}
+	if (!err)
+		return attach_batches(l, &returns, &entries, pid, lib->open_path);
+	batch__release(&returns);
+	batch__release(&entries);
+	return err;
+}
+
+int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
+			    const char *path, const char *provider, const char *name)
+{
+	return link_keeper__attach_usdt(l->keeper, prog_name, pid, path, provider, name);
+}
+
+int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
+				    uint64_t file_offset)
+{
+	return attach_one(l, l->skel->progs.preload_site, pid, path, file_offset);
+}
+
+int bpf_loader__attach_step_probe(struct bpf_loader *l, pid_t pid, const char *path,
+				  uint64_t file_offset)
+{
+	return attach_one(l, l->skel->progs.step_marker, pid, path, file_offset);
+}
+
+int bpf_loader__attach_startup_stop(struct bpf_loader *l, pid_t pid, const char *path,
+				    uint64_t file_offset, int sig)
+{
+	l->skel->bss->stop_tgid = pid;
+	l->skel->bss->stop_signal = sig;
+	return attach_one(l, l->skel->progs.startup_stop, pid, path, file_offset);
+}
+
+void bpf_loader__disarm_startup_stop(struct bpf_loader *l)
+{
+	if (!l->skel || !l->skel->bss)
+		return;
+	/* detaching costs a grace period (~0.1 s): the program goes idle now, the link later */
+	l->skel->bss->stop_tgid = 0;
+}
+
+
+void bpf_loader__detach_all(struct bpf_loader *l)
+{
+	bpf_loader__disarm_startup_stop(l);
+	/* the keeper removes the uprobes; memtrace goes on at once */
+	link_keeper__finish(l->keeper);
+	l->keeper = NULL;
+	for (size_t i = 0; i < l->nr_links; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nr_links = 0;
+}
+
+int bpf_loader__guard_stopped(struct bpf_loader *l, int pidfd)
+{
+	return link_keeper__guard_stopped(l->keeper, pidfd);
+}
+
+void bpf_loader__set_recording(struct bpf_loader *l, bool on)
+{
+	/* a plain store to the mmap-ed .bss: the programs see it at their next run */
+	l->skel->bss->recording = on;
+}
+
+int bpf_loader__add_target(struct bpf_loader *l, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.targets, &key, sizeof(key), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+struct caller_table *bpf_loader__callers(struct bpf_loader *l)
+{
+	return l->callers;
+}
+
+int bpf_loader__read_drops(const struct bpf_loader *l, uint64_t drops[MT_DROP_COUNT])
+{
+	__u64 *per_cpu = calloc(l->nr_cpus, sizeof(*per_cpu));
+	int err = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	for (__u32 reason = 0; reason < MT_DROP_COUNT; reason++) {
+		drops[reason] = 0;
+		if (bpf_map__lookup_elem(l->skel->maps.drops, &reason, sizeof(reason), per_cpu,
+					 l->nr_cpus * sizeof(*per_cpu), 0)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < l->nr_cpus; cpu++)
+			drops[reason] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return err;
+}

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach/gc_probe.h"
+#include "attach/gpu_attach.h"
+#include "attach/launcher.h"
+#include "attach/libc_locate.h"
+#include "attach/preload.h"
+#include "attach/step_probe.h"
+#include "symbolize/elf_file.h"
+#include "util/mono_clock.h"
+#include "util/run_as.h"
+
+extern char **environ;
+
+/* glibc reaches the loader hook twice at startup: before and after mapping. */
+#define STARTUP_STOPS_BEFORE_GIVING_UP 2
+/*
+ * What stops a traced CMD at startup: a signal its tracer (memtrace)
+ * intercepts and drops. Should memtrace die meanwhile, the kernel detaches
+ * CMD and delivers it: SIGCONT does nothing to a process that runs.
+ */
+#define STARTUP_SIGNAL SIGCONT
+#define SHEBANG_DEPTH 4
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+static int resolve_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL;
+	int err = -ENOENT;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return is_executable_file(out) ? 0 : -ENOENT;
+	}
+	dirs = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!dirs)
+		return -ENOMEM;
+	for (dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
+		if (is_executable_file(out)) {
+			err = 0;
+			break;
+		}
+	}
+	free(dirs);
+	return err;
+}
+
+/* The ELF file the kernel will load for path, following "#!" lines. */
+static int exec_image(const char *path, char *out, size_t len)
+{
+	char head[256], cur[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int depth = 0; depth <= SHEBANG_DEPTH; depth++) {
+		char *interp, *end;
+
+		fd = open(cur, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, head, sizeof(head) - 1);
+		close(fd);
+		if (n < 4)
+			return -ENOEXEC;
+		head[n] = '\0';
+		if (!memcmp(head, "\x7f" "ELF", 4)) {
+			snprintf(out, len, "%s", cur);
+			return 0;
+		}
+		if (head[0] != '#' || head[1] != '!')
+			return -ENOEXEC;
+		interp = head + 2 + strspn(head + 2, " \t");
+		end = interp + strcspn(interp, " \t\n");
+		*end = '\0';
+		snprintf(cur, sizeof(cur), "%s", interp);
+	}
+	return -ELOOP;
+}
+
+/*
+ * The child: wait at the gate, then become CMD, as the user it runs as;
+ * report exec errors on err_fd.
+ */
+static void child_exec(const char *path, char **argv, char **env, const struct run_as *as,
+		       int gate_fd, int err_fd, pid_t memtrace)
+{
+	char go;
+	int err;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	/*
+	 * Until the exec it holds memtrace's descriptors, the keeper's socket
+	 * among them: should memtrace die before the gate opens, it must go
+	 * too, or the keeper would wait for it to remove the probes.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != memtrace)
+		_exit(127);
+	/* memtrace ignores it; an ignored signal stays ignored across execve */
+	signal(SIGPIPE, SIG_DFL);
+	if (read(gate_fd, &go, 1) != 1)
+		_exit(127);
+	/* the death signal would otherwise outlive the exec: CMD must outlive memtrace */
+	prctl(PR_SET_PDEATHSIG, 0);
+	err = -run_as__apply(as);
+	if (!err) {
+		execve(path, argv, env);
+		err = errno;
+	}
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* libc's probes, and those of the allocators beside it (each address probed once) */
+static int attach_libc(pid_t pid, struct bpf_loader *l, struct libc_image *img,
+		       const struct allocator_set *allocs, bool verbose)
+{
+	int err;
+
+	allocator_locate__take_from_libc(allocs, img);
+	err = bpf_loader__attach_libc(l, pid, img);
+	/* -f: the file may be probed for every process already */
+	if (err == -EALREADY)
+		err = 0;
+	if (!err)
+		err = bpf_loader__attach_allocators(l, pid, allocs);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
+			strerror(-err));
+		return err;
+	}
+	if (verbose) {
+		libc_locate__describe(img, pid, stderr);
+		allocator_locate__describe(allocs, pid, stderr);
+	}
+	return bpf_loader__add_target(l, pid);
+}
+
+/*
+ * Registers the exec'd child. Its comm may not be set yet when the exec
+ * is seen to succeed, so name it the way the kernel will.
+ */
+static struct mt_process *register_child(struct launched *child, struct tracker *t)
+{
+	struct mt_process *p = tracker__add_process(t, child->pid);
+	const char *base = strrchr(child->exec_path, '/');
+	char *exe;
+
+	if (!p)
+		return NULL;
+	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
+	exe = realpath(child->exec_path, NULL);
+	if (exe) {
+		free(p->exe);
+		p->exe = exe;
+	}
+	libc_locate__release(&p->libc);
+	p->libc = child->libc;
+	child->libc = (struct libc_image){};
+	allocator_locate__release(&p->allocators);
+	p->allocators = child->allocators;
+	child->allocators = (struct allocator_set){};
+	return p;
+}
+
+/*
+ * At a startup stop: attach to the libc if that is still to do (-EAGAIN
+ * while the loader has not mapped it yet), register the child with its
+ * maps, and let it go.
+ */
+static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct tracker *t,
+			   bool libc_attached, const struct mt_config *cfg)
+{
+	struct proc_maps maps = {};
+	struct mt_process *p;
+	bool preloaded;
+	int err;
+
+	err = proc_maps__read(child->pid, &maps);
+	if (err)
+		return err;
+	preloaded = child->preload && preload__is_mapped(&maps, child->preload);
+
+	if (preloaded) {
+		err = preload__attach(l, child->pid, child->preload);
+		if (!err)
+			err = bpf_loader__add_target(l, child->pid);
+		if (err) {
+			fprintf(stderr, "memtrace: cannot probe %s in PID %d: %s\n", child->preload,
+				child->pid, strerror(-err));
+			goto cleanup;
+		}
+		if (cfg->verbose)
+			fprintf(stderr, "memtrace: PID %d: one probe on %s\n", child->pid,
+				child->preload);
+	} else if (!libc_attached) {
+		err = libc_locate__in_process(child->pid, &maps, NULL, cfg->probes_at_entry,
+					      &child->libc);
+		if (err) {
+			err = -EAGAIN;
+			goto cleanup;
+		}
+		err = allocator_locate__in_process(child->pid, &maps, NULL, &child->allocators);
+		if (!err)
+			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
+					  cfg->verbose);
+		if (err)
+			goto cleanup;
+	}
+	/* operator new's calls of malloc, glibc's frees at thread exit (caller_table.h) */
+	if (!preloaded) {
+		err = caller_table__add_process(bpf_loader__callers(l), child->pid, &maps,
+						&child->allocators, child->libc.path, cfg->verbose);
+		if (err)
+			goto cleanup;
+	}
+	/* it did not load (static or setuid CMD): the libc probes count instead */
+	if (!preloaded && child->preload) {
+		if (cfg->verbose)
+			fprintf(stderr, "memtrace: PID %d: %s not loaded: probing libc\n",
+				child->pid, child->preload);
+		free(child->preload);
+		child->preload = NULL;
+	}
+	p = register_child(child, t);
+	if (!p) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (child->preload) {
+		p->preload = child->preload;
+		child->preload = NULL;
+	}
+	proc_maps__release(&p->maps);
+	p->maps = maps;
+	p->maps_gen++;
+	/* read at the stop: the mapping records of its exec, drained later, keep them */
+	p->maps_read_ns = mono_clock__ns();
+	maps = (struct proc_maps){};
+	/* stopped: no GPU call or step can run before its probe is in */
+	if (!cfg->no_gpu)
+		gpu_attach__process(l, p, &p->maps, cfg->verbose);
+	gc_probe__process(l, p, &p->maps, cfg->verbose);
+	err = step_probe__attach(cfg->step_probe, l, p, &p->maps, cfg->verbose);
+	if (err)
+		goto cleanup;
+	bpf_loader__disarm_startup_stop(l);
+cleanup:
+	proc_maps__release(&maps);
+	return err;
+}
+
+/*
+ * Lets CMD go on from a startup stop: a traced CMD without the signal that
+ * stopped it (detached for good once it is registered), else with SIGCONT.
+ */
+static int resume(const struct launched *child, bool done)
+{
+	if (!child->traced)
+		return kill(child->pid, SIGCONT) ? -errno : 0;
+	if (ptrace(done ? PTRACE_DETACH : PTRACE_CONT, child->pid, NULL, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * The next startup stop of CMD; a signal someone else sent it meanwhile is
+ * passed on. -ECHILD when CMD ended first.
+ */
+static int next_startup_stop(struct launched *child)
+{
+	int status;
+
+	for (;;) {
+		if (waitpid(child->pid, &status, child->traced ? __WALL : WUNTRACED) < 0)
+			return -errno;
+		if (!WIFSTOPPED(status)) {
+			fprintf(stderr, "memtrace: %s ended before its libc was loaded\n",
+				child->exec_path);
+			return -ECHILD;
+		}
+		if (!child->traced || (WSTOPSIG(status) == STARTUP_SIGNAL && !(status >> 16)))
+			return 0;
+		if (ptrace(PTRACE_CONT, child->pid, NULL,
+			   (void *)(long)(status >> 16 ? 0 : WSTOPSIG(status))))
+			return -errno;
+	}
+}
+
+static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
+			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
+{
+	int err;
+
+	for (int stops = 1;; stops++) {
+		err = next_startup_stop(child);
+		if (err)
+			return err;
+		err = on_startup_stop(child, l, t, libc_attached, cfg);
+		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
+			fprintf(stderr, "memtrace: no allocator found in %s: nothing to probe; "
+					"searched %s\n",
+				child->exec_path, allocator_locate__searched());
+			return -ENOENT;
+		}
+		if (err && err != -EAGAIN)
+			return err;
+		err = resume(child, !err) ?: err;
+		if (err != -EAGAIN)
+			return err;
+	}
+}
+
+/*
+ * Before the child runs: the startup stop, and for a static CMD the probes
+ * on its own malloc (*libc_attached).
+ */
+static int arm_probes(struct launched *child, const char *image, struct bpf_loader *l,
+		      const struct mt_config *cfg, bool *libc_attached)
+{
+	struct elf_file *ef = NULL, *loader = NULL;
+	const char *stop_path = image;
+	uint64_t offset;
+	int err;
+
+	err = elf_file__open(image, &ef);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot read %s: %s\n", image, strerror(-err));
+		return err;
+	}
+	if (!elf_file__interp(ef)) {
+		err = libc_locate__in_file(image, image, cfg->probes_at_entry, &child->libc);
+		if (err) {
+			fprintf(stderr, "memtrace: no libc found in %s (statically linked, no malloc)\n",
+				image);
+			goto cleanup;
+		}
+		err = allocator_locate__in_executable(image, image, &child->allocators);
+		if (!err)
+			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
+					  cfg->verbose);
+		if (err)
+			goto cleanup;
+		*libc_attached = true;
+		err = elf_file__entry_offset(ef, &offset);
+	} else {
+		stop_path = elf_file__interp(ef);
+		err = elf_file__open(stop_path, &loader);
+		if (!err)
+			err = elf_file__func_offset(loader, "_dl_debug_state", &offset, NULL);
+	}
+	if (err) {
+		fprintf(stderr, "memtrace: no startup point to stop %s at in %s: %s\n", image,
+			stop_path, strerror(-err));
+		goto cleanup;
+	}
+	err = bpf_loader__attach_startup_stop(l, child->pid, stop_path, offset,
+					      child->traced ? STARTUP_SIGNAL : SIGSTOP);
+	if (err)
+		fprintf(stderr, "memtrace: cannot probe %s: %s\n", stop_path, strerror(-err));
+cleanup:
+	elf_file__free(loader);
+	elf_file__free(ef);
+	return err;
+}
+
+/*
+ * How CMD is held at its startup stop. Traced by memtrace (ptrace): a stop
+ * that is not a job-control stop, which the kernel ends should memtrace
+ * die. Else (memtrace under strace -f, ptrace forbidden) SIGSTOP, and the
+ * keeper (link_keeper.h) continues CMD should memtrace end first.
+ */
+static int hold_at_startup(struct launched *child, struct bpf_loader *l)
+{
+	const char *no = getenv("MEMTRACE_NO_PTRACE");
+	int pidfd, err;
+
+	/* MEMTRACE_NO_PTRACE: the fallback on purpose, for tests */
+	child->traced = !(no && *no && strcmp(no, "0")) &&
+			!ptrace(PTRACE_SEIZE, child->pid, NULL, NULL);
+	if (child->traced)
+		return 0;
+	pidfd = pidfd_open(child->pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	err = bpf_loader__guard_stopped(l, pidfd);
+	close(pidfd);
+	return err;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
+		    struct launched *out)
+{
+	char **argv = cfg->command, **env = environ, **user_env = NULL;
+	char path[PATH_MAX], image[PATH_MAX], lib[PATH_MAX];
+	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
+	bool attached = false;
+	int err, exec_errno;
+	pid_t self;
+
+	*out = (struct launched){ .pid = -1 };
+	err = resolve_command(argv[0], path, sizeof(path));
+	if (err) {
+		fprintf(stderr, "memtrace: cannot run '%s': command not found\n", argv[0]);
+		return err;
+	}
+	err = exec_image(path, image, sizeof(image));
+	if (err) {
+		fprintf(stderr, "memtrace: cannot run '%s': %s\n", path, strerror(-err));
+		return err;
+	}
+	out->exec_path = strdup(path);
+	if (!out->exec_path)
+		return -ENOMEM;
+	if (cfg->preload) {
+		err = preload__find(lib, sizeof(lib));
+		if (err) {
+			fprintf(stderr, "memtrace: --preload: cannot find libmemtrace_preload.so "
+					"beside memtrace or in ../lib/memtrace\n");
+			goto cleanup;
+		}
+		out->preload = strdup(lib);
+		env = out->preload ? preload__environ(lib) : NULL;
+		if (!env) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	/* CMD's HOME, USER and LOGNAME are those of the user it runs as */
+	if (cfg->run_as.change) {
+		user_env = run_as__environ(&cfg->run_as, env);
+		if (!user_env) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	if (pipe2(gate, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
+		err = -errno;
+		goto cleanup;
+	}
+	self = getpid();
+	out->pid = fork();
+	if (out->pid < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (out->pid == 0)
+		child_exec(path, argv, user_env ? user_env : env, &cfg->run_as, gate[0],
+			   errpipe[1], self);
+	close(gate[0]);
+	close(errpipe[1]);
+	gate[0] = errpipe[1] = -1;
+
+	err = hold_at_startup(out, l);
+	if (!err)
+		err = arm_probes(out, image, l, cfg, &attached);
+	if (err)
+		goto cleanup;
+	/* a static CMD's probes are in place already: its first call must count */
+	bpf_loader__set_recording(l, true);
+	if (write(gate[1], "g", 1) != 1) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (read(errpipe[0], &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno)) {
+		if (cfg->run_as.change)
+			fprintf(stderr, "memtrace: cannot run '%s' as %s: %s\n", path,
+				cfg->run_as.user, strerror(exec_errno));
+		else
+			fprintf(stderr, "memtrace: cannot run '%s': %s\n", path,
+				strerror(exec_errno));
+		err = -exec_errno;
+		goto cleanup;
+	}
+	err = wait_startup_stop(out, l, t, attached, cfg);
+	/* on its way: a stop of CMD's from now on is someone else's to end */
+	if (!err && !out->traced)
+		err = bpf_loader__guard_stopped(l, -1);
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (gate[i] >= 0)
+			close(gate[i]);
+		if (errpipe[i] >= 0)
+			close(errpipe[i]);
+	}
+	free(user_env);
+	if (env != environ)
+		preload__free_env(env);
+	if (err && out->pid > 0)
+		reap(out->pid);
+	if (err)
+		launcher__release(out);
+	return err;
+}
+
+int launcher__image(const char *cmd, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	int err = resolve_command(cmd, path, sizeof(path));
+
+	return err ? err : exec_image(path, out, len);
+}
+
+void launcher__release(struct launched *child)
+{
+	free(child->preload);
+	libc_locate__release(&child->libc);
+	allocator_locate__release(&child->allocators);
+	free(child->exec_path);
+	*child = (struct launched){ .pid = -1 };
+}

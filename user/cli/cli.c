@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "attach/step_probe.h"
+#include "output/snapshot_files.h"
+#include "util/config.h"
+#include "util/units.h"
+
+const char *argp_program_version = "memtrace " MEMTRACE_VERSION;
+const char *argp_program_bug_address = NULL;
+
+static const char doc[] =
+	"memtrace -- trace the host (libc) and GPU (CUDA, HIP) memory of processes with eBPF.\n"
+	"\n"
+	"USAGE: memtrace [OPTION...] -p PID [-p PID...] [-f]\n"
+	"       memtrace [OPTION...] [-f] -- CMD [ARGS...]\n"
+	"       memtrace [OPTION...] -a | --cgroup PATH | --comm NAME\n"
+	"       memtrace diff|check|merge ...   compare snapshots, fail CI jobs on\n"
+	"                                       limits (memtrace diff --help)\n"
+	"\n"
+	"Tracing ends on Ctrl-C or SIGTERM, after --duration, or when every target\n"
+	"has exited; then the report is printed and the snapshot written. In launch\n"
+	"mode memtrace exits with CMD's exit status.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sudo memtrace -p 1234                 # trace a running process until Ctrl-C\n"
+	"  sudo memtrace -p 1234 -d 60 -o s.json # one minute, snapshot to s.json\n"
+	"  sudo memtrace -- ./train --epochs 1   # trace from the first instruction\n"
+	"  sudo memtrace -f -p 1234              # and every process it starts\n"
+	"  sudo memtrace --cgroup /sys/fs/cgroup/system.slice/job.service -d 5m\n"
+	"  sudo memtrace -a -d 30s               # every process on the machine\n"
+	"  sudo memtrace -o s.json -- ./a.out    # snapshot to s.json, report too\n"
+	"  sudo memtrace -p 1234 --interval 1m -o trail/ # a report and a snapshot\n"
+	"                                        # (trail/snap-NNNN.json) every minute\n"
+	"  sudo memtrace --interval 10s --step-probe ./train:train_step -- ./train\n"
+	"                                        # growth per training step too\n"
+	"\v"
+	"Sizes are requested bytes. The JSON snapshot schema is memtrace.snapshot.v1\n"
+	"(README.md, \"Snapshot\").";
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_TOP,
+	OPT_RINGBUF,
+	OPT_AT_ENTRY,
+	OPT_PRELOAD,
+	OPT_NO_GPU,
+	OPT_STACK,
+	OPT_SAMPLE_BYTES,
+	OPT_INTERVAL,
+	OPT_LEAK_AGE,
+	OPT_GROWTH_INTERVALS,
+	OPT_STEP_PROBE,
+	OPT_MAX_SITES,
+	OPT_KEEP,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_NO_MAPPINGS,
+	OPT_MAX_EXITED,
+	OPT_MAX_LIVE,
+	OPT_USER,
+};
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Trace this running process (repeatable)", 0 },
+	{ "follow", 'f', NULL, 0,
+	  "Trace the new processes of the targets too (fork, vfork, clone, posix_spawn), from "
+	  "their first instruction, and across exec", 0 },
+	{ "all", 'a', NULL, 0, "Trace every process on the machine that maps a probed library", 0 },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "Trace the processes named NAME, and those that exec under that name later", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Trace the processes of a cgroup v2 directory (a container, a systemd or slurm job) and "
+	  "of its descendants, now and as they start", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop tracing after this long (s, m, h suffixes)", 0 },
+	{ "output", 'o', "FILE", 0,
+	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
+	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
+	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
+	  0 },
+	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
+	{ "stack", OPT_STACK, "MODE", 0,
+	  "Call stacks: auto (default: fp if the program has frame pointers, else dwarf), fp "
+	  "(frame pointers), dwarf (CFI unwinding in user space, through code without frame "
+	  "pointers) or none", 0 },
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "BYTES", 0,
+	  "One stack per BYTES allocated on average (K, M, G suffixes; 0: every allocation); "
+	  "every call is still counted. Default: 0, or 512K when stacks are dwarf", 0 },
+	{ "interval", OPT_INTERVAL, "DURATION", 0,
+	  "Report, and with -o write a snapshot, every DURATION (at least 0.1 s)", 0 },
+	{ "leak-age", OPT_LEAK_AGE, "DURATION", 0,
+	  "Only blocks at least this old are leak candidates (default 0: all live blocks)", 0 },
+	{ "growth-intervals", OPT_GROWTH_INTERVALS, "N", 0,
+	  "A site whose live bytes reach a new high N intervals in a row is growing (default 3)",
+	  0 },
+	{ "step-probe", OPT_STEP_PROBE, "BINARY:SYMBOL", 0,
+	  "Count a training step at each call of SYMBOL in BINARY (a path, or a mapped module "
+	  "such as libtorch.so): growth per step", 0 },
+	{ "max-sites", OPT_MAX_SITES, "N", 0,
+	  "Leak sites in a snapshot (default 2000; 0: all); the rest are counted in "
+	  "leaks_omitted", 0 },
+	{ "max-exited", OPT_MAX_EXITED, "N", 0,
+	  "Records of exited processes kept whole (default 1000; 0: all); older ones are summed "
+	  "up in the snapshot's \"folded\" totals, their leak sites dropped", 0 },
+	{ "max-live", OPT_MAX_LIVE, "N", 0,
+	  "Live blocks kept, over every process (default 0: all; each costs 32 bytes); past it "
+	  "allocations are counted but their blocks untracked (the snapshot's \"untracked\")", 0 },
+	{ "keep", OPT_KEEP, "N", 0, "Numbered snapshots kept, the oldest deleted (default 10; 0: all)",
+	  0 },
+	{ "preload", OPT_PRELOAD, NULL, 0,
+	  "Launch mode: count through memtrace's preload library, about half the cost per call; "
+	  "misses calls to an allocator found with dlsym (README, \"Performance\")", 0 },
+	{ "user", OPT_USER, "USER", 0,
+	  "Launch mode: run CMD as USER (a name or a numeric uid; root keeps root). Default: "
+	  "the user who ran sudo (SUDO_UID, SUDO_GID), with their groups and HOME", 0 },
+	{ "no-gpu", OPT_NO_GPU, NULL, 0,
+	  "Host memory only: probe no GPU library (CUDA driver and runtime, HIP)", 0 },
+	{ "no-mappings", OPT_NO_MAPPINGS, NULL, 0,
+	  "Trace no mmap, munmap, mremap or brk: their tracepoints cost every system call on the "
+	  "machine ~0.1 us while memtrace runs (README, \"Mappings\")", 0 },
+	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
+	  "Probe every function at its first instruction (slower; for comparison)", 0 },
+	{},
+};
+
+/* Bounds past which a value is a mistake, not a wish (README, "Usage"). */
+#define MAX_DURATION_S (365.0 * 24 * 3600)	/* "8760h": in ns it fits 64 bits with room */
+#define MIN_DURATION_S 0.001
+#define MIN_INTERVAL_S 0.1
+/* the kernel's own limit: /proc/sys/kernel/pid_max is at most 4194304 (PID_MAX_LIMIT) */
+#define MAX_PID 4194304
+/* one random draw of up to 2 x this per sample (bpf/alloc_call.bpf.h) must fit 32 bits */
+#define MAX_SAMPLE_BYTES (1ULL << 31)
+/* 32 bytes each: 32 TiB of tables, far past any machine, far from any overflow */
+#define MAX_LIVE (1ULL << 40)
+/*
+ * A BPF ring buffer's size is a u32 power of two (max_entries; page-aligned):
+ * 2 GiB is the largest the kernel takes. 4096 MiB would be truncated to 0.
+ */
+#define MAX_RINGBUF_MIB 2048
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+	uint64_t v;
+
+	if (units__parse_count(s, (uint64_t)max, &v) || v < (uint64_t)min)
+		return -EINVAL;
+	*out = (long)v;
+	return 0;
+}
+
+/* Who CMD runs as, looked up now: a bad user is a usage error, before anything starts. */
+static void resolve_user(struct argp_state *state, struct mt_config *cfg)
+{
+	char why[256];
+	int err = run_as__resolve(cfg->user, &cfg->run_as, why, sizeof(why));
+
+	if (err)
+		argp_failure(state, err == -EINVAL ? EX_USAGE : 1, 0, "%s", why);
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+	long v = 0;
+
+	switch (key) {
+	case 'p':
+		if (cfg->nr_pids == MAX_PIDS)
+			argp_error(state, "at most %d -p options", MAX_PIDS);
+		if (parse_count(arg, 1, MAX_PID, &v))
+			argp_error(state, "invalid PID '%s': a number from 1 to %d", arg, MAX_PID);
+		cfg->pids[cfg->nr_pids++] = (pid_t)v;
+		break;
+	case 'f':
+		cfg->follow = true;
+		break;
+	case 'a':
+		cfg->all = true;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			argp_error(state, "--comm must be a process name of 1 to 15 characters, got '%s'",
+				   arg);
+		cfg->comm = arg;
+		break;
+	case OPT_CGROUP:
+		cfg->cgroup = arg;
+		break;
+	case 'd':
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->duration_s) ||
+		    cfg->duration_s < MIN_DURATION_S)
+			argp_error(state, "invalid duration '%s': seconds, or with a suffix s, m or h, "
+					  "from 1 ms to 8760h (a year)", arg);
+		break;
+	case 'o':
+		if (snapshot_files__check(arg))
+			argp_error(state, "-o: %%t may appear once, in the file name; got '%s'", arg);
+		cfg->output = arg;
+		break;
+	case OPT_INTERVAL:
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->interval_s) ||
+		    cfg->interval_s < MIN_INTERVAL_S)
+			argp_error(state, "--interval must be a duration from 0.1 s to 8760h (a year), "
+					  "got '%s'", arg);
+		break;
+	case OPT_LEAK_AGE:
+		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->leak_age_s))
+			argp_error(state, "invalid --leak-age '%s': a duration from 0 to 8760h (a year)",
+				   arg);
+		break;
+	case OPT_GROWTH_INTERVALS:
+		if (parse_count(arg, 1, 1000, &v))
+			argp_error(state, "--growth-intervals must be 1 to 1000, got '%s'", arg);
+		cfg->growth_intervals = (unsigned int)v;
+		break;
+	case OPT_STEP_PROBE:
+		if (step_probe__check(arg))
+			argp_error(state, "--step-probe must be BINARY:SYMBOL, got '%s'", arg);
+		cfg->step_probe = arg;
+		break;
+	case OPT_MAX_SITES:
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-sites '%s': a number from 0 to %d", arg,
+				   INT_MAX);
+		cfg->max_sites = (unsigned int)v;
+		break;
+	case OPT_MAX_EXITED:
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --max-exited '%s': a number from 0 to %d", arg,
+				   INT_MAX);
+		cfg->max_exited = (unsigned int)v;
+		break;
+	case OPT_MAX_LIVE:
+		if (parse_count(arg, 0, (long)MAX_LIVE, &v))
+			argp_error(state, "invalid --max-live '%s': a number of blocks from 0 to %llu",
+				   arg, MAX_LIVE);
+		cfg->max_live = (uint64_t)v;
+		break;
+	case OPT_KEEP:
+		if (parse_count(arg, 0, INT_MAX, &v))
+			argp_error(state, "invalid --keep '%s': a number from 0 to %d", arg, INT_MAX);
+		cfg->keep = (unsigned int)v;
+		break;
+	case OPT_JSON:
+		cfg->json = true;
+		break;
+	case OPT_TOP:
+		if (parse_count(arg, 0, 1000000, &v))
+			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
+		cfg->top = (int)v;
+		break;
+	case OPT_RINGBUF:
+		if (parse_count(arg, 1, MAX_RINGBUF_MIB, &v) || (v & (v - 1)))
+			argp_error(state, "--ringbuf-size must be a power of two from 1 to %d (MiB), "
+					  "got '%s'", MAX_RINGBUF_MIB, arg);
+		cfg->ringbuf_bytes = (uint64_t)v << 20;
+		break;
+	case 'v':
+		cfg->verbose = true;
+		break;
+	case OPT_AT_ENTRY:
+		cfg->probes_at_entry = true;
+		break;
+	case OPT_PRELOAD:
+		cfg->preload = true;
+		break;
+	case OPT_USER:
+		cfg->user = arg;
+		break;
+	case OPT_NO_GPU:
+		cfg->no_gpu = true;
+		break;
+	case OPT_NO_MAPPINGS:
+		cfg->no_mappings = true;
+		break;
+	case OPT_STACK:
+		cfg->stack_auto = !strcmp(arg, "auto");
+		if (cfg->stack_auto || !strcmp(arg, "fp"))
+			cfg->stack_mode = MT_STACK_FP;
+		else if (!strcmp(arg, "dwarf"))
+			cfg->stack_mode = MT_STACK_DWARF;
+		else if (!strcmp(arg, "none"))
+			cfg->stack_mode = MT_STACK_NONE;
+		else
+			argp_error(state, "--stack must be auto, fp, dwarf or none, got '%s'", arg);
+		break;
+	case OPT_SAMPLE_BYTES:
+		if (units__parse_bytes(arg, MAX_SAMPLE_BYTES, &cfg->sample_bytes))
+			argp_error(state, "invalid --sample-bytes '%s': bytes, with K, M or G, from 0 "
+					  "to 2G", arg);
+		cfg->sample_bytes_set = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* the first non-option starts CMD; the rest are its own arguments */
+		cfg->command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!cfg->nr_pids && !cfg->command && !cfg->all && !cfg->comm && !cfg->cgroup)
+			argp_error(state, "nothing to trace: give -p PID, -- CMD, -a, --comm or --cgroup");
+		if (cfg->nr_pids && cfg->command)
+			argp_error(state, "-p and a command cannot be combined");
+		if (cfg->all && (cfg->nr_pids || cfg->command || cfg->comm || cfg->cgroup))
+			argp_error(state, "-a traces every process: no -p, --comm, --cgroup or CMD with it");
+		if (cfg->command && (cfg->comm || cfg->cgroup))
+			argp_error(state, "--comm and --cgroup cannot be combined with a command");
+		if (cfg->preload && !cfg->command)
+			argp_error(state, "--preload is for launch mode: -- CMD");
+		if (cfg->preload && cfg->follow)
+			argp_error(state, "--preload cannot follow new processes (-f): drop one");
+		if (cfg->user && !cfg->command)
+			argp_error(state, "--user is for launch mode: -- CMD");
+		if (cfg->command)
+			resolve_user(state, cfg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+enum mt_scope config__scope(const struct mt_config *cfg)
+{
+	if (cfg->all)
+		return MT_SCOPE_ALL;
+	if (cfg->follow || cfg->comm || cfg->cgroup)
+		return MT_SCOPE_TARGETS;
+	return MT_SCOPE_PIDS;
+}
+
+void config__release(struct mt_config *cfg)
+{
+	run_as__release(&cfg->run_as);
+}
+
+const char *stack_mode__name(enum mt_stack_mode mode)
+{
+	switch (mode) {
+	case MT_STACK_NONE:
+		return "none";
+	case MT_STACK_DWARF:
+		return "dwarf";
+	case MT_STACK_FP:
+		break;
+	}
+	return "fp";
+}
+
+int cli__parse(int argc, char **argv, struct mt_config *cfg)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.doc = doc,
+	};
+
+	*cfg = (struct mt_config){
+		.stack_mode = MT_STACK_FP,
+		.stack_auto = true,
+		.top = 10,
+		.ringbuf_bytes = 16 << 20,
+		.growth_intervals = 3,
+		.max_sites = 2000,
+		.keep = 10,
+		.max_exited = 1000,
+	};
+	/* in order, so options after CMD belong to CMD */
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Reads memtrace.snapshot.v1 files back (memtrace diff, check, merge),
+ * with jansson: the fields diff and check need, defaults for optional
+ * ones, a clear error (file, line, column, what) for anything else.
+ */
+#ifndef MEMTRACE_SNAPSHOT_READER_H
+#define MEMTRACE_SNAPSHOT_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account/counters.h"
+
+/*
+ * --max-input's default, and the most it takes: jansson's tree of a
+ * snapshot takes several times its size, so the bound is one on memory too.
+ */
+#define SNAPSHOT_MAX_INPUT_DEFAULT (2ULL << 30)
+#define SNAPSHOT_MAX_INPUT_LIMIT   (1024ULL << 30)
+
+/* --max-input=SIZE for diff, check and merge: -EINVAL unless 1 to SNAPSHOT_MAX_INPUT_LIMIT */
+int snapshot_reader__parse_max_input(const char *arg, uint64_t *out);
+#define SNAPSHOT_MAX_INPUT_USAGE "invalid --max-input '%s': bytes, with K, M or G, from 1 to 1024G"
+
+struct snap_frame {
+	char *symbol;		/* NULL when unknown; readable for C++ */
+	char *module;		/* NULL when unknown */
+	char *file;		/* NULL when unknown */
+	uint32_t line;		/* 0 when unknown */
+	bool inlined;
+	/*
+	 * A C++ function's mangled name, NULL for other frames. A snapshot
+	 * written before the field existed has the mangled name in symbol: the
+	 * reader moves it here and demangles symbol, so frames of either age
+	 * compare and show alike.
+	 */
+	char *linkage_name;
+};
+
+struct snap_leak {
+	uint32_t pid;
+	char *allocator;	/* "libc" when absent */
+	uint64_t bytes;
+	uint64_t count;
+	bool growing;
+	bool has_growth;	/* growth_bytes_per_s was a number */
+	double growth_bytes_per_s;
+	struct snap_frame *frames; /* leaf first */
+	size_t nr_frames;
+	size_t process;		/* index into snapshot.procs of its pid, or SIZE_MAX */
+};
+
+struct snap_process {
+	uint32_t pid;
+	char *comm;		/* "" when absent */
+	char *exe;		/* NULL when absent */
+	bool exited;
+	struct mt_counters c;
+	char *source;		/* merged snapshots: which file/host it came from; else NULL */
+};
+
+struct snapshot {
+	char *path;		/* as given to the reader */
+	char *host;		/* NULL when absent */
+	unsigned int schema_minor; /* v1.N; 0 for plain "memtrace.snapshot.v1" */
+	double duration_s;
+	uint64_t lost_events;
+	struct mt_counters totals;
+	struct snap_process *procs;
+	size_t nr_procs;
+	struct snap_leak *leaks;
+	size_t nr_leaks;
+};
+
+/*
+ * Reads path. On failure returns -EINVAL (not JSON, wrong types, missing
+ * required fields), -EPROTONOSUPPORT (another schema, or a newer major
+ * version), -EOVERFLOW (the leaks' bytes or counts add up past 2^63-1:
+ * every sum diff and check make must stay exact), -EFBIG (past
+ * SNAPSHOT_MAX_INPUT_DEFAULT bytes) or -errno (cannot read), and writes a
+ * one-line reason to err:
+ * "snap.json:12:5: ..." for a syntax error, "snap.json: totals.peak_bytes:
+ * expected a non-negative integer, found -3" for a value (jansson keeps no
+ * positions after parsing). On failure *out is left empty; release is safe.
+ */
+int snapshot_reader__load(const char *path, struct snapshot *out, char *err, size_t err_len);
+/* The same, refusing a file of more than max bytes (snapshot_reader__read_file). */
+int snapshot_reader__load_max(const char *path, uint64_t max, struct snapshot *out, char *err,
+			      size_t err_len);
+/*
+ * The whole of path, of any kind (a pipe: diff <(ssh host cat snap.json)),
+ * into *text (malloc-ed; *len bytes, then a NUL), never more than max bytes:
+ * a regular file larger than that is refused by its size, before a byte is
+ * read; any other file once it has given more than max. -EFBIG then, or
+ * -errno, with a one-line reason in err: "big.json: 3221225472 bytes, more
+ * than --max-input (2147483648 bytes)".
+ */
+int snapshot_reader__read_file(const char *path, uint64_t max, char **text, size_t *len,
+			       char *err, size_t err_len);
+/* The same from memory; name stands for the file in messages. */
+int snapshot_reader__parse(const char *text, size_t len, const char *name, struct snapshot *out,
+			   char *err, size_t err_len);
+void snapshot_reader__release(struct snapshot *s);
+
+#endif /* MEMTRACE_SNAPSHOT_READER_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One tracing run: load the BPF side, attach to the targets (or launch
+ * CMD), consume records until told to stop, then summarize.
+ */
+#ifndef MEMTRACE_SESSION_H
+#define MEMTRACE_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "account/run_summary.h"
+#include "account/tracker.h"
+#include "attach/bpf_loader.h"
+#include "attach/launcher.h"
+#include "attach/stack_choice.h"
+#include "ingest/mmap_stash.h"
+#include "util/config.h"
+
+struct mmap_watch;
+struct ring_buffer;
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	bool exited;
+};
+
+struct session {
+	const struct mt_config *cfg;
+	struct stack_choice stacks;	/* --stack and --sample-bytes, resolved */
+	struct bpf_loader *bpf;
+	struct ring_buffer *rb;
+	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
+	struct mmap_stash unclaimed;	/* mapping records of processes not known yet */
+	struct tracker tracker;
+	struct target targets[MAX_PIDS];
+	int nr_targets;
+	struct launched child;	/* launch mode; pid -1 otherwise */
+	int child_status;	/* wait status, valid once child_reaped */
+	bool child_reaped;
+	int epfd;
+	struct timespec started_at;
+	uint64_t start_ns, end_ns;
+	struct symbolizer *sym;		/* kept from one report to the next: ELF files stay open */
+	uint64_t next_tick_ns;		/* --interval: when the next report is due; 0: never */
+	uint64_t last_tick_ns;		/* the last growth sample (tracing's start at first) */
+	unsigned long ticks;		/* interval reports made */
+	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
+	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
+	int cgroup_fd;			/* --cgroup's directory, or -1 */
+};
+
+/* Receives each --interval report; a negative errno stops tracing. */
+typedef int (*session_report_fn)(const struct run_summary *sum, void *ctx);
+
+/* Every failure has printed its one-line message. */
+int session__start(struct session *s, const struct mt_config *cfg);
+/*
+ * Consumes records until a signal sets *stop, --duration passes or every
+ * target exits; every --interval, hands a summary of the run so far to
+ * on_interval (the summary is released after).
+ */
+int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_fn on_interval,
+		 void *ctx);
+/*
+ * Stops recording, drains what is left and fills in the summary; release
+ * its leaks with leaks__release (the symbolizer is the session's).
+ */
+int session__finish(struct session *s, struct run_summary *out);
+/* Removes every probe: a launched CMD that still runs goes on untraced. */
+void session__detach(struct session *s);
+/*
+ * Launch mode: waits for CMD and returns its exit status (128+N for signal
+ * N); or, once *give_up is set (a signal's number), 128 + that.
+ */
+int session__child_exit_status(struct session *s, volatile sig_atomic_t *give_up);
+void session__release(struct session *s);
+
+#endif /* MEMTRACE_SESSION_H */
