@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The call-site scanner (user/caller_sites.c): on hand-written fixtures
+ * The call-site scanner (user/attach/caller_sites.c): on hand-written fixtures
  * whose CFI fixes the expected offsets (tests/fixtures/fixture_cxx_new.S,
  * fixture_freeres.S), and on this machine's libstdc++ and libc, where the
  * offsets are checked against binutils' own reading of the CFI (readelf

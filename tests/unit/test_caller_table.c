@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The table of call sites kept from the processes' files
- * (user/caller_table.c), with the kernel's table played by an array: what
+ * (user/attach/caller_table.c), with the kernel's table played by an array: what
  * goes in, at which address, and that an address stays while any process
  * holds it (a forked child, another process mapping the same file at the
  * same address) and goes with the last.
