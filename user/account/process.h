@@ -107,6 +107,13 @@ struct mt_process {
 	uint64_t begin_ns;		/* CLOCK_MONOTONIC when its record began (made, forked, exec-ed) */
 	bool awaiting_exec_maps;	/* made by an exec record: its mapping exec is still to come */
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
+	/*
+	 * Made by a fork or exec record while the kernel's mapping records are
+	 * followed: they tell every mapping of this image, and /proc, which by
+	 * the time a record is read may show the image of a later exec, is
+	 * not read for it.
+	 */
+	bool maps_followed;
 	uint64_t maps_gen;		/* bumped at every change of maps */
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
@@ -156,6 +163,11 @@ static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
 	if (idx < p->nr_threads && p->threads[idx].tid == tid)
 		return idx;
 	return process__lookup_thread(p, tid);
+}
+/* Whether /proc/PID/maps still shows this image when a record is read: it lives, and maps_followed is off. */
+static inline bool process__may_read_maps(const struct mt_process *p)
+{
+	return !p->exited && !p->maps_followed;
 }
 /* Re-reads /proc/PID/maps; keeps the old maps if the process is gone. */
 int process__refresh_maps(struct mt_process *p);

@@ -27,6 +27,8 @@ struct tracker {
 	int err;			/* first fatal error (-ENOMEM) while consuming */
 	/* -a: a record of a process not seen yet makes it (else it is a stray) */
 	bool create_on_sight;
+	/* the kernel's mapping records are followed (mmap_watch): see mt_process.maps_followed */
+	bool maps_followed;
 	/*
 	 * --max-exited: the records of ended processes kept whole; beyond it the
 	 * oldest is folded into folded and forgotten. 0: no limit.

@@ -488,9 +488,11 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 		return p ? process__begin_exec_maps(p, e->time_ns) : 0;
 	case MMAP_WATCH_LOST:
 		/* anyone's mapping or exec may be among them: /proc still knows the living */
-		for (uint32_t i = 0; i < s->tracker.nr_procs; i++)
+		for (uint32_t i = 0; i < s->tracker.nr_procs; i++) {
+			s->tracker.procs[i]->maps_followed = false;
 			if (!s->tracker.procs[i]->exited)
 				process__refresh_maps(s->tracker.procs[i]);
+		}
 		return 0;
 	default:
 		return 0;
@@ -648,6 +650,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		goto fail;
 	/* before any target: no mapping of theirs goes unseen */
 	watch_mmaps(s);
+	s->tracker.maps_followed = s->mmaps != NULL;
 	if (cfg->command) {
 		err = launch(s);
 		if (err)
