@@ -13,14 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attach/gc_probe.h"
-#include "attach/gpu_attach.h"
 #include "attach/launcher.h"
 #include "attach/libc_locate.h"
 #include "attach/preload.h"
-#include "attach/step_probe.h"
 #include "symbolize/elf_file.h"
-#include "util/mono_clock.h"
 #include "util/run_as.h"
 
 extern char **environ;
@@ -159,43 +155,22 @@ static int attach_libc(pid_t pid, struct bpf_loader *l, struct libc_image *img,
 	return bpf_loader__add_target(l, pid);
 }
 
-/*
- * Registers the exec'd child. Its comm may not be set yet when the exec
- * is seen to succeed, so name it the way the kernel will.
- */
-static struct mt_process *register_child(struct launched *child, struct tracker *t)
-{
-	struct mt_process *p = tracker__add_process(t, child->pid);
-	const char *base = strrchr(child->exec_path, '/');
-	char *exe;
-
-	if (!p)
-		return NULL;
-	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
-	exe = realpath(child->exec_path, NULL);
-	if (exe) {
-		free(p->exe);
-		p->exe = exe;
-	}
-	libc_locate__release(&p->libc);
-	p->libc = child->libc;
-	child->libc = (struct libc_image){};
-	allocator_locate__release(&p->allocators);
-	p->allocators = child->allocators;
-	child->allocators = (struct allocator_set){};
-	return p;
-}
+/* The hook the caller gave for CMD's startup stop. */
+struct ready_hook {
+	launcher_ready_fn fn;
+	void *ctx;
+};
 
 /*
  * At a startup stop: attach to the libc if that is still to do (-EAGAIN
- * while the loader has not mapped it yet), register the child with its
- * maps, and let it go.
+ * while the loader has not mapped it yet), hand the child with its maps
+ * to the ready hook, and let it go.
  */
-static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct tracker *t,
-			   bool libc_attached, const struct mt_config *cfg)
+static int on_startup_stop(struct launched *child, struct bpf_loader *l,
+			   const struct ready_hook *ready, bool libc_attached,
+			   const struct mt_config *cfg)
 {
 	struct proc_maps maps = {};
-	struct mt_process *p;
 	bool preloaded;
 	int err;
 
@@ -245,26 +220,7 @@ static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct 
 		free(child->preload);
 		child->preload = NULL;
 	}
-	p = register_child(child, t);
-	if (!p) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (child->preload) {
-		p->preload = child->preload;
-		child->preload = NULL;
-	}
-	proc_maps__release(&p->maps);
-	p->maps = maps;
-	p->maps_gen++;
-	/* read at the stop: the mapping records of its exec, drained later, keep them */
-	p->maps_read_ns = mono_clock__ns();
-	maps = (struct proc_maps){};
-	/* stopped: no GPU call or step can run before its probe is in */
-	if (!cfg->no_gpu)
-		gpu_attach__process(l, p, &p->maps, cfg->verbose);
-	gc_probe__process(l, p, &p->maps, cfg->verbose);
-	err = step_probe__attach(cfg->step_probe, l, p, &p->maps, cfg->verbose);
+	err = ready->fn(ready->ctx, child, &maps);
 	if (err)
 		goto cleanup;
 	bpf_loader__disarm_startup_stop(l);
@@ -311,7 +267,8 @@ static int next_startup_stop(struct launched *child)
 }
 
 static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
-			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
+			     const struct ready_hook *ready, bool libc_attached,
+			     const struct mt_config *cfg)
 {
 	int err;
 
@@ -319,7 +276,7 @@ static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
 		err = next_startup_stop(child);
 		if (err)
 			return err;
-		err = on_startup_stop(child, l, t, libc_attached, cfg);
+		err = on_startup_stop(child, l, ready, libc_attached, cfg);
 		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
 			fprintf(stderr, "memtrace: no allocator found in %s: nothing to probe; "
 					"searched %s\n",
@@ -418,9 +375,10 @@ static void reap(pid_t pid)
 		;
 }
 
-int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
-		    struct launched *out)
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, launcher_ready_fn ready,
+		    void *ctx, struct launched *out)
 {
+	const struct ready_hook hook = { .fn = ready, .ctx = ctx };
 	char **argv = cfg->command, **env = environ, **user_env = NULL;
 	char path[PATH_MAX], image[PATH_MAX], lib[PATH_MAX];
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
@@ -502,7 +460,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		err = -exec_errno;
 		goto cleanup;
 	}
-	err = wait_startup_stop(out, l, t, attached, cfg);
+	err = wait_startup_stop(out, l, &hook, attached, cfg);
 	/* on its way: a stop of CMD's from now on is someone else's to end */
 	if (!err && !out->traced)
 		err = bpf_loader__guard_stopped(l, -1);

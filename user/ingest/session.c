@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,14 +14,11 @@
 #include <bpf/libbpf.h>
 
 #include "account/growth_sampler.h"
-#include "attach/allocator_locate.h"
-#include "attach/gc_probe.h"
-#include "attach/gpu_attach.h"
-#include "attach/libc_locate.h"
 #include "attach/scope.h"
 #include "attach/step_probe.h"
 #include "attach/target_check.h"
 #include "ingest/mmap_watch.h"
+#include "ingest/process_probes.h"
 #include "ingest/session.h"
 #include "symbolize/symbolizer.h"
 #include "util/mono_clock.h"
@@ -34,8 +30,6 @@
 #define EPOLL_ID_MMAPS 0x10000
 /* -f, --cgroup, --comm, -a: how often to look for processes gone without an exit record */
 #define SWEEP_INTERVAL_NS 1000000000ULL
-/* An exec-ed image's mappings come within a poll or two: look again this many times */
-#define PROBE_TRIES 20
 /* Mapping records of a PID not known yet wait this long for its fork or exec record */
 #define UNCLAIMED_NS 2000000000ULL
 
@@ -77,11 +71,10 @@ static void read_deleted_modules(struct session *s, const struct mt_process *p)
 static int attach_pid(struct session *s, pid_t pid)
 {
 	struct proc_maps maps = {};
-	struct libc_image img = {};
-	struct allocator_set allocs = {};
-	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
+	struct prober_found found = {};
+	struct probe_target t;
 	struct mt_process *p;
-	int pidfd, err, libc_err;
+	int pidfd, err;
 
 	/* target_check__pid() said what is wrong with it; this is what changed since */
 	pidfd = pidfd_open(pid, 0);
@@ -100,52 +93,22 @@ static int attach_pid(struct session *s, pid_t pid)
 	err = proc_maps__read(pid, &maps);
 	if (err && has_exited(pidfd))
 		goto exited;
-	libc_err = libc_locate__in_process(pid, &maps, p->exe, s->cfg->probes_at_entry, &img);
-	err = allocator_locate__in_process(pid, &maps, p->exe, &allocs);
-	if (err)
-		goto cleanup;
-	if (libc_err && !allocs.nr_images) {
-		fprintf(stderr, "memtrace: no allocator found in PID %d (%s): nothing to probe; "
-				"searched %s\n",
-			pid, text_escape(p->comm, comm, sizeof(comm)), allocator_locate__searched());
-		err = libc_err;
-		goto cleanup;
-	}
-	allocator_locate__take_from_libc(&allocs, &img);
-	err = bpf_loader__attach_libc(s->bpf, pid, &img);
-	if (err == -EALREADY)
-		err = 0;
-	if (!err)
-		err = bpf_loader__attach_allocators(s->bpf, pid, &allocs);
-	if (!err)
-		err = caller_table__add_process(bpf_loader__callers(s->bpf), pid, &maps, &allocs,
-						img.path, s->cfg->verbose);
+	t = process_probes__target(p);
+	err = prober__attach_pid(s->prober, &t, &maps, &found);
 	if (err == -ESRCH)
 		goto exited;
-	if (err) {
-		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
-			strerror(-err));
-		goto cleanup;
-	}
-	err = bpf_loader__add_target(s->bpf, pid);
 	if (err)
 		goto cleanup;
 	if (has_exited(pidfd))
 		goto exited;
-	if (s->cfg->verbose) {
-		libc_locate__describe(&img, pid, stderr);
-		allocator_locate__describe(&allocs, pid, stderr);
-	}
+	prober__describe(s->prober, pid, &found);
 	p->maps = maps;
 	p->maps_gen++;
 	maps = (struct proc_maps){};
-	p->libc = img;
-	img = (struct libc_image){};
-	p->allocators = allocs;
-	allocs = (struct allocator_set){};
-	if (!s->cfg->no_gpu)
-		gpu_attach__process(s->bpf, p, &p->maps, s->cfg->verbose);
-	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	err = process_probes__keep_libc(p, &found.libc);
+	if (err)
+		goto cleanup;
+	prober__process(s->prober, &t, &p->maps);
 	read_deleted_modules(s, p);
 	err = watch_target(s, pid, pidfd);
 	if (!err)
@@ -155,84 +118,24 @@ exited:
 	err = -ESRCH;
 	fprintf(stderr, "memtrace: PID %d exited during attach\n", pid);
 cleanup:
-	libc_locate__release(&img);
-	allocator_locate__release(&allocs);
+	prober_found__release(&found);
 	proc_maps__release(&maps);
 	if (pidfd >= 0)
 		close(pidfd);
 	return err;
 }
 
-/* Whether the libc p maps is probed for it already (or, outside -p, for every process). */
-static bool libc_probed(const struct session *s, const struct mt_process *p)
-{
-	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
-
-	for (size_t i = 0; i < p->maps.n; i++) {
-		const struct proc_map *m = &p->maps.maps[i];
-
-		if (m->executable && m->path && libc_locate__is_libc(m->path))
-			return bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor),
-						  m->inode, PROBED_LIBC);
-	}
-	return false;
-}
-
-/*
- * The libc and the other allocators of a process that joined, each file
- * probed once (for every process outside -p): an exec into another libc or
- * a static executable, a C++ program exec-ed by a Python one.
- */
-static void probe_allocators(struct session *s, struct mt_process *p)
-{
-	struct allocator_set allocs = {};
-	struct libc_image img = {};
-	char shown[PATH_MAX];
-	bool libc = !libc_probed(s, p) &&
-		    !libc_locate__in_process(p->pid, &p->maps, p->exe, s->cfg->probes_at_entry, &img);
-	int err;
-
-	if (allocator_locate__in_process(p->pid, &p->maps, p->exe, &allocs))
-		goto cleanup;
-	if (libc) {
-		allocator_locate__take_from_libc(&allocs, &img);
-		err = bpf_loader__attach_libc(s->bpf, p->pid, &img);
-		if (!err && s->cfg->verbose)
-			libc_locate__describe(&img, p->pid, stderr);
-		if (err && err != -EALREADY && err != -ENOENT)
-			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
-				text_escape(img.path, shown, sizeof(shown)), p->pid, strerror(-err));
-	}
-	err = bpf_loader__attach_allocators(s->bpf, p->pid, &allocs);
-	if (err && err != -ENOENT)
-		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %u: %s\n",
-			p->pid, strerror(-err));
-	if (caller_table__add_process(bpf_loader__callers(s->bpf), p->pid, &p->maps, &allocs,
-				      libc ? img.path : p->libc.path, s->cfg->verbose) &&
-	    !s->tracker.err)
-		s->tracker.err = -ENOMEM;
-	if (libc) {
-		libc_locate__release(&p->libc);
-		p->libc = img;
-		img = (struct libc_image){};
-	}
-	allocator_locate__release(&p->allocators);
-	p->allocators = allocs;
-	allocs = (struct allocator_set){};
-cleanup:
-	libc_locate__release(&img);
-	allocator_locate__release(&allocs);
-}
-
 /*
  * A process that joined while tracing (fork, exec, -a's first sight): its
- * maps, its allocators probed where no probe covers them yet (a forked
- * child's are its parent's, probed for every process), its runtime's GC
- * and its GPU libraries probed. -EAGAIN: an exec-ed image whose mappings
+ * maps, its probes (prober.h). -EAGAIN: an exec-ed image whose mappings
  * have not come yet.
  */
 static int probe_joined(struct session *s, struct mt_process *p)
 {
+	struct probe_target t = process_probes__target(p);
+	struct libc_image libc;
+	int err;
+
 	/* the mapping records keep its maps; /proc only when they have said nothing yet */
 	if (!p->maps.n && (!p->awaiting_exec_maps || !s->mmaps))
 		process__refresh_maps(p);
@@ -240,14 +143,11 @@ static int probe_joined(struct session *s, struct mt_process *p)
 		return 0;
 	if (!p->maps.n)
 		return -EAGAIN;
-	if (!p->forked)
-		probe_allocators(s, p);
-	gc_probe__process(s->bpf, p, &p->maps, s->cfg->verbose);
+	err = prober__joined(s->prober, &t, &p->maps, p->forked, &libc) ?: process_probes__keep_libc(p, &libc);
+	libc_locate__release(&libc);
+	if (err && !s->tracker.err)
+		s->tracker.err = -ENOMEM;
 	read_deleted_modules(s, p);
-	if (s->cfg->no_gpu)
-		return 0;
-	for (size_t i = 0; i < p->maps.n; i++)
-		gpu_attach__mapping(s->bpf, p, &p->maps.maps[i], s->cfg->verbose);
 	return 0;
 }
 
@@ -261,78 +161,13 @@ static void probe_fresh(struct session *s)
 	for (uint32_t i = 0; i < n; i++) {
 		struct mt_process *p = tracker__process(&s->tracker, pids[i]);
 
-		if (p && probe_joined(s, p) == -EAGAIN && p->probe_tries++ < PROBE_TRIES)
+		if (p && probe_joined(s, p) == -EAGAIN && prober__try_again(s->prober, (pid_t)p->pid))
 			pid_list__add(&again, (pid_t)p->pid);
 	}
 	/* the list above is the tracker's own: added to only now */
 	for (size_t i = 0; i < again.n; i++)
 		tracker__joined_again(&s->tracker, (uint32_t)again.pids[i]);
 	pid_list__release(&again);
-}
-
-/*
- * A libc file another process maps for the first time (-a), or a traced
- * process once it exec-ed into a new one: probed for every process, from
- * now. Calls made before this, within a poll interval, are not seen.
- */
-static void probe_mapped_libc(struct session *s, uint32_t pid, const struct proc_map *m)
-{
-	struct libc_image img = {};
-	char open_path[PATH_MAX], shown[PATH_MAX];
-	int err;
-
-	if (!m->executable || !m->path || m->path[0] != '/' || !libc_locate__is_libc(m->path) ||
-	    bpf_loader__probed(s->bpf, -1, makedev(m->dev_major, m->dev_minor), m->inode,
-			       PROBED_LIBC))
-		return;
-	if (proc_map__open_path((pid_t)pid, m, open_path, sizeof(open_path)) ||
-	    libc_locate__in_file(m->path, open_path, s->cfg->probes_at_entry, &img))
-		return;
-	err = bpf_loader__attach_libc(s->bpf, -1, &img);
-	if (!err && s->cfg->verbose)
-		libc_locate__describe(&img, -1, stderr);
-	else if (err && err != -EALREADY)
-		fprintf(stderr, "memtrace: cannot attach to %s: %s\n",
-			text_escape(m->path, shown, sizeof(shown)), strerror(-err));
-	libc_locate__release(&img);
-}
-
-/*
- * An allocator library a traced process maps while traced (libstdc++, as
- * `import torch` loads it): probed from now, for it or, outside -p, for
- * every process, and its call sites told to the kernel for this process
- * (libstdc++'s are where the process maps them). Its calls before this
- * drain counted as libc's malloc.
- */
-static void probe_mapped_allocator(struct session *s, struct mt_process *p,
-				   const struct proc_map *m)
-{
-	pid_t key = bpf_loader__file_owner(s->bpf, (pid_t)p->pid);
-	/* the one mapping as maps: p's do not have it yet */
-	const struct proc_maps one = { .maps = (struct proc_map *)m, .n = 1 };
-	struct allocator_set set = {};
-	char shown[PATH_MAX];
-	int err = 0;
-
-	if (!m->executable || !m->path || m->path[0] != '/' ||
-	    allocator_locate__in_mapping((pid_t)p->pid, m, &set) || !set.nr_images)
-		goto cleanup;
-	if (!bpf_loader__probed(s->bpf, key, makedev(m->dev_major, m->dev_minor), m->inode,
-				PROBED_ALLOCATORS)) {
-		err = bpf_loader__attach_allocators(s->bpf, (pid_t)p->pid, &set);
-		if (!err && s->cfg->verbose)
-			allocator_locate__describe(&set, (pid_t)p->pid, stderr);
-		else if (err && err != -ENOENT)
-			fprintf(stderr, "memtrace: cannot attach to %s in PID %u: %s\n",
-				text_escape(m->path, shown, sizeof(shown)), p->pid, strerror(-err));
-	}
-	/* its libc is not in this mapping: the process's own are, when it joined */
-	if (caller_table__add_process(bpf_loader__callers(s->bpf), (pid_t)p->pid, &one, &set, NULL,
-				      s->cfg->verbose) &&
-	    !s->tracker.err)
-		s->tracker.err = -ENOMEM;
-cleanup:
-	allocator_locate__release(&set);
 }
 
 /* --cgroup, --comm: a process there at the start joins like a -p target, quietly if it cannot. */
@@ -345,18 +180,6 @@ static void join_process(struct session *s, pid_t pid)
 	p = tracker__add_process(&s->tracker, pid);
 	if (p)
 		probe_joined(s, p);
-}
-
-/* -a: every libc the machine's processes map now is probed; each process is made at its first call. */
-static void probe_every_libc(struct session *s, pid_t pid)
-{
-	struct proc_maps maps = {};
-
-	if (proc_maps__read(pid, &maps))
-		return;
-	for (size_t i = 0; i < maps.n; i++)
-		probe_mapped_libc(s, pid, &maps.maps[i]);
-	proc_maps__release(&maps);
 }
 
 static int attach_scope(struct session *s)
@@ -379,8 +202,9 @@ static int attach_scope(struct session *s)
 	for (size_t i = 0; i < pids.n; i++) {
 		if (pids.pids[i] == getpid())
 			continue;
+		/* -a: each process is made at its first call */
 		if (cfg->all)
-			probe_every_libc(s, pids.pids[i]);
+			prober__every_libc(s->prober, pids.pids[i]);
 		else
 			join_process(s, pids.pids[i]);
 	}
@@ -398,11 +222,19 @@ static void start_clock(struct session *s)
 		s->next_tick_ns = s->start_ns + (uint64_t)(s->cfg->interval_s * 1e9);
 }
 
+/* At CMD's startup stop: its record, and its probes in before it runs on (launcher.h). */
+static int on_launched(void *ctx, struct launched *child, struct proc_maps *maps)
+{
+	struct session *s = ctx;
+
+	return process_probes__launched(&s->tracker, s->prober, child, maps);
+}
+
 static int launch(struct session *s)
 {
 	int pidfd, err;
 
-	err = launcher__start(s->cfg, s->bpf, &s->tracker, &s->child);
+	err = launcher__start(s->cfg, s->bpf, on_launched, s, &s->child);
 	if (err)
 		return err;
 	pidfd = pidfd_open(s->child.pid, 0);
@@ -462,26 +294,22 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	struct session *s = ctx;
 	struct mt_process *p = tracker__latest(&s->tracker, e->pid);
 	bool ours = p && !p->exited;
+	struct probe_target t;
 
 	/* a process the kernel has just made traced: its fork or exec record is on its way */
 	if (!p && config__scope(s->cfg) != MT_SCOPE_PIDS &&
 	    (e->kind == MMAP_WATCH_MAP || e->kind == MMAP_WATCH_EXEC)) {
-		if (s->cfg->all && e->kind == MMAP_WATCH_MAP)
-			probe_mapped_libc(s, e->pid, &e->map);
+		if (e->kind == MMAP_WATCH_MAP)
+			prober__mapping(s->prober, e->pid, NULL, &e->map);
 		return mmap_stash__add(&s->unclaimed, e);
 	}
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
-		if ((ours || s->cfg->all) && config__scope(s->cfg) != MT_SCOPE_PIDS)
-			probe_mapped_libc(s, e->pid, &e->map);
-		/* a GPU library dlopen-ed by a path not probed ahead */
-		if (ours && !s->cfg->no_gpu)
-			gpu_attach__mapping(s->bpf, p, &e->map, s->cfg->verbose);
-		/* libjvm.so: the java launcher dlopens it after start */
-		if (ours) {
-			gc_probe__mapping(s->bpf, p, &e->map, s->cfg->verbose);
-			probe_mapped_allocator(s, p, &e->map);
-		}
+		if (ours)
+			t = process_probes__target(p);
+		if (prober__mapping(s->prober, e->pid, ours ? &t : NULL, &e->map) &&
+		    !s->tracker.err)
+			s->tracker.err = -ENOMEM;
 		/* an exited process still takes the mappings it made before its exit */
 		return p ? process__add_map(process__map_owner(p), &e->map) : 0;
 	case MMAP_WATCH_EXEC:
@@ -520,6 +348,7 @@ static void drop_callers(void *ctx, struct mt_process *p)
 	struct session *s = ctx;
 
 	caller_table__drop(bpf_loader__callers(s->bpf), (pid_t)p->pid);
+	prober__forget(s->prober, (pid_t)p->pid);
 }
 
 /* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
@@ -639,7 +468,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
 		return err;
 	}
-	err = setup_consumer(s);
+	err = prober__new(s->bpf, cfg, &s->prober) ?: setup_consumer(s);
 	if (!err)
 		err = bpf_loader__attach_lifecycle(s->bpf);
 	if (!err && !cfg->no_mappings)
@@ -661,13 +490,13 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		if (err)
 			return err;
 		p = tracker__process(&s->tracker, cfg->pids[i]);
-		err = step_probe__attach(cfg->step_probe, s->bpf, p, &p->maps, cfg->verbose);
+		err = prober__steps(s->prober, (pid_t)p->pid, &p->maps, &p->step_probe_attached);
 		if (err)
 			return err;
 	}
 	if (cfg->all || cfg->comm || cfg->cgroup) {
 		/* ahead of whoever joins later: most processes map the libc memtrace maps */
-		probe_every_libc(s, getpid());
+		prober__every_libc(s->prober, getpid());
 		err = attach_scope(s);
 		if (err)
 			return err;
@@ -742,6 +571,22 @@ static int end_vanished(struct session *s)
 		tracker__end_vanished(t, (uint32_t)gone.pids[i], mono_clock__ns());
 	pid_list__release(&gone);
 	return err;
+}
+
+/* --step-probe: the live processes still without it, whose module may be mapped by now. */
+static int retry_steps(struct session *s)
+{
+	for (uint32_t i = 0; i < s->tracker.nr_procs; i++) {
+		struct mt_process *p = s->tracker.procs[i];
+		int err;
+
+		if (p->step_probe_attached || p->exited)
+			continue;
+		err = prober__retry_steps(s->prober, (pid_t)p->pid, &p->step_probe_attached);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Launch mode: CMD should not outlive memtrace's SIGTERM, nor miss a kill -INT. */
@@ -873,8 +718,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
 		if (s->cfg->step_probe && mono_clock__ns() >= s->next_step_retry_ns) {
 			s->next_step_retry_ns = mono_clock__ns() + STEP_PROBE_RETRY_NS;
-			err = step_probe__retry(s->cfg->step_probe, s->bpf, &s->tracker,
-						s->cfg->verbose);
+			err = retry_steps(s);
 			if (err)
 				return err;
 		}
@@ -955,6 +799,7 @@ void session__release(struct session *s)
 	ring_buffer__free(s->rb);
 	mmap_watch__free(s->mmaps);
 	mmap_stash__release(&s->unclaimed);
+	prober__free(s->prober);
 	bpf_loader__free(s->bpf);
 	for (int i = 0; i < s->nr_targets; i++)
 		close(s->targets[i].pidfd);
