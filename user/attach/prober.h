@@ -24,7 +24,7 @@
 #include "symbolize/proc_maps.h"
 #include "util/config.h"
 
-/* Looks for a joined process's maps this many times (an exec-ed image's come within a poll or two). */
+/* Looks for a joined process's maps: an exec-ed image's come within a poll or two. */
 #define PROBER_TRIES 20
 
 struct prober;

@@ -1,28 +1,23 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "account/growth_sampler.h"
-#include "attach/scope.h"
+#include "attach/ringbuf_check.h"
 #include "attach/step_probe.h"
-#include "attach/target_check.h"
 #include "ingest/mmap_watch.h"
 #include "ingest/process_probes.h"
 #include "ingest/session.h"
+#include "ingest/targets.h"
 #include "symbolize/symbolizer.h"
 #include "util/mono_clock.h"
-#include "util/text_escape.h"
 
 /* The kernel wakes the consumer only past a watermark; poll at least this often. */
 #define POLL_INTERVAL_MS 100
@@ -33,185 +28,6 @@
 /* Mapping records of a PID not known yet wait this long for its fork or exec record */
 #define UNCLAIMED_NS 2000000000ULL
 
-static bool has_exited(int pidfd)
-{
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 1;
-}
-
-static int watch_target(struct session *s, pid_t pid, int pidfd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = s->nr_targets + 1 };
-
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, pidfd, &ev))
-		return -errno;
-	s->targets[s->nr_targets++] = (struct target){ .pid = pid, .pidfd = pidfd };
-	return 0;
-}
-
-/*
- * A file deleted under the process (a library upgraded while it runs) is
- * only reached through its /proc directory: its names are read while it
- * lives, for a report after its exit.
- */
-static void read_deleted_modules(struct session *s, const struct mt_process *p)
-{
-	char proc_dir[32];
-	bool any = false;
-
-	for (size_t i = 0; i < p->maps.n && !any; i++)
-		any = proc_map__deleted(&p->maps.maps[i]);
-	if (!any || (!s->sym && !(s->sym = symbolizer__new())))
-		return;
-	snprintf(proc_dir, sizeof(proc_dir), "/proc/%u", p->pid);
-	symbolizer__read_deleted(s->sym, &p->maps, proc_dir);
-}
-
-static int attach_pid(struct session *s, pid_t pid)
-{
-	struct proc_maps maps = {};
-	struct prober_found found = {};
-	struct probe_target t;
-	struct mt_process *p;
-	int pidfd, err;
-
-	/* target_check__pid() said what is wrong with it; this is what changed since */
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0) {
-		err = -errno;
-		fprintf(stderr, "memtrace: cannot attach to PID %d: %s\n", pid,
-			err == -ESRCH ? "no such process" : strerror(-err));
-		return err;
-	}
-	p = tracker__add_process(&s->tracker, pid);
-	if (!p) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	/* no maps at all: a kernel thread, or the process is gone */
-	err = proc_maps__read(pid, &maps);
-	if (err && has_exited(pidfd))
-		goto exited;
-	t = process_probes__target(p);
-	err = prober__attach_pid(s->prober, &t, &maps, &found);
-	if (err == -ESRCH)
-		goto exited;
-	if (err)
-		goto cleanup;
-	if (has_exited(pidfd))
-		goto exited;
-	prober__describe(s->prober, pid, &found);
-	p->maps = maps;
-	p->maps_gen++;
-	maps = (struct proc_maps){};
-	err = process_probes__keep_libc(p, &found.libc);
-	if (err)
-		goto cleanup;
-	prober__process(s->prober, &t, &p->maps);
-	read_deleted_modules(s, p);
-	err = watch_target(s, pid, pidfd);
-	if (!err)
-		pidfd = -1;
-	goto cleanup;
-exited:
-	err = -ESRCH;
-	fprintf(stderr, "memtrace: PID %d exited during attach\n", pid);
-cleanup:
-	prober_found__release(&found);
-	proc_maps__release(&maps);
-	if (pidfd >= 0)
-		close(pidfd);
-	return err;
-}
-
-/*
- * A process that joined while tracing (fork, exec, -a's first sight): its
- * maps, its probes (prober.h). -EAGAIN: an exec-ed image whose mappings
- * have not come yet.
- */
-static int probe_joined(struct session *s, struct mt_process *p)
-{
-	struct probe_target t = process_probes__target(p);
-	struct libc_image libc;
-	int err;
-
-	/* the mapping records keep its maps; /proc only when they have said nothing yet */
-	if (!p->maps.n && (!p->awaiting_exec_maps || !s->mmaps))
-		process__refresh_maps(p);
-	if (p->exited)
-		return 0;
-	if (!p->maps.n)
-		return -EAGAIN;
-	err = prober__joined(s->prober, &t, &p->maps, p->forked, &libc) ?: process_probes__keep_libc(p, &libc);
-	libc_locate__release(&libc);
-	if (err && !s->tracker.err)
-		s->tracker.err = -ENOMEM;
-	read_deleted_modules(s, p);
-	return 0;
-}
-
-/* Joined processes: those whose maps are still to come are looked at again, a while. */
-static void probe_fresh(struct session *s)
-{
-	struct pid_list again = {};
-	uint32_t n;
-	const uint32_t *pids = tracker__take_fresh(&s->tracker, &n);
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct mt_process *p = tracker__process(&s->tracker, pids[i]);
-
-		if (p && probe_joined(s, p) == -EAGAIN && prober__try_again(s->prober, (pid_t)p->pid))
-			pid_list__add(&again, (pid_t)p->pid);
-	}
-	/* the list above is the tracker's own: added to only now */
-	for (size_t i = 0; i < again.n; i++)
-		tracker__joined_again(&s->tracker, (uint32_t)again.pids[i]);
-	pid_list__release(&again);
-}
-
-/* --cgroup, --comm: a process there at the start joins like a -p target, quietly if it cannot. */
-static void join_process(struct session *s, pid_t pid)
-{
-	struct mt_process *p;
-
-	if (bpf_loader__add_target(s->bpf, pid))
-		return;
-	p = tracker__add_process(&s->tracker, pid);
-	if (p)
-		probe_joined(s, p);
-}
-
-static int attach_scope(struct session *s)
-{
-	const struct mt_config *cfg = s->cfg;
-	struct pid_list pids = {};
-	char shown[PATH_MAX];
-	int err;
-
-	if (cfg->cgroup)
-		err = scope__cgroup_pids(cfg->cgroup, &pids);
-	else
-		err = scope__named_pids(cfg->comm, &pids);
-	if (err) {
-		fprintf(stderr, "memtrace: cannot list the processes of %s: %s\n",
-			text_escape(cfg->cgroup ? cfg->cgroup : "/proc", shown, sizeof(shown)),
-			strerror(-err));
-		return err;
-	}
-	for (size_t i = 0; i < pids.n; i++) {
-		if (pids.pids[i] == getpid())
-			continue;
-		/* -a: each process is made at its first call */
-		if (cfg->all)
-			prober__every_libc(s->prober, pids.pids[i]);
-		else
-			join_process(s, pids.pids[i]);
-	}
-	pid_list__release(&pids);
-	return 0;
-}
-
 /* Tracing time counts from here, once the probes are in: attaching can take a while. */
 static void start_clock(struct session *s)
 {
@@ -220,30 +36,6 @@ static void start_clock(struct session *s)
 	s->last_tick_ns = s->start_ns;
 	if (s->cfg->interval_s > 0)
 		s->next_tick_ns = s->start_ns + (uint64_t)(s->cfg->interval_s * 1e9);
-}
-
-/* At CMD's startup stop: its record, and its probes in before it runs on (launcher.h). */
-static int on_launched(void *ctx, struct launched *child, struct proc_maps *maps)
-{
-	struct session *s = ctx;
-
-	return process_probes__launched(&s->tracker, s->prober, child, maps);
-}
-
-static int launch(struct session *s)
-{
-	int pidfd, err;
-
-	err = launcher__start(s->cfg, s->bpf, on_launched, s, &s->child);
-	if (err)
-		return err;
-	pidfd = pidfd_open(s->child.pid, 0);
-	if (pidfd < 0)
-		return -errno;
-	err = watch_target(s, s->child.pid, pidfd);
-	if (err)
-		close(pidfd);
-	return err;
 }
 
 static int setup_consumer(struct session *s)
@@ -374,45 +166,6 @@ static void drain_before_lifecycle(void *ctx)
 		s->tracker.err = -EIO;
 }
 
-/*
- * The ring buffer --ringbuf-size asks for, made and mapped once as libbpf
- * will (the consumer page, then the producer page and the data twice)
- * before the BPF objects load: a size the kernel refuses (out of memory, a
- * memory cgroup's limit) or one memtrace cannot map (an address-space
- * limit) gets memtrace's one line, not libbpf's several.
- */
-static int check_ringbuf(uint64_t bytes)
-{
-	unsigned long long mib = (unsigned long long)(bytes >> 20);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	void *cons = MAP_FAILED, *prod = MAP_FAILED;
-	int fd, err = 0;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ringbuf_check", 0, 0, (__u32)bytes, NULL);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, "memtrace: --ringbuf-size %llu: the kernel refused a ring buffer of "
-				"%llu MiB: %s\n",
-			mib, mib, strerror(-err));
-		return err;
-	}
-	cons = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (cons != MAP_FAILED)
-		prod = mmap(NULL, page + 2 * bytes, PROT_READ, MAP_SHARED, fd, (off_t)page);
-	if (cons == MAP_FAILED || prod == MAP_FAILED) {
-		err = -errno;
-		fprintf(stderr, "memtrace: --ringbuf-size %llu: cannot map a ring buffer of %llu MiB: "
-				"%s\n",
-			mib, mib, strerror(-err));
-	}
-	if (prod != MAP_FAILED)
-		munmap(prod, page + 2 * bytes);
-	if (cons != MAP_FAILED)
-		munmap(cons, page);
-	close(fd);
-	return err;
-}
-
 int session__start(struct session *s, const struct mt_config *cfg)
 {
 	struct bpf_loader_opts opts = {
@@ -424,29 +177,14 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		.cgroup_fd = -1,
 		.comm = cfg->comm,
 	};
-	char shown[PATH_MAX], comm[COMM_LEN * TEXT_ESCAPE_RATIO];
-	struct mt_process *p;
 	int err;
 
 	*s = (struct session){ .cfg = cfg, .epfd = -1, .cgroup_fd = -1, .child = { .pid = -1 } };
-	/* a target's own trouble first: nothing else said about it can be right before it */
-	for (int i = 0; i < cfg->nr_pids; i++) {
-		err = target_check__pid(cfg->pids[i]);
-		if (err)
-			return err;
-	}
-	if (cfg->cgroup) {
-		s->cgroup_fd = scope__open_cgroup(cfg->cgroup);
-		if (s->cgroup_fd < 0) {
-			fprintf(stderr, "memtrace: --cgroup %s: %s\n",
-				text_escape(cfg->cgroup, shown, sizeof(shown)),
-				s->cgroup_fd == -EMEDIUMTYPE ? "not a cgroup v2 directory"
-							     : strerror(-s->cgroup_fd));
-			return s->cgroup_fd;
-		}
-		opts.cgroup_fd = s->cgroup_fd;
-	}
-	err = check_ringbuf(cfg->ringbuf_bytes);
+	err = targets__check(s);
+	if (err)
+		return err;
+	opts.cgroup_fd = s->cgroup_fd;
+	err = ringbuf_check__size(cfg->ringbuf_bytes);
 	if (err)
 		return err;
 	stack_choice__resolve(cfg, &s->stacks);
@@ -478,126 +216,25 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	/* before any target: no mapping of theirs goes unseen */
 	watch_mmaps(s);
 	if (cfg->command) {
-		err = launch(s);
+		err = targets__launch(s);
 		if (err)
 			return err;
 		stack_choice__say(&s->stacks);
 		start_clock(s);
 		return 0;
 	}
-	for (int i = 0; i < cfg->nr_pids; i++) {
-		err = attach_pid(s, cfg->pids[i]);
-		if (err)
-			return err;
-		p = tracker__process(&s->tracker, cfg->pids[i]);
-		err = prober__steps(s->prober, (pid_t)p->pid, &p->maps, &p->step_probe_attached);
-		if (err)
-			return err;
-	}
-	if (cfg->all || cfg->comm || cfg->cgroup) {
-		/* ahead of whoever joins later: most processes map the libc memtrace maps */
-		prober__every_libc(s->prober, getpid());
-		err = attach_scope(s);
-		if (err)
-			return err;
-	}
+	err = targets__attach_pids(s) ?: targets__join_scope(s);
+	if (err)
+		return err;
 	stack_choice__say(&s->stacks);
 	bpf_loader__set_recording(s->bpf, true);
 	start_clock(s);
 	/* only now: whoever waits for these lines may start what they want traced */
-	for (int i = 0; i < cfg->nr_pids; i++)
-		fprintf(stderr, "memtrace: tracing PID %d (%s)\n", cfg->pids[i],
-			text_escape(tracker__process(&s->tracker, cfg->pids[i])->comm, comm,
-				    sizeof(comm)));
-	if (cfg->all)
-		fprintf(stderr, "memtrace: tracing every process\n");
-	else if (cfg->cgroup || cfg->comm)
-		fprintf(stderr, "memtrace: tracing %u processes of %s%s\n",
-			tracker__nr_running(&s->tracker), cfg->cgroup ? "" : "name ",
-			text_escape(cfg->cgroup ? cfg->cgroup : cfg->comm, shown, sizeof(shown)));
+	targets__announce(s);
 	return 0;
 fail:
 	fprintf(stderr, "memtrace: cannot set up tracing: %s\n", strerror(-err));
 	return err;
-}
-
-static void mark_exited(struct session *s, struct target *t)
-{
-	struct mt_process *p = tracker__process(&s->tracker, t->pid);
-
-	t->exited = true;
-	if (p)
-		p->exited = true;
-	if (t->pid == s->child.pid && !s->child_reaped &&
-	    waitpid(t->pid, &s->child_status, WNOHANG) == t->pid)
-		s->child_reaped = true;
-}
-
-/*
- * -a, --cgroup and --comm trace what comes until told to stop; otherwise
- * tracing ends with the targets, and with -f with every process they made.
- */
-static bool all_exited(const struct session *s)
-{
-	if (s->cfg->all || s->cfg->cgroup || s->cfg->comm)
-		return false;
-	for (int i = 0; i < s->nr_targets; i++)
-		if (!s->targets[i].exited)
-			return false;
-	return !s->cfg->follow || !tracker__nr_running(&s->tracker);
-}
-
-/*
- * A process whose exit record was lost (ring buffer full) would be running
- * for ever: one gone from /proc, or another process under its PID, ended
- * at the start of a drain has had all its records by its end.
- */
-static int end_vanished(struct session *s)
-{
-	struct tracker *t = &s->tracker;
-	struct pid_list gone = {};
-	uint64_t start;
-	int err = 0;
-
-	for (uint32_t i = 0; i < t->nr_procs && !err; i++) {
-		const struct mt_process *p = t->procs[i];
-
-		if (!p->exited && (process__read_start_time(p->pid, &start) || start != p->start_time))
-			err = pid_list__add(&gone, (pid_t)p->pid);
-	}
-	if (!err && gone.n && ring_buffer__consume(s->rb) < 0)
-		err = t->err;
-	for (size_t i = 0; i < gone.n && !err; i++)
-		tracker__end_vanished(t, (uint32_t)gone.pids[i], mono_clock__ns());
-	pid_list__release(&gone);
-	return err;
-}
-
-/* --step-probe: the live processes still without it, whose module may be mapped by now. */
-static int retry_steps(struct session *s)
-{
-	for (uint32_t i = 0; i < s->tracker.nr_procs; i++) {
-		struct mt_process *p = s->tracker.procs[i];
-		int err;
-
-		if (p->step_probe_attached || p->exited)
-			continue;
-		err = prober__retry_steps(s->prober, (pid_t)p->pid, &p->step_probe_attached);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Launch mode: CMD should not outlive memtrace's SIGTERM, nor miss a kill -INT. */
-static void forward_signal(const struct session *s, int sig)
-{
-	if (s->child.pid <= 0 || s->child_reaped)
-		return;
-	/* a terminal's Ctrl-C already reached CMD: it shares our process group */
-	if (sig == SIGINT && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
-		return;
-	kill(s->child.pid, sig);
 }
 
 /*
@@ -694,7 +331,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 	struct epoll_event evs[8];
 	int n, err;
 
-	while (!*stop && !all_exited(s) && mono_clock__ns() < deadline) {
+	while (!*stop && !targets__all_exited(s) && mono_clock__ns() < deadline) {
 		n = epoll_wait(s->epfd, evs, 8, wait_ms(s));
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -704,21 +341,21 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 		err = ring_buffer__consume(s->rb);
 		if (err < 0 && err != -EINTR)
 			break;
-		probe_fresh(s);
+		targets__probe_fresh(s);
 		/* a process's fork or exec record follows its mappings within a drain or two */
 		mmap_stash__expire(&s->unclaimed, mono_clock__ns() - UNCLAIMED_NS);
 		if (config__scope(s->cfg) != MT_SCOPE_PIDS && mono_clock__ns() >= s->next_sweep_ns) {
 			s->next_sweep_ns = mono_clock__ns() + SWEEP_INTERVAL_NS;
-			err = end_vanished(s);
+			err = targets__end_vanished(s);
 			if (err)
 				return err;
 		}
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 && evs[i].data.u32 != EPOLL_ID_MMAPS)
-				mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
+				targets__mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
 		if (s->cfg->step_probe && mono_clock__ns() >= s->next_step_retry_ns) {
 			s->next_step_retry_ns = mono_clock__ns() + STEP_PROBE_RETRY_NS;
-			err = retry_steps(s);
+			err = targets__retry_steps(s);
 			if (err)
 				return err;
 		}
@@ -727,7 +364,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 			return err;
 	}
 	if (*stop)
-		forward_signal(s, *stop);
+		targets__forward_signal(s, *stop);
 	if (s->tracker.err) {
 		fprintf(stderr, "memtrace: stopped consuming events: %s\n",
 			strerror(-s->tracker.err));
@@ -749,9 +386,7 @@ int session__finish(struct session *s, struct run_summary *out)
 		return err;
 	while ((err = ring_buffer__consume(s->rb)) > 0)
 		;
-	for (int i = 0; i < s->nr_targets; i++)
-		if (!s->targets[i].exited && has_exited(s->targets[i].pidfd))
-			mark_exited(s, &s->targets[i]);
+	targets__mark_gone(s);
 	/* a last interval under half the others would read as a stall: judge by the ticks */
 	return summarize(s, s->end_ns, interval_ns && s->end_ns - s->last_tick_ns >= interval_ns / 2,
 			 out);
