@@ -237,7 +237,6 @@ static void probe_mapped_libc(struct prober *pr, pid_t pid, const struct proc_ma
  */
 static int probe_mapped_allocator(struct prober *pr, pid_t pid, const struct proc_map *m)
 {
-	pid_t key = bpf_loader__file_owner(pr->l, pid);
 	/* the one mapping as maps: the process's do not have it yet */
 	const struct proc_maps one = { .maps = (struct proc_map *)m, .n = 1 };
 	struct allocator_set set = {};
@@ -247,8 +246,8 @@ static int probe_mapped_allocator(struct prober *pr, pid_t pid, const struct pro
 	if (!m->executable || !m->path || m->path[0] != '/' ||
 	    allocator_locate__in_mapping(pid, m, &set) || !set.nr_images)
 		goto cleanup;
-	if (!bpf_loader__probed(pr->l, key, makedev(m->dev_major, m->dev_minor), m->inode,
-				PROBED_ALLOCATORS)) {
+	if (!bpf_loader__probed(pr->l, bpf_loader__file_owner(pr->l, pid),
+				makedev(m->dev_major, m->dev_minor), m->inode, PROBED_ALLOCATORS)) {
 		err = bpf_loader__attach_allocators(pr->l, pid, &set);
 		if (!err && pr->cfg->verbose)
 			allocator_locate__describe(&set, pid, stderr);
