@@ -9,6 +9,7 @@
 #include "attach/caller_table.h"
 #include "attach/gc_probe.h"
 #include "attach/gpu_attach.h"
+#include "attach/preload.h"
 #include "attach/prober.h"
 #include "attach/step_probe.h"
 #include "util/id_map.h"
@@ -41,6 +42,21 @@ void prober__free(struct prober *pr)
 	free(pr);
 }
 
+/* libc's probes, and those of the allocators beside it (each address probed once). */
+static int attach_found(struct prober *pr, pid_t pid, struct prober_found *found)
+{
+	int err;
+
+	allocator_locate__take_from_libc(&found->allocators, &found->libc);
+	err = bpf_loader__attach_libc(pr->l, pid, &found->libc);
+	/* -f: the file may be probed for every process already */
+	if (err == -EALREADY)
+		err = 0;
+	if (!err)
+		err = bpf_loader__attach_allocators(pr->l, pid, &found->allocators);
+	return err;
+}
+
 int prober__attach_pid(struct prober *pr, const struct probe_target *t,
 		       const struct proc_maps *maps, struct prober_found *out)
 {
@@ -60,12 +76,7 @@ int prober__attach_pid(struct prober *pr, const struct probe_target *t,
 			allocator_locate__searched());
 		return libc_err;
 	}
-	allocator_locate__take_from_libc(&out->allocators, &out->libc);
-	err = bpf_loader__attach_libc(pr->l, t->pid, &out->libc);
-	if (err == -EALREADY)
-		err = 0;
-	if (!err)
-		err = bpf_loader__attach_allocators(pr->l, t->pid, &out->allocators);
+	err = attach_found(pr, t->pid, out);
 	if (!err)
 		err = caller_table__add_process(bpf_loader__callers(pr->l), t->pid, maps,
 						&out->allocators, out->libc.path, pr->cfg->verbose);
@@ -77,6 +88,82 @@ int prober__attach_pid(struct prober *pr, const struct probe_target *t,
 		return err;
 	}
 	return bpf_loader__add_target(pr->l, t->pid);
+}
+
+/* Launch mode: a target from its start, its allocators probed and said (-v). */
+static int attach_launched(struct prober *pr, pid_t pid, struct prober_found *found)
+{
+	int err = attach_found(pr, pid, found);
+
+	if (err) {
+		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
+			strerror(-err));
+		return err;
+	}
+	prober__describe(pr, pid, found);
+	return bpf_loader__add_target(pr->l, pid);
+}
+
+int prober__attach_static(struct prober *pr, pid_t pid, const char *image,
+			  struct prober_found *out)
+{
+	int err = libc_locate__in_file(image, image, pr->cfg->probes_at_entry, &out->libc);
+
+	if (err) {
+		fprintf(stderr, "memtrace: no libc found in %s (statically linked, no malloc)\n",
+			image);
+		return err;
+	}
+	err = allocator_locate__in_executable(image, image, &out->allocators);
+	if (!err)
+		err = attach_launched(pr, pid, out);
+	return err;
+}
+
+/* The preload library's one site reports every allocator call (preload.h). */
+static int attach_preload(struct prober *pr, pid_t pid, const char *lib)
+{
+	int err = preload__attach(pr->l, pid, lib);
+
+	if (!err)
+		err = bpf_loader__add_target(pr->l, pid);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot probe %s in PID %d: %s\n", lib, pid,
+			strerror(-err));
+		return err;
+	}
+	if (pr->cfg->verbose)
+		fprintf(stderr, "memtrace: PID %d: one probe on %s\n", pid, lib);
+	return 0;
+}
+
+int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps *maps,
+			    bool libc_attached, char **preload, struct prober_found *found)
+{
+	int err;
+
+	if (*preload && preload__is_mapped(maps, *preload))
+		return attach_preload(pr, pid, *preload);
+	if (!libc_attached) {
+		if (libc_locate__in_process(pid, maps, NULL, pr->cfg->probes_at_entry, &found->libc))
+			return -EAGAIN;
+		err = allocator_locate__in_process(pid, maps, NULL, &found->allocators);
+		if (!err)
+			err = attach_launched(pr, pid, found);
+		if (err)
+			return err;
+	}
+	/* operator new's calls of malloc, glibc's frees at thread exit (caller_table.h) */
+	err = caller_table__add_process(bpf_loader__callers(pr->l), pid, maps, &found->allocators,
+					found->libc.path, pr->cfg->verbose);
+	if (err || !*preload)
+		return err;
+	/* it did not load (static or setuid CMD): the libc probes count instead */
+	if (pr->cfg->verbose)
+		fprintf(stderr, "memtrace: PID %d: %s not loaded: probing libc\n", pid, *preload);
+	free(*preload);
+	*preload = NULL;
+	return 0;
 }
 
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found)

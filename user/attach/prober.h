@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Which files of a process get which probes, and when: the one owner of
- * attach policy. For a process (a -p target, a launched CMD at its
- * startup stop, one a fork, exec or -a's first sight made) and for a
- * mapping a traced process makes (a dlopen-ed libc, allocator, GPU
- * library or libjvm), it finds the files (libc_locate, allocator_locate,
- * gpu_attach, gc_probe, step_probe), attaches through bpf_loader (returns
- * before entries, each file once per owner) and tells the kernel's table
- * of call sites. What a process's record must learn of it comes back in
- * prober_found or through the probe_target's hooks: the record is a later
- * stage's.
+ * attach policy. For a process (a -p target, a launched CMD before it
+ * runs and at its startup stop, one a fork, exec or -a's first sight
+ * made) and for a mapping a traced process makes (a dlopen-ed libc,
+ * allocator, GPU library or libjvm), it finds the files (libc_locate,
+ * allocator_locate, preload, gpu_attach, gc_probe, step_probe), attaches
+ * through bpf_loader (returns before entries, each file once per owner)
+ * and tells the kernel's table of call sites. What a process's record
+ * must learn of it comes back in prober_found or through the
+ * probe_target's hooks: the record is a later stage's.
  */
 #ifndef MEMTRACE_PROBER_H
 #define MEMTRACE_PROBER_H
@@ -47,6 +47,22 @@ void prober__free(struct prober *pr);
  */
 int prober__attach_pid(struct prober *pr, const struct probe_target *t,
 		       const struct proc_maps *maps, struct prober_found *out);
+/*
+ * Launch mode, a static CMD before it runs: the allocators linked into
+ * image (libc's malloc among them) probed for pid, which becomes a target.
+ * Every failure has printed its line; release *out as above.
+ */
+int prober__attach_static(struct prober *pr, pid_t pid, const char *image,
+			  struct prober_found *out);
+/*
+ * Launch mode, at CMD's startup stop (maps: read there): the preload
+ * library's one site if CMD loaded *preload; else its libc and allocators
+ * (unless libc_attached: a static CMD's), their call sites told, and
+ * *preload, which did not load, freed and NULL. -EAGAIN while the loader
+ * has not mapped a libc yet; any other failure has printed its line.
+ */
+int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps *maps,
+			    bool libc_attached, char **preload, struct prober_found *found);
 /* -v: one line per probe site and allocator image. */
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found);
 void prober_found__release(struct prober_found *found);

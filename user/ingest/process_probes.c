@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +63,7 @@ static struct mt_process *register_child(struct tracker *t, struct launched *chi
 		free(p->exe);
 		p->exe = exe;
 	}
-	if (process_probes__keep_libc(p, &child->libc))
+	if (process_probes__keep_libc(p, &child->found.libc))
 		return NULL;
 	if (child->preload) {
 		free(p->preload);

@@ -279,7 +279,7 @@ int targets__launch(struct session *s)
 {
 	int pidfd, err;
 
-	err = launcher__start(s->cfg, s->bpf, on_launched, s, &s->child);
+	err = launcher__start(s->cfg, s->bpf, s->prober, on_launched, s, &s->child);
 	if (err)
 		return err;
 	pidfd = pidfd_open(s->child.pid, 0);
