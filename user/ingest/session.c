@@ -97,6 +97,7 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	}
 	switch (e->kind) {
 	case MMAP_WATCH_MAP:
+		/* a dlopen-ed libc, allocator, GPU library or libjvm (prober.h) */
 		if (ours)
 			t = process_probes__target(p);
 		if (prober__mapping(s->prober, e->pid, ours ? &t : NULL, &e->map) &&
@@ -134,7 +135,7 @@ static void claim_mappings(void *ctx, struct mt_process *p)
 		s->tracker.err = -ENOMEM;
 }
 
-/* A process's record ended (exit, exec): the call sites of what it mapped go with it. */
+/* A process's record ended (exit, exec): its call sites go; its PID's next image starts afresh. */
 static void drop_callers(void *ctx, struct mt_process *p)
 {
 	struct session *s = ctx;
