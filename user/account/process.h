@@ -13,16 +13,13 @@
 #include "account/site_stats.h"
 #include "account/size_histogram.h"
 #include "account/stack_table.h"
-#include "attach/allocator_locate.h"
-#include "attach/libc_locate.h"
 #include "symbolize/dwarf_unwind.h"
 #include "symbolize/proc_maps.h"
 #include "util/id_map.h"
 
-#define COMM_LEN 16
-
 struct gc_stats;
 struct gpu_state;
+struct libc_image;
 
 /*
  * --max-live: the live blocks kept in tables, over every process. Past max,
@@ -63,7 +60,6 @@ struct mt_process {
 	enum process_end end;
 	bool joined;			/* made by a record (fork, exec, -a), not asked for */
 	bool forked;			/* made by a fork record: its files are its parent's */
-	uint8_t probe_tries;		/* joined: looks for its maps so far (session.c) */
 	uint32_t ppid;			/* 0: not known */
 	uint32_t ns_pid;		/* its PID in its own PID namespace; 0: not known */
 	bool exit_seen;			/* its exit record came: exit_code is known */
@@ -117,8 +113,7 @@ struct mt_process {
 	uint64_t maps_gen;		/* bumped at every change of maps */
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
-	struct libc_image libc;		/* what is probed, and where */
-	struct allocator_set allocators; /* the other allocators probed (allocator_locate.h) */
+	struct libc_image *libc;	/* its libc's probes, for the report (libc_locate.h); or NULL */
 	struct allocator_stats by_allocator;
 	char *preload;			/* launched with the preload library: its path; else NULL */
 	uint64_t steps;			/* --step-probe hits */

@@ -8,6 +8,7 @@
 
 #include "account/allocator_stats.h"
 #include "attach/alloc_funcs.h"
+#include "attach/libc_locate.h"
 #include "output/gc_snapshot.h"
 #include "output/gpu_snapshot.h"
 #include "output/mapping_snapshot.h"
@@ -128,7 +129,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 /* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
 static void write_probes(const struct mt_process *p, struct json_writer *w)
 {
-	const struct libc_image *img = &p->libc;
+	const struct libc_image *img = p->libc;
 
 	json_writer__key(w, "probes");
 	json_writer__begin_object(w);
@@ -137,7 +138,7 @@ static void write_probes(const struct mt_process *p, struct json_writer *w)
 	json_writer__kv_string(w, "module", p->preload ? p->preload : img->path);
 	json_writer__key(w, "sites");
 	json_writer__begin_array(w);
-	for (int i = 0; i < img->nr_sites; i++) {
+	for (int i = 0; img && i < img->nr_sites; i++) {
 		const struct libc_site *site = &img->sites[i];
 
 		json_writer__begin_object(w);
@@ -219,7 +220,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	if (p->libc.path || p->preload)
+	if (p->libc || p->preload)
 		write_probes(p, w);
 	gpu_snapshot__write_process(s, p, w);
 	gc_snapshot__write_process(p, w);
