@@ -270,6 +270,15 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 		process__refresh_maps(p);
 }
 
+void tracker__mappings_lost(struct tracker *t)
+{
+	for (uint32_t i = 0; i < t->nr_procs; i++) {
+		t->procs[i]->maps_followed = false;
+		if (!t->procs[i]->exited)
+			process__refresh_maps(t->procs[i]);
+	}
+}
+
 static void announce(struct tracker *t, struct mt_process *p)
 {
 	if (t->on_new_process)

@@ -86,5 +86,10 @@ void tracker__allocator_totals(const struct tracker *t, struct allocator_stats *
 uint32_t tracker__nr_running(const struct tracker *t);
 /* ring_buffer_sample_fn: ctx is the tracker. Returns 0 or a negative errno. */
 int tracker__handle_record(void *ctx, void *data, size_t size);
+/*
+ * Mapping records were lost: anyone's mapping or exec may be among them.
+ * Every record's maps are read from /proc from now on, the living's now.
+ */
+void tracker__mappings_lost(struct tracker *t);
 
 #endif /* MEMTRACE_TRACKER_H */

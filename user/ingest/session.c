@@ -108,12 +108,7 @@ static int on_mmap_record(void *ctx, const struct mmap_watch_event *e)
 	case MMAP_WATCH_EXEC:
 		return p ? process__begin_exec_maps(p, e->time_ns) : 0;
 	case MMAP_WATCH_LOST:
-		/* anyone's mapping or exec may be among them: /proc still knows the living */
-		for (uint32_t i = 0; i < s->tracker.nr_procs; i++) {
-			s->tracker.procs[i]->maps_followed = false;
-			if (!s->tracker.procs[i]->exited)
-				process__refresh_maps(s->tracker.procs[i]);
-		}
+		tracker__mappings_lost(&s->tracker);
 		return 0;
 	default:
 		return 0;
