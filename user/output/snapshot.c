@@ -8,6 +8,7 @@
 
 #include "account/allocator_stats.h"
 #include "attach/alloc_funcs.h"
+#include "output/frames.h"
 #include "output/gc_snapshot.h"
 #include "output/gpu_snapshot.h"
 #include "output/mapping_snapshot.h"
@@ -23,14 +24,6 @@ static const char *const drop_names[MT_DROP_COUNT] = {
 	[MT_DROP_PROCESS_NOT_FOLLOWED] = "process_not_followed",
 	[MT_DROP_OTHER_RECORD] = "other_records_lost",
 };
-
-static void write_hex(struct json_writer *w, const char *key, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	json_writer__kv_string(w, key, buf);
-}
 
 /* --max-live: the cap, and the allocations past it, counted but not kept. */
 static void write_untracked(const struct live_cap *cap, struct json_writer *w)
@@ -238,32 +231,6 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	json_writer__end_object(w);
 }
 
-void snapshot__write_frame(const struct leak_frame *f, struct json_writer *w)
-{
-	json_writer__begin_object(w);
-	write_hex(w, "ip", f->ip);
-	json_writer__kv_string(w, "symbol", f->info.symbol);
-	/* null for a name that was not mangled: what diff keys a site by is symbol then */
-	json_writer__kv_string(w, "linkage_name", f->info.linkage_name);
-	json_writer__key(w, "offset");
-	/* an inlined call has no code of its own to be an offset into */
-	if (f->info.symbol && !f->info.inlined)
-		json_writer__u64(w, f->info.symbol_offset);
-	else
-		json_writer__null(w);
-	json_writer__kv_string(w, "module", f->info.module);
-	if (f->info.module)
-		write_hex(w, "module_offset", f->info.module_offset);
-	json_writer__kv_string(w, "file", f->info.file);
-	json_writer__key(w, "line");
-	if (f->info.line)
-		json_writer__u64(w, f->info.line);
-	else
-		json_writer__null(w);
-	json_writer__kv_bool(w, "inlined", f->info.inlined);
-	json_writer__end_object(w);
-}
-
 static void write_double_or_null(struct json_writer *w, const char *key, bool known, double v)
 {
 	json_writer__key(w, key);
@@ -327,10 +294,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__kv_string(w, "truncated_in", truncated && n ? frames[n - 1].info.module : NULL);
 	write_trends(s, site, w);
 	json_writer__key(w, "stack");
-	json_writer__begin_array(w);
-	for (size_t i = 0; i < n; i++)
-		snapshot__write_frame(&frames[i], w);
-	json_writer__end_array(w);
+	frames__write_json(frames, n, w);
 	json_writer__end_object(w);
 }
 
