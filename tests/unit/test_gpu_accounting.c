@@ -68,6 +68,7 @@ static int setup(void **state)
 	if (!tracker__add_process(&w->t, PID) || !tracker__add_process(&w->t, PID2))
 		return -1;
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.start_ns = 1 * NS;
 	w->s.now_ns = 100 * NS;
 	w->s.duration_s = 99;

@@ -100,6 +100,7 @@ static int setup(void **state)
 	stack(&w->t, S2, 0x200);
 	stack(&w->t, S3, 0x300);
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.sym = symbolizer__new();
 	w->s.start_ns = 1 * NS;
 	w->s.now_ns = 11 * NS;

@@ -157,6 +157,7 @@ static int setup(void **state)
 	strcpy(tracker__process(&w->t, PID2)->comm, "second");
 
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.sym = symbolizer__new();
 	if (!w->s.sym || leaks__collect(&w->t, &all_live, &w->s.leaks))
 		return -1;

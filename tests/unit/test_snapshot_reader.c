@@ -194,7 +194,7 @@ static void build_run(struct world *w)
 	w->s.duration_s = 2.5;
 	w->s.now_ns = 10 * NS;
 	w->s.command = command;
-	w->s.stack_mode = "fp";
+	w->s.stack_mode = MT_STACK_FP;
 }
 
 static void write_run(struct world *w)

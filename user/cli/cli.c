@@ -342,19 +342,6 @@ void config__release(struct mt_config *cfg)
 	run_as__release(&cfg->run_as);
 }
 
-const char *stack_mode__name(enum mt_stack_mode mode)
-{
-	switch (mode) {
-	case MT_STACK_NONE:
-		return "none";
-	case MT_STACK_DWARF:
-		return "dwarf";
-	case MT_STACK_FP:
-		break;
-	}
-	return "fp";
-}
-
 int cli__parse(int argc, char **argv, struct mt_config *cfg)
 {
 	static const struct argp argp = {

@@ -776,7 +776,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.duration_s = (now - s->start_ns) / 1e9,
 		.now_ns = now,
 		.command = cfg->command,
-		.stack_mode = stack_mode__name(s->stacks.mode),
+		.stack_mode = s->stacks.mode,
 		.sample_bytes = s->stacks.sample_bytes,
 		.start_ns = s->start_ns,
 		.leak_age_s = cfg->leak_age_s,

@@ -248,7 +248,7 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
 	frames__write_text(frames, n, out);
 	shown = n ? frames[n - 1].addr + 1u : 0;
-	if (truncated && s->stack_mode && !strcmp(s->stack_mode, "dwarf"))
+	if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
 	else if (truncated && n && frames[n - 1].info.module)
 		fprintf(out, "    ... (stack ends: no frame pointers in %s)\n",

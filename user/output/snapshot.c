@@ -62,6 +62,19 @@ static void write_allocator_totals(const struct run_summary *s, struct json_writ
 	allocator_stats__write_json(&all, w);
 }
 
+static const char *stack_mode_name(enum mt_stack_mode mode)
+{
+	switch (mode) {
+	case MT_STACK_NONE:
+		return "none";
+	case MT_STACK_DWARF:
+		return "dwarf";
+	case MT_STACK_FP:
+		break;
+	}
+	return "fp";
+}
+
 static void write_header(const struct run_summary *s, struct json_writer *w)
 {
 	char when[64], ms[8], host[256];
@@ -91,7 +104,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 			json_writer__string(w, *arg);
 		json_writer__end_array(w);
 	}
-	json_writer__kv_string(w, "stack_mode", s->stack_mode);
+	json_writer__kv_string(w, "stack_mode", stack_mode_name(s->stack_mode));
 	json_writer__kv_u64(w, "sample_bytes", s->sample_bytes);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));

@@ -14,9 +14,6 @@
 
 #define MAX_PIDS 64
 
-/* "none", "fp" or "dwarf" */
-const char *stack_mode__name(enum mt_stack_mode mode);
-
 struct mt_config {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
