@@ -270,7 +270,7 @@ static void sample_run(struct world *w, bool steps)
 		assert_int_equal(growth_sampler__run(&w->t, &o, &w->s.leaks), 0);
 	}
 	leaks__keep(&w->s.leaks, 0);
-	w->s.interval_s = 1;
+	w->s.interval_ns = NS;
 	w->s.duration_s = 4;
 }
 
@@ -333,7 +333,7 @@ static void test_snapshot_fields(void **state)
 
 	sample_run(w, true);
 	w->s.interval = 4;
-	w->s.leak_age_s = 0.5;
+	w->s.leak_age_ns = NS / 2;
 	root = snapshot(w);
 	assert_true(json_is_false(json_object_get(root, "final")));
 	assert_true(json_number_value(json_object_get(root, "interval_s")) == 1);
@@ -363,7 +363,7 @@ static void test_snapshot_fields(void **state)
 	tracker__process(&w->t, PID)->step_probe_attached = false;
 	collect(w, 6 * NS, 0);
 	w->s.interval = 0;
-	w->s.interval_s = 0;
+	w->s.interval_ns = 0;
 	root = snapshot(w);
 	assert_true(json_is_true(json_object_get(root, "final")));
 	assert_true(json_is_null(json_object_get(root, "interval_s")));
@@ -415,8 +415,8 @@ static void test_report(void **state)
 	/* with --leak-age and no intervals */
 	collect(w, 6 * NS, 10 * NS);
 	leaks__keep(&w->s.leaks, 0);
-	w->s.interval_s = 0;
-	w->s.leak_age_s = 10;
+	w->s.interval_ns = 0;
+	w->s.leak_age_ns = 10 * NS;
 	text = report(w, 10);
 	assert_non_null(strstr(text, "\nSummary: growth not measured: it needs --interval\n"
 				     "         0 leak sites hold 0 B in 0 blocks at least 10.0 s old\n"));

@@ -26,8 +26,8 @@ struct run_summary {
 	enum mt_stack_mode stack_mode;	/* --stack as resolved: text only where it is written */
 	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
-	double leak_age_s;		/* --leak-age */
-	double interval_s;		/* --interval, 0: none */
+	uint64_t leak_age_ns;		/* --leak-age */
+	uint64_t interval_ns;		/* --interval, 0: none */
 	unsigned long interval;		/* an --interval report's number (1, 2, ...); 0: the final one */
 };
 

@@ -157,6 +157,20 @@ static int parse_count(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/*
+ * A duration kept in ns from here on: rounded to the nearest one, so that
+ * the seconds a snapshot prints back are the ones given.
+ */
+static int parse_duration_ns(const char *s, double min_s, uint64_t *out)
+{
+	double v;
+
+	if (units__parse_duration(s, MAX_DURATION_S, &v) || v < min_s)
+		return -EINVAL;
+	*out = (uint64_t)(v * 1e9 + 0.5);
+	return 0;
+}
+
 /* Who CMD runs as, looked up now: a bad user is a usage error, before anything starts. */
 static void resolve_user(struct argp_state *state, struct mt_config *cfg)
 {
@@ -207,13 +221,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		cfg->output = arg;
 		break;
 	case OPT_INTERVAL:
-		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->interval_s) ||
-		    cfg->interval_s < MIN_INTERVAL_S)
+		if (parse_duration_ns(arg, MIN_INTERVAL_S, &cfg->interval_ns))
 			argp_error(state, "--interval must be a duration from 0.1 s to 8760h (a year), "
 					  "got '%s'", arg);
 		break;
 	case OPT_LEAK_AGE:
-		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->leak_age_s))
+		if (parse_duration_ns(arg, 0, &cfg->leak_age_ns))
 			argp_error(state, "invalid --leak-age '%s': a duration from 0 to 8760h (a year)",
 				   arg);
 		break;

@@ -152,7 +152,7 @@ static void write_summary(const struct run_summary *s, FILE *out)
 		bytes += r->sites[i].bytes;
 		count += r->sites[i].count;
 	}
-	if (!s->interval_s)
+	if (!s->interval_ns)
 		fprintf(out, "Summary: growth not measured: it needs --interval\n");
 	else if (!growing)
 		fprintf(out, "Summary: no site growing\n");
@@ -173,8 +173,8 @@ static void write_summary(const struct run_summary *s, FILE *out)
 	fprintf(out, "         %zu leak site%s hold%s %s in %llu block%s", r->n + r->omitted_sites,
 		r->n + r->omitted_sites == 1 ? "" : "s", r->n + r->omitted_sites == 1 ? "s" : "",
 		units__bytes(bytes, buf), (unsigned long long)count, count == 1 ? "" : "s");
-	if (s->leak_age_s > 0)
-		fprintf(out, " at least %s old", units__duration(s->leak_age_s, age));
+	if (s->leak_age_ns)
+		fprintf(out, " at least %s old", units__duration(s->leak_age_ns / 1e9, age));
 	if (r->n)
 		fprintf(out, "; the largest, %s, at %s", units__bytes(r->sites[0].bytes, buf),
 			site_name(s, &r->sites[0], name, sizeof(name)));
@@ -274,7 +274,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		return -ENOMEM;
 	shown = report_order(&s->leaks, order, (size_t)top);
 	/* reports follow each other on one stream: a blank line between them */
-	if (s->interval_s > 0 && s->interval != 1)
+	if (s->interval_ns && s->interval != 1)
 		fprintf(out, "\n");
 	if (s->interval)
 		fprintf(out, "memtrace: interval %lu: ", s->interval);
@@ -305,13 +305,13 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		write_process(s, t->procs[i], out);
 	if (s->leaks.n)
 		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites\n",
-			s->leak_age_s > 0 ? ", at least " : "",
-			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
-			s->leak_age_s > 0 ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
+			s->leak_age_ns ? ", at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
 	else
-		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_s > 0 ? " at least " : "",
-			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
-			s->leak_age_s > 0 ? " old" : "");
+		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "");
 	for (size_t i = 0; i < shown; i++) {
 		write_site(s, &s->leaks.sites[order[i]], i + 1, out);
 		write_lifetimes(s, &s->leaks.sites[order[i]], out);

@@ -124,11 +124,11 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	write_untracked(&s->tracker->live_cap, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
-	if (s->interval_s > 0)
-		json_writer__double(w, s->interval_s);
+	if (s->interval_ns)
+		json_writer__double(w, s->interval_ns / 1e9);
 	else
 		json_writer__null(w);
-	json_writer__kv_double(w, "leak_age_s", s->leak_age_s);
+	json_writer__kv_double(w, "leak_age_s", s->leak_age_ns / 1e9);
 }
 
 /* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
