@@ -223,6 +223,7 @@ integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(IN
 
 test: deps
 	$(Q)tools/check-stages.sh
+	$(Q)tools/check-function-length.sh
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
