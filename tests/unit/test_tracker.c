@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "account/tracker.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max (at most 2^22): /proc never has them. */
 #define PID 0x7ffffff0u
@@ -34,12 +35,8 @@ static void proc_record(struct tracker *t, uint16_t op, uint32_t pid, const char
 static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint64_t addr,
 			uint64_t size)
 {
-	struct mt_event e = { .kind = MT_REC_CALL, .func = func, .pid = pid, .tid = pid,
-			      .ts_ns = clock_ns += 1000 };
-
-	e.call.addr = addr;
-	e.call.size = size;
-	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+	unit__call(t, &(struct unit_call){ .func = func, .pid = pid, .tid = pid,
+					   .ts_ns = clock_ns += 1000, .addr = addr, .size = size });
 }
 
 static int setup(void **state)

@@ -195,6 +195,14 @@ void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_st
 		dst[i] += src[i];
 }
 
+void mapping_accounting__totals(const struct tracker *t, struct mapping_stats *out)
+{
+	*out = (struct mapping_stats){ 0 };
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		if (t->procs[i]->mappings)
+			mapping_accounting__sum(out, &t->procs[i]->mappings->stats);
+}
+
 int mapping_accounting__record(struct tracker *t, const struct mt_mmap_event *e)
 {
 	static uint64_t page_size;

@@ -62,5 +62,7 @@ int mapping_accounting__apply(struct mapping_state *ms, const struct mt_mmap_eve
 int mapping_accounting__record(struct tracker *t, const struct mt_mmap_event *e);
 /* Adds from's counters to into's (peaks too: the sum of the processes' peaks). */
 void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_stats *from);
+/* Every traced process's counters summed, for the report and the snapshot alike. */
+void mapping_accounting__totals(const struct tracker *t, struct mapping_stats *out);
 
 #endif /* MEMTRACE_MAPPING_ACCOUNTING_H */

@@ -34,8 +34,8 @@ static void start_clock(struct session *s)
 	clock_gettime(CLOCK_REALTIME, &s->started_at);
 	s->start_ns = mono_clock__ns();
 	s->last_tick_ns = s->start_ns;
-	if (s->cfg->interval_s > 0)
-		s->next_tick_ns = s->start_ns + (uint64_t)(s->cfg->interval_s * 1e9);
+	if (s->cfg->interval_ns)
+		s->next_tick_ns = s->start_ns + s->cfg->interval_ns;
 }
 
 static int setup_consumer(struct session *s)
@@ -198,7 +198,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	s->tracker.hooks_ctx = s;
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;
-	s->tracker.leak_age_ns = (uint64_t)(cfg->leak_age_s * 1e9);
+	s->tracker.leak_age_ns = cfg->leak_age_ns;
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
@@ -248,7 +248,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.t = (now - s->start_ns) / 1e9,
 		.growth = { .intervals = cfg->growth_intervals, .steps = cfg->step_probe != NULL },
 	};
-	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = (uint64_t)(cfg->leak_age_s * 1e9) };
+	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = cfg->leak_age_ns };
 	int err;
 
 	*out = (struct run_summary){
@@ -257,11 +257,11 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.duration_s = (now - s->start_ns) / 1e9,
 		.now_ns = now,
 		.command = cfg->command,
-		.stack_mode = stack_mode__name(s->stacks.mode),
+		.stack_mode = s->stacks.mode,
 		.sample_bytes = s->stacks.sample_bytes,
 		.start_ns = s->start_ns,
-		.leak_age_s = cfg->leak_age_s,
-		.interval_s = cfg->interval_s,
+		.leak_age_ns = cfg->leak_age_ns,
+		.interval_ns = cfg->interval_ns,
 	};
 	err = bpf_loader__read_drops(s->bpf, out->drops);
 	if (err) {
@@ -292,7 +292,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
  */
 static int report_interval(struct session *s, session_report_fn on_interval, void *ctx)
 {
-	uint64_t now = mono_clock__ns(), interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
+	uint64_t now = mono_clock__ns(), interval_ns = s->cfg->interval_ns;
 	struct run_summary sum;
 	int err;
 
@@ -374,7 +374,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 
 int session__finish(struct session *s, struct run_summary *out)
 {
-	uint64_t interval_ns = (uint64_t)(s->cfg->interval_s * 1e9);
+	uint64_t interval_ns = s->cfg->interval_ns;
 	int err;
 
 	s->end_ns = mono_clock__ns();
