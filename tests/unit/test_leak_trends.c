@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "account/growth_sampler.h"
+#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
 
@@ -43,7 +44,7 @@ struct world {
 
 static void feed(struct tracker *t, void *rec, size_t size)
 {
-	assert_int_equal(tracker__handle_record(t, rec, size), 0);
+	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, rec, size), 0);
 }
 
 static void stack(struct tracker *t, uint64_t id, uint64_t frame)

@@ -22,6 +22,7 @@
 #include "compare/diff.h"
 #include "compare/diff_report.h"
 #include "compare/snapshot_reader.h"
+#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
 
@@ -56,7 +57,7 @@ struct world {
 
 static void feed(struct tracker *t, void *rec, size_t size)
 {
-	assert_int_equal(tracker__handle_record(t, rec, size), 0);
+	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, rec, size), 0);
 }
 
 static void stack(struct tracker *t, uint32_t pid, uint64_t id, size_t n, const uint64_t *frames)

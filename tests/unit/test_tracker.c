@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "account/tracker.h"
+#include "ingest/dispatch.h"
 
 /* Above any pid_max (at most 2^22): /proc never has them. */
 #define PID 0x7ffffff0u
@@ -27,7 +28,7 @@ static void proc_record(struct tracker *t, uint16_t op, uint32_t pid, const char
 				   .ppid = PARENT, .ns_pid = pid, .ts_ns = clock_ns += 1000 };
 
 	strncpy(e.comm, comm, sizeof(e.comm) - 1);
-	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, &e, sizeof(e)), 0);
 }
 
 static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint64_t addr,
@@ -38,7 +39,7 @@ static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint
 
 	e.call.addr = addr;
 	e.call.size = size;
-	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, &e, sizeof(e)), 0);
 }
 
 static int setup(void **state)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "account/mapping_accounting.h"
-#include "account/tracker.h"
+#include "account/process.h"
 
 /* the kernel's values, for mmap's flags and mremap's */
 #define MREMAP_DONTUNMAP_FLAG 4
@@ -195,15 +195,10 @@ void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_st
 		dst[i] += src[i];
 }
 
-int mapping_accounting__record(struct tracker *t, const struct mt_mmap_event *e)
+int mapping_accounting__record(struct mt_process *p, const struct mt_mmap_event *e)
 {
 	static uint64_t page_size;
-	struct mt_process *p = tracker__process(t, e->pid);
 
-	if (!p) {
-		t->stray_records++;
-		return 0;
-	}
 	if (!p->mappings && !(p->mappings = mapping_accounting__new()))
 		return -ENOMEM;
 	if (!page_size)

@@ -157,6 +157,8 @@ static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
 		return idx;
 	return process__lookup_thread(p, tid);
 }
+/* Thread tid exited with the name comm (COMM_LEN bytes). 0 or -ENOMEM. */
+int process__thread_exit(struct mt_process *p, uint32_t tid, const char *comm);
 /* Re-reads /proc/PID/maps; keeps the old maps if the process is gone. */
 int process__refresh_maps(struct mt_process *p);
 /*

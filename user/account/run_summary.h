@@ -15,11 +15,21 @@
 #include "account/tracker.h"
 #include "symbolize/symbolizer.h"
 
+/*
+ * Records user space could not read, after the kernel's reasons (enum
+ * mt_drop) in run_summary.drops: ingest/dispatch.c counts them.
+ */
+enum run_drop {
+	RUN_DROP_SHORT_RECORD = MT_DROP_COUNT,	/* shorter than its kind's record */
+	RUN_DROP_UNKNOWN_RECORD,		/* of a kind this build does not know */
+	RUN_DROP_COUNT,
+};
+
 struct run_summary {
 	const struct tracker *tracker;
 	struct symbolizer *sym;
 	struct leak_report leaks;
-	uint64_t drops[MT_DROP_COUNT];
+	uint64_t drops[RUN_DROP_COUNT];	/* enum mt_drop, then enum run_drop */
 	struct timespec started_at;	/* CLOCK_REALTIME */
 	double duration_s;
 	uint64_t now_ns;		/* CLOCK_MONOTONIC of the report: ages count to here */

@@ -3,10 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account/accounting.h"
-#include "account/gc_stats.h"
-#include "account/mapping_accounting.h"
-#include "account/stack_records.h"
 #include "account/tracker.h"
 
 int tracker__init(struct tracker *t)
@@ -248,115 +244,22 @@ static void announce(struct tracker *t, struct mt_process *p)
 		t->on_new_process(t->hooks_ctx, p);
 }
 
-/* A record of a PID not traced: -a makes its process now, else it is a stray. */
-static __attribute__((noinline)) struct mt_process *unknown_process(struct tracker *t,
-								    uint32_t pid)
+int tracker__lookup_record_process(struct tracker *t, uint32_t pid, bool makes_process,
+				   struct mt_process **p)
 {
-	struct mt_process *p;
-
+	t->last = *p = tracker__process(t, pid);
+	if (*p)
+		return 0;
 	if (!t->create_on_sight) {
 		t->stray_records++;
-		return NULL;
-	}
-	p = new_process(t, process__new(pid));
-	if (p)
-		announce(t, p);
-	return p;
-}
-
-/*
- * Stack and thread-exit records are rare: out of line, they leave the
- * path of call records, nearly all of them, a small stack frame.
- */
-static __attribute__((noinline)) int handle_stack(struct tracker *t,
-						  const struct mt_stack_record *rec)
-{
-	struct mt_process *p = tracker__process(t, rec->pid);
-
-	if (!p) {
-		p = unknown_process(t, rec->pid);
-		if (!p)
-			return t->create_on_sight ? -ENOMEM : 0;
-	}
-	return stack_records__add(&t->stacks, p, rec);
-}
-
-static struct mt_process *record_process(struct tracker *t, uint32_t pid)
-{
-	if (!t->last || t->last->pid != pid)
-		t->last = tracker__process(t, pid);
-	return t->last;
-}
-
-/* --stack=dwarf: a dump, unwound for the call record that follows from the same thread. */
-static __attribute__((noinline)) int handle_stack_dump(struct tracker *t,
-						       const struct mt_stack_dump *d)
-{
-	struct mt_process *p = tracker__process(t, d->pid);
-
-	if (!p) {
-		p = unknown_process(t, d->pid);
-		if (!p)
-			return t->create_on_sight ? -ENOMEM : 0;
-	}
-	return stack_records__add_dump(&t->stacks, p, d);
-}
-
-static int handle_call(struct tracker *t, const struct mt_event *e)
-{
-	struct mt_process *p = record_process(t, e->pid);
-	int64_t stack;
-
-	if (!p) {
-		p = unknown_process(t, e->pid);
-		if (!p)
-			return t->create_on_sight ? -ENOMEM : 0;
-	}
-	accounting__prefetch(p, e);
-	stack = stack_records__of_call(&t->stacks, p, e->tid, e->stack_id);
-	if (stack < 0)
-		return (int)stack;
-	return accounting__apply(p, &t->totals, e, (uint32_t)stack);
-}
-
-/* GPU memory calls are rare: out of line, like the other rare records. */
-static __attribute__((noinline)) int handle_gpu(struct tracker *t, const struct mt_gpu_event *e)
-{
-	struct mt_process *p = record_process(t, e->pid);
-	int64_t stack;
-
-	if (!p) {
-		p = unknown_process(t, e->pid);
-		if (!p)
-			return t->create_on_sight ? -ENOMEM : 0;
-	}
-	stack = stack_records__of_call(&t->stacks, p, e->tid, e->stack_id);
-	if (stack < 0)
-		return (int)stack;
-	return gpu_accounting__apply(p, &t->gpu, e, (uint32_t)stack);
-}
-
-static __attribute__((noinline)) int handle_thread_exit(struct tracker *t, const struct mt_event *e)
-{
-	struct mt_process *p = tracker__process(t, e->pid);
-	struct mt_thread *th;
-	int64_t idx;
-
-	if (!p) {
-		if (!t->create_on_sight)
-			t->stray_records++;
 		return 0;
 	}
-	idx = process__thread(p, e->tid);
-	if (idx < 0)
-		return (int)idx;
-	th = &p->threads[idx];
-	th->exited = true;
-	memcpy(th->comm, e->comm, COMM_LEN);
-	th->comm[COMM_LEN - 1] = '\0';
-	/* the process's name is its main thread's, which it may have changed */
-	if (e->tid == e->pid)
-		memcpy(p->comm, th->comm, COMM_LEN);
+	if (!makes_process)
+		return 0;
+	*p = new_process(t, process__new(pid));
+	if (!*p)
+		return -ENOMEM;
+	announce(t, *p);
 	return 0;
 }
 
@@ -379,8 +282,7 @@ static struct mt_process *process_of_record(struct tracker *t, const struct mt_p
  * old image's record ends, its blocks gone with it; the new image is a new
  * record under the same PID. Exit: the record ends with its live blocks.
  */
-static __attribute__((noinline)) int handle_proc(struct tracker *t,
-						 const struct mt_proc_event *e)
+int tracker__apply_lifecycle(struct tracker *t, const struct mt_proc_event *e)
 {
 	struct mt_process *p = tracker__process(t, e->pid), *parent, *child;
 	char comm[COMM_LEN];
@@ -438,82 +340,4 @@ static __attribute__((noinline)) int handle_proc(struct tracker *t,
 	default:
 		return 0;
 	}
-}
-
-static int handle_gc(struct tracker *t, const struct mt_gc_event *e)
-{
-	struct mt_process *p = tracker__process(t, e->pid);
-
-	if (!p) {
-		t->stray_records++;
-		return 0;
-	}
-	return gc_stats__apply(&p->gc, e);
-}
-
-static int handle_step(struct tracker *t, const struct mt_event *e)
-{
-	struct mt_process *p = tracker__process(t, e->pid);
-
-	if (!p) {
-		if (!t->create_on_sight)
-			t->stray_records++;
-		return 0;
-	}
-	p->steps++;
-	p->last_step_ns = e->ts_ns;
-	return 0;
-}
-
-int tracker__handle_record(void *ctx, void *data, size_t size)
-{
-	struct tracker *t = ctx;
-	const struct mt_event *e = data;
-	int err = 0;
-
-	if (size < sizeof(__u16))
-		return 0;
-	t->records++;
-	switch (e->kind) {
-	case MT_REC_CALL:
-		if (size >= sizeof(*e))
-			err = handle_call(t, e);
-		break;
-	case MT_REC_THREAD_EXIT:
-		if (size >= sizeof(*e))
-			err = handle_thread_exit(t, e);
-		break;
-	case MT_REC_STACK:
-		if (size >= sizeof(struct mt_stack_record))
-			err = handle_stack(t, data);
-		break;
-	case MT_REC_STEP:
-		if (size >= sizeof(*e))
-			err = handle_step(t, e);
-		break;
-	case MT_REC_STACK_DUMP:
-		if (size >= sizeof(struct mt_stack_dump))
-			err = handle_stack_dump(t, data);
-		break;
-	case MT_REC_GPU:
-		if (size >= sizeof(struct mt_gpu_event))
-			err = handle_gpu(t, data);
-		break;
-	case MT_REC_PROC:
-		if (size >= sizeof(struct mt_proc_event))
-			err = handle_proc(t, data);
-		break;
-	case MT_REC_GC:
-		if (size >= sizeof(struct mt_gc_event))
-			err = handle_gc(t, data);
-		break;
-	case MT_REC_MMAP:
-		if (size >= sizeof(struct mt_mmap_event))
-			err = mapping_accounting__record(t, data);
-		break;
-	}
-	if (err && !t->err)
-		t->err = err;
-	/* a negative return stops libbpf's consume loop: only for fatal errors */
-	return err;
 }

@@ -16,6 +16,7 @@
 #include "attach/bpf_loader.h"
 #include "attach/launcher.h"
 #include "attach/stack_choice.h"
+#include "ingest/dispatch.h"
 #include "ingest/mmap_stash.h"
 #include "util/config.h"
 
@@ -36,6 +37,7 @@ struct session {
 	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
 	struct mmap_stash unclaimed;	/* mapping records of processes not known yet */
 	struct tracker tracker;
+	struct dispatch dispatch;	/* the ring buffer's records into the tracker */
 	struct target targets[MAX_PIDS];
 	int nr_targets;
 	struct launched child;	/* launch mode; pid -1 otherwise */
