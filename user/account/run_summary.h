@@ -70,4 +70,10 @@ static inline uint64_t run_summary__lost_stacks(const struct run_summary *s)
 	return s->drops[MT_DROP_STACK_RINGBUF] + s->drops[MT_DROP_STACK_ERROR];
 }
 
+/* Records that came but could not be read: a build of the BPF side that does not match. */
+static inline uint64_t run_summary__unread_records(const struct run_summary *s)
+{
+	return s->drops[RUN_DROP_SHORT_RECORD] + s->drops[RUN_DROP_UNKNOWN_RECORD];
+}
+
 #endif /* MEMTRACE_RUN_SUMMARY_H */
