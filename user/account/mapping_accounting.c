@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "account/mapping_accounting.h"
-#include "account/process.h"
 
 /* the kernel's values, for mmap's flags and mremap's */
 #define MREMAP_DONTUNMAP_FLAG 4
@@ -195,13 +194,13 @@ void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_st
 		dst[i] += src[i];
 }
 
-int mapping_accounting__record(struct mt_process *p, const struct mt_mmap_event *e)
+int mapping_accounting__record(struct mapping_state **ms, const struct mt_mmap_event *e)
 {
 	static uint64_t page_size;
 
-	if (!p->mappings && !(p->mappings = mapping_accounting__new()))
+	if (!*ms && !(*ms = mapping_accounting__new()))
 		return -ENOMEM;
 	if (!page_size)
 		page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	return mapping_accounting__apply(p->mappings, e, page_size);
+	return mapping_accounting__apply(*ms, e, page_size);
 }

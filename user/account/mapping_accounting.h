@@ -51,15 +51,13 @@ struct mapping_state {
 /* Ranges per process at most: 6 MiB of table. */
 #define MAPPING_TABLE_MAX (1u << 18)
 
-struct mt_process;
-
 struct mapping_state *mapping_accounting__new(void);
 void mapping_accounting__free(struct mapping_state *ms);
 /* Applies one record, pages of page_size bytes (a power of two). -ENOMEM. */
 int mapping_accounting__apply(struct mapping_state *ms, const struct mt_mmap_event *e,
 			      uint64_t page_size);
-/* Applies an MT_REC_MMAP record of p's, its state made at its first one. -ENOMEM. */
-int mapping_accounting__record(struct mt_process *p, const struct mt_mmap_event *e);
+/* Applies an MT_REC_MMAP record to a process's *ms, made at its first one. -ENOMEM. */
+int mapping_accounting__record(struct mapping_state **ms, const struct mt_mmap_event *e);
 /* Adds from's counters to into's (peaks too: the sum of the processes' peaks). */
 void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_stats *from);
 

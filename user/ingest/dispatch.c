@@ -91,7 +91,7 @@ static int route(struct tracker *t, const struct mt_record_header *h, const void
 	case MT_REC_GC:
 		return gc_stats__apply(&p->gc, rec);
 	case MT_REC_MMAP:
-		return mapping_accounting__record(p, rec);
+		return mapping_accounting__record(&p->mappings, rec);
 	}
 	return 0;
 }
