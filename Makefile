@@ -45,6 +45,8 @@ SAN_OBJS   := $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(LIB_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 SAN_UNITS  := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
+UNIT_HELP  := $(BUILD)/tests/unit/unit_helpers.o
+SAN_HELP   := $(BUILD)/asan/tests/unit/unit_helpers.o
 INTEG_SRCS := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
 PROG_SRCS  := $(wildcard tests/progs/*.c)
@@ -110,14 +112,24 @@ $(BUILD)/asan/libmemtrace.a: $(SAN_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 # ---- tests ----
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libmemtrace.a | $(BUILD)/tests/unit
+# tests/unit/unit_helpers.c: what the unit tests share, linked into each of them.
+$(UNIT_HELP): tests/unit/unit_helpers.c | $(BUILD)/tests/unit
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libmemtrace.a \
-		-lcmocka -ljansson $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/asan/tests/unit/%: tests/unit/%.c $(BUILD)/asan/libmemtrace.a | $(BUILD)/asan/tests/unit
+$(SAN_HELP): tests/unit/unit_helpers.c | $(BUILD)/asan/tests/unit
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELP) $(BUILD)/libmemtrace.a | $(BUILD)/tests/unit
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -MMD -MP -o $@ $< $(UNIT_HELP) \
+		$(BUILD)/libmemtrace.a -lcmocka -ljansson $(LDLIBS)
+
+$(BUILD)/asan/tests/unit/%: tests/unit/%.c $(SAN_HELP) $(BUILD)/asan/libmemtrace.a \
+		| $(BUILD)/asan/tests/unit
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< $(SAN_HELP) \
 		$(BUILD)/asan/libmemtrace.a -lcmocka -ljansson $(LDLIBS)
 
 # Unit-test fixtures: a PIE and a shared library with known symbols.
@@ -223,6 +235,7 @@ integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(IN
 
 test: deps
 	$(Q)tools/check-stages.sh
+	$(Q)tools/check-function-length.sh
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration

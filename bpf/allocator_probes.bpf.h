@@ -9,7 +9,7 @@
  * probes: its new is counted through its malloc (caller_sites.bpf.h).
  * Returns go through the shared alloc_exit and posix_memalign_exit, which
  * read the allocator from the thread's call slot. User space names the
- * programs "<allocator>_<shape>_enter" (user/allocator_funcs.c).
+ * programs "<allocator>_<shape>_enter" (user/attach/allocator_funcs.c).
  */
 #ifndef MEMTRACE_ALLOCATOR_PROBES_BPF_H
 #define MEMTRACE_ALLOCATOR_PROBES_BPF_H

@@ -2,7 +2,7 @@
 /*
  * Who called the allocator, told by the return address at its entry: the
  * word at the stack pointer, looked up in a table user space fills with the
- * call sites that matter (user/caller_table.c), for every traced process
+ * call sites that matter (user/attach/caller_table.c), for every traced process
  * alike. A forked child shares its parent's addresses, and under -p the
  * probes fire only in the target, so the address alone is the key.
  *

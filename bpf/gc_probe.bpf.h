@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Garbage collections of a managed runtime, from the USDT probes its
- * interpreter or VM carries (user/gc_probe.c attaches them): CPython's
+ * interpreter or VM carries (user/attach/gc_probe.c attaches them): CPython's
  * python:gc__start/gc__done, HotSpot's hotspot:gc__begin/gc__end. Each
  * probe sends one mt_gc_event; user space pairs start and end per thread.
  */

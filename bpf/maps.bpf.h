@@ -22,7 +22,7 @@ const volatile __u64 sample_bytes;
 /* Launch mode: the process startup_stop stops, and with which signal (launcher.c). */
 __u32 stop_tgid;
 __u32 stop_signal;
-/* The process that holds memtrace's probes (user/link_keeper.h): not traced under -a. */
+/* The process that holds memtrace's probes (user/attach/link_keeper.h): not traced under -a. */
 __u32 keeper_tgid;
 
 /* Set once every probe is attached, cleared when tracing ends. */

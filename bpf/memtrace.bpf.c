@@ -287,7 +287,7 @@ int BPF_KPROBE(step_marker)
  * loader's debugger hook, or a static executable's entry point) so user
  * space can read its maps, and attach to the libc it has just mapped,
  * before any of that code runs. The signal is one its tracer intercepts
- * (user/launcher.c), or SIGSTOP where it cannot be traced.
+ * (user/attach/launcher.c), or SIGSTOP where it cannot be traced.
  */
 SEC("uprobe")
 int BPF_KPROBE(startup_stop)

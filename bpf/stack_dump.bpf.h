@@ -3,7 +3,7 @@
  * --stack=dwarf: most code has no frame pointers (Debian's libc and python,
  * pip wheels), so the kernel copies the registers and the top of the user
  * stack into the ring buffer and user space unwinds them with the modules'
- * CFI (user/dwarf_unwind.c). Reserved in the ring buffer, not a scratch
+ * CFI (user/symbolize/dwarf_unwind.c). Reserved in the ring buffer, not a scratch
  * array: these programs are preemptible.
  */
 #ifndef MEMTRACE_STACK_DUMP_BPF_H

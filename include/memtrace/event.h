@@ -14,7 +14,7 @@
 
 /*
  * Call sites whose return address tells who called an allocator
- * (user/caller_sites.c finds them, user/caller_table.c keeps the kernel's
+ * (user/attach/caller_sites.c finds them, user/attach/caller_table.c keeps the kernel's
  * table, keyed by that address in the process): an allocator's entry reads
  * the word at the stack pointer and looks it up.
  */
@@ -103,7 +103,7 @@ enum mt_scope {
 	MT_SCOPE_ALL,		/* -a */
 };
 
-/* The probed libc functions. Names are in user/alloc_funcs.c. */
+/* The probed libc functions. Names are in user/attach/alloc_funcs.c. */
 enum mt_func {
 	MT_FN_MALLOC,
 	MT_FN_CALLOC,
@@ -121,7 +121,7 @@ enum mt_func {
 /*
  * Which allocator a call went to: each has its own probe programs, as the
  * allocator is known only by which program runs (attach cookies need
- * kernel 5.15). Names are in user/allocator_funcs.c. C++'s operator new
+ * kernel 5.15). Names are in user/attach/allocator_funcs.c. C++'s operator new
  * counts as the allocator that defines it: "cxx" for libstdc++'s (known by
  * its call of malloc, MT_CALLER_CXX_NEW), the allocator's own for
  * jemalloc's, tcmalloc's and mimalloc's. A free is its probe's here; user
@@ -143,7 +143,7 @@ enum mt_allocator {
 #define MT_SITE_CALL_BEGIN 0xff
 
 /*
- * The probed GPU memory functions (names and libraries in user/gpu_funcs.c).
+ * The probed GPU memory functions (names and libraries in user/attach/gpu_funcs.c).
  * A name with a _ptsz twin (per-thread default stream) shares its value.
  * Allocations are recorded at return, with the out-pointer read only on
  * success; frees, unmaps and releases at entry, before the memory can be
@@ -346,7 +346,7 @@ struct mt_stack_record {
 };
 MT_RECORD_HEADER_CHECK(struct mt_stack_record);
 
-/* The runtimes whose collections are probed (user/gc_probe.c says where). */
+/* The runtimes whose collections are probed (user/attach/gc_probe.c says where). */
 enum mt_gc_runtime {
 	MT_GC_PYTHON = 1,	/* CPython: python:gc__start(int generation), gc__done(ssize_t) */
 	MT_GC_JVM = 2,		/* HotSpot: hotspot:gc__begin(bool full), gc__end() */
@@ -363,7 +363,7 @@ enum mt_gc_phase {
 
 /*
  * A collection began or ended on a thread. Both are sent and user space
- * pairs them per thread (user/gc_stats.c): collections are rare, so the
+ * pairs them per thread (user/account/gc_stats.c): collections are rare, so the
  * second record costs nothing, and an end without its start (tracing began
  * mid-collection) is seen and counted rather than lost in a map.
  */

@@ -254,6 +254,7 @@ int main(int argc, char **argv)
 	}
 
 	s.tracker = &t;
+	s.stack_mode = MT_STACK_FP;
 	s.sym = symbolizer__new();
 	clock_gettime(CLOCK_REALTIME, &s.started_at);
 	s.duration_s = 10;

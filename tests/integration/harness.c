@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +56,8 @@ static pid_t spawn_with_pipes(const char *const *argv, int *in, int *out, int *e
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		/* a test that fails half-way leaves no tracer running into the next binary's */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(pin[0], STDIN_FILENO);
 		dup2(pout[1], STDOUT_FILENO);
 		if (err)

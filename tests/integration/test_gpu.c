@@ -699,7 +699,7 @@ static bool find_real_cudart(char *path)
 
 /*
  * Probe sites memtrace must put in the real file: one per address among
- * the symbols of user/gpu_funcs.c of this API layer that it exports
+ * the symbols of user/attach/gpu_funcs.c of this API layer that it exports
  * (nm -D), the way it shares one probe among names of one address.
  */
 static int expected_sites(const char *file, const char *prefix, char *names, size_t size)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "account/accounting.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max (at most 2^22): /proc never has it, and process__new must cope. */
 #define PID  0x7ffffff0u
@@ -50,19 +51,10 @@ static int teardown(void **state)
 static struct mt_event call(enum mt_func func, uint32_t tid, uint64_t ts, uint32_t duration,
 			    uint64_t addr, uint64_t size, uint64_t old_addr)
 {
-	struct mt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = MT_REC_CALL;
-	e.func = func;
-	e.pid = PID;
-	e.tid = tid;
-	e.ts_ns = ts;
-	e.duration_ns = duration;
-	e.call.addr = addr;
-	e.call.size = size;
-	e.call.old_addr = old_addr;
-	return e;
+	return unit__call_event(&(struct unit_call){ .func = func, .pid = PID, .tid = tid,
+						     .ts_ns = ts, .duration_ns = duration,
+						     .addr = addr, .size = size,
+						     .old_addr = old_addr });
 }
 
 static void apply(struct fixture *fx, struct mt_event e, uint32_t stack)
@@ -102,33 +94,10 @@ static uint32_t thread_index(const struct fixture *fx, uint32_t tid)
 	return (uint32_t)(thread(fx, tid) - fx->p->threads);
 }
 
-#define CHECK_FIELD(f)                                                                     \
-	do {                                                                               \
-		if (got->f != want->f) {                                                   \
-			print_error("%s: " #f " is %llu, expected %llu\n", what,           \
-				    (unsigned long long)got->f, (unsigned long long)want->f); \
-			_fail(file, line);                                                 \
-		}                                                                          \
-	} while (0)
-
-static void check_counters(const struct mt_counters *got, const struct mt_counters *want,
-			   const char *what, const char *file, int line)
-{
-	CHECK_FIELD(current_bytes);
-	CHECK_FIELD(peak_bytes);
-	CHECK_FIELD(allocs);
-	CHECK_FIELD(frees);
-	CHECK_FIELD(reallocs);
-	CHECK_FIELD(failed_allocs);
-	CHECK_FIELD(allocated_bytes);
-	CHECK_FIELD(freed_bytes);
-	CHECK_FIELD(unknown_frees);
-}
-
 /* Every field is compared: the ones not named must be 0. */
-#define assert_counters(got, what, ...)                                                 \
-	check_counters((got), &(const struct mt_counters){ __VA_ARGS__ }, (what), __FILE__, \
-		       __LINE__)
+#define assert_counters(got, what, ...)                                                     \
+	unit__check_counters((got), &(const struct mt_counters){ __VA_ARGS__ }, (what),     \
+			     __FILE__, __LINE__)
 #define assert_thread(fx, tid, ...) \
 	assert_counters(&thread(fx, tid)->c, "thread " #tid, __VA_ARGS__)
 #define assert_process(fx, ...) assert_counters(&(fx)->p->c, "process", __VA_ARGS__)

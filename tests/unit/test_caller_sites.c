@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The call-site scanner (user/caller_sites.c): on hand-written fixtures
+ * The call-site scanner (user/attach/caller_sites.c): on hand-written fixtures
  * whose CFI fixes the expected offsets (tests/fixtures/fixture_cxx_new.S,
  * fixture_freeres.S), and on this machine's libstdc++ and libc, where the
  * offsets are checked against binutils' own reading of the CFI (readelf
@@ -22,6 +22,7 @@
 
 #include "attach/caller_sites.h"
 #include "symbolize/elf_file.h"
+#include "unit_helpers.h"
 
 #define FIXTURES "build/tests/fixtures/"
 #define CXX_NEW FIXTURES "libfixture_cxx_new.so"
@@ -29,18 +30,6 @@
 #define LIBDIR "/usr/lib/x86_64-linux-gnu/"
 
 /* The file offset of a symbol of the fixture: its labels name the return addresses. */
-static uint64_t offset_of(const char *path, const char *name)
-{
-	struct elf_file *ef = NULL;
-	uint64_t off;
-
-	assert_int_equal(elf_file__open(path, &ef), 0);
-	if (elf_file__func_offset(ef, name, &off, NULL))
-		fail_msg("%s: no symbol %s", path, name);
-	elf_file__free(ef);
-	return off;
-}
-
 static const struct caller_site *site_at(const struct caller_site_list *l, uint64_t off)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -53,7 +42,7 @@ static const struct caller_site *site_at(const struct caller_site_list *l, uint6
 static void assert_cxx_site(const struct caller_site_list *l, const char *label, uint8_t flags,
 			    int32_t caller_at, int32_t rbp_at)
 {
-	const struct caller_site *s = site_at(l, offset_of(CXX_NEW, label));
+	const struct caller_site *s = site_at(l, unit__func_offset(CXX_NEW, label));
 
 	assert_int_equal(s->value.kind, MT_CALLER_CXX_NEW);
 	assert_int_equal(s->value.flags, flags);
@@ -114,8 +103,8 @@ static void assert_freeres(const char *file)
 	assert_int_equal(l.nr_funcs, 1);
 	/* two calls of free; the call of other is not one */
 	assert_int_equal(l.n, 2);
-	assert_int_equal(l.sites[0].file_offset, offset_of(FREERES ".so", "freeres_ret1"));
-	assert_int_equal(l.sites[1].file_offset, offset_of(FREERES ".so", "freeres_ret2"));
+	assert_int_equal(l.sites[0].file_offset, unit__func_offset(FREERES ".so", "freeres_ret1"));
+	assert_int_equal(l.sites[1].file_offset, unit__func_offset(FREERES ".so", "freeres_ret2"));
 	assert_int_equal(l.sites[0].value.kind, MT_CALLER_FREERES);
 	assert_int_equal(l.sites[1].value.kind, MT_CALLER_FREERES);
 	caller_sites__release(&l);

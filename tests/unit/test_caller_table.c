@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The table of call sites kept from the processes' files
- * (user/caller_table.c), with the kernel's table played by an array: what
+ * (user/attach/caller_table.c), with the kernel's table played by an array: what
  * goes in, at which address, and that an address stays while any process
  * holds it (a forked child, another process mapping the same file at the
  * same address) and goes with the last.
@@ -20,6 +20,7 @@
 
 #include "attach/caller_table.h"
 #include "symbolize/elf_file.h"
+#include "unit_helpers.h"
 
 #define CXX_NEW "build/tests/fixtures/libfixture_cxx_new.so"
 #define FREERES "build/tests/fixtures/libfixture_freeres.so"
@@ -74,17 +75,6 @@ struct fixture {
 	uint64_t znwm_ret, aligned_ret, fp_ret;	/* file offsets */
 };
 
-static uint64_t offset_of(const char *path, const char *name)
-{
-	struct elf_file *ef = NULL;
-	uint64_t off = 0;
-
-	assert_int_equal(elf_file__open(path, &ef), 0);
-	assert_int_equal(elf_file__func_offset(ef, name, &off, NULL), 0);
-	elf_file__free(ef);
-	return off;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -97,9 +87,9 @@ static int setup(void **state)
 	if (!fx->cxx_path || !fx->freeres_path ||
 	    caller_table__new(fake_write, &fx->k, &fx->t))
 		return -1;
-	fx->znwm_ret = offset_of(CXX_NEW, "znwm_ret");
-	fx->aligned_ret = offset_of(CXX_NEW, "aligned_ret");
-	fx->fp_ret = offset_of(CXX_NEW, "fp_ret");
+	fx->znwm_ret = unit__func_offset(CXX_NEW, "znwm_ret");
+	fx->aligned_ret = unit__func_offset(CXX_NEW, "aligned_ret");
+	fx->fp_ret = unit__func_offset(CXX_NEW, "fp_ret");
 	*state = fx;
 	return 0;
 }
@@ -306,7 +296,7 @@ static void test_add_process(void **state)
 			 0);
 	assert_int_equal(fx->k.n, 4 + 2);
 	e = entry_at(&fx->k,
-		     addr_of(libc_base, offset_of(fx->freeres_path, "freeres_ret1")));
+		     addr_of(libc_base, unit__func_offset(fx->freeres_path, "freeres_ret1")));
 	assert_non_null(e);
 	assert_int_equal(e->site.kind, MT_CALLER_FREERES);
 	caller_table__drop(fx->t, getpid());

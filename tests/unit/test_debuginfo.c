@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,6 +27,7 @@
 #include "symbolize/debuginfo.h"
 #include "symbolize/elf_file.h"
 #include "fixture_inline.h"
+#include "unit_helpers.h"
 
 struct fixture {
 	char dir[64];		/* scratch: mod/ holds the module, debug/ is the debug directory */
@@ -223,14 +223,6 @@ static void test_root_first(void **state)
 	assert_found(f, root, "%s%s/%s", root, f->debug_dir, build_id_path(f));
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void use_debuginfod(struct fixture *f, const char *url)
 {
 	char cache[PATH_MAX];
@@ -244,13 +236,13 @@ static void use_debuginfod(struct fixture *f, const char *url)
 static void test_debuginfod_refused(void **state)
 {
 	struct fixture *f = *state;
-	double start = now_s();
+	double start = unit__now_s();
 
 	/* port 1 on the loopback: nothing listens, the connection is refused at once */
 	use_debuginfod(f, "http://127.0.0.1:1");
 	assert_not_found(f, NULL);
 	assert_not_found(f, NULL);
-	assert_true(now_s() - start < 5);
+	assert_true(unit__now_s() - start < 5);
 	/* local files still work */
 	put(INLINE_DEBUG, "%s/mod/%s", f->dir, INLINE_DEBUGLINK);
 	assert_found(f, NULL, "%s/mod/%s", f->dir, INLINE_DEBUGLINK);
@@ -276,15 +268,15 @@ static void test_debuginfod_silent(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(addr.sin_port));
 	use_debuginfod(f, url);
 
-	start = now_s();
+	start = unit__now_s();
 	assert_not_found(f, NULL);
 	/* the budget is 1 s; the client notices about once a second */
-	assert_true(now_s() - start >= 0.9);
-	assert_true(now_s() - start < 5);
+	assert_true(unit__now_s() - start >= 0.9);
+	assert_true(unit__now_s() - start < 5);
 	/* spent: not asked again */
-	start = now_s();
+	start = unit__now_s();
 	assert_not_found(f, NULL);
-	assert_true(now_s() - start < 0.5);
+	assert_true(unit__now_s() - start < 0.5);
 	close(sock);
 }
 

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "symbolize/demangle.h"
+#include "unit_helpers.h"
 
 static void assert_demangles(const char *mangled, const char *want)
 {
@@ -91,14 +91,6 @@ static char *doubling_name(unsigned int steps)
 	return name;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_output_bound(void **state)
 {
 	char *name, *got;
@@ -124,10 +116,10 @@ static void test_output_bound(void **state)
 	/* 260 bytes that would make 1.1 GB (10 s with __cxa_demangle): cut at 64 KiB */
 	name = doubling_name(25);
 	assert_int_equal(strlen(name), 260);
-	start = now_s();
+	start = unit__now_s();
 	assert_null(demangle__cxx(name));
 	/* milliseconds measured; a loaded machine still stays far under a second */
-	assert_true(now_s() - start < 1.0);
+	assert_true(unit__now_s() - start < 1.0);
 	free(name);
 }
 

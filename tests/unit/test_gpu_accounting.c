@@ -25,6 +25,7 @@
 #include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max (at most 2^22): /proc has none of them, so no maps and no names. */
 #define PID  0x7ffffff0u
@@ -69,6 +70,7 @@ static int setup(void **state)
 	if (!tracker__add_process(&w->t, PID) || !tracker__add_process(&w->t, PID2))
 		return -1;
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.start_ns = 1 * NS;
 	w->s.now_ns = 100 * NS;
 	w->s.duration_s = 99;
@@ -99,21 +101,14 @@ static int dispatch(struct world *w, void *rec, size_t size)
 
 static void feed(struct world *w, void *rec, size_t size)
 {
-	assert_int_equal(dispatch(w, rec, size), 0);
+	unit__feed(&w->t, rec, size);
 	assert_int_equal(w->t.err, 0);
 }
 
 static void stack(struct world *w, uint32_t pid, uint64_t id, uint64_t frame)
 {
-	struct mt_stack_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.kind = MT_REC_STACK;
-	r.pid = pid;
-	r.stack_id = id;
-	r.nr_frames = 1;
-	r.frames[0] = frame;
-	feed(w, &r, sizeof(r));
+	unit__stack(&w->t, pid, id, 1, &frame);
+	assert_int_equal(w->t.err, 0);
 }
 
 struct gpu_call {
@@ -196,40 +191,10 @@ static const struct gpu_device *device(struct world *w, uint32_t pid, int32_t de
 	return NULL;
 }
 
-struct want {
-	uint64_t current_bytes, peak_bytes, allocs, frees, failed_allocs;
-	uint64_t allocated_bytes, freed_bytes, unknown_frees;
-};
-
-#define CHECK_FIELD(f)                                                                     \
-	do {                                                                               \
-		if (got->f != want->f) {                                                   \
-			print_error("%s: " #f " is %llu, expected %llu\n", what,           \
-				    (unsigned long long)got->f, (unsigned long long)want->f); \
-			_fail(file, line);                                                 \
-		}                                                                          \
-	} while (0)
-
-static void check_counters(const struct mt_counters *got, const struct want *want,
-			   const char *what, const char *file, int line)
-{
-	CHECK_FIELD(current_bytes);
-	CHECK_FIELD(peak_bytes);
-	CHECK_FIELD(allocs);
-	CHECK_FIELD(frees);
-	CHECK_FIELD(failed_allocs);
-	CHECK_FIELD(allocated_bytes);
-	CHECK_FIELD(freed_bytes);
-	CHECK_FIELD(unknown_frees);
-	/* no GPU call is a realloc */
-	if (got->reallocs) {
-		print_error("%s: reallocs is %llu\n", what, (unsigned long long)got->reallocs);
-		_fail(file, line);
-	}
-}
-
-#define assert_counters(got, ...) \
-	check_counters((got), &(struct want){ __VA_ARGS__ }, #got, __FILE__, __LINE__)
+/* Every counter compared; reallocs, never named, stay 0: no GPU call is a realloc. */
+#define assert_counters(got, ...)                                                           \
+	unit__check_counters((got), &(const struct mt_counters){ __VA_ARGS__ }, #got,       \
+			     __FILE__, __LINE__)
 
 /* Every kind of PID: what the process, T1, its only device and the run all saw. */
 #define assert_everywhere(w, kind, dev, ...)                                        \
@@ -276,7 +241,7 @@ static void test_each_kind(void **state)
 		{ MT_GPU_HIP_MALLOC_ASYNC, MT_GPU_HIP_FREE_ASYNC, GPU_KIND_ASYNC },
 	};
 	struct world *w = *state;
-	struct want want[GPU_KIND_COUNT] = {};
+	struct mt_counters want[GPU_KIND_COUNT] = {};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum gpu_kind k = cases[i].kind;
@@ -295,15 +260,15 @@ static void test_each_kind(void **state)
 		want[k].freed_bytes += size;
 		assert_int_equal(proc(w, PID)->gpu->blocks.n, 0);
 		for (int kind = 0; kind < GPU_KIND_COUNT; kind++) {
-			check_counters(proc_kind(w, PID, kind), &want[kind], "process", __FILE__,
-				       __LINE__);
-			check_counters(thread_kind(w, PID, T1, kind), &want[kind], "thread",
-				       __FILE__, __LINE__);
-			check_counters(&w->t.gpu.kinds[kind], &want[kind], "totals", __FILE__,
-				       __LINE__);
+			unit__check_counters(proc_kind(w, PID, kind), &want[kind], "process",
+					     __FILE__, __LINE__);
+			unit__check_counters(thread_kind(w, PID, T1, kind), &want[kind], "thread",
+					     __FILE__, __LINE__);
+			unit__check_counters(&w->t.gpu.kinds[kind], &want[kind], "totals", __FILE__,
+					     __LINE__);
 			/* no thread set a device: all of it on "unknown" */
-			check_counters(&device(w, PID, UNKNOWN)->kinds[kind], &want[kind], "device",
-				       __FILE__, __LINE__);
+			unit__check_counters(&device(w, PID, UNKNOWN)->kinds[kind], &want[kind],
+					     "device", __FILE__, __LINE__);
 		}
 	}
 	assert_int_equal(want[GPU_KIND_DEVICE].allocs, 4);
@@ -802,60 +767,18 @@ static void test_dwarf_stack(void **state)
 			 0);
 }
 
-static json_t *get(json_t *obj, const char *key)
-{
-	json_t *v;
-
-	assert_true(json_is_object(obj));
-	v = json_object_get(obj, key);
-	if (!v)
-		print_error("missing key \"%s\"\n", key);
-	assert_non_null(v);
-	return v;
-}
-
-static uint64_t get_u64(json_t *obj, const char *key)
-{
-	json_t *v = get(obj, key);
-
-	assert_true(json_is_integer(v));
-	assert_true(json_integer_value(v) >= 0);
-	return (uint64_t)json_integer_value(v);
-}
-
-static json_t *get_array(json_t *obj, const char *key, size_t n)
-{
-	json_t *v = get(obj, key);
-
-	assert_true(json_is_array(v));
-	if (json_array_size(v) != n)
-		print_error("\"%s\" has %zu elements\n", key, json_array_size(v));
-	assert_int_equal(json_array_size(v), n);
-	return v;
-}
-
-static const char *const counter_keys[] = { "current_bytes", "peak_bytes", "allocs",
-					    "frees", "reallocs", "failed_allocs",
-					    "allocated_bytes", "freed_bytes", "unknown_frees" };
-
 /* Exactly counters__write_json's keys, with these values. */
-static void check_json_counters(json_t *c, const struct want *want, const char *what,
+static void check_json_counters(json_t *c, const struct mt_counters *want, const char *what,
 				const char *file, int line)
 {
-	struct mt_counters got = {}, *g = &got;
-	uint64_t *fields[] = { &g->current_bytes, &g->peak_bytes,  &g->allocs,
-			       &g->frees,	  &g->reallocs,	   &g->failed_allocs,
-			       &g->allocated_bytes, &g->freed_bytes, &g->unknown_frees };
-
 	assert_true(json_is_object(c));
-	assert_int_equal(json_object_size(c), 9);
-	for (size_t i = 0; i < 9; i++)
-		*fields[i] = get_u64(c, counter_keys[i]);
-	check_counters(g, want, what, file, line);
+	assert_int_equal(json_object_size(c), UNIT_COUNTERS);
+	unit__check_json_counters(c, want, what, file, line);
 }
 
-#define assert_json_counters(obj, ...) \
-	check_json_counters((obj), &(struct want){ __VA_ARGS__ }, #obj, __FILE__, __LINE__)
+#define assert_json_counters(obj, ...)                                                      \
+	check_json_counters((obj), &(const struct mt_counters){ __VA_ARGS__ }, #obj,        \
+			    __FILE__, __LINE__)
 
 /* A "kinds" object with all 7 kinds, the ones not named in want all zero. */
 static void assert_all_kinds_zero_but(json_t *kinds, const char *except)
@@ -863,54 +786,35 @@ static void assert_all_kinds_zero_but(json_t *kinds, const char *except)
 	assert_int_equal(json_object_size(kinds), GPU_KIND_COUNT);
 	for (int k = 0; k < GPU_KIND_COUNT; k++)
 		if (!except || strcmp(gpu_funcs__kind_name(k), except))
-			assert_json_counters(get(kinds, gpu_funcs__kind_name(k)), 0);
+			assert_json_counters(unit__get(kinds, gpu_funcs__kind_name(k)), 0);
 }
 
-static const char *write_snapshot(struct world *w)
+/* The run as of now, every live block a leak candidate, named by this process's symbolizer. */
+static void summarize(struct world *w)
 {
-	json_error_t err;
-	FILE *f;
-
 	if (!w->s.sym) {
 		w->s.sym = symbolizer__new();
 		assert_non_null(w->s.sym);
 	}
 	collect(w, 0);
-	json_decref(w->root);
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(snapshot__write(&w->s, f), 0);
-	assert_int_equal(fclose(f), 0);
-	w->root = json_loadb(w->text, w->len, JSON_REJECT_DUPLICATES, &err);
-	if (!w->root)
-		print_error("line %d: %s\n%s\n", err.line, err.text, w->text);
-	assert_non_null(w->root);
+}
+
+static const char *write_snapshot(struct world *w)
+{
+	summarize(w);
+	unit__snapshot(&w->s, &w->text, &w->len, &w->root);
 	return w->text;
 }
 
 static const char *write_report(struct world *w)
 {
-	FILE *f;
-
-	if (!w->s.sym) {
-		w->s.sym = symbolizer__new();
-		assert_non_null(w->s.sym);
-	}
-	collect(w, 0);
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(report__write(&w->s, 10, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return w->text;
+	summarize(w);
+	return unit__report(&w->s, 10, &w->text, &w->len);
 }
 
 static json_t *process_json(struct world *w, size_t i)
 {
-	return json_array_get(get_array(w->root, "processes", 2), i);
+	return json_array_get(unit__get_array(w->root, "processes", 2), i);
 }
 
 /* Without GPU activity the "gpu" objects are there all the same, empty. */
@@ -931,26 +835,26 @@ static void test_snapshot_host_only(void **state)
 	feed(w, &host, sizeof(host));
 	write_snapshot(w);
 
-	gpu = get(w->root, "gpu");
+	gpu = unit__get(w->root, "gpu");
 	assert_int_equal(json_object_size(gpu), 2);
-	assert_all_kinds_zero_but(get(gpu, "kinds"), NULL);
-	assert_int_equal(get_u64(gpu, "oom_events"), 0);
+	assert_all_kinds_zero_but(unit__get(gpu, "kinds"), NULL);
+	assert_int_equal(unit__get_u64(gpu, "oom_events"), 0);
 	for (size_t i = 0; i < 2; i++) {
 		p = process_json(w, i);
-		gpu = get(p, "gpu");
+		gpu = unit__get(p, "gpu");
 		assert_int_equal(json_object_size(gpu), 5);
-		get_array(gpu, "libraries", 0);
-		assert_all_kinds_zero_but(get(gpu, "kinds"), NULL);
-		get_array(gpu, "devices", 0);
-		get_array(gpu, "oom_events", 0);
-		assert_int_equal(get_u64(gpu, "oom_events_omitted"), 0);
+		unit__get_array(gpu, "libraries", 0);
+		assert_all_kinds_zero_but(unit__get(gpu, "kinds"), NULL);
+		unit__get_array(gpu, "devices", 0);
+		unit__get_array(gpu, "oom_events", 0);
+		assert_int_equal(unit__get_u64(gpu, "oom_events_omitted"), 0);
 	}
-	t = json_array_get(get_array(process_json(w, 0), "threads", 1), 0);
-	gpu = get(t, "gpu");
+	t = json_array_get(unit__get_array(process_json(w, 0), "threads", 1), 0);
+	gpu = unit__get(t, "gpu");
 	assert_int_equal(json_object_size(gpu), 1);
-	assert_all_kinds_zero_but(get(gpu, "kinds"), NULL);
-	assert_string_equal(json_string_value(get(json_array_get(get(w->root, "leaks"), 0),
-						  "allocator")),
+	assert_all_kinds_zero_but(unit__get(gpu, "kinds"), NULL);
+	assert_string_equal(json_string_value(unit__get(
+				    json_array_get(unit__get(w->root, "leaks"), 0), "allocator")),
 			    "libc");
 
 	/* and the report has no GPU line at all */
@@ -989,94 +893,95 @@ static void test_snapshot_gpu(void **state)
 	write_snapshot(w);
 
 	/* the run's */
-	gpu = get(w->root, "gpu");
-	kinds = get(gpu, "kinds");
+	gpu = unit__get(w->root, "gpu");
+	kinds = unit__get(gpu, "kinds");
 	assert_int_equal(json_object_size(kinds), GPU_KIND_COUNT);
-	assert_json_counters(get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
+	assert_json_counters(unit__get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
 			     .allocs = 2, .frees = 1, .failed_allocs = 1, .allocated_bytes = 1500,
 			     .freed_bytes = 500);
-	assert_json_counters(get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
+	assert_json_counters(unit__get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
 			     .allocs = 1, .allocated_bytes = 64);
-	assert_json_counters(get(kinds, "address_reserved"), .current_bytes = 4 * MiB,
+	assert_json_counters(unit__get(kinds, "address_reserved"), .current_bytes = 4 * MiB,
 			     .peak_bytes = 4 * MiB, .allocs = 1, .allocated_bytes = 4 * MiB);
-	assert_json_counters(get(kinds, "vmm_mapped"), .failed_allocs = 1);
-	assert_json_counters(get(kinds, "managed"), 0);
-	assert_int_equal(get_u64(gpu, "oom_events"), 2);
+	assert_json_counters(unit__get(kinds, "vmm_mapped"), .failed_allocs = 1);
+	assert_json_counters(unit__get(kinds, "managed"), 0);
+	assert_int_equal(unit__get_u64(gpu, "oom_events"), 2);
 
 	/* the process's */
 	p = process_json(w, 0);
-	assert_int_equal(get_u64(p, "pid"), PID);
-	gpu = get(p, "gpu");
-	assert_string_equal(json_string_value(json_array_get(get_array(gpu, "libraries", 1), 0)),
-			    "/usr/lib/libcuda.so.1");
-	kinds = get(gpu, "kinds");
+	assert_int_equal(unit__get_u64(p, "pid"), PID);
+	gpu = unit__get(p, "gpu");
+	assert_string_equal(
+		json_string_value(json_array_get(unit__get_array(gpu, "libraries", 1), 0)),
+		"/usr/lib/libcuda.so.1");
+	kinds = unit__get(gpu, "kinds");
 	assert_int_equal(json_object_size(kinds), GPU_KIND_COUNT);
-	assert_json_counters(get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
+	assert_json_counters(unit__get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
 			     .allocs = 2, .frees = 1, .failed_allocs = 1, .allocated_bytes = 1500,
 			     .freed_bytes = 500);
-	assert_json_counters(get(kinds, "async"), 0);
+	assert_json_counters(unit__get(kinds, "async"), 0);
 	/* device 1 (T2's), then unknown (T1 set none) */
-	dev = json_array_get(get_array(gpu, "devices", 2), 0);
-	assert_int_equal(get_u64(dev, "device"), 1);
-	kinds = get(dev, "kinds");
+	dev = json_array_get(unit__get_array(gpu, "devices", 2), 0);
+	assert_int_equal(unit__get_u64(dev, "device"), 1);
+	kinds = unit__get(dev, "kinds");
 	assert_int_equal(json_object_size(kinds), 1);
-	assert_json_counters(get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
+	assert_json_counters(unit__get(kinds, "device"), .current_bytes = 1000, .peak_bytes = 1500,
 			     .allocs = 2, .frees = 1, .failed_allocs = 1, .allocated_bytes = 1500,
 			     .freed_bytes = 500);
-	dev = json_array_get(get(gpu, "devices"), 1);
-	assert_true(json_is_null(get(dev, "device")));
-	kinds = get(dev, "kinds");
+	dev = json_array_get(unit__get(gpu, "devices"), 1);
+	assert_true(json_is_null(unit__get(dev, "device")));
+	kinds = unit__get(dev, "kinds");
 	assert_int_equal(json_object_size(kinds), 3);
-	assert_json_counters(get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
+	assert_json_counters(unit__get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
 			     .allocs = 1, .allocated_bytes = 64);
-	assert_json_counters(get(kinds, "vmm_mapped"), .failed_allocs = 1);
+	assert_json_counters(unit__get(kinds, "vmm_mapped"), .failed_allocs = 1);
 	assert_non_null(json_object_get(kinds, "address_reserved"));
 
-	oom = json_array_get(get_array(gpu, "oom_events", 2), 0);
+	oom = json_array_get(unit__get_array(gpu, "oom_events", 2), 0);
 	assert_int_equal(json_object_size(oom), 8);
-	assert_true(json_is_real(get(oom, "t_s")));
-	assert_true(json_real_value(get(oom, "t_s")) == 3.5);
-	assert_int_equal(get_u64(oom, "tid"), T2);
-	assert_string_equal(json_string_value(get(oom, "function")), "cudaMalloc");
-	assert_string_equal(json_string_value(get(oom, "allocator")), "cuda.device");
-	assert_int_equal(get_u64(oom, "requested_bytes"), 80 * MiB);
-	assert_int_equal(get_u64(oom, "device"), 1);
-	assert_int_equal(get_u64(oom, "gpu_live_bytes"), 1000);
+	assert_true(json_is_real(unit__get(oom, "t_s")));
+	assert_true(json_real_value(unit__get(oom, "t_s")) == 3.5);
+	assert_int_equal(unit__get_u64(oom, "tid"), T2);
+	assert_string_equal(json_string_value(unit__get(oom, "function")), "cudaMalloc");
+	assert_string_equal(json_string_value(unit__get(oom, "allocator")), "cuda.device");
+	assert_int_equal(unit__get_u64(oom, "requested_bytes"), 80 * MiB);
+	assert_int_equal(unit__get_u64(oom, "device"), 1);
+	assert_int_equal(unit__get_u64(oom, "gpu_live_bytes"), 1000);
 	/* written as a leak's frames are */
-	frame = json_array_get(get_array(oom, "stack", 1), 0);
-	assert_string_equal(json_string_value(get(frame, "ip")), "0x10");
-	assert_true(json_is_null(get(frame, "symbol")));
-	assert_true(json_is_false(get(frame, "inlined")));
-	oom = json_array_get(get(gpu, "oom_events"), 1);
-	assert_string_equal(json_string_value(get(oom, "function")), "cuMemMap");
+	frame = json_array_get(unit__get_array(oom, "stack", 1), 0);
+	assert_string_equal(json_string_value(unit__get(frame, "ip")), "0x10");
+	assert_true(json_is_null(unit__get(frame, "symbol")));
+	assert_true(json_is_false(unit__get(frame, "inlined")));
+	oom = json_array_get(unit__get(gpu, "oom_events"), 1);
+	assert_string_equal(json_string_value(unit__get(oom, "function")), "cuMemMap");
 	/* a mapping is no allocator of its own */
-	assert_true(json_is_null(get(oom, "allocator")));
-	assert_true(json_is_null(get(oom, "device")));
-	get_array(oom, "stack", 0);
-	assert_int_equal(get_u64(gpu, "oom_events_omitted"), 0);
+	assert_true(json_is_null(unit__get(oom, "allocator")));
+	assert_true(json_is_null(unit__get(oom, "device")));
+	unit__get_array(oom, "stack", 0);
+	assert_int_equal(unit__get_u64(gpu, "oom_events_omitted"), 0);
 
 	/* the threads, in order of first sight: T2 then T1, each with every kind */
-	t = json_array_get(get_array(p, "threads", 2), 1);
-	assert_int_equal(get_u64(t, "tid"), T1);
-	kinds = get(get(t, "gpu"), "kinds");
+	t = json_array_get(unit__get_array(p, "threads", 2), 1);
+	assert_int_equal(unit__get_u64(t, "tid"), T1);
+	kinds = unit__get(unit__get(t, "gpu"), "kinds");
 	assert_int_equal(json_object_size(kinds), GPU_KIND_COUNT);
-	assert_json_counters(get(kinds, "device"), 0);
-	assert_json_counters(get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
+	assert_json_counters(unit__get(kinds, "device"), 0);
+	assert_json_counters(unit__get(kinds, "pinned"), .current_bytes = 64, .peak_bytes = 64,
 			     .allocs = 1, .allocated_bytes = 64);
-	t = json_array_get(get(p, "threads"), 0);
-	assert_int_equal(get_u64(t, "tid"), T2);
+	t = json_array_get(unit__get(p, "threads"), 0);
+	assert_int_equal(unit__get_u64(t, "tid"), T2);
 	/* the free on T1 went back to T2, which allocated */
-	assert_json_counters(get(get(get(t, "gpu"), "kinds"), "device"), .current_bytes = 1000,
-			     .peak_bytes = 1500, .allocs = 2, .frees = 1, .failed_allocs = 1,
-			     .allocated_bytes = 1500, .freed_bytes = 500);
-	assert_all_kinds_zero_but(get(get(process_json(w, 1), "gpu"), "kinds"), NULL);
+	assert_json_counters(unit__get(unit__get(unit__get(t, "gpu"), "kinds"), "device"),
+			     .current_bytes = 1000, .peak_bytes = 1500, .allocs = 2, .frees = 1,
+			     .failed_allocs = 1, .allocated_bytes = 1500, .freed_bytes = 500);
+	assert_all_kinds_zero_but(unit__get(unit__get(process_json(w, 1), "gpu"), "kinds"), NULL);
 
 	/* leaks: cuda.device at S1 and cuda.pinned at S2; reserved space is none */
-	leaks = get_array(w->root, "leaks", 2);
-	assert_string_equal(json_string_value(get(json_array_get(leaks, 0), "allocator")),
+	leaks = unit__get_array(w->root, "leaks", 2);
+	assert_string_equal(json_string_value(unit__get(json_array_get(leaks, 0), "allocator")),
 			    "cuda.device");
-	assert_int_equal(get_u64(json_array_get(leaks, 0), "bytes"), 1000);
-	assert_string_equal(json_string_value(get(json_array_get(leaks, 1), "allocator")),
+	assert_int_equal(unit__get_u64(json_array_get(leaks, 0), "bytes"), 1000);
+	assert_string_equal(json_string_value(unit__get(json_array_get(leaks, 1), "allocator")),
 			    "cuda.pinned");
 }
 

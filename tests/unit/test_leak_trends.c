@@ -18,9 +18,9 @@
 #include <string.h>
 
 #include "account/growth_sampler.h"
-#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max: /proc has nothing of it, so no maps and no names. */
 #define PID 0x7ffffff0u
@@ -42,39 +42,17 @@ struct world {
 	json_t *root;
 };
 
-static void feed(struct tracker *t, void *rec, size_t size)
-{
-	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, rec, size), 0);
-}
-
 static void stack(struct tracker *t, uint64_t id, uint64_t frame)
 {
-	struct mt_stack_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.kind = MT_REC_STACK;
-	r.pid = PID;
-	r.stack_id = id;
-	r.nr_frames = 1;
-	r.frames[0] = frame;
-	feed(t, &r, sizeof(r));
+	unit__stack(t, PID, id, 1, &frame);
 }
 
+/* A call on PID's main thread, taking no time. */
 static void call(struct tracker *t, enum mt_func func, uint64_t ts, uint64_t stack_id,
 		 uint64_t addr, uint64_t size)
 {
-	struct mt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = MT_REC_CALL;
-	e.func = func;
-	e.pid = PID;
-	e.tid = PID;
-	e.ts_ns = ts;
-	e.stack_id = stack_id;
-	e.call.addr = addr;
-	e.call.size = size;
-	feed(t, &e, sizeof(e));
+	unit__call(t, &(struct unit_call){ .func = func, .pid = PID, .tid = PID, .ts_ns = ts,
+					   .stack_id = stack_id, .addr = addr, .size = size });
 }
 
 static uint64_t alloc(struct world *w, uint64_t ts, uint64_t stack_id, uint64_t size)
@@ -101,6 +79,7 @@ static int setup(void **state)
 	stack(&w->t, S2, 0x200);
 	stack(&w->t, S3, 0x300);
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.sym = symbolizer__new();
 	w->s.start_ns = 1 * NS;
 	w->s.now_ns = 11 * NS;
@@ -270,7 +249,7 @@ static void sample_run(struct world *w, bool steps)
 		assert_int_equal(growth_sampler__run(&w->t, &o, &w->s.leaks), 0);
 	}
 	leaks__keep(&w->s.leaks, 0);
-	w->s.interval_s = 1;
+	w->s.interval_ns = NS;
 	w->s.duration_s = 4;
 }
 
@@ -293,21 +272,7 @@ static void test_sampler(void **state)
 
 static json_t *snapshot(struct world *w)
 {
-	json_error_t err;
-	FILE *f;
-
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(snapshot__write(&w->s, f), 0);
-	assert_int_equal(fclose(f), 0);
-	json_decref(w->root);
-	w->root = json_loadb(w->text, w->len, JSON_REJECT_DUPLICATES, &err);
-	if (!w->root)
-		print_error("line %d: %s\n%s\n", err.line, err.text, w->text);
-	assert_non_null(w->root);
-	return w->root;
+	return unit__snapshot(&w->s, &w->text, &w->len, &w->root);
 }
 
 /* The leak whose stack starts at ip. */
@@ -333,7 +298,7 @@ static void test_snapshot_fields(void **state)
 
 	sample_run(w, true);
 	w->s.interval = 4;
-	w->s.leak_age_s = 0.5;
+	w->s.leak_age_ns = NS / 2;
 	root = snapshot(w);
 	assert_true(json_is_false(json_object_get(root, "final")));
 	assert_true(json_number_value(json_object_get(root, "interval_s")) == 1);
@@ -363,7 +328,7 @@ static void test_snapshot_fields(void **state)
 	tracker__process(&w->t, PID)->step_probe_attached = false;
 	collect(w, 6 * NS, 0);
 	w->s.interval = 0;
-	w->s.interval_s = 0;
+	w->s.interval_ns = 0;
 	root = snapshot(w);
 	assert_true(json_is_true(json_object_get(root, "final")));
 	assert_true(json_is_null(json_object_get(root, "interval_s")));
@@ -377,15 +342,7 @@ static void test_snapshot_fields(void **state)
 
 static const char *report(struct world *w, int top)
 {
-	FILE *f;
-
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(report__write(&w->s, top, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return w->text;
+	return unit__report(&w->s, top, &w->text, &w->len);
 }
 
 static void test_report(void **state)
@@ -415,8 +372,8 @@ static void test_report(void **state)
 	/* with --leak-age and no intervals */
 	collect(w, 6 * NS, 10 * NS);
 	leaks__keep(&w->s.leaks, 0);
-	w->s.interval_s = 0;
-	w->s.leak_age_s = 10;
+	w->s.interval_ns = 0;
+	w->s.leak_age_ns = 10 * NS;
 	text = report(w, 10);
 	assert_non_null(strstr(text, "\nSummary: growth not measured: it needs --interval\n"
 				     "         0 leak sites hold 0 B in 0 blocks at least 10.0 s old\n"));

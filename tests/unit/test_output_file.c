@@ -14,7 +14,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,51 +25,19 @@
 
 #include "output/output_file.h"
 #include "output/snapshot_files.h"
+#include "unit_helpers.h"
 
 #define NOBODY 65534
 
-static int make_dir(void **state)
-{
-	char *dir = strdup("/tmp/memtrace-outfile-XXXXXX");
-
-	if (!dir || !mkdtemp(dir))
-		return -1;
-	*state = dir;
-	return 0;
-}
-
 static int remove_dir(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	output_file__use_tmpfile(true);
 	unsetenv("SUDO_UID");
 	unsetenv("SUDO_GID");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-	free(*state);
-	return system(cmd) ? -1 : 0;
+	return unit__remove_dir(state);
 }
 
 /* The directory's entries, sorted, joined by spaces. */
-static char *listing(const char *dir)
-{
-	static char buf[4096];
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
-	size_t len = 0;
-
-	assert_true(n >= 0);
-	buf[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, ".."))
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "",
-					names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-	return buf;
-}
-
 static void assert_text(const char *path, const char *text)
 {
 	char buf[256] = "";
@@ -133,20 +100,20 @@ static void test_unnamed_until_commit(void **state)
 	assert_int_equal(output_file__open(&o, path), 0);
 	assert_null(o.tmp_name);
 	fputs("first\n", o.f);
-	assert_string_equal(listing(dir), "");
+	assert_string_equal(unit__listing(dir, true), "");
 	assert_int_equal(output_file__commit(&o), 0);
-	assert_string_equal(listing(dir), "s.json");
+	assert_string_equal(unit__listing(dir, true), "s.json");
 	/* a second name for the first file: a swap leaves it as it was */
 	assert_int_equal(link(path, old_link), 0);
 	write_file(path, "second\n");
-	assert_string_equal(listing(dir), "old s.json");
+	assert_string_equal(unit__listing(dir, true), "old s.json");
 	assert_text(path, "second\n");
 	assert_text(old_link, "first\n");
 	/* aborted: as if never opened */
 	assert_int_equal(output_file__open(&o, path), 0);
 	fputs("third\n", o.f);
 	output_file__abort(&o);
-	assert_string_equal(listing(dir), "old s.json");
+	assert_string_equal(unit__listing(dir, true), "old s.json");
 	assert_text(path, "second\n");
 }
 
@@ -161,15 +128,15 @@ static void test_named_fallback(void **state)
 	snprintf(path, sizeof(path), "%s/s.json", dir);
 	assert_int_equal(output_file__open(&o, path), 0);
 	assert_non_null(o.tmp_name);
-	assert_int_equal(strncmp(listing(dir), "s.json.tmp.", 11), 0);
-	assert_int_equal(strlen(listing(dir)), strlen("s.json.tmp.XXXXXX"));
+	assert_int_equal(strncmp(unit__listing(dir, true), "s.json.tmp.", 11), 0);
+	assert_int_equal(strlen(unit__listing(dir, true)), strlen("s.json.tmp.XXXXXX"));
 	fputs("first\n", o.f);
 	assert_int_equal(output_file__commit(&o), 0);
-	assert_string_equal(listing(dir), "s.json");
+	assert_string_equal(unit__listing(dir, true), "s.json");
 	assert_text(path, "first\n");
 	assert_int_equal(output_file__open(&o, path), 0);
 	output_file__abort(&o);
-	assert_string_equal(listing(dir), "s.json");
+	assert_string_equal(unit__listing(dir, true), "s.json");
 }
 
 /* A link at the file's own name is replaced by the file: what it points to is not touched. */
@@ -208,7 +175,7 @@ static void test_own_link_followed(void **state)
 	assert_int_equal(symlink("./hop/", link_path), 0);
 	snprintf(path, sizeof(path), "%s/link/s.json", dir);
 	write_file(path, "through\n");
-	assert_string_equal(listing(sub), "s.json");
+	assert_string_equal(unit__listing(sub, true), "s.json");
 	/* a file where a directory should be is no directory, link or not */
 	snprintf(path, sizeof(path), "%s/real/s.json/x.json", dir);
 	assert_int_equal(output_file__open(&(struct output_file){}, path), -ENOTDIR);
@@ -239,7 +206,7 @@ static void test_foreign_link_refused(void **state)
 	assert_int_equal(symlink("planted", link_path), 0);
 	snprintf(path, sizeof(path), "%s/mine/sub/", dir);
 	assert_int_equal(snapshot_files__open(&f, path, 0), -EPERM);
-	assert_string_equal(listing(target), "");
+	assert_string_equal(unit__listing(target, true), "");
 	/* through sudo, the invoking user's link is followed, a third user's is not */
 	setenv("SUDO_UID", "65534", 1);
 	setenv("SUDO_GID", "65534", 1);
@@ -248,7 +215,7 @@ static void test_foreign_link_refused(void **state)
 	output_file__abort(&o);
 	setenv("SUDO_UID", "65533", 1);
 	assert_int_equal(output_file__open(&o, path), -EPERM);
-	assert_string_equal(listing(target), "");
+	assert_string_equal(unit__listing(target, true), "");
 }
 
 /* Through sudo: the files and a directory made for them are the invoking user's. */
@@ -293,13 +260,17 @@ static void test_sudo_owner(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mode_follows_umask, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_unnamed_until_commit, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_named_fallback, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_link_at_name_replaced, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_own_link_followed, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_foreign_link_refused, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_sudo_owner, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_mode_follows_umask, unit__make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(test_unnamed_until_commit, unit__make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(test_named_fallback, unit__make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_link_at_name_replaced, unit__make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(test_own_link_followed, unit__make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_foreign_link_refused, unit__make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(test_sudo_owner, unit__make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,9 @@
 #include "compare/diff.h"
 #include "compare/diff_report.h"
 #include "compare/snapshot_reader.h"
-#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max: /proc has none of them, so no maps and no names. */
 #define PID	0x7ffffff0u
@@ -55,41 +55,13 @@ struct world {
 	json_t *root;
 };
 
-static void feed(struct tracker *t, void *rec, size_t size)
-{
-	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, rec, size), 0);
-}
-
-static void stack(struct tracker *t, uint32_t pid, uint64_t id, size_t n, const uint64_t *frames)
-{
-	struct mt_stack_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.kind = MT_REC_STACK;
-	r.pid = pid;
-	r.stack_id = id;
-	r.nr_frames = (uint16_t)n;
-	memcpy(r.frames, frames, n * sizeof(*frames));
-	feed(t, &r, sizeof(r));
-}
-
+/* A call of 100 ns. */
 static void call(struct tracker *t, enum mt_func func, uint32_t pid, uint32_t tid, uint64_t ts,
 		 uint64_t stack_id, uint64_t addr, uint64_t size, uint64_t old_addr)
 {
-	struct mt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = MT_REC_CALL;
-	e.func = func;
-	e.pid = pid;
-	e.tid = tid;
-	e.ts_ns = ts;
-	e.duration_ns = 100;
-	e.stack_id = stack_id;
-	e.call.addr = addr;
-	e.call.size = size;
-	e.call.old_addr = old_addr;
-	feed(t, &e, sizeof(e));
+	unit__call(t, &(struct unit_call){ .func = func, .pid = pid, .tid = tid, .ts_ns = ts,
+					   .duration_ns = 100, .stack_id = stack_id, .addr = addr,
+					   .size = size, .old_addr = old_addr });
 }
 
 static void thread_exit(struct tracker *t, uint32_t pid, uint32_t tid, const char *comm)
@@ -101,7 +73,7 @@ static void thread_exit(struct tracker *t, uint32_t pid, uint32_t tid, const cha
 	e.pid = pid;
 	e.tid = tid;
 	strncpy(e.comm, comm, sizeof(e.comm) - 1);
-	feed(t, &e, sizeof(e));
+	unit__feed(t, &e, sizeof(e));
 }
 
 /*
@@ -114,9 +86,9 @@ static void run(struct tracker *t)
 	static const uint64_t nowhere2[] = { 0xdead0 };
 	static const uint64_t nowhere4[] = { 0xbeef0, 0xbeef8 };
 
-	stack(t, PID, S1, 3, nowhere1);
-	stack(t, PID, S2, 1, nowhere2);
-	stack(t, PID2, S4, 2, nowhere4);
+	unit__stack(t, PID, S1, 3, nowhere1);
+	unit__stack(t, PID, S2, 1, nowhere2);
+	unit__stack(t, PID2, S4, 2, nowhere4);
 	call(t, MT_FN_MALLOC, PID, T1, 1 * NS, S2, 0x1000, 5000, 0);
 	call(t, MT_FN_MALLOC, PID, T1, 2 * NS, S1, 0x2000, 1000, 0);
 	call(t, MT_FN_CALLOC, PID, T1, 3 * NS, S1, 0x3000, 1000, 0);
@@ -158,6 +130,7 @@ static int setup(void **state)
 	strcpy(tracker__process(&w->t, PID2)->comm, "second");
 
 	w->s.tracker = &w->t;
+	w->s.stack_mode = MT_STACK_FP; /* the default --stack */
 	w->s.sym = symbolizer__new();
 	if (!w->s.sym || leaks__collect(&w->t, &all_live, &w->s.leaks))
 		return -1;
@@ -186,62 +159,18 @@ static int teardown(void **state)
 
 static const char *write_snapshot(struct world *w)
 {
-	json_error_t err;
-	FILE *f;
-
-	json_decref(w->root);
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(snapshot__write(&w->s, f), 0);
-	assert_int_equal(fclose(f), 0);
-	/* no stray NUL inside */
-	assert_int_equal(strlen(w->text), w->len);
-	w->root = json_loadb(w->text, w->len, JSON_REJECT_DUPLICATES, &err);
-	if (!w->root)
-		print_error("line %d: %s\n%s\n", err.line, err.text, w->text);
-	assert_non_null(w->root);
+	unit__snapshot(&w->s, &w->text, &w->len, &w->root);
 	return w->text;
 }
 
 static const char *write_report(struct world *w, int top)
 {
-	FILE *f;
-
-	free(w->text);
-	w->text = NULL;
-	f = open_memstream(&w->text, &w->len);
-	assert_non_null(f);
-	assert_int_equal(report__write(&w->s, top, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return w->text;
-}
-
-static json_t *get(json_t *obj, const char *key)
-{
-	json_t *v;
-
-	assert_true(json_is_object(obj));
-	v = json_object_get(obj, key);
-	if (!v)
-		print_error("missing key \"%s\"\n", key);
-	assert_non_null(v);
-	return v;
-}
-
-static uint64_t get_u64(json_t *obj, const char *key)
-{
-	json_t *v = get(obj, key);
-
-	assert_true(json_is_integer(v));
-	assert_true(json_integer_value(v) >= 0);
-	return (uint64_t)json_integer_value(v);
+	return unit__report(&w->s, top, &w->text, &w->len);
 }
 
 static const char *get_str(json_t *obj, const char *key)
 {
-	json_t *v = get(obj, key);
+	json_t *v = unit__get(obj, key);
 
 	assert_true(json_is_string(v));
 	return json_string_value(v);
@@ -249,40 +178,12 @@ static const char *get_str(json_t *obj, const char *key)
 
 static void assert_null_at(json_t *obj, const char *key)
 {
-	assert_true(json_is_null(get(obj, key)));
+	assert_true(json_is_null(unit__get(obj, key)));
 }
 
-static json_t *get_array(json_t *obj, const char *key, size_t n)
-{
-	json_t *v = get(obj, key);
-
-	assert_true(json_is_array(v));
-	if (json_array_size(v) != n)
-		print_error("\"%s\" has %zu elements\n", key, json_array_size(v));
-	assert_int_equal(json_array_size(v), n);
-	return v;
-}
-
-struct counters_want {
-	uint64_t current_bytes, peak_bytes, allocs, frees, reallocs, failed_allocs;
-	uint64_t allocated_bytes, freed_bytes, unknown_frees;
-};
-
-static void assert_json_counters(json_t *obj, const struct counters_want *c)
-{
-	assert_int_equal(get_u64(obj, "current_bytes"), c->current_bytes);
-	assert_int_equal(get_u64(obj, "peak_bytes"), c->peak_bytes);
-	assert_int_equal(get_u64(obj, "allocs"), c->allocs);
-	assert_int_equal(get_u64(obj, "frees"), c->frees);
-	assert_int_equal(get_u64(obj, "reallocs"), c->reallocs);
-	assert_int_equal(get_u64(obj, "failed_allocs"), c->failed_allocs);
-	assert_int_equal(get_u64(obj, "allocated_bytes"), c->allocated_bytes);
-	assert_int_equal(get_u64(obj, "freed_bytes"), c->freed_bytes);
-	assert_int_equal(get_u64(obj, "unknown_frees"), c->unknown_frees);
-}
-
-#define assert_counters(obj, ...) \
-	assert_json_counters((obj), &(struct counters_want){ __VA_ARGS__ })
+#define assert_counters(obj, ...)                                                           \
+	unit__check_json_counters((obj), &(const struct mt_counters){ __VA_ARGS__ }, #obj,  \
+				  __FILE__, __LINE__)
 
 static void test_tracker_state(void **state)
 {
@@ -307,7 +208,7 @@ static void test_header(void **state)
 
 	write_snapshot(w);
 	assert_string_equal(get_str(w->root, "schema"), "memtrace.snapshot.v1");
-	tool = get(w->root, "tool");
+	tool = unit__get(w->root, "tool");
 	assert_string_equal(get_str(tool, "name"), "memtrace");
 	assert_string_equal(get_str(tool, "version"), MEMTRACE_VERSION);
 	assert_int_equal(json_object_size(tool), 2);
@@ -324,19 +225,19 @@ static void test_header(void **state)
 			assert_int_equal(at[i], shape[i]);
 	}
 	assert_string_equal(at, "2023-11-14T22:13:20.123Z");
-	assert_true(json_is_number(get(w->root, "duration_s")));
-	assert_true(json_number_value(get(w->root, "duration_s")) == 2.5);
+	assert_true(json_is_number(unit__get(w->root, "duration_s")));
+	assert_true(json_number_value(unit__get(w->root, "duration_s")) == 2.5);
 
-	cmd = get_array(w->root, "command", 2);
+	cmd = unit__get_array(w->root, "command", 2);
 	assert_string_equal(json_string_value(json_array_get(cmd, 0)), "./prog");
 	assert_string_equal(json_string_value(json_array_get(cmd, 1)), "a b");
 
-	assert_int_equal(get_u64(w->root, "lost_events"), 0);
-	assert_int_equal(get_u64(w->root, "lost_stacks"), 0);
-	drops = get(w->root, "drops");
+	assert_int_equal(unit__get_u64(w->root, "lost_events"), 0);
+	assert_int_equal(unit__get_u64(w->root, "lost_stacks"), 0);
+	drops = unit__get(w->root, "drops");
 	assert_int_equal(json_object_size(drops), RUN_DROP_COUNT);
-	assert_int_equal(get_u64(drops, "ringbuf_full"), 0);
-	assert_int_equal(get_u64(drops, "stack_unwind_error"), 0);
+	assert_int_equal(unit__get_u64(drops, "ringbuf_full"), 0);
+	assert_int_equal(unit__get_u64(drops, "stack_unwind_error"), 0);
 }
 
 /* The milliseconds are cut from the nanoseconds, and the date is UTC. */
@@ -376,14 +277,14 @@ static void test_lost_events(void **state)
 	w->s.drops[MT_DROP_STACK_ERROR] = 13;
 	write_snapshot(w);
 	/* stack losses are not lost events: the calls themselves were counted */
-	assert_int_equal(get_u64(w->root, "lost_events"), 15);
-	assert_int_equal(get_u64(w->root, "lost_stacks"), 24);
-	drops = get(w->root, "drops");
-	assert_int_equal(get_u64(drops, "ringbuf_full"), 3);
-	assert_int_equal(get_u64(drops, "call_map_full"), 5);
-	assert_int_equal(get_u64(drops, "missed_entry"), 7);
-	assert_int_equal(get_u64(drops, "stack_ringbuf_full"), 11);
-	assert_int_equal(get_u64(drops, "stack_unwind_error"), 13);
+	assert_int_equal(unit__get_u64(w->root, "lost_events"), 15);
+	assert_int_equal(unit__get_u64(w->root, "lost_stacks"), 24);
+	drops = unit__get(w->root, "drops");
+	assert_int_equal(unit__get_u64(drops, "ringbuf_full"), 3);
+	assert_int_equal(unit__get_u64(drops, "call_map_full"), 5);
+	assert_int_equal(unit__get_u64(drops, "missed_entry"), 7);
+	assert_int_equal(unit__get_u64(drops, "stack_ringbuf_full"), 11);
+	assert_int_equal(unit__get_u64(drops, "stack_unwind_error"), 13);
 }
 
 static void test_counters(void **state)
@@ -392,51 +293,51 @@ static void test_counters(void **state)
 	json_t *procs, *p, *q, *threads;
 
 	write_snapshot(w);
-	assert_counters(get(w->root, "totals"), .current_bytes = 12338, .peak_bytes = 12338,
+	assert_counters(unit__get(w->root, "totals"), .current_bytes = 12338, .peak_bytes = 12338,
 			.allocs = 11, .frees = 2, .reallocs = 1, .failed_allocs = 1,
 			.allocated_bytes = 13102, .freed_bytes = 764, .unknown_frees = 1);
 
-	procs = get_array(w->root, "processes", 2);
+	procs = unit__get_array(w->root, "processes", 2);
 	p = json_array_get(procs, 0);
-	assert_int_equal(get_u64(p, "pid"), PID);
+	assert_int_equal(unit__get_u64(p, "pid"), PID);
 	assert_null_at(p, "exe");
-	assert_true(json_is_false(get(p, "exited")));
-	assert_int_equal(get_u64(p, "live_blocks"), 8);
+	assert_true(json_is_false(unit__get(p, "exited")));
+	assert_int_equal(unit__get_u64(p, "live_blocks"), 8);
 	assert_counters(p, .current_bytes = 8338, .peak_bytes = 8910, .allocs = 10, .frees = 2,
 			.reallocs = 1, .failed_allocs = 1, .allocated_bytes = 9102,
 			.freed_bytes = 764, .unknown_frees = 1);
 
-	threads = get_array(p, "threads", 2);
-	assert_int_equal(get_u64(json_array_get(threads, 0), "tid"), T1);
-	assert_true(json_is_false(get(json_array_get(threads, 0), "exited")));
+	threads = unit__get_array(p, "threads", 2);
+	assert_int_equal(unit__get_u64(json_array_get(threads, 0), "tid"), T1);
+	assert_true(json_is_false(unit__get(json_array_get(threads, 0), "exited")));
 	assert_counters(json_array_get(threads, 0), .current_bytes = 8128, .peak_bytes = 8128,
 			.allocs = 6, .frees = 1, .reallocs = 1, .failed_allocs = 1,
 			.allocated_bytes = 8192, .freed_bytes = 64, .unknown_frees = 1);
-	assert_int_equal(get_u64(json_array_get(threads, 1), "tid"), T2);
+	assert_int_equal(unit__get_u64(json_array_get(threads, 1), "tid"), T2);
 	assert_string_equal(get_str(json_array_get(threads, 1), "comm"), "worker-2");
-	assert_true(json_is_true(get(json_array_get(threads, 1), "exited")));
+	assert_true(json_is_true(unit__get(json_array_get(threads, 1), "exited")));
 	assert_counters(json_array_get(threads, 1), .current_bytes = 210, .peak_bytes = 910,
 			.allocs = 4, .frees = 1, .allocated_bytes = 910, .freed_bytes = 700);
 
 	q = json_array_get(procs, 1);
-	assert_int_equal(get_u64(q, "pid"), PID2);
+	assert_int_equal(unit__get_u64(q, "pid"), PID2);
 	assert_string_equal(get_str(q, "comm"), "second");
-	assert_int_equal(get_u64(q, "live_blocks"), 1);
+	assert_int_equal(unit__get_u64(q, "live_blocks"), 1);
 	assert_counters(q, .current_bytes = 4000, .peak_bytes = 4000, .allocs = 1,
 			.allocated_bytes = 4000);
-	get_array(q, "threads", 1);
+	unit__get_array(q, "threads", 1);
 }
 
 static void assert_libc_only(json_t *obj, uint64_t calls, uint64_t alloc_bytes,
 			     uint64_t live_bytes, uint64_t live_blocks)
 {
-	json_t *a = json_array_get(get_array(obj, "allocators", 1), 0);
+	json_t *a = json_array_get(unit__get_array(obj, "allocators", 1), 0);
 
 	assert_string_equal(get_str(a, "name"), "libc");
-	assert_int_equal(get_u64(a, "calls"), calls);
-	assert_int_equal(get_u64(a, "alloc_bytes"), alloc_bytes);
-	assert_int_equal(get_u64(a, "live_bytes"), live_bytes);
-	assert_int_equal(get_u64(a, "live_blocks"), live_blocks);
+	assert_int_equal(unit__get_u64(a, "calls"), calls);
+	assert_int_equal(unit__get_u64(a, "alloc_bytes"), alloc_bytes);
+	assert_int_equal(unit__get_u64(a, "live_bytes"), live_bytes);
+	assert_int_equal(unit__get_u64(a, "live_blocks"), live_blocks);
 	assert_int_equal(json_object_size(a), 5);
 }
 
@@ -447,7 +348,7 @@ static void test_allocators(void **state)
 	json_t *procs;
 
 	write_snapshot(w);
-	procs = get_array(w->root, "processes", 2);
+	procs = unit__get_array(w->root, "processes", 2);
 	/* 13 calls: 10 allocations (one failed), 2 frees, 1 realloc */
 	assert_libc_only(json_array_get(procs, 0), 13, 9102, 8338, 8);
 	assert_libc_only(json_array_get(procs, 1), 1, 4000, 4000, 1);
@@ -468,16 +369,16 @@ static void test_size_histogram(void **state)
 	json_t *procs, *h;
 
 	write_snapshot(w);
-	procs = get_array(w->root, "processes", 2);
-	h = get_array(json_array_get(procs, 0), "size_histogram", 5);
+	procs = unit__get_array(w->root, "processes", 2);
+	h = unit__get_array(json_array_get(procs, 0), "size_histogram", 5);
 	for (size_t i = 0; i < 5; i++) {
-		assert_int_equal(get_u64(json_array_get(h, i), "le"), want[i][0]);
-		assert_int_equal(get_u64(json_array_get(h, i), "count"), want[i][1]);
+		assert_int_equal(unit__get_u64(json_array_get(h, i), "le"), want[i][0]);
+		assert_int_equal(unit__get_u64(json_array_get(h, i), "count"), want[i][1]);
 		assert_int_equal(json_object_size(json_array_get(h, i)), 2);
 	}
-	h = get_array(json_array_get(procs, 1), "size_histogram", 1);
-	assert_int_equal(get_u64(json_array_get(h, 0), "le"), 4096);
-	assert_int_equal(get_u64(json_array_get(h, 0), "count"), 1);
+	h = unit__get_array(json_array_get(procs, 1), "size_histogram", 1);
+	assert_int_equal(unit__get_u64(json_array_get(h, 0), "le"), 4096);
+	assert_int_equal(unit__get_u64(json_array_get(h, 0), "count"), 1);
 }
 
 static void test_comm_round_trip(void **state)
@@ -487,12 +388,12 @@ static void test_comm_round_trip(void **state)
 	const char *text;
 
 	text = write_snapshot(w);
-	p = json_array_get(get_array(w->root, "processes", 2), 0);
-	v = get(p, "comm");
+	p = json_array_get(unit__get_array(w->root, "processes", 2), 0);
+	v = unit__get(p, "comm");
 	assert_true(json_is_string(v));
 	assert_int_equal(json_string_length(v), strlen(ODD_COMM));
 	assert_memory_equal(json_string_value(v), ODD_COMM, strlen(ODD_COMM));
-	v = get(json_array_get(get(p, "threads"), 0), "comm");
+	v = unit__get(json_array_get(unit__get(p, "threads"), 0), "comm");
 	assert_string_equal(json_string_value(v), ODD_COMM);
 	/* escaped on the way, never written raw */
 	assert_non_null(strstr(text, "\\u0001"));
@@ -504,17 +405,17 @@ static void test_comm_round_trip(void **state)
 static void assert_leak(json_t *leak, uint32_t pid, uint64_t bytes, uint64_t count, double age,
 			bool stack_lost, bool truncated, size_t frames)
 {
-	assert_int_equal(get_u64(leak, "pid"), pid);
+	assert_int_equal(unit__get_u64(leak, "pid"), pid);
 	assert_string_equal(get_str(leak, "allocator"), "libc");
-	assert_int_equal(get_u64(leak, "bytes"), bytes);
-	assert_int_equal(get_u64(leak, "count"), count);
-	assert_true(json_is_number(get(leak, "oldest_age_s")));
-	assert_true(json_number_value(get(leak, "oldest_age_s")) == age);
-	assert_int_equal(json_is_true(get(leak, "stack_lost")), stack_lost);
-	assert_int_equal(json_is_true(get(leak, "truncated")), truncated);
-	assert_true(json_is_boolean(get(leak, "stack_lost")));
-	assert_true(json_is_boolean(get(leak, "truncated")));
-	get_array(leak, "stack", frames);
+	assert_int_equal(unit__get_u64(leak, "bytes"), bytes);
+	assert_int_equal(unit__get_u64(leak, "count"), count);
+	assert_true(json_is_number(unit__get(leak, "oldest_age_s")));
+	assert_true(json_number_value(unit__get(leak, "oldest_age_s")) == age);
+	assert_int_equal(json_is_true(unit__get(leak, "stack_lost")), stack_lost);
+	assert_int_equal(json_is_true(unit__get(leak, "truncated")), truncated);
+	assert_true(json_is_boolean(unit__get(leak, "stack_lost")));
+	assert_true(json_is_boolean(unit__get(leak, "truncated")));
+	unit__get_array(leak, "stack", frames);
 }
 
 /* A frame outside every mapping: the address alone, no name and no module. */
@@ -528,7 +429,7 @@ static void assert_unnamed_frame(json_t *frame, const char *ip)
 	assert_null(json_object_get(frame, "module_offset"));
 	assert_null_at(frame, "file");
 	assert_null_at(frame, "line");
-	assert_true(json_is_false(get(frame, "inlined")));
+	assert_true(json_is_false(unit__get(frame, "inlined")));
 }
 
 static void test_leaks(void **state)
@@ -537,18 +438,18 @@ static void test_leaks(void **state)
 	json_t *leaks, *l;
 
 	write_snapshot(w);
-	leaks = get_array(w->root, "leaks", 5);
+	leaks = unit__get_array(w->root, "leaks", 5);
 	/* largest first; the realloc'd block joined its stack's site */
 	l = json_array_get(leaks, 0);
 	assert_leak(l, PID, 5128, 2, 9.0, false, false, 1);
-	assert_unnamed_frame(json_array_get(get(l, "stack"), 0), "0xdead0");
+	assert_unnamed_frame(json_array_get(unit__get(l, "stack"), 0), "0xdead0");
 	l = json_array_get(leaks, 1);
 	assert_leak(l, PID2, 4000, 1, 1.5, false, true, 1);
-	assert_unnamed_frame(json_array_get(get(l, "stack"), 0), "0xbeef0");
+	assert_unnamed_frame(json_array_get(unit__get(l, "stack"), 0), "0xbeef0");
 	/* 0x8000 was freed: 3 blocks, not 4; beyond the direct caller, junk ends the walk */
 	l = json_array_get(leaks, 2);
 	assert_leak(l, PID, 3000, 3, 8.0, false, true, 1);
-	assert_unnamed_frame(json_array_get(get(l, "stack"), 0), "0x10");
+	assert_unnamed_frame(json_array_get(unit__get(l, "stack"), 0), "0x10");
 	/* the stack record never came: bytes still counted */
 	l = json_array_get(leaks, 3);
 	assert_leak(l, PID, 200, 2, 5.0, true, false, 0);
@@ -571,16 +472,18 @@ static void test_report_no_drops(void **state)
 	assert_starts_with(text, "memtrace: 2 processes traced for 2.5 s\n");
 	assert_non_null(strstr(text, "\nLost events: 0\n"));
 	assert_null(strstr(text, "WARNING"));
-	assert_non_null(strstr(text, "Totals: current 12.0 KiB, peak 12.0 KiB, 12.7 KiB allocated"
-				     " | 11 allocs, 2 frees, 1 reallocs, 1 failed, 1 unknown frees\n"));
+	assert_non_null(strstr(text,
+			       "Totals: current 12.0 KiB, peak 12.0 KiB, 12.7 KiB allocated"
+			       " | 11 allocs, 2 frees, 1 reallocs, 1 failed, 1 unknown frees\n"));
 	assert_non_null(strstr(text, "\nLive allocations by stack: top 5 of 5 sites\n"));
 	/* the top site, in KiB */
 	assert_non_null(strstr(text, "\n#1  5.00 KiB in 2 blocks  PID 2147483632  oldest 9.0 s\n"
 				     "    0xdead0  (?)\n"));
 	assert_non_null(strstr(text, "\n#2  3.90 KiB in 1 block  PID 2147483633  oldest 1.5 s\n"));
-	assert_non_null(strstr(text, "\n#3  2.92 KiB in 3 blocks  PID 2147483632  oldest 8.0 s\n"
-				     "    0x10  (?)\n"
-				     "    ... (stack ends: no frame pointers beyond this frame)\n"));
+	assert_non_null(strstr(text,
+			       "\n#3  2.92 KiB in 3 blocks  PID 2147483632  oldest 8.0 s\n"
+			       "    0x10  (?)\n"
+			       "    ... (stack ends: no frame pointers beyond this frame)\n"));
 	assert_non_null(strstr(text, "\n#4  200 B in 2 blocks  PID 2147483632  oldest 5.0 s\n"
 				     "    (stack lost)\n"));
 	assert_non_null(strstr(text, "\n#5  10 B in 1 block  PID 2147483632  oldest 3.0 s\n"
@@ -606,8 +509,9 @@ static void test_report_drops(void **state)
 	w->s.drops[MT_DROP_CALL_MAP_FULL] = 5;
 	w->s.drops[MT_DROP_MISSED_ENTRY] = 7;
 	text = write_report(w, 10);
-	assert_non_null(strstr(text, "\nWARNING: 15 events lost (ring buffer full 3, call map full 5, "
-				     "missed entries 7): counts are lower bounds\n"));
+	assert_non_null(strstr(text,
+			       "\nWARNING: 15 events lost (ring buffer full 3, call map full 5, "
+			       "missed entries 7): counts are lower bounds\n"));
 	assert_null(strstr(text, "Lost events: 0"));
 	assert_null(strstr(text, "stacks lost"));
 
@@ -629,11 +533,11 @@ static void test_unread_records(void **state)
 	w->s.drops[RUN_DROP_SHORT_RECORD] = 2;
 	w->s.drops[RUN_DROP_UNKNOWN_RECORD] = 3;
 	write_snapshot(w);
-	drops = get(w->root, "drops");
-	assert_int_equal(get_u64(drops, "short_records"), 2);
-	assert_int_equal(get_u64(drops, "unknown_records"), 3);
+	drops = unit__get(w->root, "drops");
+	assert_int_equal(unit__get_u64(drops, "short_records"), 2);
+	assert_int_equal(unit__get_u64(drops, "unknown_records"), 3);
 	/* not allocator calls: not in lost_events */
-	assert_int_equal(get_u64(w->root, "lost_events"), 0);
+	assert_int_equal(unit__get_u64(w->root, "lost_events"), 0);
 	text = write_report(w, 10);
 	assert_non_null(strstr(text, "\nLost events: 0\n"));
 	assert_non_null(strstr(text, "\nWARNING: 5 records unreadable (too short 2, unknown kind 3)"));
@@ -665,9 +569,9 @@ static void test_report_empty(void **state)
 	assert_starts_with(text, "memtrace: 0 processes traced for 2.5 s\n");
 	assert_non_null(strstr(text, "\nNo live allocations.\n"));
 	write_snapshot(w);
-	get_array(w->root, "processes", 0);
-	get_array(w->root, "leaks", 0);
-	assert_counters(get(w->root, "totals"), 0);
+	unit__get_array(w->root, "processes", 0);
+	unit__get_array(w->root, "leaks", 0);
+	assert_counters(unit__get(w->root, "totals"), 0);
 	tracker__release(&empty);
 	w->s.tracker = &w->t;
 }
@@ -689,11 +593,11 @@ static void test_displaced_block(void **state)
 	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
-	q = json_array_get(get_array(w->root, "processes", 2), 1);
-	assert_int_equal(get_u64(q, "live_blocks"), 3);
+	q = json_array_get(unit__get_array(w->root, "processes", 2), 1);
+	assert_int_equal(unit__get_u64(q, "live_blocks"), 3);
 	assert_counters(q, .current_bytes = 4320, .peak_bytes = 4320, .allocs = 3,
 			.allocated_bytes = 4320);
-	leaks = get_array(w->root, "leaks", 6);
+	leaks = unit__get_array(w->root, "leaks", 6);
 	assert_leak(json_array_get(leaks, 1), PID2, 4300, 2, 1.5, false, true, 1);
 	assert_leak(json_array_get(leaks, 4), PID2, 20, 1, 999999900 / 1e9, true, false, 0);
 }
@@ -725,16 +629,16 @@ static void test_frames_named(void **state)
 
 	assert_int_equal(marker_caller(&x), 6);
 	assert_non_null(tracker__add_process(&w->t, me));
-	stack(&w->t, me, S5, 3, frames);
+	unit__stack(&w->t, me, S5, 3, frames);
 	call(&w->t, MT_FN_MALLOC, me, me, 9 * NS, S5, 0x1000, 100000, 0);
 	leaks__release(&w->s.leaks);
 	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
-	leaks = get_array(w->root, "leaks", 6);
-	assert_int_equal(get_u64(json_array_get(leaks, 0), "pid"), me);
+	leaks = unit__get_array(w->root, "leaks", 6);
+	assert_int_equal(unit__get_u64(json_array_get(leaks, 0), "pid"), me);
 	assert_leak(json_array_get(leaks, 0), me, 100000, 1, 1.0, false, true, 2);
-	st = get(json_array_get(leaks, 0), "stack");
+	st = unit__get(json_array_get(leaks, 0), "stack");
 	assert_non_null(realpath("/proc/self/exe", self));
 
 	f = json_array_get(st, 0);
@@ -744,18 +648,18 @@ static void test_frames_named(void **state)
 	/* a C function: no linkage name of its own */
 	assert_null_at(f, "linkage_name");
 	/* looked up at ip - 1, reported at ip */
-	assert_int_equal(get_u64(f, "offset"), 1);
+	assert_int_equal(unit__get_u64(f, "offset"), 1);
 	assert_string_equal(get_str(f, "module"), self);
 	assert_true(strncmp(get_str(f, "module_offset"), "0x", 2) == 0);
 
 	/* this test is built with -g: its own source file, and a line in it */
 	assert_non_null(strstr(get_str(f, "file"), "/test_snapshot.c"));
-	assert_true(get_u64(f, "line") > 0);
-	assert_true(json_is_false(get(f, "inlined")));
+	assert_true(unit__get_u64(f, "line") > 0);
+	assert_true(json_is_false(unit__get(f, "inlined")));
 
 	f = json_array_get(st, 1);
 	assert_string_equal(get_str(f, "symbol"), "marker_caller");
-	assert_int_equal(get_u64(f, "offset"), 2);
+	assert_int_equal(unit__get_u64(f, "offset"), 2);
 	assert_string_equal(get_str(f, "module"), self);
 	assert_non_null(strstr(get_str(f, "file"), "/test_snapshot.c"));
 
@@ -773,7 +677,7 @@ static void assert_cxx_frame(json_t *f, const char *symbol, const char *linkage_
 		assert_string_equal(get_str(f, "linkage_name"), linkage_name);
 	else
 		assert_null_at(f, "linkage_name");
-	assert_int_equal(json_is_true(get(f, "inlined")), inlined);
+	assert_int_equal(json_is_true(unit__get(f, "inlined")), inlined);
 }
 
 static void assert_snap_frame(const struct snap_frame *f, const char *symbol,
@@ -862,17 +766,17 @@ static void test_cxx_frames(void **state)
 	frames_ip[1] = (uint64_t)(uintptr_t)*(void **)dlsym(lib, "fixture_cxx_ret");
 	frames_ip[2] = (uint64_t)(uintptr_t)dlsym(lib, "fixture_cxx_plain") + 1;
 	assert_non_null(tracker__add_process(&w->t, me));
-	stack(&w->t, me, S5, 3, frames_ip);
+	unit__stack(&w->t, me, S5, 3, frames_ip);
 	call(&w->t, MT_FN_MALLOC, me, me, 9 * NS, S5, 0x1000, 100000, 0);
 	leaks__release(&w->s.leaks);
 	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
-	st = get(json_array_get(get_array(w->root, "leaks", 6), 0), "stack");
+	st = unit__get(json_array_get(unit__get_array(w->root, "leaks", 6), 0), "stack");
 	assert_int_equal(json_array_size(st), 4);
 	assert_cxx_frame(json_array_get(st, 0), "fx::Model::leak(int)", "_ZN2fx5Model4leakEi",
 			 false);
-	assert_int_equal(get_u64(json_array_get(st, 0), "offset"), 1);
+	assert_int_equal(unit__get_u64(json_array_get(st, 0), "offset"), 1);
 	assert_cxx_frame(json_array_get(st, 1), "fx::Model::step(int)", "_ZN2fx5Model4stepEi",
 			 true);
 	assert_cxx_frame(json_array_get(st, 2), "fx::Model::train(int)", "_ZN2fx5Model5trainEi",
@@ -929,7 +833,7 @@ static void test_cxx_frames(void **state)
 		json_t *site = json_array_get(json_object_get(dj, "sites"), i);
 
 		if (!strcmp(get_str(site, "key"), CXX_KEY))
-			frames = get(site, "frames");
+			frames = unit__get(site, "frames");
 	}
 	assert_non_null(frames);
 	assert_int_equal(json_array_size(frames), 4);

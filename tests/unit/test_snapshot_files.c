@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,46 +19,9 @@
 #include <unistd.h>
 
 #include "output/snapshot_files.h"
-
-static int make_dir(void **state)
-{
-	char *dir = strdup("/tmp/memtrace-files-XXXXXX");
-
-	if (!dir || !mkdtemp(dir))
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
-	free(*state);
-	return system(cmd) ? -1 : 0;
-}
+#include "unit_helpers.h"
 
 /* The directory's entries, sorted, joined by spaces. */
-static char *listing(const char *dir)
-{
-	static char buf[4096];
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
-	size_t len = 0;
-
-	assert_true(n >= 0);
-	buf[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.')
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "",
-					names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-	return buf;
-}
-
 static void write_one(struct snapshot_files *f, const char *text)
 {
 	FILE *out = snapshot_files__next(f);
@@ -104,12 +66,12 @@ static void test_one_file(void **state)
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	assert_int_equal(snapshot_files__open(&f, path, 2), 0);
 	/* opened ahead, unnamed (O_TMPFILE): nothing to leave behind if memtrace is killed */
-	assert_string_equal(listing(dir), "");
+	assert_string_equal(unit__listing(dir, false), "");
 	write_one(&f, "first\n");
 	write_one(&f, "second\n");
 	write_one(&f, "third\n");
 	snapshot_files__release(&f);
-	assert_string_equal(listing(dir), "run.json");
+	assert_string_equal(unit__listing(dir, false), "run.json");
 	assert_file(dir, "run.json", "third\n");
 }
 
@@ -124,12 +86,12 @@ static void test_one_file_named_temp(void **state)
 	snprintf(path, sizeof(path), "%s/run.json", dir);
 	assert_int_equal(snapshot_files__open(&f, path, 2), 0);
 	/* opened ahead: only the temporary file exists yet */
-	assert_int_equal(strncmp(listing(dir), "run.json.tmp.", 13), 0);
+	assert_int_equal(strncmp(unit__listing(dir, false), "run.json.tmp.", 13), 0);
 	write_one(&f, "first\n");
 	write_one(&f, "second\n");
 	snapshot_files__release(&f);
 	output_file__use_tmpfile(true);
-	assert_string_equal(listing(dir), "run.json");
+	assert_string_equal(unit__listing(dir, false), "run.json");
 	assert_file(dir, "run.json", "second\n");
 }
 
@@ -153,8 +115,8 @@ static void test_directory_opened_once(void **state)
 	write_one(&f, "c\n");
 	snapshot_files__release(&f);
 	/* keep 2 deleted the first file where it really was */
-	assert_string_equal(listing(moved), "snap-0002.json snap-0003.json");
-	assert_string_equal(listing(elsewhere), "");
+	assert_string_equal(unit__listing(moved, false), "snap-0002.json snap-0003.json");
+	assert_string_equal(unit__listing(elsewhere, false), "");
 }
 
 static void test_pattern(void **state)
@@ -171,7 +133,8 @@ static void test_pattern(void **state)
 	for (int i = 0; i < 3; i++)
 		write_one(&f, "x\n");
 	snapshot_files__release(&f);
-	assert_string_equal(listing(dir), "trail-0001.json trail-0002.json trail-0003.json");
+	assert_string_equal(unit__listing(dir, false),
+			    "trail-0001.json trail-0002.json trail-0003.json");
 }
 
 /* DIR/: snap-NNNN.json inside, after the numbers an earlier run left there. */
@@ -201,7 +164,7 @@ static void test_directory_continues(void **state)
 	/* without the slash, a directory is no place for a snapshot file */
 	sub[strlen(sub) - 1] = '\0';
 	assert_int_equal(snapshot_files__open(&f, sub, 0), -EISDIR);
-	assert_string_equal(listing(sub),
+	assert_string_equal(unit__listing(sub, false),
 			    "snap-0001.json snap-0041.json snap-0042.json snap-99x.json");
 	assert_file(sub, "snap-0042.json", "b\n");
 }
@@ -227,7 +190,8 @@ static void test_keep_rotation(void **state)
 		write_one(&f, text);
 	}
 	snapshot_files__release(&f);
-	assert_string_equal(listing(dir), "snap-0007.json snap-0011.json snap-0012.json");
+	assert_string_equal(unit__listing(dir, false),
+			    "snap-0007.json snap-0011.json snap-0012.json");
 	assert_file(dir, "snap-0012.json", "4\n");
 }
 
@@ -247,12 +211,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
-		cmocka_unit_test_setup_teardown(test_one_file, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_one_file_named_temp, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_directory_opened_once, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_pattern, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_directory_continues, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_keep_rotation, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_one_file, unit__make_dir, unit__remove_dir),
+		cmocka_unit_test_setup_teardown(test_one_file_named_temp, unit__make_dir,
+						unit__remove_dir),
+		cmocka_unit_test_setup_teardown(test_directory_opened_once, unit__make_dir,
+						unit__remove_dir),
+		cmocka_unit_test_setup_teardown(test_pattern, unit__make_dir, unit__remove_dir),
+		cmocka_unit_test_setup_teardown(test_directory_continues, unit__make_dir,
+						unit__remove_dir),
+		cmocka_unit_test_setup_teardown(test_keep_rotation, unit__make_dir,
+						unit__remove_dir),
 		cmocka_unit_test(test_unwritable),
 	};
 

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "compare/snapshot_reader.h"
-#include "ingest/dispatch.h"
 #include "output/snapshot.h"
+#include "unit_helpers.h"
 
 #define NAME	"t.json"
 #define PID2	0x7ffffff1u /* above any pid_max: no /proc entry, no names */
@@ -53,11 +53,6 @@ static const char minimal_json[] =
 	"  \"stack\": [{\"symbol\": \"f\", \"module\": \"/bin/a\", \"file\": \"a.c\", \"line\": 3,"
 	"   \"inlined\": true}]}]}";
 
-static const char *const counter_names[] = {
-	"current_bytes", "peak_bytes",	    "allocs",	   "frees",	    "reallocs",
-	"failed_allocs", "allocated_bytes", "freed_bytes", "unknown_frees",
-};
-
 struct world {
 	struct tracker t;
 	struct run_summary s;
@@ -68,40 +63,13 @@ struct world {
 	char dir[64];
 };
 
-static void feed(struct tracker *t, void *rec, size_t size)
-{
-	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, rec, size), 0);
-}
-
-static void stack(struct tracker *t, uint32_t pid, uint64_t id, size_t n, const uint64_t *frames)
-{
-	struct mt_stack_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.kind = MT_REC_STACK;
-	r.pid = pid;
-	r.stack_id = id;
-	r.nr_frames = (uint16_t)n;
-	memcpy(r.frames, frames, n * sizeof(*frames));
-	feed(t, &r, sizeof(r));
-}
-
+/* A malloc of 100 ns on the process's main thread. */
 static void call(struct tracker *t, uint32_t pid, uint64_t ts, uint64_t stack_id, uint64_t addr,
 		 uint64_t size)
 {
-	struct mt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = MT_REC_CALL;
-	e.func = MT_FN_MALLOC;
-	e.pid = pid;
-	e.tid = pid;
-	e.ts_ns = ts;
-	e.duration_ns = 100;
-	e.stack_id = stack_id;
-	e.call.addr = addr;
-	e.call.size = size;
-	feed(t, &e, sizeof(e));
+	unit__call(t, &(struct unit_call){ .func = MT_FN_MALLOC, .pid = pid, .tid = pid,
+					   .ts_ns = ts, .duration_ns = 100, .stack_id = stack_id,
+					   .addr = addr, .size = size });
 }
 
 /* Functions whose addresses stand in for return addresses: named frames with file:line. */
@@ -174,8 +142,8 @@ static void build_run(struct world *w)
 	assert_non_null(p);
 	memcpy(p->comm, ODD_COMM, sizeof(ODD_COMM));
 	p->exited = true;
-	stack(&w->t, me, S1, 2, named);
-	stack(&w->t, PID2, S2, 1, nowhere);
+	unit__stack(&w->t, me, S1, 2, named);
+	unit__stack(&w->t, PID2, S2, 1, nowhere);
 	call(&w->t, me, 1 * NS, S1, 0x1000, 300000);
 	call(&w->t, me, 2 * NS, S1, 0x2000, 1);
 	call(&w->t, PID2, 3 * NS, S2, 0x1000, 4000);
@@ -195,7 +163,7 @@ static void build_run(struct world *w)
 	w->s.duration_s = 2.5;
 	w->s.now_ns = 10 * NS;
 	w->s.command = command;
-	w->s.stack_mode = "fp";
+	w->s.stack_mode = MT_STACK_FP;
 }
 
 static void write_run(struct world *w)
@@ -555,23 +523,25 @@ static void test_totals_counters(void **state)
 	struct world *w = *state;
 	char path[64];
 
-	for (size_t i = 0; i < sizeof(counter_names) / sizeof(counter_names[0]); i++) {
+	for (size_t i = 0; i < UNIT_COUNTERS; i++) {
 		json_t *const *values = wrong_values();
 
-		snprintf(path, sizeof(path), "totals.%s", counter_names[i]);
-		assert_int_equal(parse_doc(w, with("totals", counter_names[i], NULL)), -EINVAL);
+		snprintf(path, sizeof(path), "totals.%s", unit_counter_keys[i]);
+		assert_int_equal(parse_doc(w, with("totals", unit_counter_keys[i], NULL)), -EINVAL);
 		assert_path(w, path, "missing");
 		for (size_t j = 0; values[j]; j++) {
 			if (json_is_integer(values[j])) {
 				json_decref(values[j]);
 				continue;
 			}
-			assert_int_equal(parse_doc(w, with("totals", counter_names[i], values[j])),
-					 -EINVAL);
+			assert_int_equal(
+				parse_doc(w, with("totals", unit_counter_keys[i], values[j])),
+				-EINVAL);
 			assert_path(w, path, "expected a non-negative integer, found ");
 		}
-		assert_int_equal(parse_doc(w, with("totals", counter_names[i], json_integer(-1))),
-				 -EINVAL);
+		assert_int_equal(
+			parse_doc(w, with("totals", unit_counter_keys[i], json_integer(-1))),
+			-EINVAL);
 		assert_path(w, path, "expected a non-negative integer, found -1");
 	}
 	assert_int_equal(parse_doc(w, with("totals", "frees", json_integer(INT64_MAX))), 0);

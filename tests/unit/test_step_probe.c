@@ -17,7 +17,7 @@
 
 #define PIE_PATH "build/tests/fixtures/fixture_pie"
 /* Above any pid_max: nothing in /proc */
-#define PID 0x7ffffff0u
+#define PID 0x7ffffff0
 
 static void test_check(void **state)
 {
@@ -34,8 +34,8 @@ static void test_check(void **state)
 /* Nothing to do without --step-probe, and nothing yet for a module not mapped. */
 static void test_not_mapped_yet(void **state)
 {
-	struct mt_process p = { .pid = PID };
 	struct proc_maps maps = {};
+	bool attached = false;
 
 	(void)state;
 	assert_int_equal(proc_maps__parse("7f0000000000-7f0000001000 r-xp 00000000 08:01 42 "
@@ -45,26 +45,28 @@ static void test_not_mapped_yet(void **state)
 					  &maps),
 			 0);
 	/* the loader is never touched: NULL would crash */
-	assert_int_equal(step_probe__attach(NULL, NULL, &p, &maps, false), 0);
+	assert_int_equal(step_probe__attach(NULL, NULL, PID, &maps, false, &attached), 0);
 	/* libtorch.so is mapped, but not executable; libtorch_cpu.so is another module */
-	assert_int_equal(step_probe__attach("libtorch.so:step", NULL, &p, &maps, false), 0);
-	assert_false(p.step_probe_attached);
+	assert_int_equal(step_probe__attach("libtorch.so:step", NULL, PID, &maps, false, &attached),
+			 0);
+	assert_false(attached);
 	proc_maps__release(&maps);
 }
 
 /* A symbol the file lacks fails at once, before any probe is attached. */
 static void test_missing_symbol(void **state)
 {
-	struct mt_process p = { .pid = PID };
 	struct proc_maps maps = {};
+	bool attached = false;
 
 	(void)state;
-	assert_int_equal(step_probe__attach(PIE_PATH ":no_such_function", NULL, &p, &maps, false),
+	assert_int_equal(step_probe__attach(PIE_PATH ":no_such_function", NULL, PID, &maps, false,
+					    &attached),
 			 -ENOENT);
-	assert_int_equal(step_probe__attach("build/tests/fixtures/absent:f", NULL, &p, &maps,
-					    false),
+	assert_int_equal(step_probe__attach("build/tests/fixtures/absent:f", NULL, PID, &maps,
+					    false, &attached),
 			 -ENOENT);
-	assert_false(p.step_probe_attached);
+	assert_false(attached);
 }
 
 int main(void)

@@ -2,18 +2,19 @@
 /*
  * The tracker's process records from synthetic ring buffer records: a PID
  * used again after an exit, an exec's split, an idle fork child forgotten,
- * --max-exited folding and --max-live.
+ * --max-exited folding, --max-live, and when maps are read from /proc.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "account/tracker.h"
-#include "ingest/dispatch.h"
+#include "unit_helpers.h"
 
 /* Above any pid_max (at most 2^22): /proc never has them. */
 #define PID 0x7ffffff0u
@@ -28,18 +29,14 @@ static void proc_record(struct tracker *t, uint16_t op, uint32_t pid, const char
 				   .ppid = PARENT, .ns_pid = pid, .ts_ns = clock_ns += 1000 };
 
 	strncpy(e.comm, comm, sizeof(e.comm) - 1);
-	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, &e, sizeof(e)), 0);
+	unit__feed(t, &e, sizeof(e));
 }
 
 static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint64_t addr,
 			uint64_t size)
 {
-	struct mt_event e = { .kind = MT_REC_CALL, .func = func, .pid = pid, .tid = pid,
-			      .ts_ns = clock_ns += 1000 };
-
-	e.call.addr = addr;
-	e.call.size = size;
-	assert_int_equal(dispatch__record(&(struct dispatch){ .tracker = t }, &e, sizeof(e)), 0);
+	unit__call(t, &(struct unit_call){ .func = func, .pid = pid, .tid = pid,
+					   .ts_ns = clock_ns += 1000, .addr = addr, .size = size });
 }
 
 static int setup(void **state)
@@ -187,6 +184,58 @@ static void test_max_live(void **state)
 	assert_int_equal(t->live_cap.live, 0);
 }
 
+/* This process as a fork record made it: its PID, and its start as /proc has it. */
+static struct mt_process *fork_self(struct tracker *t)
+{
+	struct mt_proc_event e = { .kind = MT_REC_PROC, .op = MT_PROC_FORK, .ppid = PARENT,
+				   .ts_ns = clock_ns += 1000 };
+	long ticks = sysconf(_SC_CLK_TCK);
+	uint64_t start;
+
+	e.pid = e.tid = e.ns_pid = (uint32_t)getpid();
+	assert_int_equal(process__read_start_time(e.pid, &start), 0);
+	e.start_boottime = start * (1000000000ULL / (uint64_t)ticks);
+	strcpy(e.comm, "self");
+	unit__feed(t, &e, sizeof(e));
+	return tracker__process(t, e.pid);
+}
+
+static void stack_record(struct tracker *t, uint32_t pid, uint64_t frame)
+{
+	struct mt_stack_record r = { .kind = MT_REC_STACK, .nr_frames = 1, .pid = pid,
+				     .stack_id = 42 };
+
+	r.frames[0] = frame;
+	unit__feed(t, &r, sizeof(r));
+}
+
+/*
+ * A stack in code its maps do not cover: a record whose mappings the
+ * kernel's mapping records follow is not re-read from /proc (which may show
+ * the image of a later exec by then); one they do not follow is.
+ */
+static void test_followed_maps_not_read(void **state)
+{
+	struct tracker *t = *state;
+	struct mt_process *p;
+
+	t->maps_followed = true;
+	p = fork_self(t);
+	assert_non_null(p);
+	assert_true(p->maps_followed);
+	stack_record(t, p->pid, (uint64_t)(uintptr_t)test_followed_maps_not_read);
+	assert_int_equal(p->maps.n, 0);
+	assert_int_equal(p->maps_read_ns, 0);
+
+	/* its exit; the same process again, not followed */
+	proc_record(t, MT_PROC_EXIT, p->pid, "self");
+	t->maps_followed = false;
+	p = fork_self(t);
+	assert_non_null(p);
+	stack_record(t, p->pid, (uint64_t)(uintptr_t)test_followed_maps_not_read);
+	assert_non_null(proc_maps__find(&p->maps, (uint64_t)(uintptr_t)test_followed_maps_not_read));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_child_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_followed_maps_not_read, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "account/gpu_accounting.h"
 #include "account/mapping_accounting.h"
 #include "account/process.h"
+#include "attach/libc_locate.h"
 #include "util/array.h"
 #include "util/mono_clock.h"
 
@@ -228,8 +229,7 @@ void process__free(struct mt_process *p)
 	proc_maps__release(&p->maps);
 	release_next_maps(p);
 	free(p->next_maps);
-	libc_locate__release(&p->libc);
-	allocator_locate__release(&p->allocators);
+	libc_locate__free(p->libc);
 	free(p->preload);
 	dwarf_unwinder__free(p->unwinder);
 	site_stats__release(&p->sites);

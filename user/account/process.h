@@ -13,16 +13,13 @@
 #include "account/site_stats.h"
 #include "account/size_histogram.h"
 #include "account/stack_table.h"
-#include "attach/allocator_locate.h"
-#include "attach/libc_locate.h"
 #include "symbolize/dwarf_unwind.h"
 #include "symbolize/proc_maps.h"
 #include "util/id_map.h"
 
-#define COMM_LEN 16
-
 struct gc_stats;
 struct gpu_state;
+struct libc_image;
 
 /*
  * --max-live: the live blocks kept in tables, over every process. Past max,
@@ -63,7 +60,6 @@ struct mt_process {
 	enum process_end end;
 	bool joined;			/* made by a record (fork, exec, -a), not asked for */
 	bool forked;			/* made by a fork record: its files are its parent's */
-	uint8_t probe_tries;		/* joined: looks for its maps so far (session.c) */
 	uint32_t ppid;			/* 0: not known */
 	uint32_t ns_pid;		/* its PID in its own PID namespace; 0: not known */
 	bool exit_seen;			/* its exit record came: exit_code is known */
@@ -107,11 +103,17 @@ struct mt_process {
 	uint64_t begin_ns;		/* CLOCK_MONOTONIC when its record began (made, forked, exec-ed) */
 	bool awaiting_exec_maps;	/* made by an exec record: its mapping exec is still to come */
 	uint64_t maps_read_ns;		/* CLOCK_MONOTONIC of the last read, 0: never */
+	/*
+	 * Made by a fork or exec record while the kernel's mapping records are
+	 * followed: they tell every mapping of this image, and /proc, which by
+	 * the time a record is read may show the image of a later exec, is
+	 * not read for it.
+	 */
+	bool maps_followed;
 	uint64_t maps_gen;		/* bumped at every change of maps */
 	struct dwarf_unwinder *unwinder; /* --stack=dwarf, made at the first dump */
 	uint64_t unwinder_maps_gen;	/* the maps_gen the unwinder knows */
-	struct libc_image libc;		/* what is probed, and where */
-	struct allocator_set allocators; /* the other allocators probed (allocator_locate.h) */
+	struct libc_image *libc;	/* its libc's probes, for the report (libc_locate.h); or NULL */
 	struct allocator_stats by_allocator;
 	char *preload;			/* launched with the preload library: its path; else NULL */
 	uint64_t steps;			/* --step-probe hits */
@@ -159,6 +161,11 @@ static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
 }
 /* Thread tid exited with the name comm (COMM_LEN bytes). 0 or -ENOMEM. */
 int process__thread_exit(struct mt_process *p, uint32_t tid, const char *comm);
+/* Whether /proc/PID/maps still shows this image when a record is read: it lives, and maps_followed is off. */
+static inline bool process__may_read_maps(const struct mt_process *p)
+{
+	return !p->exited && !p->maps_followed;
+}
 /* Re-reads /proc/PID/maps; keeps the old maps if the process is gone. */
 int process__refresh_maps(struct mt_process *p);
 /*

@@ -5,7 +5,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <time.h>
 
 #include <linux/types.h>
@@ -34,11 +33,11 @@ struct run_summary {
 	double duration_s;
 	uint64_t now_ns;		/* CLOCK_MONOTONIC of the report: ages count to here */
 	char **command;			/* launch mode's CMD, or NULL */
-	const char *stack_mode;		/* "fp", "dwarf" or "none" */
+	enum mt_stack_mode stack_mode;	/* --stack as resolved: text only where it is written */
 	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
-	double leak_age_s;		/* --leak-age */
-	double interval_s;		/* --interval, 0: none */
+	uint64_t leak_age_ns;		/* --leak-age */
+	uint64_t interval_ns;		/* --interval, 0: none */
 	unsigned long interval;		/* an --interval report's number (1, 2, ...); 0: the final one */
 };
 
@@ -58,7 +57,7 @@ static inline const char *run_summary__no_stack_reason(const struct run_summary 
 {
 	if (received)
 		return NULL;
-	if (stack == 0 && s->stack_mode && !strcmp(s->stack_mode, "none"))
+	if (stack == 0 && s->stack_mode == MT_STACK_NONE)
 		return "stacks off";
 	if (stack == 0 && s->sample_bytes)
 		return "not sampled";

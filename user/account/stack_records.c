@@ -13,16 +13,20 @@
  * a new stack now (a library loaded since the last read), not at report
  * time. The direct caller is always a real address; deeper frames may be
  * junk from code without frame pointers, so they only trigger a
- * rate-limited re-read.
+ * rate-limited re-read. Maps the mapping records follow need none (and
+ * /proc may show a later image by now).
  */
 static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 {
-	bool refresh = !p->maps_read_ns || !proc_maps__find(&p->maps, rec->frames[0]);
+	bool refresh;
 
+	if (!process__may_read_maps(p))
+		return;
+	refresh = !p->maps_read_ns || !proc_maps__find(&p->maps, rec->frames[0]);
 	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES; i++)
 		refresh = !proc_maps__find(&p->maps, rec->frames[i]) &&
 			  mono_clock__ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
-	if (refresh && !p->exited)
+	if (refresh)
 		process__refresh_maps(p);
 }
 
@@ -80,14 +84,14 @@ static int unwind_dump(struct mt_process *p, const struct mt_stack_dump *d, uint
 	uint64_t caller_at;
 	int nr = 0;
 
-	if (!proc_maps__find(&p->maps, d->regs[16]) && !p->exited)
+	if (!proc_maps__find(&p->maps, d->regs[16]) && process__may_read_maps(p))
 		process__refresh_maps(p);
 	u = process_unwinder(p);
 	if (u)
 		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, truncated);
 	/* it ran into a module loaded since the maps were read (dlopen): read them, go again */
 	if (u && nr > 0 && *truncated && !proc_maps__find(&p->maps, frames[nr - 1]) &&
-	    !p->exited && !process__refresh_maps(p) && process_unwinder(p))
+	    process__may_read_maps(p) && !process__refresh_maps(p) && process_unwinder(p))
 		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, truncated);
 	/*
 	 * No CFI at all: the caller is still the return address at the stack

@@ -238,6 +238,23 @@ static struct mt_process *new_process(struct tracker *t, struct mt_process *p)
 	return p;
 }
 
+void tracker__mappings_lost(struct tracker *t)
+{
+	for (uint32_t i = 0; i < t->nr_procs; i++) {
+		t->procs[i]->maps_followed = false;
+		if (!t->procs[i]->exited)
+			process__refresh_maps(t->procs[i]);
+	}
+}
+
+void tracker__mapping_totals(const struct tracker *t, struct mapping_stats *out)
+{
+	*out = (struct mapping_stats){ 0 };
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		if (t->procs[i]->mappings)
+			mapping_accounting__sum(out, &t->procs[i]->mappings->stats);
+}
+
 static void announce(struct tracker *t, struct mt_process *p)
 {
 	if (t->on_new_process)
@@ -274,6 +291,7 @@ static struct mt_process *process_of_record(struct tracker *t, const struct mt_p
 	p->ppid = e->ppid;
 	p->ns_pid = e->ns_pid;
 	p->begin_ns = e->ts_ns;
+	p->maps_followed = t->maps_followed;
 	return p;
 }
 

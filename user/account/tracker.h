@@ -16,6 +16,7 @@
 
 #include "account/counters.h"
 #include "account/gpu_accounting.h"
+#include "account/mapping_accounting.h"
 #include "account/process.h"
 #include "account/stack_table.h"
 #include "util/id_map.h"
@@ -32,6 +33,8 @@ struct tracker {
 	int err;			/* first fatal error (-ENOMEM) while consuming */
 	/* -a: a record of a process not seen yet makes it (else it is a stray) */
 	bool create_on_sight;
+	/* the kernel's mapping records are followed (mmap_watch): see mt_process.maps_followed */
+	bool maps_followed;
 	/*
 	 * --max-exited: the records of ended processes kept whole; beyond it the
 	 * oldest is folded into folded and forgotten. 0: no limit.
@@ -109,5 +112,12 @@ static inline int tracker__record_process(struct tracker *t, uint32_t pid, bool 
 	}
 	return tracker__lookup_record_process(t, pid, makes_process, p);
 }
+/*
+ * Mapping records were lost: anyone's mapping or exec may be among them.
+ * Every record's maps are read from /proc from now on, the living's now.
+ */
+void tracker__mappings_lost(struct tracker *t);
+/* Every traced process's mapping counters summed, for the report and the snapshot alike. */
+void tracker__mapping_totals(const struct tracker *t, struct mapping_stats *out);
 
 #endif /* MEMTRACE_TRACKER_H */

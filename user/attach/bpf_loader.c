@@ -32,6 +32,12 @@ struct probed_file {
 	enum probed_kind kind;
 };
 
+/* One probed address of a file: its entry's program, and its return's (NULL: none). */
+struct file_site {
+	struct bpf_program *entry, *exit;
+	uint64_t offset;
+};
+
 /*
  * The probes of one file in one direction (entries or returns), gathered
  * so that each program gets one link for all its offsets in the file.
@@ -274,6 +280,15 @@ static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
 	return NULL;
 }
 
+/* A return's program, if any: posix_memalign hands its block back through memory. */
+static struct bpf_program *return_prog(struct memtrace *skel, bool has_return,
+				       bool posix_memalign)
+{
+	if (!has_return)
+		return NULL;
+	return posix_memalign ? skel->progs.posix_memalign_exit : skel->progs.alloc_exit;
+}
+
 static int batch__add(struct probe_batch *b, struct bpf_program *prog, uint64_t offset)
 {
 	if (!prog)
@@ -317,16 +332,30 @@ static void batch__release(struct probe_batch *b)
 	*b = (struct probe_batch){};
 }
 
-/* Returns first, so that no entry that fires can miss its return; then the entries. */
-static int attach_batches(struct bpf_loader *l, struct probe_batch *returns,
-			  struct probe_batch *entries, pid_t pid, const char *path)
+/*
+ * The one walk over a file's sites, whoever located them (libc, another
+ * allocator, a GPU library): returns first, so that no entry that fires
+ * can miss its return; then the entries. -ENOENT for a site whose program
+ * is missing.
+ */
+static int attach_sites(struct bpf_loader *l, pid_t pid, const char *path,
+			const struct file_site *sites, size_t n)
 {
-	int err = batch__attach(l, returns, pid, path, true);
+	struct probe_batch returns = {}, entries = {};
+	int err = 0;
 
+	for (size_t i = 0; i < n && !err; i++) {
+		if (sites[i].exit)
+			err = batch__add(&returns, sites[i].exit, sites[i].offset);
+		if (!err)
+			err = batch__add(&entries, sites[i].entry, sites[i].offset);
+	}
 	if (!err)
-		err = batch__attach(l, entries, pid, path, false);
-	batch__release(returns);
-	batch__release(entries);
+		err = batch__attach(l, &returns, pid, path, true);
+	if (!err)
+		err = batch__attach(l, &entries, pid, path, false);
+	batch__release(&returns);
+	batch__release(&entries);
 	return err;
 }
 
@@ -359,29 +388,27 @@ pid_t bpf_loader__file_owner(const struct bpf_loader *l, pid_t pid)
 
 int bpf_loader__attach_libc(struct bpf_loader *l, pid_t pid, const struct libc_image *img)
 {
-	struct probe_batch returns = {}, entries = {};
+	struct file_site sites[MT_FN_COUNT];
+	size_t n = 0;
 	int err;
 
 	pid = bpf_loader__file_owner(l, pid);
 	err = bpf_loader__claim_file(l, pid, img->open_path, PROBED_LIBC);
-	for (int i = 0; i < img->nr_sites && !err; i++) {
+	if (err)
+		return err;
+	for (int i = 0; i < img->nr_sites; i++) {
 		const struct libc_site *s = &img->sites[i];
-		struct bpf_program *exit = s->func == MT_FN_POSIX_MEMALIGN
-						   ? l->skel->progs.posix_memalign_exit
-						   : l->skel->progs.alloc_exit;
 
 		if (s->alias_of >= 0)
 			continue;
-		if (alloc_funcs__has_return(s->func))
-			err = batch__add(&returns, exit, s->probe_offset);
-		if (!err)
-			err = batch__add(&entries, entry_prog(l->skel, s->func), s->probe_offset);
+		sites[n++] = (struct file_site){
+			.entry = entry_prog(l->skel, s->func),
+			.exit = return_prog(l->skel, alloc_funcs__has_return(s->func),
+					    s->func == MT_FN_POSIX_MEMALIGN),
+			.offset = s->probe_offset,
+		};
 	}
-	if (!err)
-		return attach_batches(l, &returns, &entries, pid, img->open_path);
-	batch__release(&returns);
-	batch__release(&entries);
-	return err;
+	return attach_sites(l, pid, img->open_path, sites, n);
 }
 
 static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocator a,
@@ -397,28 +424,27 @@ static struct bpf_program *allocator_prog(struct bpf_loader *l, enum mt_allocato
 static int attach_allocator_image(struct bpf_loader *l, pid_t pid,
 				  const struct allocator_image *img)
 {
-	struct probe_batch returns = {}, entries = {};
-	int err = 0;
+	struct file_site *sites = calloc(img->nr_sites ? img->nr_sites : 1, sizeof(*sites));
+	size_t n = 0;
+	int err;
 
-	for (int i = 0; i < img->nr_sites && !err; i++) {
+	if (!sites)
+		return -ENOMEM;
+	for (int i = 0; i < img->nr_sites; i++) {
 		const struct allocator_site *s = &img->sites[i];
-		struct bpf_program *exit = s->shape == SHAPE_POSIX_MEMALIGN
-						   ? l->skel->progs.posix_memalign_exit
-						   : l->skel->progs.alloc_exit;
 
 		/* libstdc++'s operator new: told by its call sites (bpf_loader__callers) */
 		if (!allocator_funcs__is_probed(s->shape))
 			continue;
-		if (allocator_funcs__has_return(s->shape))
-			err = batch__add(&returns, exit, s->file_offset);
-		if (!err)
-			err = batch__add(&entries, allocator_prog(l, img->allocator, s->shape),
-					 s->file_offset);
+		sites[n++] = (struct file_site){
+			.entry = allocator_prog(l, img->allocator, s->shape),
+			.exit = return_prog(l->skel, allocator_funcs__has_return(s->shape),
+					    s->shape == SHAPE_POSIX_MEMALIGN),
+			.offset = s->file_offset,
+		};
 	}
-	if (!err && entries.n)
-		return attach_batches(l, &returns, &entries, pid, img->open_path);
-	batch__release(&returns);
-	batch__release(&entries);
+	err = attach_sites(l, pid, img->open_path, sites, n);
+	free(sites);
 	return err;
 }
 
@@ -462,26 +488,25 @@ static int remember_file(struct bpf_loader *l, pid_t pid, dev_t dev, ino_t ino,
 int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_library *lib,
 			   dev_t dev, ino_t ino)
 {
-	struct probe_batch returns = {}, entries = {};
+	struct file_site sites[2 * MT_GPU_FN_COUNT];
 	int err;
 
 	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
 		return -EALREADY;
 	/* before the probes: a file that failed half-way is not probed twice */
 	err = remember_file(l, pid, dev, ino, PROBED_GPU);
-	for (int i = 0; i < lib->nr_sites && !err; i++) {
+	if (err)
+		return err;
+	for (int i = 0; i < lib->nr_sites; i++) {
 		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
 
-		err = batch__add(&returns, l->skel->progs.gpu_exit, lib->sites[i].file_offset);
-		if (!err)
-			err = batch__add(&entries, bpf_object__find_program_by_name(l->skel->obj, name),
-					 lib->sites[i].file_offset);
+		sites[i] = (struct file_site){
+			.entry = bpf_object__find_program_by_name(l->skel->obj, name),
+			.exit = l->skel->progs.gpu_exit,
+			.offset = lib->sites[i].file_offset,
+		};
 	}
-	if (!err)
-		return attach_batches(l, &returns, &entries, pid, lib->open_path);
-	batch__release(&returns);
-	batch__release(&entries);
-	return err;
+	return attach_sites(l, pid, lib->open_path, sites, (size_t)lib->nr_sites);
 }
 
 int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,

@@ -90,7 +90,7 @@ bool bpf_loader__probed(const struct bpf_loader *l, pid_t pid, dev_t dev, ino_t 
  */
 int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,
 			    const char *path, const char *provider, const char *name);
-/* Launch mode's preload library: its one site reports every allocator call (user/preload.h). */
+/* Launch mode's preload library: its one site reports every allocator call (user/attach/preload.h). */
 int bpf_loader__attach_preload_site(struct bpf_loader *l, pid_t pid, const char *path,
 				    uint64_t file_offset);
 /* --step-probe: a step record each time pid reaches this code. */

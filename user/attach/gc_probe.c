@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "account/gc_stats.h"
 #include "attach/gc_probe.h"
 #include "attach/usdt_notes.h"
 #include "util/text_escape.h"
@@ -66,13 +65,13 @@ static const struct gc_runtime_probes *find_runtime(const char *open_path)
  * The end probe first: a collection running while the start is attached
  * then ends seen, and its end alone counts as unmatched, not lost.
  */
-static int attach_runtime(struct bpf_loader *l, struct mt_process *p,
-			  const struct gc_runtime_probes *rt, const char *open_path)
+static int attach_runtime(struct bpf_loader *l, pid_t pid, const struct gc_runtime_probes *rt,
+			  const char *open_path)
 {
 	int err;
 
 	for (int i = 1; i >= 0; i--) {
-		err = bpf_loader__attach_usdt(l, rt->progs[i], p->pid, open_path, rt->provider,
+		err = bpf_loader__attach_usdt(l, rt->progs[i], pid, open_path, rt->provider,
 					      rt->names[i]);
 		if (err)
 			return err;
@@ -80,8 +79,8 @@ static int attach_runtime(struct bpf_loader *l, struct mt_process *p,
 	return 0;
 }
 
-/* 1 when the probes of m's file are now attached for p, 0 when it has none, negative errno. */
-static int attach_file(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
+/* 1 when the probes of m's file are now attached for t, 0 when it has none, negative errno. */
+static int attach_file(struct bpf_loader *l, const struct probe_target *t, const struct proc_map *m,
 		       bool verbose)
 {
 	const struct gc_runtime_probes *rt;
@@ -89,41 +88,40 @@ static int attach_file(struct bpf_loader *l, struct mt_process *p, const struct 
 	const char *path = m->path;
 	int err;
 
-	if (proc_map__open_path((pid_t)p->pid, m, open_path, sizeof(open_path)))
+	if (proc_map__open_path(t->pid, m, open_path, sizeof(open_path)))
 		return 0;
 	rt = find_runtime(open_path);
 	if (!rt)
 		return 0;
 	/* the probes of an image the process exec-ed from fire in this one too */
-	err = bpf_loader__claim_file(l, (pid_t)p->pid, open_path, PROBED_GC);
+	err = bpf_loader__claim_file(l, t->pid, open_path, PROBED_GC);
 	if (!err)
-		err = attach_runtime(l, p, rt, open_path);
+		err = attach_runtime(l, t->pid, rt, open_path);
 	if (err == -EALREADY)
 		err = 0;
 	if (err) {
-		fprintf(stderr, "memtrace: cannot probe garbage collections in %s for PID %u: %s\n",
-			text_escape(path, shown, sizeof(shown)), p->pid, strerror(-err));
+		fprintf(stderr, "memtrace: cannot probe garbage collections in %s for PID %d: %s\n",
+			text_escape(path, shown, sizeof(shown)), t->pid, strerror(-err));
 		return err;
 	}
-	gc_stats__free(p->gc);
-	p->gc = gc_stats__new(rt->runtime, path);
-	if (!p->gc)
-		return -ENOMEM;
+	err = t->gc_probed(t->record, rt->runtime, path);
+	if (err)
+		return err;
 	if (verbose)
-		fprintf(stderr, "memtrace: PID %u: GC probes on %s (%s:%s, %s)\n", p->pid,
+		fprintf(stderr, "memtrace: PID %d: GC probes on %s (%s:%s, %s)\n", t->pid,
 			text_escape(path, shown, sizeof(shown)), rt->provider, rt->names[0],
 			rt->names[1]);
 	return 1;
 }
 
-static bool is_candidate(const struct mt_process *p, const struct proc_map *m)
+static bool is_candidate(const struct probe_target *t, const struct proc_map *m)
 {
 	return m->executable && m->path && m->path[0] == '/' &&
-	       ((p->exe && !strcmp(m->path, p->exe)) || is_runtime_library(m->path));
+	       ((t->exe && !strcmp(m->path, t->exe)) || is_runtime_library(m->path));
 }
 
-void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct proc_maps *maps,
-		       bool verbose)
+void gc_probe__process(struct bpf_loader *l, const struct probe_target *t,
+		       const struct proc_maps *maps, bool verbose)
 {
 	char searched[1024] = "", shown[sizeof(searched) * TEXT_ESCAPE_RATIO];
 	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
@@ -131,30 +129,33 @@ void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct 
 	bool python = false;
 	size_t len = 0;
 
-	for (size_t i = 0; i < maps->n && !p->gc; i++) {
+	if (t->has_gc)
+		return;
+	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->maps[i];
 
-		if (!is_candidate(p, m) || (last && !strcmp(last, m->path)))
+		if (!is_candidate(t, m) || (last && !strcmp(last, m->path)))
 			continue;
 		last = m->path;
-		if (attach_file(l, p, m, verbose))
+		if (attach_file(l, t, m, verbose))
 			return;
 		python |= looks_like_python(m->path);
 		if (len < sizeof(searched))
 			len += snprintf(searched + len, sizeof(searched) - len, "%s%s",
 					len ? ", " : "", m->path);
 	}
-	if (python && !p->gc)
+	if (python)
 		fprintf(stderr,
-			"memtrace: PID %u (%s): no python:gc__start/gc__done probes in %s "
+			"memtrace: PID %d (%s): no python:gc__start/gc__done probes in %s "
 			"(CPython built without --with-dtrace): no GC statistics\n",
-			p->pid, text_escape(p->comm, comm, sizeof(comm)),
+			t->pid, text_escape(t->comm, comm, sizeof(comm)),
 			text_escape(searched, shown, sizeof(shown)));
 }
 
-void gc_probe__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
+void gc_probe__mapping(struct bpf_loader *l, const struct probe_target *t, const struct proc_map *m,
 		       bool verbose)
 {
-	if (!p->gc && m->executable && m->path && m->path[0] == '/' && is_runtime_library(m->path))
-		attach_file(l, p, m, verbose);
+	if (!t->has_gc && m->executable && m->path && m->path[0] == '/' &&
+	    is_runtime_library(m->path))
+		attach_file(l, t, m, verbose);
 }

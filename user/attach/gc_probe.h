@@ -11,21 +11,22 @@
 
 #include <stdbool.h>
 
-#include "account/process.h"
 #include "attach/bpf_loader.h"
+#include "attach/probe_target.h"
 #include "symbolize/proc_maps.h"
 
 /*
- * Probes the collections of the runtime p runs, if its executable or a
- * mapped libpython/libjvm has the probes (maps: p's current maps). A
- * process that looks like Python (its executable or a libpython named so)
- * without them gets a one-line notice on stderr naming what was searched.
- * Failing to probe is said and not fatal: memory is still traced.
+ * Probes the collections of the runtime t runs, if its executable or a
+ * mapped libpython/libjvm has the probes (maps: t's current maps), and
+ * tells t->gc_probed. A process that looks like Python (its executable or
+ * a libpython named so) without them gets a one-line notice on stderr
+ * naming what was searched. Failing to probe is said and not fatal:
+ * memory is still traced.
  */
-void gc_probe__process(struct bpf_loader *l, struct mt_process *p, const struct proc_maps *maps,
-		       bool verbose);
-/* A mapping p made while traced: probes it if it is a runtime library and p has none probed. */
-void gc_probe__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
+void gc_probe__process(struct bpf_loader *l, const struct probe_target *t,
+		       const struct proc_maps *maps, bool verbose);
+/* A mapping t made while traced: probes it if it is a runtime library and t has none probed. */
+void gc_probe__mapping(struct bpf_loader *l, const struct probe_target *t, const struct proc_map *m,
 		       bool verbose);
 
 #endif /* MEMTRACE_GC_PROBE_H */

@@ -11,19 +11,20 @@
 
 #include <stdbool.h>
 
-#include "account/process.h"
 #include "attach/bpf_loader.h"
+#include "attach/probe_target.h"
 #include "symbolize/proc_maps.h"
 
 /*
- * Probes the GPU libraries p maps (maps: its current maps) and those it
- * could load later. Says once, on stderr, when it maps none yet. Failing
- * to probe a library is said and not fatal: host memory is still traced.
+ * Probes the GPU libraries t maps (maps: its current maps), each told to
+ * t->gpu_library, and those it could load later. Says once, on stderr,
+ * when it maps none yet. Failing to probe a library is said and not
+ * fatal: host memory is still traced.
  */
-void gpu_attach__process(struct bpf_loader *l, struct mt_process *p, const struct proc_maps *maps,
-			 bool verbose);
-/* A mapping p made while traced: probes it if it is a GPU library not probed yet. */
-void gpu_attach__mapping(struct bpf_loader *l, struct mt_process *p, const struct proc_map *m,
-			 bool verbose);
+void gpu_attach__process(struct bpf_loader *l, const struct probe_target *t,
+			 const struct proc_maps *maps, bool verbose);
+/* A mapping t made while traced: probes it if it is a GPU library not probed yet. */
+void gpu_attach__mapping(struct bpf_loader *l, const struct probe_target *t,
+			 const struct proc_map *m, bool verbose);
 
 #endif /* MEMTRACE_GPU_ATTACH_H */

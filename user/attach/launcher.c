@@ -13,14 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attach/gc_probe.h"
-#include "attach/gpu_attach.h"
 #include "attach/launcher.h"
-#include "attach/libc_locate.h"
 #include "attach/preload.h"
-#include "attach/step_probe.h"
 #include "symbolize/elf_file.h"
-#include "util/mono_clock.h"
 #include "util/run_as.h"
 
 extern char **environ;
@@ -134,141 +129,32 @@ static void child_exec(const char *path, char **argv, char **env, const struct r
 	_exit(127);
 }
 
-/* libc's probes, and those of the allocators beside it (each address probed once) */
-static int attach_libc(pid_t pid, struct bpf_loader *l, struct libc_image *img,
-		       const struct allocator_set *allocs, bool verbose)
-{
-	int err;
-
-	allocator_locate__take_from_libc(allocs, img);
-	err = bpf_loader__attach_libc(l, pid, img);
-	/* -f: the file may be probed for every process already */
-	if (err == -EALREADY)
-		err = 0;
-	if (!err)
-		err = bpf_loader__attach_allocators(l, pid, allocs);
-	if (err) {
-		fprintf(stderr, "memtrace: cannot attach to the allocators of PID %d: %s\n", pid,
-			strerror(-err));
-		return err;
-	}
-	if (verbose) {
-		libc_locate__describe(img, pid, stderr);
-		allocator_locate__describe(allocs, pid, stderr);
-	}
-	return bpf_loader__add_target(l, pid);
-}
-
-/*
- * Registers the exec'd child. Its comm may not be set yet when the exec
- * is seen to succeed, so name it the way the kernel will.
- */
-static struct mt_process *register_child(struct launched *child, struct tracker *t)
-{
-	struct mt_process *p = tracker__add_process(t, child->pid);
-	const char *base = strrchr(child->exec_path, '/');
-	char *exe;
-
-	if (!p)
-		return NULL;
-	snprintf(p->comm, sizeof(p->comm), "%s", base ? base + 1 : child->exec_path);
-	exe = realpath(child->exec_path, NULL);
-	if (exe) {
-		free(p->exe);
-		p->exe = exe;
-	}
-	libc_locate__release(&p->libc);
-	p->libc = child->libc;
-	child->libc = (struct libc_image){};
-	allocator_locate__release(&p->allocators);
-	p->allocators = child->allocators;
-	child->allocators = (struct allocator_set){};
-	return p;
-}
+/* The hook the caller gave for CMD's startup stop. */
+struct ready_hook {
+	launcher_ready_fn fn;
+	void *ctx;
+};
 
 /*
  * At a startup stop: attach to the libc if that is still to do (-EAGAIN
- * while the loader has not mapped it yet), register the child with its
- * maps, and let it go.
+ * while the loader has not mapped it yet), hand the child with its maps
+ * to the ready hook, and let it go.
  */
-static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct tracker *t,
-			   bool libc_attached, const struct mt_config *cfg)
+static int on_startup_stop(struct launched *child, struct bpf_loader *l, struct prober *pr,
+			   const struct ready_hook *ready, bool libc_attached)
 {
 	struct proc_maps maps = {};
-	struct mt_process *p;
-	bool preloaded;
 	int err;
 
 	err = proc_maps__read(child->pid, &maps);
 	if (err)
 		return err;
-	preloaded = child->preload && preload__is_mapped(&maps, child->preload);
-
-	if (preloaded) {
-		err = preload__attach(l, child->pid, child->preload);
-		if (!err)
-			err = bpf_loader__add_target(l, child->pid);
-		if (err) {
-			fprintf(stderr, "memtrace: cannot probe %s in PID %d: %s\n", child->preload,
-				child->pid, strerror(-err));
-			goto cleanup;
-		}
-		if (cfg->verbose)
-			fprintf(stderr, "memtrace: PID %d: one probe on %s\n", child->pid,
-				child->preload);
-	} else if (!libc_attached) {
-		err = libc_locate__in_process(child->pid, &maps, NULL, cfg->probes_at_entry,
-					      &child->libc);
-		if (err) {
-			err = -EAGAIN;
-			goto cleanup;
-		}
-		err = allocator_locate__in_process(child->pid, &maps, NULL, &child->allocators);
-		if (!err)
-			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
-					  cfg->verbose);
-		if (err)
-			goto cleanup;
-	}
-	/* operator new's calls of malloc, glibc's frees at thread exit (caller_table.h) */
-	if (!preloaded) {
-		err = caller_table__add_process(bpf_loader__callers(l), child->pid, &maps,
-						&child->allocators, child->libc.path, cfg->verbose);
-		if (err)
-			goto cleanup;
-	}
-	/* it did not load (static or setuid CMD): the libc probes count instead */
-	if (!preloaded && child->preload) {
-		if (cfg->verbose)
-			fprintf(stderr, "memtrace: PID %d: %s not loaded: probing libc\n",
-				child->pid, child->preload);
-		free(child->preload);
-		child->preload = NULL;
-	}
-	p = register_child(child, t);
-	if (!p) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (child->preload) {
-		p->preload = child->preload;
-		child->preload = NULL;
-	}
-	proc_maps__release(&p->maps);
-	p->maps = maps;
-	p->maps_gen++;
-	/* read at the stop: the mapping records of its exec, drained later, keep them */
-	p->maps_read_ns = mono_clock__ns();
-	maps = (struct proc_maps){};
-	/* stopped: no GPU call or step can run before its probe is in */
-	if (!cfg->no_gpu)
-		gpu_attach__process(l, p, &p->maps, cfg->verbose);
-	gc_probe__process(l, p, &p->maps, cfg->verbose);
-	err = step_probe__attach(cfg->step_probe, l, p, &p->maps, cfg->verbose);
-	if (err)
-		goto cleanup;
-	bpf_loader__disarm_startup_stop(l);
-cleanup:
+	err = prober__attach_launched(pr, child->pid, &maps, libc_attached, &child->preload,
+				      &child->found);
+	if (!err)
+		err = ready->fn(ready->ctx, child, &maps);
+	if (!err)
+		bpf_loader__disarm_startup_stop(l);
 	proc_maps__release(&maps);
 	return err;
 }
@@ -310,8 +196,8 @@ static int next_startup_stop(struct launched *child)
 	}
 }
 
-static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
-			     struct tracker *t, bool libc_attached, const struct mt_config *cfg)
+static int wait_startup_stop(struct launched *child, struct bpf_loader *l, struct prober *pr,
+			     const struct ready_hook *ready, bool libc_attached)
 {
 	int err;
 
@@ -319,7 +205,7 @@ static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
 		err = next_startup_stop(child);
 		if (err)
 			return err;
-		err = on_startup_stop(child, l, t, libc_attached, cfg);
+		err = on_startup_stop(child, l, pr, ready, libc_attached);
 		if (err == -EAGAIN && stops >= STARTUP_STOPS_BEFORE_GIVING_UP) {
 			fprintf(stderr, "memtrace: no allocator found in %s: nothing to probe; "
 					"searched %s\n",
@@ -339,7 +225,7 @@ static int wait_startup_stop(struct launched *child, struct bpf_loader *l,
  * on its own malloc (*libc_attached).
  */
 static int arm_probes(struct launched *child, const char *image, struct bpf_loader *l,
-		      const struct mt_config *cfg, bool *libc_attached)
+		      struct prober *pr, bool *libc_attached)
 {
 	struct elf_file *ef = NULL, *loader = NULL;
 	const char *stop_path = image;
@@ -352,16 +238,7 @@ static int arm_probes(struct launched *child, const char *image, struct bpf_load
 		return err;
 	}
 	if (!elf_file__interp(ef)) {
-		err = libc_locate__in_file(image, image, cfg->probes_at_entry, &child->libc);
-		if (err) {
-			fprintf(stderr, "memtrace: no libc found in %s (statically linked, no malloc)\n",
-				image);
-			goto cleanup;
-		}
-		err = allocator_locate__in_executable(image, image, &child->allocators);
-		if (!err)
-			err = attach_libc(child->pid, l, &child->libc, &child->allocators,
-					  cfg->verbose);
+		err = prober__attach_static(pr, child->pid, image, &child->found);
 		if (err)
 			goto cleanup;
 		*libc_attached = true;
@@ -418,9 +295,10 @@ static void reap(pid_t pid)
 		;
 }
 
-int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
-		    struct launched *out)
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct prober *pr,
+		    launcher_ready_fn ready, void *ctx, struct launched *out)
 {
+	const struct ready_hook hook = { .fn = ready, .ctx = ctx };
 	char **argv = cfg->command, **env = environ, **user_env = NULL;
 	char path[PATH_MAX], image[PATH_MAX], lib[PATH_MAX];
 	int gate[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
@@ -483,7 +361,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 
 	err = hold_at_startup(out, l);
 	if (!err)
-		err = arm_probes(out, image, l, cfg, &attached);
+		err = arm_probes(out, image, l, pr, &attached);
 	if (err)
 		goto cleanup;
 	/* a static CMD's probes are in place already: its first call must count */
@@ -502,7 +380,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tr
 		err = -exec_errno;
 		goto cleanup;
 	}
-	err = wait_startup_stop(out, l, t, attached, cfg);
+	err = wait_startup_stop(out, l, pr, &hook, attached);
 	/* on its way: a stop of CMD's from now on is someone else's to end */
 	if (!err && !out->traced)
 		err = bpf_loader__guard_stopped(l, -1);
@@ -534,8 +412,7 @@ int launcher__image(const char *cmd, char *out, size_t len)
 void launcher__release(struct launched *child)
 {
 	free(child->preload);
-	libc_locate__release(&child->libc);
-	allocator_locate__release(&child->allocators);
+	prober_found__release(&child->found);
 	free(child->exec_path);
 	*child = (struct launched){ .pid = -1 };
 }

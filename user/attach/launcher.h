@@ -15,26 +15,34 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "account/tracker.h"
 #include "attach/bpf_loader.h"
+#include "attach/prober.h"
+#include "symbolize/proc_maps.h"
 #include "util/config.h"
 
 struct launched {
 	pid_t pid;
 	char *exec_path;	/* the file CMD resolved to */
-	struct libc_image libc;	/* probed; handed to the process once registered */
-	struct allocator_set allocators; /* the same for the allocators beside libc */
-	char *preload;		/* the preload library CMD was started with, or NULL */
+	struct prober_found found; /* its allocators probed; libc's for the ready hook to take */
+	char *preload;		/* the preload library CMD was started with (loaded), or NULL */
 	bool traced;		/* held at startup by ptrace, not SIGSTOP (launcher.c) */
 };
 
 /*
- * Starts argv[0] (searched in PATH like execvp) traced by l and registered
- * in t. On error a one-line message has been printed and no child is left
- * running.
+ * At CMD's startup stop, its libc (or preload library) probed: the caller
+ * makes its record, with the maps read at the stop (*maps, to take), and
+ * puts in what must be in before CMD runs on. A negative errno ends the
+ * launch.
  */
-int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct tracker *t,
-		    struct launched *out);
+typedef int (*launcher_ready_fn)(void *ctx, struct launched *child, struct proc_maps *maps);
+
+/*
+ * Starts argv[0] (searched in PATH like execvp) traced by l, probed as pr
+ * decides, and hands it to ready at its startup stop. On error a one-line message has been
+ * printed and no child is left running.
+ */
+int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct prober *pr,
+		    launcher_ready_fn ready, void *ctx, struct launched *out);
 void launcher__release(struct launched *child);
 /* The ELF file that running cmd would load (PATH search, "#!" lines followed). */
 int launcher__image(const char *cmd, char *out, size_t len);

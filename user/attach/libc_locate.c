@@ -134,6 +134,25 @@ void libc_locate__release(struct libc_image *img)
 	*img = (struct libc_image){};
 }
 
+struct libc_image *libc_locate__take(struct libc_image *img)
+{
+	struct libc_image *kept = malloc(sizeof(*kept));
+
+	if (!kept)
+		return NULL;
+	*kept = *img;
+	*img = (struct libc_image){};
+	return kept;
+}
+
+void libc_locate__free(struct libc_image *img)
+{
+	if (!img)
+		return;
+	libc_locate__release(img);
+	free(img);
+}
+
 void libc_locate__describe(const struct libc_image *img, pid_t pid, FILE *out)
 {
 	char shown[PATH_MAX];

@@ -52,6 +52,10 @@ int libc_locate__in_file(const char *path, const char *open_path, bool at_entry,
 /* The site of fn, or NULL when the libc lacks it. */
 const struct libc_site *libc_locate__site(const struct libc_image *img, enum mt_func fn);
 void libc_locate__release(struct libc_image *img);
+/* img moved to the heap, img left empty (a process record keeps it); NULL on -ENOMEM. */
+struct libc_image *libc_locate__take(struct libc_image *img);
+/* What libc_locate__take made; NULL-safe. */
+void libc_locate__free(struct libc_image *img);
 /* One line per probe site: where it went and why (-v). */
 void libc_locate__describe(const struct libc_image *img, pid_t pid, FILE *out);
 

@@ -38,31 +38,31 @@ static const struct proc_map *mapped_module(const struct proc_maps *maps, const 
 }
 
 /*
- * Where memtrace opens BINARY for p: under p's root, so a process in a
+ * Where memtrace opens BINARY for pid: under its root, so a process in a
  * container probes its own file (a mapped module deleted since, through
- * its mapping); a relative path as given. "" when p does not map the
+ * its mapping); a relative path as given. "" when pid does not map the
  * module.
  */
-static int locate(const char *binary, size_t len, const struct mt_process *p,
-		  const struct proc_maps *maps, char *out, size_t size)
+static int locate(const char *binary, size_t len, pid_t pid, const struct proc_maps *maps,
+		  char *out, size_t size)
 {
 	const struct proc_map *found;
 	int n;
 
 	if (binary[0] == '/')
-		n = snprintf(out, size, "/proc/%u/root%.*s", p->pid, (int)len, binary);
+		n = snprintf(out, size, "/proc/%d/root%.*s", pid, (int)len, binary);
 	else if (memchr(binary, '/', len))
 		n = snprintf(out, size, "%.*s", (int)len, binary);
 	else if ((found = mapped_module(maps, binary, len)))
-		return proc_map__open_path((pid_t)p->pid, found, out, size);
+		return proc_map__open_path(pid, found, out, size);
 	else
 		n = snprintf(out, size, "%s", "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* first: the first try for p, which says so when p does not map the module yet. */
-static int attach(const char *spec, struct bpf_loader *l, struct mt_process *p,
-		  const struct proc_maps *maps, bool verbose, bool first)
+/* first: the first try for pid, which says so when pid does not map the module yet. */
+static int attach(const char *spec, struct bpf_loader *l, pid_t pid, const struct proc_maps *maps,
+		  bool verbose, bool first, bool *attached)
 {
 	const char *colon = strrchr(spec, ':'), *symbol = colon + 1;
 	size_t len = colon - spec;
@@ -71,14 +71,14 @@ static int attach(const char *spec, struct bpf_loader *l, struct mt_process *p,
 	uint64_t offset;
 	int err;
 
-	err = locate(spec, len, p, maps, path, sizeof(path));
+	err = locate(spec, len, pid, maps, path, sizeof(path));
 	if (err)
 		return err;
 	if (!path[0]) {
 		if (first)
-			fprintf(stderr, "memtrace: --step-probe: PID %u does not map %.*s yet; "
+			fprintf(stderr, "memtrace: --step-probe: PID %d does not map %.*s yet; "
 					"looking again every second\n",
-				p->pid, (int)len, spec);
+				pid, (int)len, spec);
 		return 0;
 	}
 	err = elf_file__open(path, &ef);
@@ -92,40 +92,37 @@ static int attach(const char *spec, struct bpf_loader *l, struct mt_process *p,
 		fprintf(stderr, "memtrace: --step-probe: no function %s in %s\n", symbol, path);
 		goto cleanup;
 	}
-	err = bpf_loader__attach_step_probe(l, (pid_t)p->pid, path, offset);
+	err = bpf_loader__attach_step_probe(l, pid, path, offset);
 	if (err) {
-		fprintf(stderr, "memtrace: cannot attach the step probe to %s in PID %u: %s\n", path,
-			p->pid, strerror(-err));
+		fprintf(stderr, "memtrace: cannot attach the step probe to %s in PID %d: %s\n", path,
+			pid, strerror(-err));
 		goto cleanup;
 	}
-	p->step_probe_attached = true;
+	*attached = true;
 	if (verbose)
-		fprintf(stderr, "memtrace: PID %u: a step is a call of %s in %s (file offset 0x%llx)\n",
-			p->pid, symbol, path, (unsigned long long)offset);
+		fprintf(stderr, "memtrace: PID %d: a step is a call of %s in %s (file offset 0x%llx)\n",
+			pid, symbol, path, (unsigned long long)offset);
 cleanup:
 	elf_file__free(ef);
 	return err;
 }
 
-int step_probe__attach(const char *spec, struct bpf_loader *l, struct mt_process *p,
-		       const struct proc_maps *maps, bool verbose)
+int step_probe__attach(const char *spec, struct bpf_loader *l, pid_t pid,
+		       const struct proc_maps *maps, bool verbose, bool *attached)
 {
-	return spec ? attach(spec, l, p, maps, verbose, true) : 0;
+	return spec ? attach(spec, l, pid, maps, verbose, true, attached) : 0;
 }
 
-int step_probe__retry(const char *spec, struct bpf_loader *l, struct tracker *t, bool verbose)
+int step_probe__retry(const char *spec, struct bpf_loader *l, pid_t pid, bool verbose,
+		      bool *attached)
 {
-	for (uint32_t i = 0; i < t->nr_procs; i++) {
-		struct mt_process *p = t->procs[i];
-		struct proc_maps maps = {};
-		int err;
+	struct proc_maps maps = {};
+	int err;
 
-		if (p->step_probe_attached || p->exited || proc_maps__read((pid_t)p->pid, &maps))
-			continue;
-		err = attach(spec, l, p, &maps, verbose, false);
-		proc_maps__release(&maps);
-		if (err)
-			return err;
-	}
-	return 0;
+	/* gone, or between images: the next try finds it */
+	if (proc_maps__read(pid, &maps))
+		return 0;
+	err = attach(spec, l, pid, &maps, verbose, false, attached);
+	proc_maps__release(&maps);
+	return err;
 }

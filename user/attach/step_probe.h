@@ -13,7 +13,6 @@
 
 #include <stdbool.h>
 
-#include "account/tracker.h"
 #include "attach/bpf_loader.h"
 #include "symbolize/proc_maps.h"
 
@@ -23,15 +22,16 @@
 /* 0 when spec is BINARY:SYMBOL, both parts non-empty. */
 int step_probe__check(const char *spec);
 /*
- * Attaches the probe to p (maps: p's memory map). 0 when attached
- * (p->step_probe_attached), when spec is NULL (no --step-probe), and when
- * BINARY is a module p does not map yet (which it says). A negative errno,
- * its message printed, when the file cannot be read, lacks SYMBOL, or the
+ * Attaches the probe to pid (maps: its memory map). 0 when attached
+ * (*attached set), when spec is NULL (no --step-probe), and when BINARY is
+ * a module pid does not map yet (which it says). A negative errno, its
+ * message printed, when the file cannot be read, lacks SYMBOL, or the
  * probe cannot be attached.
  */
-int step_probe__attach(const char *spec, struct bpf_loader *l, struct mt_process *p,
-		       const struct proc_maps *maps, bool verbose);
-/* Tries again for every live process still without the probe. */
-int step_probe__retry(const char *spec, struct bpf_loader *l, struct tracker *t, bool verbose);
+int step_probe__attach(const char *spec, struct bpf_loader *l, pid_t pid,
+		       const struct proc_maps *maps, bool verbose, bool *attached);
+/* Tries again for a live process still without the probe, quietly when it still lacks BINARY. */
+int step_probe__retry(const char *spec, struct bpf_loader *l, pid_t pid, bool verbose,
+		      bool *attached);
 
 #endif /* MEMTRACE_STEP_PROBE_H */

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "account/process.h"
 #include "attach/target_check.h"
+#include "symbolize/proc_maps.h"
 #include "util/text_escape.h"
 
 /* task_struct's flags in /proc/PID/stat (include/linux/sched.h) */

@@ -157,6 +157,20 @@ static int parse_count(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/*
+ * A duration kept in ns from here on: rounded to the nearest one, so that
+ * the seconds a snapshot prints back are the ones given.
+ */
+static int parse_duration_ns(const char *s, double min_s, uint64_t *out)
+{
+	double v;
+
+	if (units__parse_duration(s, MAX_DURATION_S, &v) || v < min_s)
+		return -EINVAL;
+	*out = (uint64_t)(v * 1e9 + 0.5);
+	return 0;
+}
+
 /* Who CMD runs as, looked up now: a bad user is a usage error, before anything starts. */
 static void resolve_user(struct argp_state *state, struct mt_config *cfg)
 {
@@ -167,7 +181,8 @@ static void resolve_user(struct argp_state *state, struct mt_config *cfg)
 		argp_failure(state, err == -EINVAL ? EX_USAGE : 1, 0, "%s", why);
 }
 
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
+/* What to trace: -p, -a, --comm, --cgroup, -f, or CMD and who it runs as. */
+static error_t parse_target(int key, char *arg, struct argp_state *state)
 {
 	struct mt_config *cfg = state->input;
 	long v = 0;
@@ -195,25 +210,43 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CGROUP:
 		cfg->cgroup = arg;
 		break;
+	case OPT_PRELOAD:
+		cfg->preload = true;
+		break;
+	case OPT_USER:
+		cfg->user = arg;
+		break;
+	case ARGP_KEY_ARG:
+		/* the first non-option starts CMD; the rest are its own arguments */
+		cfg->command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* When tracing stops and reports come, and what makes a site growing. */
+static error_t parse_timing(int key, char *arg, struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+	long v = 0;
+
+	switch (key) {
 	case 'd':
 		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->duration_s) ||
 		    cfg->duration_s < MIN_DURATION_S)
 			argp_error(state, "invalid duration '%s': seconds, or with a suffix s, m or h, "
 					  "from 1 ms to 8760h (a year)", arg);
 		break;
-	case 'o':
-		if (snapshot_files__check(arg))
-			argp_error(state, "-o: %%t may appear once, in the file name; got '%s'", arg);
-		cfg->output = arg;
-		break;
 	case OPT_INTERVAL:
-		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->interval_s) ||
-		    cfg->interval_s < MIN_INTERVAL_S)
+		if (parse_duration_ns(arg, MIN_INTERVAL_S, &cfg->interval_ns))
 			argp_error(state, "--interval must be a duration from 0.1 s to 8760h (a year), "
 					  "got '%s'", arg);
 		break;
 	case OPT_LEAK_AGE:
-		if (units__parse_duration(arg, MAX_DURATION_S, &cfg->leak_age_s))
+		if (parse_duration_ns(arg, 0, &cfg->leak_age_ns))
 			argp_error(state, "invalid --leak-age '%s': a duration from 0 to 8760h (a year)",
 				   arg);
 		break;
@@ -226,6 +259,32 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (step_probe__check(arg))
 			argp_error(state, "--step-probe must be BINARY:SYMBOL, got '%s'", arg);
 		cfg->step_probe = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* What the report and the snapshots hold, and where they go. */
+static error_t parse_output(int key, char *arg, struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+	long v = 0;
+
+	switch (key) {
+	case 'o':
+		if (snapshot_files__check(arg))
+			argp_error(state, "-o: %%t may appear once, in the file name; got '%s'", arg);
+		cfg->output = arg;
+		break;
+	case OPT_JSON:
+		cfg->json = true;
+		break;
+	case OPT_TOP:
+		if (parse_count(arg, 0, 1000000, &v))
+			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
+		cfg->top = (int)v;
 		break;
 	case OPT_MAX_SITES:
 		if (parse_count(arg, 0, INT_MAX, &v))
@@ -250,14 +309,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --keep '%s': a number from 0 to %d", arg, INT_MAX);
 		cfg->keep = (unsigned int)v;
 		break;
-	case OPT_JSON:
-		cfg->json = true;
-		break;
-	case OPT_TOP:
-		if (parse_count(arg, 0, 1000000, &v))
-			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
-		cfg->top = (int)v;
-		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* How the probes collect: stacks, sampling, the ring buffer, what is probed. */
+static error_t parse_probes(int key, char *arg, struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+	long v = 0;
+
+	switch (key) {
 	case OPT_RINGBUF:
 		if (parse_count(arg, 1, MAX_RINGBUF_MIB, &v) || (v & (v - 1)))
 			argp_error(state, "--ringbuf-size must be a power of two from 1 to %d (MiB), "
@@ -269,12 +333,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_AT_ENTRY:
 		cfg->probes_at_entry = true;
-		break;
-	case OPT_PRELOAD:
-		cfg->preload = true;
-		break;
-	case OPT_USER:
-		cfg->user = arg;
 		break;
 	case OPT_NO_GPU:
 		cfg->no_gpu = true;
@@ -299,33 +357,49 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					  "to 2G", arg);
 		cfg->sample_bytes_set = true;
 		break;
-	case ARGP_KEY_ARG:
-		/* the first non-option starts CMD; the rest are its own arguments */
-		cfg->command = &state->argv[state->next - 1];
-		state->next = state->argc;
-		break;
-	case ARGP_KEY_END:
-		if (!cfg->nr_pids && !cfg->command && !cfg->all && !cfg->comm && !cfg->cgroup)
-			argp_error(state, "nothing to trace: give -p PID, -- CMD, -a, --comm or --cgroup");
-		if (cfg->nr_pids && cfg->command)
-			argp_error(state, "-p and a command cannot be combined");
-		if (cfg->all && (cfg->nr_pids || cfg->command || cfg->comm || cfg->cgroup))
-			argp_error(state, "-a traces every process: no -p, --comm, --cgroup or CMD with it");
-		if (cfg->command && (cfg->comm || cfg->cgroup))
-			argp_error(state, "--comm and --cgroup cannot be combined with a command");
-		if (cfg->preload && !cfg->command)
-			argp_error(state, "--preload is for launch mode: -- CMD");
-		if (cfg->preload && cfg->follow)
-			argp_error(state, "--preload cannot follow new processes (-f): drop one");
-		if (cfg->user && !cfg->command)
-			argp_error(state, "--user is for launch mode: -- CMD");
-		if (cfg->command)
-			resolve_user(state, cfg);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* Options that cannot go together, once all are read. */
+static void check_combination(struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+
+	if (!cfg->nr_pids && !cfg->command && !cfg->all && !cfg->comm && !cfg->cgroup)
+		argp_error(state, "nothing to trace: give -p PID, -- CMD, -a, --comm or --cgroup");
+	if (cfg->nr_pids && cfg->command)
+		argp_error(state, "-p and a command cannot be combined");
+	if (cfg->all && (cfg->nr_pids || cfg->command || cfg->comm || cfg->cgroup))
+		argp_error(state, "-a traces every process: no -p, --comm, --cgroup or CMD with it");
+	if (cfg->command && (cfg->comm || cfg->cgroup))
+		argp_error(state, "--comm and --cgroup cannot be combined with a command");
+	if (cfg->preload && !cfg->command)
+		argp_error(state, "--preload is for launch mode: -- CMD");
+	if (cfg->preload && cfg->follow)
+		argp_error(state, "--preload cannot follow new processes (-f): drop one");
+	if (cfg->user && !cfg->command)
+		argp_error(state, "--user is for launch mode: -- CMD");
+	if (cfg->command)
+		resolve_user(state, cfg);
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	static error_t (*const parsers[])(int, char *, struct argp_state *) = {
+		parse_target, parse_timing, parse_output, parse_probes,
+	};
+	error_t err = ARGP_ERR_UNKNOWN;
+
+	if (key == ARGP_KEY_END) {
+		check_combination(state);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(parsers) / sizeof(parsers[0]) && err == ARGP_ERR_UNKNOWN; i++)
+		err = parsers[i](key, arg, state);
+	return err;
 }
 
 enum mt_scope config__scope(const struct mt_config *cfg)
@@ -340,19 +414,6 @@ enum mt_scope config__scope(const struct mt_config *cfg)
 void config__release(struct mt_config *cfg)
 {
 	run_as__release(&cfg->run_as);
-}
-
-const char *stack_mode__name(enum mt_stack_mode mode)
-{
-	switch (mode) {
-	case MT_STACK_NONE:
-		return "none";
-	case MT_STACK_DWARF:
-		return "dwarf";
-	case MT_STACK_FP:
-		break;
-	}
-	return "fp";
 }
 
 int cli__parse(int argc, char **argv, struct mt_config *cfg)

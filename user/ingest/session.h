@@ -15,6 +15,7 @@
 #include "account/tracker.h"
 #include "attach/bpf_loader.h"
 #include "attach/launcher.h"
+#include "attach/prober.h"
 #include "attach/stack_choice.h"
 #include "ingest/dispatch.h"
 #include "ingest/mmap_stash.h"
@@ -33,6 +34,7 @@ struct session {
 	const struct mt_config *cfg;
 	struct stack_choice stacks;	/* --stack and --sample-bytes, resolved */
 	struct bpf_loader *bpf;
+	struct prober *prober;		/* which probes go where (prober.h) */
 	struct ring_buffer *rb;
 	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
 	struct mmap_stash unclaimed;	/* mapping records of processes not known yet */

@@ -2,12 +2,9 @@
 #include <limits.h>
 #include <string.h>
 
+#include "output/frames.h"
 #include "output/gpu_report.h"
-#include "output/report.h"
 #include "util/units.h"
-
-/* Frames looked at to name an OOM event's caller: its leaf, with what is inlined there. */
-#define LEAF_FRAMES 16
 
 static bool run_active(const struct tracker *t)
 {
@@ -61,22 +58,6 @@ void gpu_report__write_line(const struct mt_process *p, FILE *out)
 		units__bytes(gs->kinds[GPU_KIND_PINNED].peak_bytes, ppeak));
 }
 
-/* "train_step (model.c:42)": the function that called the GPU API, as a site is named. */
-static const char *leaf_name(const struct run_summary *s, const struct mt_process *p,
-			     uint32_t stack, char *buf, size_t len)
-{
-	const struct mt_stack *st = stack_table__get(&s->tracker->stacks, stack);
-	struct leak_frame frames[LEAF_FRAMES];
-	bool truncated;
-
-	if (!st->received || !leaks__stack_frames(s->tracker, s->sym, p, stack, frames,
-						  LEAF_FRAMES, &truncated)) {
-		snprintf(buf, len, "(%s)", run_summary__no_stack_reason(s, stack, false));
-		return buf;
-	}
-	return report__frame_name(&frames[0], buf, len);
-}
-
 static void write_device(const struct gpu_device *d, FILE *out)
 {
 	if (d->device >= 0)
@@ -99,7 +80,7 @@ static void write_oom(const struct run_summary *s, const struct mt_process *p,
 		units__bytes(oom->gpu_live_bytes, live), oom->tid);
 	if (oom->device >= 0)
 		fprintf(out, ", device %d", oom->device);
-	fprintf(out, ", at %s\n", leaf_name(s, p, oom->stack, name, sizeof(name)));
+	fprintf(out, ", at %s\n", frames__leaf_name(s, p, oom->stack, name, sizeof(name)));
 }
 
 void gpu_report__write_section(const struct run_summary *s, const struct mt_process *p, FILE *out)
@@ -112,7 +93,7 @@ void gpu_report__write_section(const struct run_summary *s, const struct mt_proc
 	fprintf(out, "  GPU libraries:");
 	for (uint32_t i = 0; i < gs->nr_libraries; i++)
 		fprintf(out, "%s %s", i ? "," : "",
-			report__printable(gs->libraries[i], path, sizeof(path)));
+			frames__printable(gs->libraries[i], path, sizeof(path)));
 	fprintf(out, gs->nr_libraries ? "\n" : " none seen\n");
 	fprintf(out, "  %-17s %10s %10s %10s %10s %8s %8s\n", "GPU KIND", "CURRENT", "PEAK",
 		"ALLOCS", "FREES", "FAILED", "UNKNOWN");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "output/frames.h"
 #include "output/gpu_snapshot.h"
-#include "output/snapshot.h"
 
 static const struct mt_counters no_counters;
 
@@ -51,10 +51,7 @@ static void write_oom(const struct run_summary *s, const struct mt_process *p,
 	write_device_id(w, oom->device);
 	json_writer__kv_u64(w, "gpu_live_bytes", oom->gpu_live_bytes);
 	json_writer__key(w, "stack");
-	json_writer__begin_array(w);
-	for (size_t i = 0; i < n; i++)
-		snapshot__write_frame(&frames[i], w);
-	json_writer__end_array(w);
+	frames__write_json(frames, n, w);
 	json_writer__end_object(w);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "account/mapping_accounting.h"
 #include "output/mapping_report.h"
-#include "output/mapping_snapshot.h"
 #include "util/units.h"
 
 static void write_stats(const char *lead, const struct mapping_stats *st, FILE *out)
@@ -21,7 +21,7 @@ void mapping_report__write_totals(const struct tracker *t, FILE *out)
 {
 	struct mapping_stats sum;
 
-	mapping_snapshot__totals(t, &sum);
+	tracker__mapping_totals(t, &sum);
 	if (!(sum.mmap_calls + sum.munmap_calls + sum.mremap_calls + sum.brk_calls))
 		return;
 	write_stats("", &sum, out);

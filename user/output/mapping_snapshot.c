@@ -28,19 +28,11 @@ static void write_stats(const struct mapping_stats *st, struct json_writer *w)
 	json_writer__end_object(w);
 }
 
-void mapping_snapshot__totals(const struct tracker *t, struct mapping_stats *out)
-{
-	*out = no_stats;
-	for (uint32_t i = 0; i < t->nr_procs; i++)
-		if (t->procs[i]->mappings)
-			mapping_accounting__sum(out, &t->procs[i]->mappings->stats);
-}
-
 void mapping_snapshot__write_totals(const struct tracker *t, struct json_writer *w)
 {
 	struct mapping_stats sum;
 
-	mapping_snapshot__totals(t, &sum);
+	tracker__mapping_totals(t, &sum);
 	write_stats(&sum, w);
 }
 

@@ -16,7 +16,5 @@
 void mapping_snapshot__write_totals(const struct tracker *t, struct json_writer *w);
 /* A process's counters. */
 void mapping_snapshot__write_process(const struct mt_process *p, struct json_writer *w);
-/* The processes' counters summed, for the snapshot and the report alike. */
-void mapping_snapshot__totals(const struct tracker *t, struct mapping_stats *out);
 
 #endif /* MEMTRACE_MAPPING_SNAPSHOT_H */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "account/allocator_stats.h"
+#include "output/frames.h"
 #include "output/gc_report.h"
 #include "output/gpu_report.h"
 #include "output/mapping_report.h"
@@ -65,50 +66,13 @@ static void write_losses(const struct run_summary *s, FILE *out)
 			(unsigned long long)s->drops[RUN_DROP_UNKNOWN_RECORD]);
 }
 
-/* A name a program chose, made safe for a terminal (text_escape.h); "?" when there is none. */
-static const char *printable(const char *name, char *buf, size_t len)
-{
-	if (!name || !name[0])
-		return "?";
-	return text_escape(name, buf, len);
-}
-
-const char *report__printable(const char *name, char *buf, size_t len)
-{
-	return printable(name, buf, len);
-}
-
-const char *report__frame_name(const struct leak_frame *frame, char *buf, size_t len)
-{
-	/* a summary line names a site: longer names are cut */
-	char name_buf[512], file_buf[512];
-	const struct frame_info *f = &frame->info;
-	const char *base, *name = name_buf, *file;
-
-	if (f->symbol)
-		name = printable(f->symbol, name_buf, sizeof(name_buf));
-	else
-		snprintf(name_buf, sizeof(name_buf), "0x%llx", (unsigned long long)frame->ip);
-	if (!f->file) {
-		snprintf(buf, len, "%s", name);
-		return buf;
-	}
-	base = strrchr(f->file, '/');
-	file = printable(base ? base + 1 : f->file, file_buf, sizeof(file_buf));
-	if (f->line)
-		snprintf(buf, len, "%s (%s:%u)", name, file, f->line);
-	else
-		snprintf(buf, len, "%s (%s)", name, file);
-	return buf;
-}
-
 static void write_process(const struct run_summary *s, const struct mt_process *p, FILE *out)
 {
 	char cur[UNITS_BUF], peak[UNITS_BUF], total[UNITS_BUF], exe[PATH_MAX];
 	char comm[COMM_LEN * TEXT_ESCAPE_RATIO];
 
-	fprintf(out, "\nPID %u  %s  (%s)", p->pid, printable(p->comm, comm, sizeof(comm)),
-		printable(p->exe, exe, sizeof(exe)));
+	fprintf(out, "\nPID %u  %s  (%s)", p->pid, frames__printable(p->comm, comm, sizeof(comm)),
+		frames__printable(p->exe, exe, sizeof(exe)));
 	if (p->ns_pid && p->ns_pid != p->pid)
 		fprintf(out, "  PID %u in its namespace", p->ns_pid);
 	if (p->ppid)
@@ -133,8 +97,8 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		const struct mt_thread *t = &p->threads[i];
 
 		fprintf(out, "  %-8u %-16s %10s %10s %10s %10llu %10llu %8llu\n", t->tid,
-			printable(t->comm, comm, sizeof(comm)), units__bytes(t->c.current_bytes, cur),
-			units__bytes(t->c.peak_bytes, peak),
+			frames__printable(t->comm, comm, sizeof(comm)),
+			units__bytes(t->c.current_bytes, cur), units__bytes(t->c.peak_bytes, peak),
 			units__bytes(t->c.allocated_bytes, total), (unsigned long long)t->c.allocs,
 			(unsigned long long)t->c.frees, (unsigned long long)t->c.failed_allocs);
 	}
@@ -154,17 +118,7 @@ static const char *rate(double bytes, const char *per, char buf[UNITS_BUF])
 static const char *site_name(const struct run_summary *s, const struct leak_site *site,
 			     char *buf, size_t len)
 {
-	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
-	struct leak_frame frames[REPORT_FRAMES];
-	bool truncated;
-
-	if (!stack->received || !leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES,
-					       &truncated)) {
-		snprintf(buf, len, "(%s)",
-			 run_summary__no_stack_reason(s, site->stack, false));
-		return buf;
-	}
-	return report__frame_name(&frames[0], buf, len);
+	return frames__leaf_name(s, site->process, site->stack, buf, len);
 }
 
 /* Order of the sites in the report: growing ones, steepest first, then the largest. */
@@ -204,7 +158,7 @@ static void write_summary(const struct run_summary *s, FILE *out)
 		bytes += r->sites[i].bytes;
 		count += r->sites[i].count;
 	}
-	if (!s->interval_s)
+	if (!s->interval_ns)
 		fprintf(out, "Summary: growth not measured: it needs --interval\n");
 	else if (!growing)
 		fprintf(out, "Summary: no site growing\n");
@@ -225,8 +179,8 @@ static void write_summary(const struct run_summary *s, FILE *out)
 	fprintf(out, "         %zu leak site%s hold%s %s in %llu block%s", r->n + r->omitted_sites,
 		r->n + r->omitted_sites == 1 ? "" : "s", r->n + r->omitted_sites == 1 ? "s" : "",
 		units__bytes(bytes, buf), (unsigned long long)count, count == 1 ? "" : "s");
-	if (s->leak_age_s > 0)
-		fprintf(out, " at least %s old", units__duration(s->leak_age_s, age));
+	if (s->leak_age_ns)
+		fprintf(out, " at least %s old", units__duration(s->leak_age_ns / 1e9, age));
 	if (r->n)
 		fprintf(out, "; the largest, %s, at %s", units__bytes(r->sites[0].bytes, buf),
 			site_name(s, &r->sites[0], name, sizeof(name)));
@@ -280,7 +234,7 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
 	struct leak_frame frames[REPORT_FRAMES];
-	char bytes[UNITS_BUF], age[UNITS_BUF], path[PATH_MAX], name[PATH_MAX];
+	char bytes[UNITS_BUF], age[UNITS_BUF], path[PATH_MAX];
 	size_t n, shown;
 	bool truncated;
 
@@ -298,41 +252,16 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 		return;
 	}
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
-	for (size_t i = 0; i < n; i++) {
-		const struct frame_info *f = &frames[i].info;
-		const char *base = f->module ? strrchr(f->module, '/') : NULL;
-
-		if (f->inlined)
-			fprintf(out, "    %s [inlined]", printable(f->symbol, name, sizeof(name)));
-		else if (f->symbol)
-			fprintf(out, "    %s+0x%llx", printable(f->symbol, name, sizeof(name)),
-				(unsigned long long)f->symbol_offset);
-		else if (f->module)
-			/* stable across runs, unlike the address: for addr2line -e MODULE */
-			fprintf(out, "    %s+0x%llx",
-				printable(base ? base + 1 : f->module, path, sizeof(path)),
-				(unsigned long long)f->module_offset);
-		else
-			fprintf(out, "    0x%llx", (unsigned long long)frames[i].ip);
-		/* the file's own name is enough to read; the snapshot has the whole path */
-		if (f->file) {
-			base = strrchr(f->file, '/');
-			fprintf(out, " (%s", printable(base ? base + 1 : f->file, path, sizeof(path)));
-			if (f->line)
-				fprintf(out, ":%u", f->line);
-			fputc(')', out);
-		}
-		fprintf(out, "  (%s)\n", printable(f->module, path, sizeof(path)));
-	}
+	frames__write_text(frames, n, out);
 	shown = n ? frames[n - 1].addr + 1u : 0;
-	if (truncated && s->stack_mode && !strcmp(s->stack_mode, "dwarf"))
+	if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
 	else if (truncated && n && frames[n - 1].info.module)
 		fprintf(out, "    ... (stack ends: no frame pointers in %s)\n",
-			printable(strrchr(frames[n - 1].info.module, '/')
-					  ? strrchr(frames[n - 1].info.module, '/') + 1
-					  : frames[n - 1].info.module,
-				  path, sizeof(path)));
+			frames__printable(strrchr(frames[n - 1].info.module, '/')
+						  ? strrchr(frames[n - 1].info.module, '/') + 1
+						  : frames[n - 1].info.module,
+					  path, sizeof(path)));
 	else if (truncated)
 		fprintf(out, "    ... (stack ends: no frame pointers beyond this frame)\n");
 	else if (shown < stack->nr_frames)
@@ -351,7 +280,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		return -ENOMEM;
 	shown = report_order(&s->leaks, order, (size_t)top);
 	/* reports follow each other on one stream: a blank line between them */
-	if (s->interval_s > 0 && s->interval != 1)
+	if (s->interval_ns && s->interval != 1)
 		fprintf(out, "\n");
 	if (s->interval)
 		fprintf(out, "memtrace: interval %lu: ", s->interval);
@@ -382,13 +311,13 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 		write_process(s, t->procs[i], out);
 	if (s->leaks.n)
 		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites\n",
-			s->leak_age_s > 0 ? ", at least " : "",
-			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
-			s->leak_age_s > 0 ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
+			s->leak_age_ns ? ", at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
 	else
-		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_s > 0 ? " at least " : "",
-			s->leak_age_s > 0 ? units__duration(s->leak_age_s, age) : "",
-			s->leak_age_s > 0 ? " old" : "");
+		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "");
 	for (size_t i = 0; i < shown; i++) {
 		write_site(s, &s->leaks.sites[order[i]], i + 1, out);
 		write_lifetimes(s, &s->leaks.sites[order[i]], out);

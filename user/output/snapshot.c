@@ -8,6 +8,8 @@
 
 #include "account/allocator_stats.h"
 #include "attach/alloc_funcs.h"
+#include "attach/libc_locate.h"
+#include "output/frames.h"
 #include "output/gc_snapshot.h"
 #include "output/gpu_snapshot.h"
 #include "output/mapping_snapshot.h"
@@ -25,14 +27,6 @@ static const char *const drop_names[RUN_DROP_COUNT] = {
 	[RUN_DROP_SHORT_RECORD] = "short_records",
 	[RUN_DROP_UNKNOWN_RECORD] = "unknown_records",
 };
-
-static void write_hex(struct json_writer *w, const char *key, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	json_writer__kv_string(w, key, buf);
-}
 
 /* --max-live: the cap, and the allocations past it, counted but not kept. */
 static void write_untracked(const struct live_cap *cap, struct json_writer *w)
@@ -71,6 +65,19 @@ static void write_allocator_totals(const struct run_summary *s, struct json_writ
 	allocator_stats__write_json(&all, w);
 }
 
+static const char *stack_mode_name(enum mt_stack_mode mode)
+{
+	switch (mode) {
+	case MT_STACK_NONE:
+		return "none";
+	case MT_STACK_DWARF:
+		return "dwarf";
+	case MT_STACK_FP:
+		break;
+	}
+	return "fp";
+}
+
 static void write_header(const struct run_summary *s, struct json_writer *w)
 {
 	char when[64], ms[8], host[256];
@@ -100,7 +107,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 			json_writer__string(w, *arg);
 		json_writer__end_array(w);
 	}
-	json_writer__kv_string(w, "stack_mode", s->stack_mode);
+	json_writer__kv_string(w, "stack_mode", stack_mode_name(s->stack_mode));
 	json_writer__kv_u64(w, "sample_bytes", s->sample_bytes);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
@@ -120,17 +127,17 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	write_untracked(&s->tracker->live_cap, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
-	if (s->interval_s > 0)
-		json_writer__double(w, s->interval_s);
+	if (s->interval_ns)
+		json_writer__double(w, s->interval_ns / 1e9);
 	else
 		json_writer__null(w);
-	json_writer__kv_double(w, "leak_age_s", s->leak_age_s);
+	json_writer__kv_double(w, "leak_age_s", s->leak_age_ns / 1e9);
 }
 
 /* Where each function's probe went, and why: probe placement is a trade-off worth showing. */
 static void write_probes(const struct mt_process *p, struct json_writer *w)
 {
-	const struct libc_image *img = &p->libc;
+	const struct libc_image *img = p->libc;
 
 	json_writer__key(w, "probes");
 	json_writer__begin_object(w);
@@ -139,7 +146,7 @@ static void write_probes(const struct mt_process *p, struct json_writer *w)
 	json_writer__kv_string(w, "module", p->preload ? p->preload : img->path);
 	json_writer__key(w, "sites");
 	json_writer__begin_array(w);
-	for (int i = 0; i < img->nr_sites; i++) {
+	for (int i = 0; img && i < img->nr_sites; i++) {
 		const struct libc_site *site = &img->sites[i];
 
 		json_writer__begin_object(w);
@@ -221,7 +228,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	if (p->libc.path || p->preload)
+	if (p->libc || p->preload)
 		write_probes(p, w);
 	gpu_snapshot__write_process(s, p, w);
 	gc_snapshot__write_process(p, w);
@@ -237,32 +244,6 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	json_writer__end_object(w);
-}
-
-void snapshot__write_frame(const struct leak_frame *f, struct json_writer *w)
-{
-	json_writer__begin_object(w);
-	write_hex(w, "ip", f->ip);
-	json_writer__kv_string(w, "symbol", f->info.symbol);
-	/* null for a name that was not mangled: what diff keys a site by is symbol then */
-	json_writer__kv_string(w, "linkage_name", f->info.linkage_name);
-	json_writer__key(w, "offset");
-	/* an inlined call has no code of its own to be an offset into */
-	if (f->info.symbol && !f->info.inlined)
-		json_writer__u64(w, f->info.symbol_offset);
-	else
-		json_writer__null(w);
-	json_writer__kv_string(w, "module", f->info.module);
-	if (f->info.module)
-		write_hex(w, "module_offset", f->info.module_offset);
-	json_writer__kv_string(w, "file", f->info.file);
-	json_writer__key(w, "line");
-	if (f->info.line)
-		json_writer__u64(w, f->info.line);
-	else
-		json_writer__null(w);
-	json_writer__kv_bool(w, "inlined", f->info.inlined);
 	json_writer__end_object(w);
 }
 
@@ -329,10 +310,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__kv_string(w, "truncated_in", truncated && n ? frames[n - 1].info.module : NULL);
 	write_trends(s, site, w);
 	json_writer__key(w, "stack");
-	json_writer__begin_array(w);
-	for (size_t i = 0; i < n; i++)
-		snapshot__write_frame(&frames[i], w);
-	json_writer__end_array(w);
+	frames__write_json(frames, n, w);
 	json_writer__end_object(w);
 }
 

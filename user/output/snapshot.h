@@ -12,8 +12,4 @@
 /* 0, or -EIO / -EINVAL from the JSON writer. */
 int snapshot__write(const struct run_summary *s, FILE *out);
 
-struct json_writer;
-/* A leak's frame as the snapshot writes it, for the other parts that write stacks. */
-void snapshot__write_frame(const struct leak_frame *f, struct json_writer *w);
-
 #endif /* MEMTRACE_SNAPSHOT_H */

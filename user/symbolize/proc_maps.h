@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A task's name as the kernel keeps it (/proc/PID/comm), NUL included. */
+#define COMM_LEN 16
+
 struct proc_map {
 	uint64_t start;
 	uint64_t end;

@@ -14,9 +14,6 @@
 
 #define MAX_PIDS 64
 
-/* "none", "fp" or "dwarf" */
-const char *stack_mode__name(enum mt_stack_mode mode);
-
 struct mt_config {
 	pid_t pids[MAX_PIDS];
 	int nr_pids;
@@ -41,8 +38,8 @@ struct mt_config {
 	bool stack_auto;	/* --stack=auto: fp or dwarf, by the targets' code (stack_choice.h) */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
 	bool sample_bytes_set;	/* --sample-bytes given (0 is a value too) */
-	double interval_s;	/* --interval: a report every this long; 0: only at the end */
-	double leak_age_s;	/* --leak-age: younger live blocks are not leak candidates */
+	uint64_t interval_ns;	/* --interval: a report every this long; 0: only at the end */
+	uint64_t leak_age_ns;	/* --leak-age: younger live blocks are not leak candidates */
 	unsigned int growth_intervals; /* --growth-intervals: N new highs in a row is growing */
 	const char *step_probe;	/* --step-probe BINARY:SYMBOL, or NULL */
 	unsigned int max_sites;	/* --max-sites: leak sites in a snapshot, 0: all */
