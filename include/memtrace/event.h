@@ -3,8 +3,8 @@
  * Records that travel from the BPF programs to user space through the
  * "events" ring buffer. Shared by bpf/ and user/: fixed-width types only.
  *
- * Every record starts with a __u16 kind so the consumer can dispatch
- * before it knows the record's size.
+ * Every record starts with the fields of struct mt_record_header, so the
+ * consumer can route it before it knows the record's size.
  */
 #ifndef MEMTRACE_EVENT_H
 #define MEMTRACE_EVENT_H
@@ -69,6 +69,27 @@ enum mt_record_kind {
 	MT_REC_PROC = 8,	/* a traced process forked, exec-ed or exited (struct mt_proc_event) */
 	MT_REC_MMAP = 9,	/* a traced process's mmap, munmap, mremap or brk (struct mt_mmap_event) */
 };
+
+/*
+ * The first 8 bytes of every record, whatever its kind: user space reads
+ * them (user/ingest/dispatch.c) to check the record's size and find its
+ * process. Each record names the 16 bits after kind for what its kind keeps
+ * there; MT_RECORD_HEADER_CHECK holds every record to this layout, so the
+ * BPF side fills the header with plain stores into its one reservation.
+ */
+struct mt_record_header {
+	__u16 kind;		/* enum mt_record_kind */
+	__u16 kind_data;	/* the kind's own: its function, operation, frame count, ... */
+	__u32 pid;		/* thread group id, in the host's PID namespace */
+};
+
+#define MT_RECORD_HEADER_CHECK(type)                                                      \
+	_Static_assert(__builtin_offsetof(type, kind) == 0 &&                             \
+			       sizeof(((type *)0)->kind) == 2 &&                          \
+			       __builtin_offsetof(type, pid) ==                           \
+				       __builtin_offsetof(struct mt_record_header, pid) && \
+			       sizeof(((type *)0)->pid) == 4,                             \
+		       #type " starts with struct mt_record_header")
 
 /*
  * Which processes the probes serve. With MT_SCOPE_PIDS every probe is
@@ -221,12 +242,12 @@ enum mt_drop {
 #define MT_DUMP_REGS 17
 
 struct mt_event {
-	__u16 kind;		/* MT_REC_CALL or MT_REC_THREAD_EXIT */
+	__u16 kind;		/* MT_REC_CALL, MT_REC_THREAD_EXIT or MT_REC_STEP */
 	__u8 func;		/* enum mt_func (MT_REC_CALL): operator new is a malloc */
 	__u8 allocator;		/* enum mt_allocator (MT_REC_CALL) */
-	__u32 duration_ns;	/* realloc's entry to return, saturated at ~4.3 s; else 0 */
 	__u32 pid;		/* thread group id */
 	__u32 tid;
+	__u32 duration_ns;	/* realloc's entry to return, saturated at ~4.3 s; else 0 */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (free: at entry) */
 	__u64 stack_id;		/* mt_stack_record.stack_id, or MT_NO_STACK */
 	union {
@@ -238,13 +259,16 @@ struct mt_event {
 		char comm[16];		/* MT_REC_THREAD_EXIT: the thread's last name */
 	};
 };
+MT_RECORD_HEADER_CHECK(struct mt_event);
+/* the hot record: 64 bytes in the ring buffer with its 8-byte header */
+_Static_assert(sizeof(struct mt_event) == 56, "struct mt_event grew");
 
 struct mt_gpu_event {
 	__u16 kind;		/* MT_REC_GPU */
 	__u16 func;		/* enum mt_gpu_func */
-	__u32 result;		/* CUresult, cudaError_t or hipError_t: 0 success (frees: 0) */
 	__u32 pid;
 	__u32 tid;
+	__u32 result;		/* CUresult, cudaError_t or hipError_t: 0 success (frees: 0) */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC at return (frees: at entry) */
 	__u64 stack_id;		/* as mt_event.stack_id; MT_NO_STACK for frees */
 	/*
@@ -257,6 +281,7 @@ struct mt_gpu_event {
 	__s32 device;		/* cuMemCreate: location id; set-device: the device; else -1 */
 	__u32 pad;
 };
+MT_RECORD_HEADER_CHECK(struct mt_gpu_event);
 
 /* What happened to a traced process (mt_proc_event.op). */
 enum mt_proc_op {
@@ -283,6 +308,7 @@ struct mt_proc_event {
 	__u64 start_boottime;	/* the process's start, ns since boot: /proc's starttime */
 	char comm[16];		/* EXEC: the new image's name; FORK: the child's (the parent's) */
 };
+MT_RECORD_HEADER_CHECK(struct mt_proc_event);
 
 /*
  * --stack=dwarf: what user space needs to unwind without frame pointers,
@@ -299,6 +325,7 @@ struct mt_stack_dump {
 	__u64 regs[MT_DUMP_REGS];
 	__u8 stack[MT_DUMP_STACK_BYTES];
 };
+MT_RECORD_HEADER_CHECK(struct mt_stack_dump);
 
 /*
  * The frame-pointer walk stopped at a frame pointer that cannot be one
@@ -317,6 +344,7 @@ struct mt_stack_record {
 	/* leaf first: frames[0] is the allocator's direct caller */
 	__u64 frames[MT_MAX_FRAMES];
 };
+MT_RECORD_HEADER_CHECK(struct mt_stack_record);
 
 /* The runtimes whose collections are probed (user/attach/gc_probe.c says where). */
 enum mt_gc_runtime {
@@ -349,6 +377,7 @@ struct mt_gc_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
 	__s64 collected;	/* MT_GC_DONE: objects collected (CPython); else -1: not told */
 };
+MT_RECORD_HEADER_CHECK(struct mt_gc_event);
 
 /*
  * Mappings made with the syscalls themselves (MT_REC_MMAP), whoever calls
@@ -395,5 +424,6 @@ struct mt_mmap_event {
 	__s64 result;
 	__u64 brk_start;	/* brk: where the heap starts (mm->start_brk); else 0 */
 };
+MT_RECORD_HEADER_CHECK(struct mt_mmap_event);
 
 #endif /* MEMTRACE_EVENT_H */

@@ -6,7 +6,7 @@
  *
  * Each scenario's stream is built once, outside the timing, laid out as the
  * BPF ring buffer lays it out (an 8-byte header, records 8-byte aligned),
- * and fed record by record to tracker__handle_record, the real consumer
+ * and fed record by record to dispatch__record, the real consumer
  * callback, on a fresh tracker each repetition. The generator keeps its own
  * account of what the counters must come to; every repetition is checked
  * against it, so a fast but wrong path fails instead of looking good.
@@ -53,6 +53,7 @@
 #include <memtrace/event.h>
 
 #include "account/tracker.h"
+#include "ingest/dispatch.h"
 
 /* Above any pid_max (at most 2^22): /proc has nothing for it. */
 #define PID	   0x7ffffff0u
@@ -501,12 +502,14 @@ static struct mt_process *bench__tracker(struct tracker *t)
 
 static int stream__feed(const struct stream *s, struct tracker *t)
 {
+	struct dispatch d = { .tracker = t };
+
 	for (size_t off = 0; off < s->len;) {
 		uint32_t size;
 		int err;
 
 		memcpy(&size, s->buf + off, sizeof(size));
-		err = tracker__handle_record(t, s->buf + off + RINGBUF_HDR, size);
+		err = dispatch__record(&d, s->buf + off + RINGBUF_HDR, size);
 		if (err)
 			return err;
 		off += (RINGBUF_HDR + size + RINGBUF_ALIGN - 1) & ~(size_t)(RINGBUF_ALIGN - 1);
@@ -644,6 +647,7 @@ static int bench__worst_memory(const struct stream *s, double *worst)
 {
 	struct tracker t;
 	struct mt_process *p = bench__tracker(&t);
+	struct dispatch d = { .tracker = &t };
 	uint64_t high = WORST_FROM;
 	int err = 0;
 
@@ -654,7 +658,7 @@ static int bench__worst_memory(const struct stream *s, double *worst)
 		uint32_t size;
 
 		memcpy(&size, s->buf + off, sizeof(size));
-		err = tracker__handle_record(&t, s->buf + off + RINGBUF_HDR, size);
+		err = dispatch__record(&d, s->buf + off + RINGBUF_HDR, size);
 		off += (RINGBUF_HDR + size + RINGBUF_ALIGN - 1) & ~(size_t)(RINGBUF_ALIGN - 1);
 		if (live_blocks(p) <= high)
 			continue;

@@ -28,6 +28,7 @@
 #include "account/leaks.h"
 #include "account/run_summary.h"
 #include "account/tracker.h"
+#include "ingest/dispatch.h"
 #include "output/snapshot.h"
 #include "symbolize/proc_maps.h"
 #include "symbolize/symbolizer.h"
@@ -91,7 +92,7 @@ static int collect_funcs(struct func_range *out, int max)
 		(void *)puts, (void *)malloc, (void *)calloc, (void *)realloc, (void *)free,
 		(void *)opendir, (void *)readdir, (void *)closedir, (void *)mkstemp,
 		/* this binary */
-		(void *)main, (void *)tracker__handle_record, (void *)tracker__add_process,
+		(void *)main, (void *)dispatch__record, (void *)tracker__add_process,
 		(void *)tracker__init, (void *)leaks__collect, (void *)leaks__frames,
 		(void *)snapshot__write, (void *)symbolizer__resolve, (void *)symbolizer__new,
 		(void *)proc_maps__read, (void *)proc_maps__parse, (void *)proc_maps__find,
@@ -134,7 +135,7 @@ static int feed_stacks(struct tracker *t, uint64_t *ids)
 		}
 		/* a frame-pointer stack's id: without the flag that marks a stack dump */
 		rec.stack_id = ids[i] = (next_rand() | 1) & ~MT_STACK_DUMP_FLAG;
-		err = tracker__handle_record(t, &rec, sizeof(rec));
+		err = dispatch__record(&(struct dispatch){ .tracker = t }, &rec, sizeof(rec));
 		if (err)
 			return err;
 	}
@@ -155,7 +156,7 @@ static int feed_blocks(struct tracker *t, const uint64_t *ids)
 		e.call.addr = BLOCK_BASE + (uint64_t)i * 80;
 		e.call.size = 16 + next_rand() % 4081;
 		e.call.old_addr = 0;
-		err = tracker__handle_record(t, &e, sizeof(e));
+		err = dispatch__record(&(struct dispatch){ .tracker = t }, &e, sizeof(e));
 		if (err)
 			return err;
 	}

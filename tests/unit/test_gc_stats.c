@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Garbage-collection statistics from hand-made MT_REC_GC records, fed
- * through tracker__handle_record as the ring buffer would: start and end
+ * through dispatch__record as the ring buffer would: start and end
  * paired per thread, exact durations per generation, ends and starts that
  * pair with nothing, and the "gc" snapshot object and report row they make.
  */
@@ -18,6 +18,7 @@
 
 #include "account/gc_stats.h"
 #include "account/tracker.h"
+#include "ingest/dispatch.h"
 #include "output/gc_report.h"
 #include "output/gc_snapshot.h"
 #include "util/json_writer.h"
@@ -68,8 +69,9 @@ static void send(struct fixture *fx, uint8_t runtime, uint8_t phase, uint32_t ti
 		.ts_ns = ts_ns,
 		.collected = collected,
 	};
+	struct dispatch d = { .tracker = &fx->t };
 
-	assert_int_equal(tracker__handle_record(&fx->t, &e, sizeof(e)), 0);
+	assert_int_equal(dispatch__record(&d, &e, sizeof(e)), 0);
 }
 
 static void start(struct fixture *fx, uint32_t tid, int32_t gen, uint64_t ts_ns)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * GPU memory accounting from hand-made MT_REC_GPU records, fed through
- * tracker__handle_record as the ring buffer would: counters per kind of
+ * dispatch__record as the ring buffer would: counters per kind of
  * each thread, process, device and the run; OOM events; leak sites; the
  * "gpu" objects of the snapshot (parsed back with jansson), the text
  * report, and the snapshot reader on a snapshot with GPU leaks.
@@ -22,6 +22,7 @@
 #include "compare/diff.h"
 #include "compare/site_key.h"
 #include "compare/snapshot_reader.h"
+#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "unit_helpers.h"
@@ -89,6 +90,13 @@ static int teardown(void **state)
 	tracker__release(&w->t);
 	free(w);
 	return 0;
+}
+
+static int dispatch(struct world *w, void *rec, size_t size)
+{
+	struct dispatch d = { .tracker = &w->t };
+
+	return dispatch__record(&d, rec, size);
 }
 
 static void feed(struct world *w, void *rec, size_t size)
@@ -574,14 +582,14 @@ static void test_bad_records(void **state)
 	e.addr = DA;
 	e.size = 1;
 	/* too short: not looked at */
-	assert_int_equal(tracker__handle_record(&w->t, &e, sizeof(e) - 1), 0);
+	assert_int_equal(dispatch(w, &e, sizeof(e) - 1), 0);
 	assert_null(proc(w, PID)->gpu);
 	e.pid = 0x7ffffff9u;
-	assert_int_equal(tracker__handle_record(&w->t, &e, sizeof(e)), 0);
+	assert_int_equal(dispatch(w, &e, sizeof(e)), 0);
 	assert_int_equal(w->t.stray_records, 1);
 	e.pid = PID;
 	e.func = MT_GPU_FN_COUNT;
-	assert_int_equal(tracker__handle_record(&w->t, &e, sizeof(e)), -EINVAL);
+	assert_int_equal(dispatch(w, &e, sizeof(e)), -EINVAL);
 }
 
 static struct leak_site *find_site(struct world *w, uint32_t pid, const char *allocator,

@@ -235,7 +235,7 @@ static void test_header(void **state)
 	assert_int_equal(unit__get_u64(w->root, "lost_events"), 0);
 	assert_int_equal(unit__get_u64(w->root, "lost_stacks"), 0);
 	drops = unit__get(w->root, "drops");
-	assert_int_equal(json_object_size(drops), MT_DROP_COUNT);
+	assert_int_equal(json_object_size(drops), RUN_DROP_COUNT);
 	assert_int_equal(unit__get_u64(drops, "ringbuf_full"), 0);
 	assert_int_equal(unit__get_u64(drops, "stack_unwind_error"), 0);
 }
@@ -521,6 +521,26 @@ static void test_report_drops(void **state)
 	assert_non_null(strstr(text, "\nWARNING: 15 events lost"));
 	assert_non_null(strstr(text, "\nWARNING: 24 stacks lost: their bytes show under "
 				     "\"stack lost\"\n"));
+}
+
+/* Records the dispatcher could not read: in drops, and a warning line of their own. */
+static void test_unread_records(void **state)
+{
+	struct world *w = *state;
+	const char *text;
+	json_t *drops;
+
+	w->s.drops[RUN_DROP_SHORT_RECORD] = 2;
+	w->s.drops[RUN_DROP_UNKNOWN_RECORD] = 3;
+	write_snapshot(w);
+	drops = unit__get(w->root, "drops");
+	assert_int_equal(unit__get_u64(drops, "short_records"), 2);
+	assert_int_equal(unit__get_u64(drops, "unknown_records"), 3);
+	/* not allocator calls: not in lost_events */
+	assert_int_equal(unit__get_u64(w->root, "lost_events"), 0);
+	text = write_report(w, 10);
+	assert_non_null(strstr(text, "\nLost events: 0\n"));
+	assert_non_null(strstr(text, "\nWARNING: 5 records unreadable (too short 2, unknown kind 3)"));
 }
 
 /* Only stacks lost: the counts are exact, so no warning says otherwise. */
@@ -855,6 +875,7 @@ int main(void)
 		TEST(test_report_top),
 		TEST(test_report_drops),
 		TEST(test_report_only_stacks_lost),
+		TEST(test_unread_records),
 		TEST(test_report_empty),
 		TEST(test_displaced_block),
 		TEST(test_frames_named),

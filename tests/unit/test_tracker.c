@@ -29,7 +29,7 @@ static void proc_record(struct tracker *t, uint16_t op, uint32_t pid, const char
 				   .ppid = PARENT, .ns_pid = pid, .ts_ns = clock_ns += 1000 };
 
 	strncpy(e.comm, comm, sizeof(e.comm) - 1);
-	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+	unit__feed(t, &e, sizeof(e));
 }
 
 static void call_record(struct tracker *t, enum mt_func func, uint32_t pid, uint64_t addr,
@@ -196,7 +196,7 @@ static struct mt_process *fork_self(struct tracker *t)
 	assert_int_equal(process__read_start_time(e.pid, &start), 0);
 	e.start_boottime = start * (1000000000ULL / (uint64_t)ticks);
 	strcpy(e.comm, "self");
-	assert_int_equal(tracker__handle_record(t, &e, sizeof(e)), 0);
+	unit__feed(t, &e, sizeof(e));
 	return tracker__process(t, e.pid);
 }
 
@@ -206,7 +206,7 @@ static void stack_record(struct tracker *t, uint32_t pid, uint64_t frame)
 				     .stack_id = 42 };
 
 	r.frames[0] = frame;
-	assert_int_equal(tracker__handle_record(t, &r, sizeof(r)), 0);
+	unit__feed(t, &r, sizeof(r));
 }
 
 /*

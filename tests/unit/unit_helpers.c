@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ingest/dispatch.h"
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "symbolize/elf_file.h"
@@ -13,7 +14,9 @@
 
 void unit__feed(struct tracker *t, void *rec, size_t size)
 {
-	assert_int_equal(tracker__handle_record(t, rec, size), 0);
+	struct dispatch d = { .tracker = t };
+
+	assert_int_equal(dispatch__record(&d, rec, size), 0);
 }
 
 void unit__stack(struct tracker *t, uint32_t pid, uint64_t id, size_t n, const uint64_t *frames)

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "account/mapping_accounting.h"
-#include "account/tracker.h"
 
 /* the kernel's values, for mmap's flags and mremap's */
 #define MREMAP_DONTUNMAP_FLAG 4
@@ -195,26 +194,13 @@ void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_st
 		dst[i] += src[i];
 }
 
-void mapping_accounting__totals(const struct tracker *t, struct mapping_stats *out)
-{
-	*out = (struct mapping_stats){ 0 };
-	for (uint32_t i = 0; i < t->nr_procs; i++)
-		if (t->procs[i]->mappings)
-			mapping_accounting__sum(out, &t->procs[i]->mappings->stats);
-}
-
-int mapping_accounting__record(struct tracker *t, const struct mt_mmap_event *e)
+int mapping_accounting__record(struct mapping_state **ms, const struct mt_mmap_event *e)
 {
 	static uint64_t page_size;
-	struct mt_process *p = tracker__process(t, e->pid);
 
-	if (!p) {
-		t->stray_records++;
-		return 0;
-	}
-	if (!p->mappings && !(p->mappings = mapping_accounting__new()))
+	if (!*ms && !(*ms = mapping_accounting__new()))
 		return -ENOMEM;
 	if (!page_size)
 		page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	return mapping_accounting__apply(p->mappings, e, page_size);
+	return mapping_accounting__apply(*ms, e, page_size);
 }

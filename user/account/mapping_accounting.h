@@ -51,18 +51,14 @@ struct mapping_state {
 /* Ranges per process at most: 6 MiB of table. */
 #define MAPPING_TABLE_MAX (1u << 18)
 
-struct tracker;
-
 struct mapping_state *mapping_accounting__new(void);
 void mapping_accounting__free(struct mapping_state *ms);
 /* Applies one record, pages of page_size bytes (a power of two). -ENOMEM. */
 int mapping_accounting__apply(struct mapping_state *ms, const struct mt_mmap_event *e,
 			      uint64_t page_size);
-/* The tracker's handler for MT_REC_MMAP: the process's state made at its first record. */
-int mapping_accounting__record(struct tracker *t, const struct mt_mmap_event *e);
+/* Applies an MT_REC_MMAP record to a process's *ms, made at its first one. -ENOMEM. */
+int mapping_accounting__record(struct mapping_state **ms, const struct mt_mmap_event *e);
 /* Adds from's counters to into's (peaks too: the sum of the processes' peaks). */
 void mapping_accounting__sum(struct mapping_stats *into, const struct mapping_stats *from);
-/* Every traced process's counters summed, for the report and the snapshot alike. */
-void mapping_accounting__totals(const struct tracker *t, struct mapping_stats *out);
 
 #endif /* MEMTRACE_MAPPING_ACCOUNTING_H */

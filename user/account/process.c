@@ -271,6 +271,24 @@ int64_t process__lookup_thread(struct mt_process *p, uint32_t tid)
 	return p->nr_threads++;
 }
 
+int process__thread_exit(struct mt_process *p, uint32_t tid, const char *comm)
+{
+	struct mt_thread *th;
+	int64_t idx;
+
+	idx = process__thread(p, tid);
+	if (idx < 0)
+		return (int)idx;
+	th = &p->threads[idx];
+	th->exited = true;
+	memcpy(th->comm, comm, COMM_LEN);
+	th->comm[COMM_LEN - 1] = '\0';
+	/* the process's name is its main thread's, which it may have changed */
+	if (tid == p->pid)
+		memcpy(p->comm, th->comm, COMM_LEN);
+	return 0;
+}
+
 int process__refresh_maps(struct mt_process *p)
 {
 	struct proc_maps fresh = {};

@@ -159,6 +159,8 @@ static inline int64_t process__thread(struct mt_process *p, uint32_t tid)
 		return idx;
 	return process__lookup_thread(p, tid);
 }
+/* Thread tid exited with the name comm (COMM_LEN bytes). 0 or -ENOMEM. */
+int process__thread_exit(struct mt_process *p, uint32_t tid, const char *comm);
 /* Whether /proc/PID/maps still shows this image when a record is read: it lives, and maps_followed is off. */
 static inline bool process__may_read_maps(const struct mt_process *p)
 {

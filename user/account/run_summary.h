@@ -14,11 +14,21 @@
 #include "account/tracker.h"
 #include "symbolize/symbolizer.h"
 
+/*
+ * Records user space could not read, after the kernel's reasons (enum
+ * mt_drop) in run_summary.drops: ingest/dispatch.c counts them.
+ */
+enum run_drop {
+	RUN_DROP_SHORT_RECORD = MT_DROP_COUNT,	/* shorter than its kind's record */
+	RUN_DROP_UNKNOWN_RECORD,		/* of a kind this build does not know */
+	RUN_DROP_COUNT,
+};
+
 struct run_summary {
 	const struct tracker *tracker;
 	struct symbolizer *sym;
 	struct leak_report leaks;
-	uint64_t drops[MT_DROP_COUNT];
+	uint64_t drops[RUN_DROP_COUNT];	/* enum mt_drop, then enum run_drop */
 	struct timespec started_at;	/* CLOCK_REALTIME */
 	double duration_s;
 	uint64_t now_ns;		/* CLOCK_MONOTONIC of the report: ages count to here */
@@ -57,6 +67,12 @@ static inline const char *run_summary__no_stack_reason(const struct run_summary 
 static inline uint64_t run_summary__lost_stacks(const struct run_summary *s)
 {
 	return s->drops[MT_DROP_STACK_RINGBUF] + s->drops[MT_DROP_STACK_ERROR];
+}
+
+/* Records that came but could not be read: a build of the BPF side that does not match. */
+static inline uint64_t run_summary__unread_records(const struct run_summary *s)
+{
+	return s->drops[RUN_DROP_SHORT_RECORD] + s->drops[RUN_DROP_UNKNOWN_RECORD];
 }
 
 #endif /* MEMTRACE_RUN_SUMMARY_H */

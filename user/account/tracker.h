@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Everything collected in a run: the traced processes, the stacks and the
- * totals. Ring buffer records go in through tracker__handle_record.
+ * totals. Ring buffer records come in through ingest/dispatch.c, which
+ * finds their process here (tracker__record_process).
  */
 #ifndef MEMTRACE_TRACKER_H
 #define MEMTRACE_TRACKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+#include <memtrace/event.h>
+
 #include "account/counters.h"
 #include "account/gpu_accounting.h"
+#include "account/mapping_accounting.h"
 #include "account/process.h"
 #include "account/stack_table.h"
 #include "util/id_map.h"
@@ -84,12 +90,34 @@ int tracker__joined_again(struct tracker *t, uint32_t pid);
 void tracker__allocator_totals(const struct tracker *t, struct allocator_stats *out);
 /* Live processes: not exited, not exec-ed away. */
 uint32_t tracker__nr_running(const struct tracker *t);
-/* ring_buffer_sample_fn: ctx is the tracker. Returns 0 or a negative errno. */
-int tracker__handle_record(void *ctx, void *data, size_t size);
+/* Applies a fork, exec or exit record (MT_REC_PROC). 0 or -ENOMEM. */
+int tracker__apply_lifecycle(struct tracker *t, const struct mt_proc_event *e);
+/* tracker__record_process for a PID other than the last record's. */
+int tracker__lookup_record_process(struct tracker *t, uint32_t pid, bool makes_process,
+				   struct mt_process **p);
+
+/*
+ * The one way to the process of a record of PID, in *p. A PID not traced
+ * gets a new process under -a (create_on_sight) when the record's kind
+ * makes_process; else *p is NULL and the record is to be skipped, counted
+ * in stray_records unless -a expects such records. Records come in runs
+ * of one process: the last one is at hand. 0 or -ENOMEM.
+ */
+static inline int tracker__record_process(struct tracker *t, uint32_t pid, bool makes_process,
+					  struct mt_process **p)
+{
+	if (t->last && t->last->pid == pid) {
+		*p = t->last;
+		return 0;
+	}
+	return tracker__lookup_record_process(t, pid, makes_process, p);
+}
 /*
  * Mapping records were lost: anyone's mapping or exec may be among them.
  * Every record's maps are read from /proc from now on, the living's now.
  */
 void tracker__mappings_lost(struct tracker *t);
+/* Every traced process's mapping counters summed, for the report and the snapshot alike. */
+void tracker__mapping_totals(const struct tracker *t, struct mapping_stats *out);
 
 #endif /* MEMTRACE_TRACKER_H */

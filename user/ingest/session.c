@@ -43,8 +43,9 @@ static int setup_consumer(struct session *s)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
 	int err;
 
-	s->rb = ring_buffer__new(bpf_loader__events_fd(s->bpf), tracker__handle_record,
-				 &s->tracker, NULL);
+	s->dispatch = (struct dispatch){ .tracker = &s->tracker };
+	s->rb = ring_buffer__new(bpf_loader__events_fd(s->bpf), dispatch__record, &s->dispatch,
+				 NULL);
 	if (!s->rb)
 		return -errno;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -268,6 +269,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		fprintf(stderr, "memtrace: cannot read the drop counters: %s\n", strerror(-err));
 		return err;
 	}
+	dispatch__read_drops(&s->dispatch, out->drops);
 	if (!s->sym && !(s->sym = symbolizer__new()))
 		return -ENOMEM;
 	out->sym = s->sym;

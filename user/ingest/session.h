@@ -17,6 +17,7 @@
 #include "attach/launcher.h"
 #include "attach/prober.h"
 #include "attach/stack_choice.h"
+#include "ingest/dispatch.h"
 #include "ingest/mmap_stash.h"
 #include "util/config.h"
 
@@ -38,6 +39,7 @@ struct session {
 	struct mmap_watch *mmaps;	/* NULL when the system allows no watch */
 	struct mmap_stash unclaimed;	/* mapping records of processes not known yet */
 	struct tracker tracker;
+	struct dispatch dispatch;	/* the ring buffer's records into the tracker */
 	struct target targets[MAX_PIDS];
 	int nr_targets;
 	struct launched child;	/* launch mode; pid -1 otherwise */

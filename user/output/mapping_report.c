@@ -21,7 +21,7 @@ void mapping_report__write_totals(const struct tracker *t, FILE *out)
 {
 	struct mapping_stats sum;
 
-	mapping_accounting__totals(t, &sum);
+	tracker__mapping_totals(t, &sum);
 	if (!(sum.mmap_calls + sum.munmap_calls + sum.mremap_calls + sum.brk_calls))
 		return;
 	write_stats("", &sum, out);

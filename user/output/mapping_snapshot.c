@@ -32,7 +32,7 @@ void mapping_snapshot__write_totals(const struct tracker *t, struct json_writer 
 {
 	struct mapping_stats sum;
 
-	mapping_accounting__totals(t, &sum);
+	tracker__mapping_totals(t, &sum);
 	write_stats(&sum, w);
 }
 

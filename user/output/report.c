@@ -58,6 +58,12 @@ static void write_losses(const struct run_summary *s, FILE *out)
 		fprintf(out, "WARNING: %llu other records lost (fork, exec, exit, mapping, GC or step): "
 			     "process and mapping figures may be short\n",
 			(unsigned long long)s->drops[MT_DROP_OTHER_RECORD]);
+	if (run_summary__unread_records(s))
+		fprintf(out, "WARNING: %llu records unreadable (too short %llu, unknown kind %llu): "
+			     "memtrace's BPF side does not match its user side; figures may be short\n",
+			(unsigned long long)run_summary__unread_records(s),
+			(unsigned long long)s->drops[RUN_DROP_SHORT_RECORD],
+			(unsigned long long)s->drops[RUN_DROP_UNKNOWN_RECORD]);
 }
 
 static void write_process(const struct run_summary *s, const struct mt_process *p, FILE *out)

@@ -16,7 +16,7 @@
 #include "output/snapshot.h"
 #include "util/json_writer.h"
 
-static const char *const drop_names[MT_DROP_COUNT] = {
+static const char *const drop_names[RUN_DROP_COUNT] = {
 	[MT_DROP_RINGBUF_FULL] = "ringbuf_full",
 	[MT_DROP_CALL_MAP_FULL] = "call_map_full",
 	[MT_DROP_MISSED_ENTRY] = "missed_entry",
@@ -24,6 +24,8 @@ static const char *const drop_names[MT_DROP_COUNT] = {
 	[MT_DROP_STACK_ERROR] = "stack_unwind_error",
 	[MT_DROP_PROCESS_NOT_FOLLOWED] = "process_not_followed",
 	[MT_DROP_OTHER_RECORD] = "other_records_lost",
+	[RUN_DROP_SHORT_RECORD] = "short_records",
+	[RUN_DROP_UNKNOWN_RECORD] = "unknown_records",
 };
 
 /* --max-live: the cap, and the allocations past it, counted but not kept. */
@@ -111,7 +113,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
 	json_writer__key(w, "drops");
 	json_writer__begin_object(w);
-	for (int i = 0; i < MT_DROP_COUNT; i++)
+	for (int i = 0; i < RUN_DROP_COUNT; i++)
 		json_writer__kv_u64(w, drop_names[i], s->drops[i]);
 	json_writer__end_object(w);
 	json_writer__key(w, "totals");

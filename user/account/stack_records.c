@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+
+#include "account/stack_records.h"
+#include "util/mono_clock.h"
+
+/* A stack outside the known maps re-reads them at most this often. */
+#define MAPS_REFRESH_MIN_NS 100000000ULL
+
+/*
+ * Names are only sure while the process lives: make its cached maps cover
+ * a new stack now (a library loaded since the last read), not at report
+ * time. The direct caller is always a real address; deeper frames may be
+ * junk from code without frame pointers, so they only trigger a
+ * rate-limited re-read. Maps the mapping records follow need none (and
+ * /proc may show a later image by now).
+ */
+static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
+{
+	bool refresh;
+
+	if (!process__may_read_maps(p))
+		return;
+	refresh = !p->maps_read_ns || !proc_maps__find(&p->maps, rec->frames[0]);
+	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES; i++)
+		refresh = !proc_maps__find(&p->maps, rec->frames[i]) &&
+			  mono_clock__ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
+	if (refresh)
+		process__refresh_maps(p);
+}
+
+int stack_records__add(struct stack_table *stacks, struct mt_process *p,
+		       const struct mt_stack_record *rec)
+{
+	uint16_t nr = rec->nr_frames > MT_MAX_FRAMES ? MT_MAX_FRAMES : rec->nr_frames;
+	int64_t idx;
+
+	/* __u64 and uint64_t differ in name only */
+	idx = stack_table__add_frames(stacks, rec->stack_id, rec->pid,
+				      (const uint64_t *)rec->frames, nr);
+	if (idx < 0)
+		return (int)idx;
+	stacks->stacks[idx].truncated = rec->flags & MT_STACK_F_TRUNCATED;
+	cover_stack(p, rec);
+	return 0;
+}
+
+/* The same id the kernel gives a frame-pointer stack with these frames. */
+static uint64_t frames_id(uint32_t pid, const uint64_t *frames, size_t nr)
+{
+	uint64_t h = (0xcbf29ce484222325ULL ^ pid) * 0x100000001b3ULL;
+
+	for (size_t i = 0; i < nr; i++)
+		h = (h ^ frames[i]) * 0x100000001b3ULL;
+	h &= ~MT_STACK_DUMP_FLAG;
+	return h == MT_NO_STACK ? 1 : h;
+}
+
+static struct dwarf_unwinder *process_unwinder(struct mt_process *p)
+{
+	char root[32];
+
+	if (!p->unwinder) {
+		snprintf(root, sizeof(root), "/proc/%u/root", p->pid);
+		if (dwarf_unwinder__new(p->pid, root, &p->unwinder))
+			return NULL;
+		p->unwinder_maps_gen = p->maps_gen - 1;
+	}
+	if (p->unwinder_maps_gen != p->maps_gen &&
+	    !dwarf_unwinder__set_maps(p->unwinder, &p->maps))
+		p->unwinder_maps_gen = p->maps_gen;
+	return p->unwinder;
+}
+
+/*
+ * Unwind now, while the maps that name the stack's modules are those of
+ * the moment it was taken. Returns the frames found, 0 or fewer: none.
+ */
+static int unwind_dump(struct mt_process *p, const struct mt_stack_dump *d, uint64_t *frames,
+		       bool *truncated)
+{
+	struct dwarf_unwinder *u;
+	uint64_t caller_at;
+	int nr = 0;
+
+	if (!proc_maps__find(&p->maps, d->regs[16]) && process__may_read_maps(p))
+		process__refresh_maps(p);
+	u = process_unwinder(p);
+	if (u)
+		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, truncated);
+	/* it ran into a module loaded since the maps were read (dlopen): read them, go again */
+	if (u && nr > 0 && *truncated && !proc_maps__find(&p->maps, frames[nr - 1]) &&
+	    process__may_read_maps(p) && !process__refresh_maps(p) && process_unwinder(p))
+		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, truncated);
+	/*
+	 * No CFI at all: the caller is still the return address at the stack
+	 * pointer, or, at the preload site, in its wrapper's frame (%rbp + 8).
+	 * Under operator new it is in operator new's frame, which takes its
+	 * CFI to find: none then.
+	 */
+	caller_at = (d->skip & MT_DUMP_SKIP) == 2 ? d->regs[6] + 8 : d->regs[7];
+	if (nr <= 0 && !(d->skip & MT_DUMP_F_CXX) && caller_at >= d->stack_base &&
+	    caller_at - d->stack_base + sizeof(frames[0]) <= d->size) {
+		memcpy(&frames[0], d->stack + (caller_at - d->stack_base), sizeof(frames[0]));
+		nr = 1;
+	}
+	return nr;
+}
+
+int stack_records__add_dump(struct stack_table *stacks, struct mt_process *p,
+			    const struct mt_stack_dump *d)
+{
+	uint64_t frames[MT_MAX_FRAMES];
+	bool truncated = true;
+	struct mt_thread *th;
+	int64_t thread, idx;
+	int nr;
+
+	nr = unwind_dump(p, d, frames, &truncated);
+	if (nr <= 0)
+		return 0;
+	idx = stack_table__add_frames(stacks, frames_id(d->pid, frames, nr), d->pid, frames,
+				      (uint16_t)nr);
+	if (idx < 0)
+		return (int)idx;
+	stacks->stacks[idx].truncated = truncated;
+	thread = process__thread(p, d->tid);
+	if (thread < 0)
+		return (int)thread;
+	/* the call record that follows from the same thread picks the stack up */
+	th = &p->threads[thread];
+	if (d->skip & MT_DUMP_F_GPU) {
+		th->gpu_dump_id = d->dump_id;
+		th->gpu_dump_stack = (uint32_t)idx;
+	} else {
+		th->dump_id = d->dump_id;
+		th->dump_stack = (uint32_t)idx;
+	}
+	return 0;
+}
+
+int64_t stack_records__dump_stack(struct mt_process *p, uint32_t tid, uint64_t stack_id)
+{
+	int64_t thread = process__thread(p, tid);
+
+	if (thread < 0)
+		return thread;
+	if (p->threads[thread].dump_id == stack_id)
+		return p->threads[thread].dump_stack;
+	if (p->threads[thread].gpu_dump_id == stack_id)
+		return p->threads[thread].gpu_dump_stack;
+	return 0;
+}
