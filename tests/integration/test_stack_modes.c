@@ -110,17 +110,19 @@ static void test_dwarf_through_python(void **state)
 	struct mt_run run;
 	json_t *leak, *stack;
 	bool evaluator = false;
+	char out[64];
 
 	(void)state;
 	if (access(PYTHON, X_OK))
 		fail_msg("%s is missing: make deps installs it", PYTHON);
-	harness__run(&run, (const char *const[]){ "-o", "/tmp/memtrace-test-py.json", "--stack=dwarf",
-						   "--", PYTHON, "tests/progs/py_ctypes_leak.py",
-						   NULL });
+	/* this run's own name: two test runs on one machine must not share the file */
+	snprintf(out, sizeof(out), "/tmp/memtrace-test-py-%d.json", getpid());
+	harness__run(&run, (const char *const[]){ "-o", out, "--stack=dwarf", "--", PYTHON,
+						   "tests/progs/py_ctypes_leak.py", NULL });
 	assert_int_equal(run.status, 0);
 	json_decref(run.snap);
-	run.snap = json_load_file("/tmp/memtrace-test-py.json", 0, NULL);
-	unlink("/tmp/memtrace-test-py.json");
+	run.snap = json_load_file(out, 0, NULL);
+	unlink(out);
 	assert_non_null(run.snap);
 	/* 7777777 bytes: above the default 512 KiB sampling period, so always sampled */
 	leak = leak_of(run.snap, 7777777);
