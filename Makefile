@@ -197,12 +197,28 @@ $(FIX_FREERES).nodebug.so: $(FIX_FREERES).so
 	$(call msg,OBJCOPY,$@)
 	$(Q)objcopy --strip-all $< $@
 
+# CFI only in .debug_frame, then stripped with it moved to a debug file (test_unwind_table.c).
+FIX_DFRAME := $(BUILD)/tests/fixtures/libfixture_debug_frame
+$(FIX_DFRAME).so: tests/fixtures/fixture_debug_frame.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O0 -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fPIC -shared \
+		-o $@ $<
+
+$(FIX_DFRAME).debug: $(FIX_DFRAME).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(FIX_DFRAME).stripped.so: $(FIX_DFRAME).so $(FIX_DFRAME).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_DFRAME).debug $< $@
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
 	$(BUILD)/tests/fixtures/libfixture_cxx.so \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
 	$(BUILD)/tests/fixtures/libfixture_usdt.so $(FIX_CXX_NEW) \
-	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so
+	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so \
+	$(FIX_DFRAME).so $(FIX_DFRAME).debug $(FIX_DFRAME).stripped.so
 
 include tests/progs/progs.mk
 

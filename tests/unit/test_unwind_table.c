@@ -3,7 +3,8 @@
  * unwind_table__build and __find: every row of the hand-written CFI in
  * tests/fixtures/fixture_cxx_new.S (PLT expression, rbp as the CFA, a
  * remember/restore pair, an expression the BPF side cannot follow, the gap
- * before the first function); this binary's own frame-pointer function and
+ * before the first function); .debug_frame, in the module and in its
+ * separate debug file; this binary's own frame-pointer function and
  * its _start (undefined return address); and the system libc, whose rows
  * must be sorted and merged, and agree with libdw asked directly.
  */
@@ -153,6 +154,48 @@ static void test_no_cfi(void **state)
 	unwind_table__release(&t);
 }
 
+#define DFRAME FIXTURES "libfixture_debug_frame"
+
+static void check_framed_rows(const struct unwind_table *t, uint64_t f)
+{
+	static const struct want rows[] = {
+		{ NULL, 0x0, RSP, 1, 0 },
+		{ NULL, 0x1, RSP | AT, 2, -2 },
+		{ NULL, 0x4, RBP | AT, 2, -2 },
+		{ NULL, 0x14, RSP | AT, 1, -2 },
+		{ NULL, 0x15, UNWIND_CFA_END, 0, 0 },
+	};
+
+	assert_int_equal(t->nrows, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(t->rows[i].pc, f + rows[i].delta);
+		assert_int_equal(t->rows[i].kind, rows[i].kind);
+		assert_int_equal(t->rows[i].cfa_off, rows[i].cfa_off);
+		assert_int_equal(t->rows[i].rbp_off, rows[i].rbp_off);
+	}
+}
+
+/* .debug_frame in the module, then only in its separate debug file once stripped. */
+static void test_debug_frame(void **state)
+{
+	struct unwind_table t;
+	struct elf_file *ef;
+	uint64_t f;
+
+	(void)state;
+	assert_int_equal(elf_file__open(DFRAME ".so", &ef), 0);
+	f = vaddr_of(ef, "fixture_framed");
+	elf_file__free(ef);
+	assert_int_equal(unwind_table__build(DFRAME ".so", NULL, &t), 0);
+	check_framed_rows(&t, f);
+	unwind_table__release(&t);
+	assert_int_equal(unwind_table__build(DFRAME ".stripped.so", NULL, &t), -ENOENT);
+	unwind_table__release(&t);
+	assert_int_equal(unwind_table__build(DFRAME ".stripped.so", DFRAME ".debug", &t), 0);
+	check_framed_rows(&t, f);
+	unwind_table__release(&t);
+}
+
 static uintptr_t callee_ra;
 
 __attribute__((noinline)) static void note_return_address(void)
@@ -284,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_new_rows),
 		cmocka_unit_test(test_no_cfi),
+		cmocka_unit_test(test_debug_frame),
 		cmocka_unit_test(test_own_binary),
 		cmocka_unit_test(test_libc),
 	};
