@@ -121,6 +121,7 @@ static void test_cxx_new_rows(void **state)
 	assert_int_equal(elf_file__open(CXX_NEW, &ef), 0);
 	assert_int_equal(unwind_table__build(CXX_NEW, NULL, &t), 0);
 	assert_int_equal(t.nrows, n);
+	assert_int_equal(t.row_bytes, 8);
 	assert_int_equal(t.unsupported, 1);
 	for (size_t i = 0; i < n; i++) {
 		const struct want *w = &cxx_new_rows[i];
@@ -231,7 +232,8 @@ static void test_own_binary(void **state)
 	assert_int_equal(unwind_table__build("/proc/self/exe", NULL, &t), 0);
 	/* ra - 1, as the BPF side will look up a caller's frame */
 	assert_int_equal(unwind_table__find(&t, callee_ra - 1 - bias, &r), 0);
-	assert_int_equal(r.kind, RBP | AT);
+	assert_int_equal(r.kind & UNWIND_CFA_MASK, RBP);
+	assert_int_equal(r.kind & UNWIND_RBP_MASK, AT);
 	assert_int_equal(r.cfa_off, 2);
 	assert_int_equal(r.rbp_off, -2);
 	/* _start's .cfi_undefined rip: the end of every stack */

@@ -404,6 +404,7 @@ int unwind_table__build(const char *path, const char *debug_path, struct unwind_
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	out->row_bytes = sizeof(struct unwind_row);
 	err = module__open(path, &m);
 	if (err)
 		goto cleanup;

@@ -50,11 +50,10 @@ struct unwind_row {
 struct unwind_table {
 	struct unwind_row *rows;
 	size_t nrows, cap;
+	size_t row_bytes;	/* sizeof(struct unwind_row), 8: for -v's bytes per row and module */
 	size_t fdes;		/* FDEs walked */
 	size_t unsupported;	/* rows marked UNSUPPORTED */
 };
-
-#define UNWIND_ROW_BYTES sizeof(struct unwind_row)
 
 /*
  * Builds *out (zeroed first; released by the caller with
