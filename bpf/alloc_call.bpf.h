@@ -47,23 +47,26 @@ static __always_inline bool call_state__sampled(struct call_state *st, __u64 siz
 /*
  * start: where the stack starts at an allocator's own probe; NULL at the
  * preload library's site, where the caller is in its wrapper's frame.
+ * --stack=dwarf copies the stack for user space, and so does kernel-dwarf
+ * where its tables do not reach yet.
  */
 static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
 					       __u32 pid, __u32 tid,
 					       const struct stack_start *start)
 {
+	__u64 id = STACK_IN_USER_SPACE;
+
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
-	if (stack_mode == MT_STACK_DWARF) {
-		if (!start)
-			return stack_dump__send(ctx, pid, tid, 2);
-		/* the unwind from malloc's registers passes operator new's frames: dropped */
-		return stack_dump__send(ctx, pid, tid,
-					start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
-	}
+	if (stack_mode != MT_STACK_DWARF)
+		id = start ? stack__capture_from(pid, st->frames, start) :
+			     stack__capture(ctx, pid, st->frames, true);
+	if (id != STACK_IN_USER_SPACE)
+		return id;
 	if (!start)
-		return stack__capture(ctx, pid, st->frames, true);
-	return stack__capture_from(pid, st->frames, start);
+		return stack_dump__send(ctx, pid, tid, 2);
+	/* the unwind from malloc's registers passes operator new's frames: dropped */
+	return stack_dump__send(ctx, pid, tid, start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
 }
 
 /* One completed call: the record user space's accounting reads. */

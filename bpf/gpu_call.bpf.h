@@ -124,12 +124,12 @@ gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func, __u64 out_ptr, __u64 size
 	st->handle = handle;
 	st->device = device;
 	st->emit = 1;
-	if (stack_mode == MT_STACK_NONE)
-		st->stack_id = MT_NO_STACK;
-	else if (stack_mode == MT_STACK_DWARF)
-		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
-	else
+	st->stack_id = MT_NO_STACK;
+	if (stack_mode != MT_STACK_NONE && stack_mode != MT_STACK_DWARF)
 		st->stack_id = stack__capture(ctx, pid, st->frames, false);
+	/* --stack=dwarf, or kernel-dwarf where its tables do not reach yet */
+	if (stack_mode == MT_STACK_DWARF || st->stack_id == STACK_IN_USER_SPACE)
+		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
 	return st;
 }
 

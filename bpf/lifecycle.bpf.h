@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "stack_dwarf.bpf.h"
 
 /* The process's PID in its own PID namespace (a container's), from its leader. */
 static __always_inline __u32 task__ns_pid(struct task_struct *task)
@@ -93,14 +94,17 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (BPF_CORE_READ(child, pid) != tgid)
 		return 0;
 	if (scope == MT_SCOPE_ALL) {
-		if (target__is_traced(BPF_CORE_READ(parent, tgid)))
+		if (target__is_traced(BPF_CORE_READ(parent, tgid))) {
+			unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 			proc_event__emit(MT_PROC_FORK, child, 0);
+		}
 		return 0;
 	}
 	if (!follow_forks || scope != MT_SCOPE_TARGETS)
 		return 0;
 	if (!target__is_traced(BPF_CORE_READ(parent, tgid)) || !target__add(tgid))
 		return 0;
+	unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 	proc_event__emit(MT_PROC_FORK, child, 0);
 	return 0;
 }
@@ -113,6 +117,9 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 
 	if (!target__is_traced(tgid) && (!scope__joins_at_exec(task) || !target__add(tgid)))
 		return 0;
+	/* the old image's mappings: frame pointers until user space has the new one's */
+	if (stack_mode == MT_STACK_KERNEL_DWARF)
+		bpf_map_delete_elem(&unwind_procs, &tgid);
 	proc_event__emit(MT_PROC_EXEC, task, 0);
 	return 0;
 }

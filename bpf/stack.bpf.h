@@ -10,6 +10,7 @@
 #define MEMTRACE_STACK_BPF_H
 
 #include "maps.bpf.h"
+#include "stack_dwarf.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
@@ -136,42 +137,58 @@ static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32
 	return id;
 }
 
+/*
+ * Not a stack id (ids have the top bit clear, dump ids a sequence far
+ * below this): the kernel unwinder needs user space to unwind this one.
+ */
+#define STACK_IN_USER_SPACE (~0ULL)
+
 /* frames is the thread's scratch. */
 static __always_inline __u64 stack__capture_from(__u32 pid, __u64 *frames,
 						 const struct stack_start *start)
 {
 	bool truncated;
-	__u32 nr;
+	int nr;
 
 	frames[0] = start->ret;
-	if (!start->ret)
+	if (!start->ret) {
 		drop__count(MT_DROP_STACK_ERROR);
-	nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
+		return MT_NO_STACK;
+	}
+	if (stack_mode == MT_STACK_KERNEL_DWARF) {
+		/* the caller's stack pointer is past the return address */
+		nr = stack__walk_dwarf(pid, start->ret, start->sp + 8, start->fp, frames,
+				       &truncated);
+		if (nr < 0)
+			return STACK_IN_USER_SPACE;
+	} else {
+		nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
+	}
 	return stack__intern(pid, frames, nr, truncated);
 }
 
 /*
  * At an allocator's own probe (stack_start above), or at the preload
- * library's site (caller_in_frame), where %rbp is its wrapper's frame,
- * whose return address is the direct caller.
+ * library's site (caller_in_frame), where %rbp is its wrapper's frame:
+ * the direct caller is the return address in it, and the caller's %rbp
+ * the one it saved.
  */
 static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames,
 					    bool caller_in_frame)
 {
-	struct stack_start start;
-	bool truncated;
-	__u32 nr;
+	struct stack_start start = {};
+	__u64 frame[2] = {};
 
 	if (!caller_in_frame) {
 		stack_start__at_entry(ctx, &start);
 		return stack__capture_from(pid, frames, &start);
 	}
-	nr = stack__walk_fp(PT_REGS_SP(ctx), PT_REGS_FP(ctx), frames, 0, &truncated);
-	if (!nr) {
-		drop__count(MT_DROP_STACK_ERROR);
-		return MT_NO_STACK;
+	start.sp = PT_REGS_FP(ctx) + 8;
+	if (!bpf_probe_read_user(frame, sizeof(frame), (void *)PT_REGS_FP(ctx))) {
+		start.fp = frame[0];
+		start.ret = frame[1];
 	}
-	return stack__intern(pid, frames, nr, truncated);
+	return stack__capture_from(pid, frames, &start);
 }
 
 #endif /* MEMTRACE_STACK_BPF_H */

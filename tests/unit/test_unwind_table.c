@@ -33,9 +33,9 @@
 #define FREERES FIXTURES "libfixture_freeres.so"
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
-#define RSP UNWIND_CFA_RSP
-#define RBP UNWIND_CFA_RBP
-#define AT UNWIND_RBP_AT_CFA
+#define RSP MT_UNWIND_CFA_RSP
+#define RBP MT_UNWIND_CFA_RBP
+#define AT MT_UNWIND_RBP_AT_CFA
 
 static uint64_t vaddr_of(const struct elf_file *ef, const char *name)
 {
@@ -81,9 +81,9 @@ struct want {
 static const struct want cxx_new_rows[] = {
 	{ ".plt", 0x00, RSP, 2, 0 },
 	{ ".plt", 0x06, RSP, 3, 0 },
-	{ ".plt", 0x10, UNWIND_CFA_PLT, 11, 0 },
+	{ ".plt", 0x10, MT_UNWIND_CFA_PLT, 11, 0 },
 	{ ".plt", 0x50, RSP, 1, 0 },	/* .plt.got, right after */
-	{ ".plt", 0x58, UNWIND_CFA_END, 0, 0 },
+	{ ".plt", 0x58, MT_UNWIND_CFA_END, 0, 0 },
 	{ "_Znwm", 0x0, RSP, 2 - 1, 0 },
 	{ "_Znwm", 0x1, RSP, 2, 0 },
 	{ "_Znwm", 0xf, RSP, 1, 0 },	/* .cfi_remember_state; def_cfa_offset 8 */
@@ -102,11 +102,11 @@ static const struct want cxx_new_rows[] = {
 	{ "_ZnamSt11align_val_t", 0x4, RBP | AT, 2, -2 },	/* after mov %rsp, %rbp */
 	{ "_ZnamSt11align_val_t", 0x13, RSP | AT, 1, -2 },	/* after leave */
 	{ "_ZnamRKSt9nothrow_t", 0x0, RSP, 1, 0 },
-	{ "_ZnamRKSt9nothrow_t", 0x4, UNWIND_CFA_UNSUPPORTED, 0, 0 },
+	{ "_ZnamRKSt9nothrow_t", 0x4, MT_UNWIND_CFA_UNSUPPORTED, 0, 0 },
 	{ "_ZnamRKSt9nothrow_t", 0xd, RSP, 1, 0 },	/* not_new's entry merged into it */
 	{ "not_new", 0x4, RSP, 2, 0 },
 	{ "not_new", 0xd, RSP, 1, 0 },
-	{ "not_new", 0xe, UNWIND_CFA_END, 0, 0 },
+	{ "not_new", 0xe, MT_UNWIND_CFA_END, 0, 0 },
 };
 
 static void test_cxx_new_rows(void **state)
@@ -114,7 +114,7 @@ static void test_cxx_new_rows(void **state)
 	size_t n = sizeof(cxx_new_rows) / sizeof(cxx_new_rows[0]);
 	struct unwind_table t;
 	struct elf_file *ef;
-	struct unwind_row r;
+	struct mt_unwind_row r;
 	uint64_t base;
 
 	(void)state;
@@ -138,7 +138,7 @@ static void test_cxx_new_rows(void **state)
 	assert_int_equal(unwind_table__find(&t, vaddr_of(ef, "fp_ret"), &r), 0);
 	assert_int_equal(r.kind, RBP | AT);
 	assert_int_equal(unwind_table__find(&t, section_addr(CXX_NEW, ".plt") + 0x2b, &r), 0);
-	assert_int_equal(r.kind, UNWIND_CFA_PLT);
+	assert_int_equal(r.kind, MT_UNWIND_CFA_PLT);
 	unwind_table__release(&t);
 	elf_file__free(ef);
 }
@@ -164,7 +164,7 @@ static void check_framed_rows(const struct unwind_table *t, uint64_t f)
 		{ NULL, 0x1, RSP | AT, 2, -2 },
 		{ NULL, 0x4, RBP | AT, 2, -2 },
 		{ NULL, 0x14, RSP | AT, 1, -2 },
-		{ NULL, 0x15, UNWIND_CFA_END, 0, 0 },
+		{ NULL, 0x15, MT_UNWIND_CFA_END, 0, 0 },
 	};
 
 	assert_int_equal(t->nrows, 5);
@@ -222,7 +222,7 @@ static int main_bias(struct dl_phdr_info *info, size_t size, void *data)
 static void test_own_binary(void **state)
 {
 	struct unwind_table t;
-	struct unwind_row r;
+	struct mt_unwind_row r;
 	struct elf_file *ef;
 	uint64_t bias = 0;
 
@@ -232,14 +232,14 @@ static void test_own_binary(void **state)
 	assert_int_equal(unwind_table__build("/proc/self/exe", NULL, &t), 0);
 	/* ra - 1, as the BPF side will look up a caller's frame */
 	assert_int_equal(unwind_table__find(&t, callee_ra - 1 - bias, &r), 0);
-	assert_int_equal(r.kind & UNWIND_CFA_MASK, RBP);
-	assert_int_equal(r.kind & UNWIND_RBP_MASK, AT);
+	assert_int_equal(r.kind & MT_UNWIND_CFA_MASK, RBP);
+	assert_int_equal(r.kind & MT_UNWIND_RBP_MASK, AT);
 	assert_int_equal(r.cfa_off, 2);
 	assert_int_equal(r.rbp_off, -2);
 	/* _start's .cfi_undefined rip: the end of every stack */
 	assert_int_equal(elf_file__open("/proc/self/exe", &ef), 0);
 	assert_int_equal(unwind_table__find(&t, vaddr_of(ef, "_start") + 4, &r), 0);
-	assert_int_equal(r.kind, UNWIND_CFA_STOP);
+	assert_int_equal(r.kind, MT_UNWIND_CFA_STOP);
 	elf_file__free(ef);
 	unwind_table__release(&t);
 }
@@ -266,7 +266,7 @@ static int libdw_cfa(Dwarf_CFI *cfi, uint64_t pc, uint8_t *kind, int64_t *off)
 static void check_sorted_merged(const struct unwind_table *t)
 {
 	for (size_t i = 1; i < t->nrows; i++) {
-		const struct unwind_row *a = &t->rows[i - 1], *b = &t->rows[i];
+		const struct mt_unwind_row *a = &t->rows[i - 1], *b = &t->rows[i];
 
 		assert_true(a->pc < b->pc);
 		assert_false(a->kind == b->kind && a->cfa_off == b->cfa_off &&
@@ -278,7 +278,7 @@ static void check_sorted_merged(const struct unwind_table *t)
 static void test_libc(void **state)
 {
 	struct unwind_table t;
-	struct unwind_row r;
+	struct mt_unwind_row r;
 	Dwarf_CFI *cfi;
 	Elf *elf;
 	int fd, found, checked = 0, signals = 0;
@@ -291,10 +291,10 @@ static void test_libc(void **state)
 	assert_in_range(t.nrows, 5000, 200000);
 	assert_true(t.fdes > 1000);
 	check_sorted_merged(&t);
-	assert_int_equal(t.rows[t.nrows - 1].kind, UNWIND_CFA_END);
+	assert_int_equal(t.rows[t.nrows - 1].kind, MT_UNWIND_CFA_END);
 	/* __restore_rt's FDE is glibc's one signal frame ('S' augmentation) */
 	for (size_t i = 0; i < t.nrows; i++)
-		signals += t.rows[i].kind == UNWIND_CFA_SIGNAL;
+		signals += t.rows[i].kind == MT_UNWIND_CFA_SIGNAL;
 	assert_int_equal(signals, 1);
 
 	fd = open(LIBC, O_RDONLY);
@@ -311,9 +311,9 @@ static void test_libc(void **state)
 		assert_int_equal(found, 0);
 		/* rules that end or leave the CFA aside, and offsets that do not fit, are not rows to compare */
 		if (!kind || off % 8 || off / 8 > INT16_MAX ||
-		    (r.kind & UNWIND_CFA_MASK) >= UNWIND_CFA_SIGNAL)
+		    (r.kind & MT_UNWIND_CFA_MASK) >= MT_UNWIND_CFA_SIGNAL)
 			continue;
-		assert_int_equal(r.kind & UNWIND_CFA_MASK, kind);
+		assert_int_equal(r.kind & MT_UNWIND_CFA_MASK, kind);
 		assert_int_equal(r.cfa_off * 8, off);
 		checked++;
 	}

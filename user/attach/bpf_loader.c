@@ -100,6 +100,15 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 	/* wake the consumer at a quarter full; it also polls on a timer */
 	skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
 	skel->rodata->stack_mode = opts->stack_mode;
+	/*
+	 * Unused, the unwinder's maps take no room, and the inner map's flag
+	 * (5.10) cannot keep an older kernel from loading the rest.
+	 */
+	if (opts->stack_mode != MT_STACK_KERNEL_DWARF) {
+		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
+		bpf_map__set_map_flags(bpf_map__inner_map(skel->maps.unwind_tables), 0);
+		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+	}
 	skel->rodata->sample_bytes = opts->sample_bytes;
 	skel->rodata->scope = opts->scope;
 	skel->rodata->follow_forks = opts->follow;
@@ -575,6 +584,12 @@ int bpf_loader__add_target(struct bpf_loader *l, pid_t pid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+void bpf_loader__unwind_maps(const struct bpf_loader *l, int *tables_fd, int *procs_fd)
+{
+	*tables_fd = bpf_map__fd(l->skel->maps.unwind_tables);
+	*procs_fd = bpf_map__fd(l->skel->maps.unwind_procs);
 }
 
 struct caller_table *bpf_loader__callers(struct bpf_loader *l)

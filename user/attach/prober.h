@@ -35,8 +35,12 @@ struct prober_found {
 	struct allocator_set allocators;
 };
 
-/* l and cfg outlive the prober. */
-int prober__new(struct bpf_loader *l, const struct mt_config *cfg, struct prober **out);
+/*
+ * l and cfg outlive the prober. stacks: how stacks are taken (the
+ * kernel unwinder's tables are the prober's to load, with the probes).
+ */
+int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
+		struct prober **out);
 void prober__free(struct prober *pr);
 
 /*
@@ -68,17 +72,18 @@ void prober__describe(const struct prober *pr, pid_t pid, const struct prober_fo
 void prober_found__release(struct prober_found *found);
 
 /*
- * A process attached or launched, its record made: its GPU libraries
- * (unless --no-gpu) and its runtime's collections, probed.
+ * A process attached or launched, its record made: its unwind tables
+ * loaded (kernel-dwarf), its GPU libraries (unless --no-gpu) and its
+ * runtime's collections probed.
  */
 void prober__process(struct prober *pr, const struct probe_target *t,
 		     const struct proc_maps *maps);
 /*
  * A process that joined while tracing, its maps read: its allocators
  * probed where no probe covers them yet (not for a forked child: its files
- * are its parent's), its runtime's collections and its GPU libraries. A
- * libc probed for it now is handed over in *libc (left empty otherwise).
- * -ENOMEM.
+ * are its parent's), its unwind tables loaded, its runtime's collections
+ * and its GPU libraries probed. A libc probed for it now is handed over in
+ * *libc (left empty otherwise). -ENOMEM.
  */
 int prober__joined(struct prober *pr, const struct probe_target *t, const struct proc_maps *maps,
 		   bool forked, struct libc_image *libc);

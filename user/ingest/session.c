@@ -186,7 +186,9 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	err = ringbuf_check__size(cfg->ringbuf_bytes);
 	if (err)
 		return err;
-	stack_choice__resolve(cfg, &s->stacks);
+	err = stack_choice__resolve(cfg, &s->stacks);
+	if (err)
+		return err;
 	opts.stack_mode = s->stacks.mode;
 	opts.sample_bytes = s->stacks.sample_bytes;
 	err = tracker__init(&s->tracker);
@@ -205,7 +207,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
 		return err;
 	}
-	err = prober__new(s->bpf, cfg, &s->prober) ?: setup_consumer(s);
+	err = prober__new(s->bpf, cfg, s->stacks.mode, &s->prober) ?: setup_consumer(s);
 	if (!err)
 		err = bpf_loader__attach_lifecycle(s->bpf);
 	if (!err && !cfg->no_mappings)

@@ -256,6 +256,11 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	shown = n ? frames[n - 1].addr + 1u : 0;
 	if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
+	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF &&
+		 stack->nr_frames >= MT_MAX_FRAMES)
+		fprintf(out, "    ... (unwinding stopped at the bound of %d frames)\n", MT_MAX_FRAMES);
+	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF)
+		fprintf(out, "    ... (unwinding stopped: no CFI rule the kernel follows here)\n");
 	else if (truncated && n && frames[n - 1].info.module)
 		fprintf(out, "    ... (stack ends: no frame pointers in %s)\n",
 			frames__printable(strrchr(frames[n - 1].info.module, '/')

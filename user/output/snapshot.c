@@ -72,6 +72,8 @@ static const char *stack_mode_name(enum mt_stack_mode mode)
 		return "none";
 	case MT_STACK_DWARF:
 		return "dwarf";
+	case MT_STACK_KERNEL_DWARF:
+		return "kernel-dwarf";
 	case MT_STACK_FP:
 		break;
 	}

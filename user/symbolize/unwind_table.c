@@ -25,7 +25,7 @@
 #define REG_RSP 7
 #define REG_RA 16
 
-_Static_assert(sizeof(struct unwind_row) == 8, "the BPF maps hold 8-byte rows");
+_Static_assert(sizeof(struct mt_unwind_row) == 8, "the BPF maps hold 8-byte rows");
 
 struct module {
 	int fd;
@@ -212,7 +212,7 @@ static bool is_plt(const Dwarf_Op *ops, size_t nops, int16_t *threshold)
 	return true;
 }
 
-/* The CFA rule, or UNWIND_CFA_UNSUPPORTED. */
+/* The CFA rule, or MT_UNWIND_CFA_UNSUPPORTED. */
 static uint8_t row__cfa(Dwarf_Frame *fr, int16_t *cfa_off)
 {
 	Dwarf_Op *ops;
@@ -220,11 +220,11 @@ static uint8_t row__cfa(Dwarf_Frame *fr, int16_t *cfa_off)
 	int64_t reg, off, units;
 
 	if (dwarf_frame_cfa(fr, &ops, &nops) != 0 || nops == 0)
-		return UNWIND_CFA_UNSUPPORTED;
+		return MT_UNWIND_CFA_UNSUPPORTED;
 	if (is_plt(ops, nops, cfa_off))
-		return UNWIND_CFA_PLT;
+		return MT_UNWIND_CFA_PLT;
 	if (nops != 1)
-		return UNWIND_CFA_UNSUPPORTED;
+		return MT_UNWIND_CFA_UNSUPPORTED;
 	if (ops[0].atom == DW_OP_bregx) {
 		reg = ops[0].number;
 		off = (int64_t)ops[0].number2;
@@ -232,12 +232,12 @@ static uint8_t row__cfa(Dwarf_Frame *fr, int16_t *cfa_off)
 		reg = ops[0].atom - DW_OP_breg0;
 		off = (int64_t)ops[0].number;
 	} else {
-		return UNWIND_CFA_UNSUPPORTED;
+		return MT_UNWIND_CFA_UNSUPPORTED;
 	}
 	if ((reg != REG_RSP && reg != REG_RBP) || !fit8(off, INT16_MIN, INT16_MAX, &units))
-		return UNWIND_CFA_UNSUPPORTED;
+		return MT_UNWIND_CFA_UNSUPPORTED;
 	*cfa_off = units;
-	return reg == REG_RSP ? UNWIND_CFA_RSP : UNWIND_CFA_RBP;
+	return reg == REG_RSP ? MT_UNWIND_CFA_RSP : MT_UNWIND_CFA_RBP;
 }
 
 enum reg_rule { REG_SAME, REG_UNDEFINED, REG_AT_CFA, REG_OTHER };
@@ -269,7 +269,7 @@ static enum reg_rule reg__rule(Dwarf_Frame *fr, int regno, int64_t *off)
 }
 
 /* The row for the rule in fr; the return address must be at CFA-8, as the BPF side assumes. */
-static void row__classify(Dwarf_Frame *fr, bool signal, struct unwind_row *row)
+static void row__classify(Dwarf_Frame *fr, bool signal, struct mt_unwind_row *row)
 {
 	int64_t off = 0, units;
 	uint8_t cfa;
@@ -278,13 +278,13 @@ static void row__classify(Dwarf_Frame *fr, bool signal, struct unwind_row *row)
 	row->rbp_off = 0;
 	/* a sigreturn frame's rules are expressions into the ucontext, which BPF reads whole */
 	if (signal) {
-		row->kind = UNWIND_CFA_SIGNAL;
+		row->kind = MT_UNWIND_CFA_SIGNAL;
 		return;
 	}
 	cfa = row__cfa(fr, &row->cfa_off);
 	switch (reg__rule(fr, REG_RA, &off)) {
 	case REG_UNDEFINED:
-		row->kind = UNWIND_CFA_STOP;
+		row->kind = MT_UNWIND_CFA_STOP;
 		row->cfa_off = 0;
 		return;
 	case REG_AT_CFA:
@@ -292,33 +292,33 @@ static void row__classify(Dwarf_Frame *fr, bool signal, struct unwind_row *row)
 			break;
 		/* fallthrough */
 	default:
-		cfa = UNWIND_CFA_UNSUPPORTED;
+		cfa = MT_UNWIND_CFA_UNSUPPORTED;
 	}
 	switch (reg__rule(fr, REG_RBP, &off)) {
 	case REG_SAME:
-		row->kind = cfa | UNWIND_RBP_SAME;
+		row->kind = cfa | MT_UNWIND_RBP_SAME;
 		break;
 	case REG_UNDEFINED:
-		row->kind = cfa | UNWIND_RBP_UNDEFINED;
+		row->kind = cfa | MT_UNWIND_RBP_UNDEFINED;
 		break;
 	case REG_AT_CFA:
 		if (fit8(off, INT8_MIN, INT8_MAX, &units)) {
-			row->kind = cfa | UNWIND_RBP_AT_CFA;
+			row->kind = cfa | MT_UNWIND_RBP_AT_CFA;
 			row->rbp_off = units;
 			break;
 		}
 		/* fallthrough */
 	default:
-		row->kind = UNWIND_CFA_UNSUPPORTED;
+		row->kind = MT_UNWIND_CFA_UNSUPPORTED;
 	}
-	if ((row->kind & UNWIND_CFA_MASK) == UNWIND_CFA_UNSUPPORTED)
+	if ((row->kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_UNSUPPORTED)
 		row->cfa_off = 0;
 }
 
 /* Appends row at pc, unless it says what the row before it says. */
-static int table__push(struct unwind_table *t, uint64_t pc, struct unwind_row row)
+static int table__push(struct unwind_table *t, uint64_t pc, struct mt_unwind_row row)
 {
-	struct unwind_row *last = t->nrows ? &t->rows[t->nrows - 1] : NULL;
+	struct mt_unwind_row *last = t->nrows ? &t->rows[t->nrows - 1] : NULL;
 
 	if (pc > UINT32_MAX)
 		return -E2BIG;
@@ -343,7 +343,7 @@ static int table__push(struct unwind_table *t, uint64_t pc, struct unwind_row ro
 static int table__walk_fde(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t pc, uint64_t next,
 			   uint64_t *done)
 {
-	struct unwind_row row = { .kind = UNWIND_CFA_END };
+	struct mt_unwind_row row = { .kind = MT_UNWIND_CFA_END };
 	Dwarf_Addr start, end;
 	Dwarf_Frame *fr;
 	bool signal;
@@ -351,7 +351,7 @@ static int table__walk_fde(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t pc, 
 
 	while (pc < next) {
 		if (dwarf_cfi_addrframe(cfi, pc, &fr) != 0) {
-			row.kind = UNWIND_CFA_END;
+			row.kind = MT_UNWIND_CFA_END;
 			row.cfa_off = row.rbp_off = 0;
 			err = table__push(t, pc, row);
 			break;
@@ -363,7 +363,7 @@ static int table__walk_fde(struct unwind_table *t, Dwarf_CFI *cfi, uint64_t pc, 
 		}
 		row__classify(fr, signal, &row);
 		free(fr);
-		if ((row.kind & UNWIND_CFA_MASK) == UNWIND_CFA_UNSUPPORTED)
+		if ((row.kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_UNSUPPORTED)
 			t->unsupported++;
 		err = table__push(t, pc, row);
 		if (err)
@@ -396,6 +396,26 @@ static int table__fill(struct unwind_table *t, Dwarf_CFI *cfi, struct starts *s)
 	return 0;
 }
 
+/* The executable PT_LOADs, for unwind_table__bias. */
+static int table__segments(struct unwind_table *t, Elf *elf)
+{
+	size_t nph;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &nph))
+		return -EINVAL;
+	for (size_t i = 0; i < nph; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (t->nsegments == UNWIND_MAX_SEGMENTS)
+			return -E2BIG;
+		t->segments[t->nsegments++] = (struct unwind_segment){
+			.offset = ph.p_offset, .vaddr = ph.p_vaddr, .filesz = ph.p_filesz
+		};
+	}
+	return 0;
+}
+
 int unwind_table__build(const char *path, const char *debug_path, struct unwind_table *out)
 {
 	struct module m = { .fd = -1 }, dm = { .fd = -1 };
@@ -404,8 +424,10 @@ int unwind_table__build(const char *path, const char *debug_path, struct unwind_
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	out->row_bytes = sizeof(struct unwind_row);
+	out->row_bytes = sizeof(struct mt_unwind_row);
 	err = module__open(path, &m);
+	if (!err)
+		err = table__segments(out, m.elf);
 	if (err)
 		goto cleanup;
 	err = module__cfi(&m, &s);
@@ -434,7 +456,7 @@ void unwind_table__release(struct unwind_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct unwind_row *out)
+int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct mt_unwind_row *out)
 {
 	size_t lo = 0, hi = t->nrows, mid;
 
@@ -448,8 +470,23 @@ int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct unwind_
 		else
 			hi = mid;
 	}
-	if (lo == 0 || (t->rows[lo - 1].kind & UNWIND_CFA_MASK) == UNWIND_CFA_END)
+	if (lo == 0 || (t->rows[lo - 1].kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_END)
 		return -ENOENT;
 	*out = t->rows[lo - 1];
 	return 0;
+}
+
+int unwind_table__bias(const struct unwind_table *t, uint64_t start, uint64_t offset,
+		       uint64_t *bias)
+{
+	for (size_t i = 0; i < t->nsegments; i++) {
+		const struct unwind_segment *seg = &t->segments[i];
+
+		/* a mapping starts at the page holding the segment's start */
+		if (offset >= (seg->offset & ~4095ULL) && offset < seg->offset + seg->filesz) {
+			*bias = start - offset - (seg->vaddr - seg->offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

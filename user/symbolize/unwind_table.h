@@ -11,46 +11,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
-/* How to find the CFA: the low 3 bits of unwind_row.kind. */
-enum unwind_cfa {
-	UNWIND_CFA_RSP = 1,	/* rsp + cfa_off * 8 */
-	UNWIND_CFA_RBP = 2,	/* rbp + cfa_off * 8 */
-	/* GCC's PLT expression: rsp + 8 + ((pc & 15) >= cfa_off ? 8 : 0), cfa_off 10 or 11 */
-	UNWIND_CFA_PLT = 3,
-	UNWIND_CFA_SIGNAL = 4,		/* a sigreturn frame: registers from the ucontext */
-	UNWIND_CFA_STOP = 5,		/* the return address is undefined: the stack ends here */
-	UNWIND_CFA_END = 6,		/* no FDE covers this pc (a gap, or past the last one) */
-	UNWIND_CFA_UNSUPPORTED = 7,	/* another expression or register, or RA not at CFA-8 */
+#include <memtrace/unwind.h>
+
+/* An executable PT_LOAD: where a mapping of the file lands in the rows' address space. */
+struct unwind_segment {
+	uint64_t offset, vaddr, filesz;
 };
 
-/* Where the caller's rbp is: bits 3-4 of unwind_row.kind. */
-enum unwind_rbp {
-	UNWIND_RBP_SAME = 0 << 3,	/* still in rbp */
-	UNWIND_RBP_AT_CFA = 1 << 3,	/* saved at CFA + rbp_off * 8 */
-	UNWIND_RBP_UNDEFINED = 2 << 3,
-};
-
-#define UNWIND_CFA_MASK 0x7
-#define UNWIND_RBP_MASK (3 << 3)
-
-/*
- * 8 bytes a row, the layout the BPF maps will hold: every CFA and rbp
- * offset measured in libc, libstdc++ and libpython is a multiple of 8, and
- * CFA offsets above 32767 bytes occur (libc has 2), so offsets are kept in
- * units of 8; a row whose offsets do not fit is UNSUPPORTED.
- */
-struct unwind_row {
-	uint32_t pc;		/* first address the rule holds for */
-	int16_t cfa_off;
-	uint8_t kind;		/* enum unwind_cfa | enum unwind_rbp */
-	int8_t rbp_off;
-};
+#define UNWIND_MAX_SEGMENTS 4
 
 struct unwind_table {
-	struct unwind_row *rows;
+	struct unwind_segment segments[UNWIND_MAX_SEGMENTS];
+	size_t nsegments;
+	struct mt_unwind_row *rows;
 	size_t nrows, cap;
-	size_t row_bytes;	/* sizeof(struct unwind_row), 8: for -v's bytes per row and module */
+	size_t row_bytes;	/* sizeof(struct mt_unwind_row), 8: for -v's bytes per row and module */
 	size_t fdes;		/* FDEs walked */
 	size_t unsupported;	/* rows marked UNSUPPORTED */
 };
@@ -72,6 +49,14 @@ void unwind_table__release(struct unwind_table *t);
  * before the first row or in a gap (an END row), so that a pc no FDE
  * covers never borrows the previous function's rule.
  */
-int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct unwind_row *out);
+int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct mt_unwind_row *out);
+
+/*
+ * The load bias of a mapping of the module at start from file offset
+ * offset (pc - bias is the rows' address): -ENOENT when no executable
+ * segment holds that offset.
+ */
+int unwind_table__bias(const struct unwind_table *t, uint64_t start, uint64_t offset,
+		       uint64_t *bias);
 
 #endif /* MEMTRACE_UNWIND_TABLE_H */
