@@ -25,6 +25,7 @@ struct unwind_module {
 	uint32_t nrows;
 	int err;		/* no table can be made: no CFI, unreadable */
 	bool over_cap;		/* the last try did not fit */
+	bool said;		/* that it did not fit, on stderr */
 	uint64_t tried_at;	/* the loader's unloads then: no use trying again before more */
 	size_t refs;		/* mappings of traced processes */
 };
@@ -142,10 +143,21 @@ static void say_table(const struct unwind_module *mod, double ms)
 {
 	char shown[PATH_MAX];
 
-	fprintf(stderr, "memtrace: unwind table of %s: %zu rows of %zu B, %.1f KiB, built in %.1f ms%s\n",
+	fprintf(stderr, "memtrace: unwind table of %s: %zu rows of %zu B, %.1f KiB, built in "
+			"%.1f ms\n",
 		text_escape(mod->path, shown, sizeof(shown)), mod->t.nrows, mod->t.row_bytes,
-		mod->t.nrows * mod->t.row_bytes / 1024.0, ms,
-		mod->over_cap ? "; over --max-unwind-mib: frame pointers there" : "");
+		mod->t.nrows * mod->t.row_bytes / 1024.0, ms);
+}
+
+static void say_over_cap(const struct unwind_loader *ul, const struct unwind_module *mod)
+{
+	char shown[PATH_MAX];
+
+	fprintf(stderr, "memtrace: no room for the unwind table of %s (%.1f KiB, %.1f MiB in use "
+			"of --max-unwind-mib=%llu): stacks there by frame pointers\n",
+		text_escape(mod->path, shown, sizeof(shown)),
+		mod->t.nrows * mod->t.row_bytes / 1024.0, ul->bytes / 1048576.0,
+		(unsigned long long)(ul->o.max_bytes >> 20));
 }
 
 /* Builds mod's table from the file at open_path and loads it, if it fits. */
@@ -181,6 +193,9 @@ static int module__load(struct unwind_loader *ul, struct unwind_module *mod, con
 	}
 	if (ul->o.verbose)
 		say_table(mod, (mono_clock__ns() - t0) / 1e6);
+	if (mod->over_cap && !mod->said)
+		say_over_cap(ul, mod);
+	mod->said |= mod->over_cap;
 	/* the kernel has the rows; the segments and counts are all that is needed here */
 	free(mod->t.rows);
 	mod->t.rows = NULL;
@@ -314,29 +329,4 @@ void unwind_loader__forget(struct unwind_loader *ul, pid_t pid)
 	bpf_map_delete_elem(ul->o.procs_fd, &key);
 	unwind_maps__release(&p->maps, drop_ref, NULL);
 	*p = ul->pids[--ul->npids];
-}
-
-void unwind_loader__stats(const struct unwind_loader *ul, struct unwind_loader_stats *out)
-{
-	*out = (struct unwind_loader_stats){ .bytes = ul->bytes };
-	for (size_t i = 0; i < ul->nmods; i++) {
-		const struct unwind_module *mod = ul->mods[i];
-
-		out->tables += mod->slot != MT_UNWIND_NO_TABLE;
-		out->rows += mod->slot != MT_UNWIND_NO_TABLE ? mod->nrows : 0;
-		out->over_cap += mod->over_cap;
-		out->no_cfi += mod->err != 0;
-	}
-}
-
-void unwind_loader__describe_over_cap(const struct unwind_loader *ul, FILE *out)
-{
-	char shown[PATH_MAX];
-
-	for (size_t i = 0; i < ul->nmods; i++)
-		if (ul->mods[i]->over_cap)
-			fprintf(out, "memtrace: no room for the unwind table of %s (%zu rows): "
-				     "stacks there by frame pointers\n",
-				text_escape(ul->mods[i]->path, shown, sizeof(shown)),
-				ul->mods[i]->t.nrows);
 }

@@ -8,7 +8,7 @@
  * loaded when a traced process is attached or launched (before it runs)
  * and when it maps a module (dlopen). The tables' bytes are capped: a
  * module that does not fit, once the tables no process maps have been let
- * go, is walked by frame pointers, and counted and named.
+ * go, is walked by frame pointers, and named on stderr.
  */
 #ifndef MEMTRACE_UNWIND_LOADER_H
 #define MEMTRACE_UNWIND_LOADER_H
@@ -39,16 +39,5 @@ int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct pro
 int unwind_loader__mapping(struct unwind_loader *ul, pid_t pid, const struct proc_map *m);
 /* pid's image ended (exit, exec): its mappings go, and its tables when no process maps them. */
 void unwind_loader__forget(struct unwind_loader *ul, pid_t pid);
-
-struct unwind_loader_stats {
-	size_t tables;		/* modules with a table in the kernel now */
-	uint64_t bytes;		/* their rows' bytes */
-	size_t rows;
-	size_t over_cap;	/* modules walked by frame pointers: their table did not fit */
-	size_t no_cfi;		/* modules without CFI (or unreadable): frame pointers too */
-};
-void unwind_loader__stats(const struct unwind_loader *ul, struct unwind_loader_stats *out);
-/* The modules that did not fit, one line each (the end of a run says them). */
-void unwind_loader__describe_over_cap(const struct unwind_loader *ul, FILE *out);
 
 #endif /* MEMTRACE_UNWIND_LOADER_H */

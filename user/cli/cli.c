@@ -94,8 +94,8 @@ static const struct argp_option options[] = {
 	  "the kernel from tables, every allocation), dwarf (stack copies unwound in user "
 	  "space, sampled), fp (frame pointers) or none", 0 },
 	{ "max-unwind-mib", OPT_MAX_UNWIND_MIB, "MIB", 0,
-	  "Kernel memory for kernel-dwarf's unwind tables (default 256); a module that does "
-	  "not fit is walked by frame pointers, and named", 0 },
+	  "Kernel memory for kernel-dwarf's unwind tables (default 256; 0: none); a module "
+	  "that does not fit is walked by frame pointers, and named", 0 },
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "BYTES", 0,
 	  "One stack per BYTES allocated on average (K, M, G suffixes; 0: every allocation); "
 	  "every call is still counted. Default: 0, or 512K when stacks are dwarf", 0 },
@@ -300,8 +300,8 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 		cfg->max_sites = (unsigned int)v;
 		break;
 	case OPT_MAX_UNWIND_MIB:
-		if (parse_count(arg, 1, MAX_UNWIND_MIB, &v))
-			argp_error(state, "invalid --max-unwind-mib '%s': a number from 1 to %d", arg,
+		if (parse_count(arg, 0, MAX_UNWIND_MIB, &v))
+			argp_error(state, "invalid --max-unwind-mib '%s': a number from 0 to %d", arg,
 				   MAX_UNWIND_MIB);
 		cfg->max_unwind_bytes = (uint64_t)v << 20;
 		break;
