@@ -45,28 +45,32 @@ static __always_inline bool call_state__sampled(struct call_state *st, __u64 siz
 }
 
 /*
- * start: where the stack starts at an allocator's own probe; NULL at the
- * preload library's site, where the caller is in its wrapper's frame.
- * --stack=dwarf copies the stack for user space, and so does kernel-dwarf
- * where its tables do not reach yet.
+ * The stack copied for user space to unwind (--stack=dwarf, or
+ * kernel-dwarf where its tables do not reach yet). start: where the stack
+ * starts at an allocator's own probe; NULL at the preload library's site,
+ * where the caller is in its wrapper's frame.
  */
-static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
-					       __u32 pid, __u32 tid,
-					       const struct stack_start *start)
+static __always_inline __u64 call_state__dump(struct pt_regs *ctx, __u32 pid, __u32 tid,
+					      const struct stack_start *start)
 {
-	__u64 id = STACK_IN_USER_SPACE;
-
-	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
-		return MT_NO_STACK;
-	if (stack_mode != MT_STACK_DWARF)
-		id = start ? stack__capture_from(pid, st->frames, start) :
-			     stack__capture(ctx, pid, st->frames, true);
-	if (id != STACK_IN_USER_SPACE)
-		return id;
 	if (!start)
 		return stack_dump__send(ctx, pid, tid, 2);
 	/* the unwind from malloc's registers passes operator new's frames: dropped */
 	return stack_dump__send(ctx, pid, tid, start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
+}
+
+/* The call's stack by --stack=fp or dwarf (kernel-dwarf's walk is stack_walk_call's). */
+static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
+					       __u32 pid, __u32 tid,
+					       const struct stack_start *start)
+{
+	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
+		return MT_NO_STACK;
+	if (stack_mode == MT_STACK_DWARF)
+		return call_state__dump(ctx, pid, tid, start);
+	if (!start)
+		return stack__capture(ctx, pid, st->frames, true);
+	return stack__capture_from(pid, st->frames, start);
 }
 
 /* One completed call: the record user space's accounting reads. */
@@ -129,8 +133,34 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, &start);
+	if (stack_mode != MT_STACK_KERNEL_DWARF) {
+		st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, &start);
+		st->active = 1;
+		return 0;
+	}
+	/* the walker sets the stack; the return comes after it, in this same probe hit */
+	st->stack_id = MT_NO_STACK;
+	st->start = start;
 	st->active = 1;
+	if (call_state__sampled(st, size))
+		stack_walker__call(ctx, MT_STACK_WALK_CALL);
+	return 0;
+}
+
+/* --stack=kernel-dwarf: the stack of the call alloc_call__enter began. */
+static __always_inline int alloc_call__walk(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
+	__u64 stack;
+
+	if (!st)
+		return 0;
+	stack = stack__capture_dwarf(pid, st->frames, &st->walk, &st->start);
+	if (stack == STACK_IN_USER_SPACE)
+		stack = call_state__dump(ctx, pid, tid, &st->start);
+	st->stack_id = stack;
 	return 0;
 }
 

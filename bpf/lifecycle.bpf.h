@@ -117,9 +117,7 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 
 	if (!target__is_traced(tgid) && (!scope__joins_at_exec(task) || !target__add(tgid)))
 		return 0;
-	/* the old image's mappings: frame pointers until user space has the new one's */
-	if (stack_mode == MT_STACK_KERNEL_DWARF)
-		bpf_map_delete_elem(&unwind_procs, &tgid);
+	unwind_procs__exec(tgid);
 	proc_event__emit(MT_PROC_EXEC, task, 0);
 	return 0;
 }
@@ -159,6 +157,7 @@ int thread_exit(void *ctx)
 		return 0;
 	if (scope != MT_SCOPE_ALL)
 		bpf_map_delete_elem(&targets, &pid);
+	unwind_procs__exit(pid);
 	proc_event__emit(MT_PROC_EXIT, task, BPF_CORE_READ(task, exit_code));
 	return 0;
 }

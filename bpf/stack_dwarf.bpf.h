@@ -51,9 +51,15 @@ struct {
 } unwind_procs SEC(".maps");
 
 /*
- * A forked child maps what its parent maps: its stacks unwind from its
- * first instruction, before user space has read its maps.
+ * A process's entry follows its life here, not in user space, which
+ * learns of each step later and may meanwhile see its PID reused: a
+ * forked child maps what its parent maps, so it unwinds from its first
+ * instruction; an exec-ed image starts with no mappings, so that its
+ * stacks are copied for user space until user space has told its
+ * mappings; an exited process's entry goes.
  */
+static const struct mt_unwind_proc unwind_proc_empty;
+
 static __always_inline void unwind_procs__fork(__u32 parent, __u32 child)
 {
 	const struct mt_unwind_proc *p;
@@ -65,25 +71,46 @@ static __always_inline void unwind_procs__fork(__u32 parent, __u32 child)
 		bpf_map_update_elem(&unwind_procs, &child, p, BPF_ANY);
 }
 
-/* bpf_loop's context: one unwind in progress. */
+static __always_inline void unwind_procs__exec(__u32 tgid)
+{
+	if (stack_mode == MT_STACK_KERNEL_DWARF)
+		bpf_map_update_elem(&unwind_procs, &tgid, &unwind_proc_empty, BPF_ANY);
+}
+
+static __always_inline void unwind_procs__exit(__u32 tgid)
+{
+	if (stack_mode == MT_STACK_KERNEL_DWARF)
+		bpf_map_delete_elem(&unwind_procs, &tgid);
+}
+
+/* How a walk ended: dwarf_walk.end */
+#define WALK_ON 0
+#define WALK_DONE 1		/* at the stack's end: not truncated */
+#define WALK_TRUNCATED 2	/* a frame it could not pass, or the depth bound */
+#define WALK_UNTOLD 3		/* a pc in no mapping user space has told: a module just mapped */
+
+/*
+ * bpf_loop's context: pointers only. The registers the walk carries from
+ * frame to frame are in the thread's slot (struct dwarf_regs,
+ * maps.bpf.h), where the verifier knows nothing of their values: on the
+ * BPF stack, what it learnt of them in one pass through the callback
+ * would make the next pass's state a new one, to be checked again, up to
+ * hundreds of times.
+ */
 struct dwarf_walk {
-	__u64 pc, sp, bp;
+	struct dwarf_regs *regs;
 	__u64 *frames;		/* the thread's slot */
 	const struct mt_unwind_proc *proc;
-	__u32 nr;		/* frames found */
-	__u32 last;		/* the mapping the previous frame was in */
-	bool exact;		/* pc is where a signal interrupted, not a return address */
-	bool done;		/* the stack ended where it should: not truncated */
-	bool unknown;		/* a pc in no mapping user space has told: a module just mapped */
 };
 
 /*
  * Binary searches without branches: the verifier follows each branch of a
  * loop as its own path, and a search of 25 steps with one branch a step
- * is 2^25 paths. Each step halves n and moves base up by the half when
- * the entry there starts at or before the key; x - y has its top bit set
- * when y > x, as both are below 2^63. base ends at the last entry starting
- * at or before the key, or at 0 when none does.
+ * is 2^25 paths. Each step
+ * halves n and moves base up by the half when the entry there starts at
+ * or before the key; x - y has its top bit set when y > x, as both are
+ * below 2^63. base ends at the last entry starting at or before the key,
+ * or at 0 when none does.
  */
 static __always_inline __u64 search__step(__u64 key, __u64 start, __u64 half)
 {
@@ -93,39 +120,38 @@ static __always_inline __u64 search__step(__u64 key, __u64 start, __u64 half)
 	return half & (after - 1);
 }
 
-/* The mapping holding pc: the previous frame's, else by binary search. NULL: none. */
-static __always_inline const struct mt_unwind_mapping *dwarf_walk__mapping(struct dwarf_walk *w,
-									 __u64 pc)
+/* The mapping holding key: the previous frame's, else by binary search. NULL: none. */
+static __always_inline const struct mt_unwind_mapping *
+dwarf_walk__mapping(const struct mt_unwind_proc *proc, struct dwarf_regs *w)
 {
-	const struct mt_unwind_proc *proc = w->proc;
 	const struct mt_unwind_mapping *m;
-	__u64 base = 0, n = proc->nr, half;
+	__u64 base = 0, n = proc->nr, half, key = w->key;
 
 	m = &proc->maps[w->last & (MT_UNWIND_MAX_MAPPINGS - 1)];
-	if (pc >= m->start && pc < m->end)
+	if (key >= m->start && key < m->end)
 		return m;
 	if (!n || n > MT_UNWIND_MAX_MAPPINGS)
 		return NULL;
 	for (int i = 0; i < MT_UNWIND_MAPPING_STEPS; i++) {
 		half = n >> 1;
-		base += search__step(pc, proc->maps[(base + half) & (MT_UNWIND_MAX_MAPPINGS - 1)].start,
+		base += search__step(key, proc->maps[(base + half) & (MT_UNWIND_MAX_MAPPINGS - 1)].start,
 				     half);
 		n -= half;
 	}
 	m = &proc->maps[base & (MT_UNWIND_MAX_MAPPINGS - 1)];
-	if (pc < m->start || pc >= m->end)
+	if (key < m->start || key >= m->end)
 		return NULL;
 	w->last = base;
 	return m;
 }
 
-/* The row of m's table that holds at off (module address): false when none does. */
-static __always_inline bool dwarf_walk__row(const struct mt_unwind_mapping *m, __u64 off,
+/* The row of m's table that holds at key - bias: false when none does. */
+static __always_inline bool dwarf_walk__row(const struct mt_unwind_mapping *m, __u64 key,
 					    struct mt_unwind_row *out)
 {
 	const struct mt_unwind_row *r;
-	__u32 table = m->table, key;
-	__u64 base = 0, n = m->nrows, half;
+	__u64 off = key - m->bias, base = 0, n = m->nrows, half;
+	__u32 table = m->table, idx;
 	void *rows;
 
 	rows = bpf_map_lookup_elem(&unwind_tables, &table);
@@ -133,23 +159,23 @@ static __always_inline bool dwarf_walk__row(const struct mt_unwind_mapping *m, _
 		return false;
 	for (int i = 0; i < MT_UNWIND_ROW_STEPS; i++) {
 		half = n >> 1;
-		key = base + half;
-		r = bpf_map_lookup_elem(rows, &key);
+		idx = base + half;
+		r = bpf_map_lookup_elem(rows, &idx);
 		if (!r)
 			return false;
 		base += search__step(off, r->pc, half);
 		n -= half;
 	}
-	key = base;
-	r = bpf_map_lookup_elem(rows, &key);
+	idx = base;
+	r = bpf_map_lookup_elem(rows, &idx);
 	if (!r || r->pc > off)
 		return false;
 	*out = *r;
 	return true;
 }
 
-/* One step by the frame pointer: 1 the chain's end, 0 on, -1 a frame that cannot be. */
-static __always_inline int dwarf_walk__fp(struct dwarf_walk *w)
+/* One step by the frame pointer: WALK_ON, or how the walk ends. */
+static __always_inline int dwarf_walk__fp(struct dwarf_regs *w)
 {
 	struct {
 		__u64 next;
@@ -157,85 +183,85 @@ static __always_inline int dwarf_walk__fp(struct dwarf_walk *w)
 	} frame;
 
 	if (!w->bp)
-		return 1;
+		return WALK_DONE;
 	/* the checks of stack__walk_fp: above the stack pointer, near it, aligned */
 	if (w->bp < w->sp || w->bp - w->sp > (64ULL << 20) || (w->bp & 7))
-		return -1;
+		return WALK_TRUNCATED;
 	if (bpf_probe_read_user(&frame, sizeof(frame), (void *)w->bp) || !frame.ret)
-		return -1;
+		return WALK_TRUNCATED;
 	w->sp = w->bp + 16;
 	w->pc = frame.ret;
+	w->key = frame.ret - 1;
 	w->bp = frame.next;
-	return 0;
+	return WALK_ON;
 }
 
 /*
  * A sigreturn frame: the stack pointer is at the ucontext the kernel
  * pushed, whose mcontext (40 bytes in) holds the interrupted registers;
- * from rbp at 80 to rip at 128 (struct sigcontext).
+ * from rbp at 80 to rip at 128 (struct sigcontext). The pc is where the
+ * signal came, not past a call: its own rule holds there.
  */
-static __always_inline int dwarf_walk__signal(struct dwarf_walk *w)
+static __always_inline int dwarf_walk__signal(struct dwarf_regs *w)
 {
 	__u64 regs[7];
 
-	if (bpf_probe_read_user(regs, sizeof(regs), (void *)(w->sp + 40 + 80)))
-		return -1;
+	if (bpf_probe_read_user(regs, sizeof(regs), (void *)(w->sp + 40 + 80)) || !regs[6])
+		return WALK_TRUNCATED;
 	w->bp = regs[0];
 	w->sp = regs[5];
 	w->pc = regs[6];
-	w->exact = true;
-	return w->pc ? 0 : -1;
+	w->key = regs[6];
+	return WALK_ON;
 }
 
-/* The caller's registers by row: 1 the stack's end, 0 on, -1 it cannot go on. */
-static __always_inline int dwarf_walk__apply(struct dwarf_walk *w, const struct mt_unwind_row *row)
+/* The CFA by row, or 0 when the row gives none to follow. */
+static __always_inline __u64 dwarf_walk__cfa(const struct dwarf_regs *w,
+					     const struct mt_unwind_row *row)
+{
+	switch (row->kind & MT_UNWIND_CFA_MASK) {
+	case MT_UNWIND_CFA_RSP:
+		return w->sp + (__s64)row->cfa_off * 8;
+	case MT_UNWIND_CFA_RBP:
+		return w->bp + (__s64)row->cfa_off * 8;
+	case MT_UNWIND_CFA_PLT:
+		return w->sp + 8 + ((w->pc & 15) >= (__u64)row->cfa_off ? 8 : 0);
+	default:
+		return 0;
+	}
+}
+
+/* The caller's registers by row: WALK_ON, or how the walk ends. */
+static __always_inline int dwarf_walk__apply(struct dwarf_regs *w, const struct mt_unwind_row *row)
 {
 	__u64 cfa, words[2];
+	__u8 rbp = row->kind & MT_UNWIND_RBP_MASK;
 
-	switch (row->kind & MT_UNWIND_CFA_MASK) {
-	case MT_UNWIND_CFA_STOP:
-		return 1;
-	case MT_UNWIND_CFA_SIGNAL:
+	if ((row->kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_STOP)
+		return WALK_DONE;
+	if ((row->kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_SIGNAL)
 		return dwarf_walk__signal(w);
-	case MT_UNWIND_CFA_RSP:
-		cfa = w->sp + (__s64)row->cfa_off * 8;
-		break;
-	case MT_UNWIND_CFA_RBP:
-		cfa = w->bp + (__s64)row->cfa_off * 8;
-		break;
-	case MT_UNWIND_CFA_PLT:
-		cfa = w->sp + 8 + ((w->pc & 15) >= (__u64)row->cfa_off ? 8 : 0);
-		break;
-	default:
-		return -1;
-	}
+	cfa = dwarf_walk__cfa(w, row);
 	/* the return address lies above the frame: a CFA at or below sp is no frame */
 	if (cfa <= w->sp)
-		return -1;
-	switch (row->kind & MT_UNWIND_RBP_MASK) {
-	case MT_UNWIND_RBP_AT_CFA:
-		/* pushed just after the return address, as a frame-pointer prologue does: one read */
-		if (row->rbp_off == -2) {
-			if (bpf_probe_read_user(words, sizeof(words), (void *)(cfa - 16)))
-				return -1;
-			w->bp = words[0];
-			w->pc = words[1];
-			goto out;
-		}
-		if (bpf_probe_read_user(&words[0], 8, (void *)(cfa + (__s64)row->rbp_off * 8)))
-			return -1;
-		w->bp = words[0];
-		break;
-	case MT_UNWIND_RBP_UNDEFINED:
-		w->bp = 0;
-		break;
+		return WALK_TRUNCATED;
+	/* rbp pushed just below the return address, as a frame-pointer prologue does: one read */
+	if (rbp == MT_UNWIND_RBP_AT_CFA && row->rbp_off == -2) {
+		if (bpf_probe_read_user(words, sizeof(words), (void *)(cfa - 16)))
+			return WALK_TRUNCATED;
+	} else {
+		words[0] = rbp == MT_UNWIND_RBP_SAME ? w->bp : 0;
+		if (rbp == MT_UNWIND_RBP_AT_CFA &&
+		    bpf_probe_read_user(&words[0], 8, (void *)(cfa + (__s64)row->rbp_off * 8)))
+			return WALK_TRUNCATED;
+		if (bpf_probe_read_user(&words[1], 8, (void *)(cfa - 8)))
+			return WALK_TRUNCATED;
 	}
-	if (bpf_probe_read_user(&w->pc, sizeof(w->pc), (void *)(cfa - 8)))
-		return -1;
-out:
+	w->bp = words[0];
+	w->pc = words[1];
+	w->key = words[1] - 1;
 	w->sp = cfa;
-	w->exact = false;
-	return w->pc ? 0 : 1;
+	return words[1] ? WALK_ON : WALK_DONE;
 }
 
 /*
@@ -246,55 +272,60 @@ out:
  */
 static long dwarf_walk__step(__u64 i, void *ctx)
 {
-	struct dwarf_walk *w = ctx;
+	struct dwarf_walk *walk = ctx;
+	struct dwarf_regs *w = walk->regs;
 	const struct mt_unwind_mapping *m;
 	struct mt_unwind_row row;
-	/* a return address is past its call: the call's own rule holds one byte before */
-	__u64 pc = w->exact ? w->pc : w->pc - 1;
-	int ret;
+	int end;
 
 	if (i + 1 >= MT_MAX_FRAMES)
 		return 1;
-	m = dwarf_walk__mapping(w, pc);
-	if (!m) {
-		w->unknown = true;
-		return 1;
-	}
-	if (m->table == MT_UNWIND_NO_TABLE)
-		ret = dwarf_walk__fp(w);
-	else if (dwarf_walk__row(m, pc - m->bias, &row))
-		ret = dwarf_walk__apply(w, &row);
+	m = dwarf_walk__mapping(walk->proc, w);
+	if (!m)
+		end = WALK_UNTOLD;
+	else if (m->table == MT_UNWIND_NO_TABLE)
+		end = dwarf_walk__fp(w);
+	else if (dwarf_walk__row(m, w->key, &row))
+		end = dwarf_walk__apply(w, &row);
 	else
-		ret = -1;
-	if (ret) {
-		w->done = ret > 0;
+		end = WALK_TRUNCATED;
+	if (end != WALK_ON) {
+		w->end = end;
 		return 1;
 	}
-	w->frames[i + 1] = w->pc;
+	walk->frames[i + 1] = w->pc;
 	w->nr = i + 2;
 	return 0;
 }
 
+/* stack__walk_dwarf could not walk: */
+#define DWARF_WALK_NO_PROCESS (-2)	/* no entry: user space does not follow it (-a, before it joins) */
+#define DWARF_WALK_UNTOLD (-1)		/* a mapping user space has not told yet (exec, dlopen) */
+
 /*
- * The frames above ret (frame 0, already in frames[0]), whose caller's
- * stack pointer is sp and rbp bp: how many frames in all, or -1 when the
- * walk needs what user space has not told yet: the process's mappings
- * (it just exec-ed, or joined), or a module it has just mapped. The
- * stack is then copied for user space to unwind (stack_dump.bpf.h).
+ * The frames above start's return address (frame 0, already in
+ * frames[0]), regs the thread's scratch: how many frames in all, or one
+ * of the above. An untold mapping is a moment's wait for user space: the stack
+ * is copied for it to unwind (stack_dump.bpf.h); a process without an
+ * entry may stay so, and is walked by frame pointers.
  */
-static __always_inline int stack__walk_dwarf(__u32 pid, __u64 ret, __u64 sp, __u64 bp,
-					     __u64 *frames, bool *truncated)
+static __always_inline int stack__walk_dwarf(__u32 pid, const struct stack_start *start,
+					     __u64 *frames, struct dwarf_regs *regs,
+					     bool *truncated)
 {
-	struct dwarf_walk w = { .pc = ret, .sp = sp, .bp = bp, .frames = frames, .nr = 1 };
+	struct dwarf_walk w = { .regs = regs, .frames = frames };
 
 	w.proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 	if (!w.proc)
-		return -1;
+		return DWARF_WALK_NO_PROCESS;
+	/* frame 0 is in frames already; the caller's stack pointer is past it */
+	*regs = (struct dwarf_regs){ .pc = start->ret, .key = start->ret - 1,
+				     .sp = start->sp + 8, .bp = start->fp, .nr = 1 };
 	bpf_loop(MT_MAX_FRAMES - 1, dwarf_walk__step, &w, 0);
-	if (w.unknown)
-		return -1;
-	*truncated = !w.done;
-	return w.nr;
+	if (regs->end == WALK_UNTOLD)
+		return DWARF_WALK_UNTOLD;
+	*truncated = regs->end != WALK_DONE;
+	return regs->nr;
 }
 
 #endif /* MEMTRACE_STACK_DWARF_BPF_H */

@@ -59,6 +59,14 @@ enum mt_stack_mode {
 	MT_STACK_KERNEL_DWARF,	/* unwound in the kernel from CFI tables (bpf/stack_dwarf.bpf.h) */
 };
 
+/* kernel-dwarf's walker programs: slots of the stack_walkers map (bpf/maps.bpf.h) */
+enum mt_stack_walker {
+	MT_STACK_WALK_CALL,	/* an allocator call's: its call_state */
+	MT_STACK_WALK_GPU,	/* a GPU call's: its gpu_call_state */
+	MT_STACK_WALK_PRELOAD,	/* the preload site's, which emits the record itself */
+	MT_STACK_WALKERS,
+};
+
 enum mt_record_kind {
 	MT_REC_CALL = 1,	/* an allocator call completed (struct mt_event) */
 	MT_REC_THREAD_EXIT = 2, /* a traced thread exited (struct mt_event) */

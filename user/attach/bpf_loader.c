@@ -108,6 +108,10 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
 		bpf_map__set_map_flags(bpf_map__inner_map(skel->maps.unwind_tables), 0);
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+		/* bpf_loop, which they call, is 5.17's */
+		bpf_program__set_autoload(skel->progs.stack_walk_call, false);
+		bpf_program__set_autoload(skel->progs.stack_walk_gpu, false);
+		bpf_program__set_autoload(skel->progs.stack_walk_preload, false);
 	}
 	skel->rodata->sample_bytes = opts->sample_bytes;
 	skel->rodata->scope = opts->scope;
@@ -136,6 +140,25 @@ static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_si
 	if (bpf_map__update_elem(l->skel->maps.caller_sites, &key, sizeof(key), site,
 				 sizeof(*site), BPF_ANY))
 		return -errno;
+	return 0;
+}
+
+/* The kernel unwinder's programs, into the slots the probes tail-call (maps.bpf.h). */
+static int fill_stack_walkers(struct memtrace *skel)
+{
+	const struct bpf_program *walkers[MT_STACK_WALKERS] = {
+		[MT_STACK_WALK_CALL] = skel->progs.stack_walk_call,
+		[MT_STACK_WALK_GPU] = skel->progs.stack_walk_gpu,
+		[MT_STACK_WALK_PRELOAD] = skel->progs.stack_walk_preload,
+	};
+
+	for (__u32 i = 0; i < MT_STACK_WALKERS; i++) {
+		int fd = bpf_program__fd(walkers[i]);
+
+		if (bpf_map__update_elem(skel->maps.stack_walkers, &i, sizeof(i), &fd, sizeof(fd),
+					 BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -168,6 +191,11 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;
+	if (opts->stack_mode == MT_STACK_KERNEL_DWARF) {
+		err = fill_stack_walkers(l->skel);
+		if (err)
+			goto cleanup;
+	}
 	err = caller_table__new(write_caller_site, l, &l->callers);
 	if (err)
 		goto cleanup;

@@ -294,8 +294,8 @@ int prober__joined(struct prober *pr, const struct probe_target *t, const struct
 	*libc = (struct libc_image){};
 	if (!forked)
 		err = probe_allocators(pr, t, maps, libc);
-	if (!err)
-		err = unwind_process(pr, t->pid, maps);
+	if (unwind_process(pr, t->pid, maps) && !err)
+		err = -ENOMEM;
 	gc_probe__process(pr->l, t, maps, pr->cfg->verbose);
 	if (pr->cfg->no_gpu)
 		return err;
@@ -310,8 +310,11 @@ bool prober__try_again(struct prober *pr, pid_t pid)
 
 	if (tries < 0)
 		tries = 0;
-	if (tries >= PROBER_TRIES)
+	if (tries >= PROBER_TRIES) {
+		if (pr->unwind)
+			unwind_loader__give_up(pr->unwind, pid);
 		return false;
+	}
 	/* out of memory: looked at no more, like a process past its tries */
 	return !id_map__put(&pr->tries, (uint64_t)pid, (uint32_t)tries + 1);
 }

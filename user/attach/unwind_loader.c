@@ -281,13 +281,17 @@ static int pid__add(struct unwind_loader *ul, struct unwind_pid *p, const struct
 	return err == -E2BIG ? 0 : err;
 }
 
-/* The kernel's copy of p's mappings; a process gone meanwhile is no error. */
-static void pid__write(struct unwind_loader *ul, const struct unwind_pid *p)
+/*
+ * The kernel's copy of p's mappings. A mapping comes after the process
+ * joined, and only updates (BPF_EXIST): the kernel drops the entry at the
+ * process's exit, which user space learns of later.
+ */
+static void pid__write(struct unwind_loader *ul, const struct unwind_pid *p, __u64 flags)
 {
 	__u32 key = p->pid;
 
 	unwind_maps__to_proc(&p->maps, ul->value);
-	bpf_map_update_elem(ul->o.procs_fd, &key, ul->value, BPF_ANY);
+	bpf_map_update_elem(ul->o.procs_fd, &key, ul->value, flags);
 }
 
 int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct proc_maps *maps)
@@ -302,7 +306,7 @@ int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct pro
 	*p = (struct unwind_pid){ .pid = pid };
 	for (size_t i = 0; i < maps->n && !err; i++)
 		err = pid__add(ul, p, &maps->maps[i]);
-	pid__write(ul, p);
+	pid__write(ul, p, BPF_ANY);
 	return err;
 }
 
@@ -315,18 +319,24 @@ int unwind_loader__mapping(struct unwind_loader *ul, pid_t pid, const struct pro
 		return 0;
 	err = pid__add(ul, p, m);
 	if (!err)
-		pid__write(ul, p);
+		pid__write(ul, p, BPF_EXIST);
 	return err;
 }
 
 void unwind_loader__forget(struct unwind_loader *ul, pid_t pid)
 {
 	struct unwind_pid *p = pid__find(ul, pid);
-	__u32 key = pid;
 
 	if (!p)
 		return;
-	bpf_map_delete_elem(ul->o.procs_fd, &key);
 	unwind_maps__release(&p->maps, drop_ref, NULL);
 	*p = ul->pids[--ul->npids];
+}
+
+void unwind_loader__give_up(struct unwind_loader *ul, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map_delete_elem(ul->o.procs_fd, &key);
+	unwind_loader__forget(ul, pid);
 }

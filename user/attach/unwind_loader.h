@@ -37,7 +37,18 @@ void unwind_loader__free(struct unwind_loader *ul);
 int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct proc_maps *maps);
 /* A mapping pid made while traced (ignored for a process not added above): -ENOMEM. */
 int unwind_loader__mapping(struct unwind_loader *ul, pid_t pid, const struct proc_map *m);
-/* pid's image ended (exit, exec): its mappings go, and its tables when no process maps them. */
+/*
+ * pid's record ended (exit, exec): its mappings go here, and its tables
+ * when no process maps them. The kernel's entry is the kernel's to drop
+ * (bpf/stack_dwarf.bpf.h): by now it may be a new image's, or a new
+ * process's under the same PID.
+ */
 void unwind_loader__forget(struct unwind_loader *ul, pid_t pid);
+/*
+ * pid's maps never came: its entry goes from the kernel too, or its
+ * stacks would be copied for user space, as an exec-ed image's are
+ * until its maps are told, for as long as it lives.
+ */
+void unwind_loader__give_up(struct unwind_loader *ul, pid_t pid);
 
 #endif /* MEMTRACE_UNWIND_LOADER_H */
