@@ -450,6 +450,20 @@ static void test_sampled_sites(void **state)
 	assert_null(strstr(report(w, 10), "~"));
 }
 
+/* Sampling left every live block without a stack: the report does not say there are none. */
+static void test_none_sampled(void **state)
+{
+	struct world *w = *state;
+
+	alloc(w, 5 * NS, MT_NO_STACK, 10);
+	w->t.sample_bytes = w->s.sample_bytes = 4096;
+	collect(w, 11 * NS, 0);
+	assert_int_equal(w->s.leaks.n, 0);
+	assert_non_null(strstr(report(w, 10), "\nLive allocations by stack: none sampled (one stack "
+					      "per 4.00 KiB, --sample-bytes); their 10 B are in "
+					      "the totals\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sampled_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_none_sampled, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

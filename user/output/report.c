@@ -300,11 +300,34 @@ static const char *sampling_note(const struct run_summary *s, char *buf, size_t 
 	return buf;
 }
 
+/* Above the sites: how many are shown, or why there are none. */
+static void write_sites_heading(const struct run_summary *s, size_t shown, FILE *out)
+{
+	char age[UNITS_BUF], sample[SAMPLING_NOTE_LEN], live[UNITS_BUF], every[UNITS_BUF];
+	uint64_t live_bytes = s->tracker->totals.current_bytes;
+
+	if (s->leaks.n)
+		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites%s\n",
+			s->leak_age_ns ? ", at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites,
+			sampling_note(s, sample, sizeof(sample)));
+	else if (s->tracker->sample_bytes && live_bytes && !s->leak_age_ns)
+		/* "no live allocations" would deny the totals: the few blocks were not sampled */
+		fprintf(out, "\nLive allocations by stack: none sampled (one stack per %s, "
+			     "--sample-bytes); their %s are in the totals\n",
+			units__bytes(s->tracker->sample_bytes, every), units__bytes(live_bytes, live));
+	else
+		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "");
+}
+
 int report__write(const struct run_summary *s, int top, FILE *out)
 {
 	const struct tracker *t = s->tracker;
 	size_t *order = calloc(s->leaks.n ? s->leaks.n : 1, sizeof(*order));
-	char dur[UNITS_BUF], age[UNITS_BUF], sample[SAMPLING_NOTE_LEN];
+	char dur[UNITS_BUF];
 	size_t shown;
 
 	if (!order)
@@ -340,16 +363,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)
 		write_process(s, t->procs[i], out);
-	if (s->leaks.n)
-		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites%s\n",
-			s->leak_age_ns ? ", at least " : "",
-			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
-			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites,
-			sampling_note(s, sample, sizeof(sample)));
-	else
-		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
-			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
-			s->leak_age_ns ? " old" : "");
+	write_sites_heading(s, shown, out);
 	for (size_t i = 0; i < shown; i++) {
 		write_site(s, &s->leaks.sites[order[i]], i + 1, out);
 		write_lifetimes(s, &s->leaks.sites[order[i]], out);
