@@ -218,7 +218,9 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		return err;
 	}
 	round_sites(out);
-	qsort(out->sites, out->n, sizeof(*out->sites), by_bytes_desc);
+	/* no site at all (nothing live, or nothing sampled): sites is NULL, which qsort may not get */
+	if (out->n)
+		qsort(out->sites, out->n, sizeof(*out->sites), by_bytes_desc);
 	return 0;
 }
 
