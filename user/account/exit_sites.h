@@ -7,6 +7,7 @@
 #ifndef MEMTRACE_EXIT_SITES_H
 #define MEMTRACE_EXIT_SITES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +18,12 @@
 struct exit_site {
 	uint32_t stack;		/* stack table index (0: none) */
 	uint8_t allocator;	/* enum mt_allocator: a stack may call two */
+	bool estimated;		/* some block stands for others: in what was padding, no bigger */
 	/*
 	 * Every block, and those at least --leak-age old at the exit (its
 	 * leaks), each by its weight (sample_weight.h): exact unless estimated.
 	 */
 	struct weighted_sum all, old;
-	bool estimated;		/* some block stands for others */
 	uint64_t oldest_ns;	/* allocation time of its oldest block */
 	/* its blocks by their age at the exit, unweighted */
 	uint64_t ages[LIFETIME_BUCKETS];

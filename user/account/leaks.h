@@ -26,6 +26,8 @@ struct leak_site {
 	const char *allocator;
 	bool gpu;		/* a GPU site: gpu_api and gpu_kind say which allocator */
 	uint8_t gpu_api, gpu_kind;
+	/* some block of the site stands for others (--sample-bytes): its figures are estimates */
+	bool estimated;
 	/*
 	 * bytes, count, live_bytes and live_count: old and live rounded, when
 	 * leaks__collect is done. Exact unless estimated.
@@ -36,8 +38,6 @@ struct leak_site {
 	uint64_t live_bytes;	/* every live block, however young: what growth samples */
 	uint64_t live_count;
 	struct weighted_sum old, live;	/* the same, each block by its weight */
-	/* some block of the site stands for others (--sample-bytes): its figures are estimates */
-	bool estimated;
 	uint64_t first_ns;	/* earliest allocation seen at the site, freed blocks included */
 	/* blocks with this stack, unweighted: an estimated site's sampled blocks themselves */
 	uint64_t live_ages[LIFETIME_BUCKETS];	/* every live block, by its age so far */
