@@ -11,6 +11,7 @@
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
 #include "caller_sites.bpf.h"
+#include "sample_gap.bpf.h"
 #include "stack.bpf.h"
 #include "stack_dump.bpf.h"
 
@@ -28,19 +29,23 @@ static __always_inline struct call_state *call_state__slot(__u32 tid)
 }
 
 /*
- * --sample-bytes: whether this call gets a stack. The gap to the next
- * sample is uniform in [1, 2N] bytes, so one stack per N bytes on average
- * and no allocation size is favoured; an allocation of N bytes or more
- * always gets one.
+ * --sample-bytes: whether this call gets a stack. A thread's counter runs
+ * down by the bytes it allocates; the allocation that takes it to 0 or
+ * below is sampled, and a new gap starts (sample_gap.bpf.h). An allocation
+ * of sample_bytes or more always gets a stack and leaves the counter be:
+ * user space weighs it 1, and the others by their probability alone.
  */
 static __always_inline bool call_state__sampled(struct call_state *st, __u64 size)
 {
 	if (!sample_bytes || size >= sample_bytes)
 		return true;
+	/* the thread's first call: without a gap drawn it would always be sampled */
+	if (!st->sample_left)
+		st->sample_left = sample_gap__next();
 	st->sample_left -= size;
 	if (st->sample_left > 0)
 		return false;
-	st->sample_left += 1 + bpf_get_prandom_u32() % (2 * sample_bytes);
+	st->sample_left = sample_gap__next();
 	return true;
 }
 

@@ -49,8 +49,9 @@ static inline uint64_t run_summary__lost_events(const struct run_summary *s)
 }
 
 /*
- * Why a site has no frames: NULL when it has them, else "not sampled"
- * (--sample-bytes), "stacks off" (--stack=none) or "stack lost".
+ * Why a site has no frames: NULL when it has them, else "stacks off"
+ * (--stack=none) or "stack lost". The blocks --sample-bytes leaves without a
+ * stack are in no site (leaks_opts.sample_bytes).
  */
 static inline const char *run_summary__no_stack_reason(const struct run_summary *s,
 						       uint32_t stack, bool received)
@@ -59,8 +60,6 @@ static inline const char *run_summary__no_stack_reason(const struct run_summary 
 		return NULL;
 	if (stack == 0 && s->stack_mode == MT_STACK_NONE)
 		return "stacks off";
-	if (stack == 0 && s->sample_bytes)
-		return "not sampled";
 	return "stack lost";
 }
 

@@ -212,7 +212,7 @@ static int end_process(struct tracker *t, struct mt_process *p, enum process_end
 		return 0;
 	}
 	if (end == PROCESS_EXITED)
-		err = process__retire(p, t->leak_age_ns);
+		err = process__retire(p, t->leak_age_ns, t->sample_bytes);
 	t->nr_ended++;
 	if (t->max_exited && t->nr_ended > t->max_exited)
 		fold_oldest(t);

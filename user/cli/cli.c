@@ -142,7 +142,7 @@ static const struct argp_option options[] = {
 #define MIN_INTERVAL_S 0.1
 /* the kernel's own limit: /proc/sys/kernel/pid_max is at most 4194304 (PID_MAX_LIMIT) */
 #define MAX_PID 4194304
-/* one random draw of up to 2 x this per sample (bpf/alloc_call.bpf.h) must fit 32 bits */
+/* the gap to the next sample is at most 7.7 x this, times 2^16 (bpf/sample_gap.bpf.h): < 2^50 */
 #define MAX_SAMPLE_BYTES (1ULL << 31)
 /* 32 bytes each: 32 TiB of tables, far past any machine, far from any overflow */
 #define MAX_LIVE (1ULL << 40)

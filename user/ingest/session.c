@@ -202,6 +202,8 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;
 	s->tracker.leak_age_ns = cfg->leak_age_ns;
+	/* without stacks, sampling picks nothing: no block stands for another */
+	s->tracker.sample_bytes = s->stacks.mode == MT_STACK_NONE ? 0 : s->stacks.sample_bytes;
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
@@ -251,7 +253,8 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.t = (now - s->start_ns) / 1e9,
 		.growth = { .intervals = cfg->growth_intervals, .steps = cfg->step_probe != NULL },
 	};
-	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = cfg->leak_age_ns };
+	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = cfg->leak_age_ns,
+				    .sample_bytes = s->tracker.sample_bytes };
 	int err;
 
 	*out = (struct run_summary){

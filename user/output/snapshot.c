@@ -306,7 +306,11 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
 	why = run_summary__no_stack_reason(s, site->stack, stack->received);
 	json_writer__kv_bool(w, "stack_lost", why && !strcmp(why, "stack lost"));
-	json_writer__kv_bool(w, "sampled", !why || strcmp(why, "not sampled"));
+	/* false only in older snapshots, for their group of blocks without a sampled stack */
+	json_writer__kv_bool(w, "sampled", true);
+	/* only where sampling ran: without it the snapshot is as it always was */
+	if (s->tracker->sample_bytes)
+		json_writer__kv_bool(w, "estimated", site->estimated);
 	json_writer__kv_bool(w, "truncated", truncated);
 	/* where a frame-pointer chain broke: code built without frame pointers */
 	json_writer__kv_string(w, "truncated_in", truncated && n ? frames[n - 1].info.module : NULL);
