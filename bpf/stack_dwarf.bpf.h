@@ -73,7 +73,15 @@ static __always_inline void unwind_procs__fork(__u32 parent, __u32 child)
 
 static __always_inline void unwind_procs__exec(__u32 tgid)
 {
-	if (stack_mode == MT_STACK_KERNEL_DWARF)
+	if (stack_mode != MT_STACK_KERNEL_DWARF)
+		return;
+	/*
+	 * -a: every exec on the machine; the copies would cost more than the
+	 * frames they save, in the kernel and in memtrace. Frame pointers there.
+	 */
+	if (scope == MT_SCOPE_ALL)
+		bpf_map_delete_elem(&unwind_procs, &tgid);
+	else
 		bpf_map_update_elem(&unwind_procs, &tgid, &unwind_proc_empty, BPF_ANY);
 }
 

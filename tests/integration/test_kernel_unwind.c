@@ -82,7 +82,7 @@ static void test_chain_without_frame_pointers(void **state)
 	static const char *const chain[] = { "level6", "level5", "level4",
 					     "level3", "level2", "level1", "main" };
 	struct mt_run run;
-	json_t *leak;
+	json_t *leak, *tables;
 
 	(void)state;
 	harness__run(&run, (const char *const[]){ "--json", "--", PROG("nofp_chain"), NULL });
@@ -90,6 +90,12 @@ static void test_chain_without_frame_pointers(void **state)
 	assert_non_null(run.snap);
 	assert_string_equal(harness__str(run.snap, "stack_mode"), "kernel-dwarf");
 	assert_int_equal(harness__u64(run.snap, "sample_bytes"), 0);
+	tables = json_object_get(run.snap, "unwind_tables");
+	/* the program, libc and the loader at least, within the default 256 MiB */
+	assert_true(harness__u64(tables, "modules") >= 3);
+	assert_true(harness__u64(tables, "bytes") > 200 * 1024);
+	assert_int_equal(harness__u64(tables, "max_bytes"), 256ULL << 20);
+	assert_int_equal(json_array_size(json_object_get(tables, "not_fitted")), 0);
 	leak = leak_of(run.snap, 50 * 3000);
 	assert_int_equal(harness__u64(leak, "count"), 50);
 	assert_chain(leak, 0, chain, 7, "tests/progs/nofp_chain.c");
@@ -237,7 +243,8 @@ static void test_python_to_start(void **state)
 static void test_over_the_cap(void **state)
 {
 	struct mt_run run;
-	json_t *leak;
+	json_t *leak, *tables, *not_fitted;
+	bool found = false;
 
 	(void)state;
 	harness__run(&run, (const char *const[]){ "--json", "--max-unwind-mib=0", "--",
@@ -246,6 +253,16 @@ static void test_over_the_cap(void **state)
 	assert_non_null(run.snap);
 	assert_non_null(strstr(run.err, "no room for the unwind table of "));
 	assert_non_null(strstr(run.err, "/nofp_chain"));
+	tables = json_object_get(run.snap, "unwind_tables");
+	assert_int_equal(harness__u64(tables, "modules"), 0);
+	assert_int_equal(harness__u64(tables, "bytes"), 0);
+	assert_int_equal(harness__u64(tables, "max_bytes"), 0);
+	not_fitted = json_object_get(tables, "not_fitted");
+	assert_true(json_array_size(not_fitted) >= 3);
+	for (size_t i = 0; i < json_array_size(not_fitted); i++)
+		found |= !strcmp(base_name(json_string_value(json_array_get(not_fitted, i))),
+				 "nofp_chain");
+	assert_true(found);
 	leak = leak_of(run.snap, 50 * 3000);
 	assert_string_equal(frame_symbol(leak, 0), "level6");
 	assert_true(json_is_true(json_object_get(leak, "truncated")));

@@ -60,7 +60,7 @@ static void test_tries(void **state)
 	/* another process keeps its own count */
 	assert_true(prober__try_again(pr, PID - 1));
 	/* its record ended: a new image under the PID is another process */
-	prober__forget(pr, PID);
+	prober__forget(pr, PID, false);
 	assert_true(prober__try_again(pr, PID));
 	prober__free(pr);
 }

@@ -11,6 +11,7 @@
 #include <memtrace/event.h>
 
 #include "account/leaks.h"
+#include "attach/unwind_loader.h"
 #include "account/tracker.h"
 #include "symbolize/symbolizer.h"
 
@@ -35,6 +36,7 @@ struct run_summary {
 	char **command;			/* launch mode's CMD, or NULL */
 	enum mt_stack_mode stack_mode;	/* --stack as resolved: text only where it is written */
 	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
+	const struct unwind_loader *unwind; /* kernel-dwarf's tables; NULL under other modes */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
 	uint64_t leak_age_ns;		/* --leak-age */
 	uint64_t interval_ns;		/* --interval, 0: none */

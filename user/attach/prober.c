@@ -182,6 +182,11 @@ int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps
 	return 0;
 }
 
+const struct unwind_loader *prober__unwind(const struct prober *pr)
+{
+	return pr->unwind;
+}
+
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found)
 {
 	if (!pr->cfg->verbose)
@@ -312,18 +317,18 @@ bool prober__try_again(struct prober *pr, pid_t pid)
 		tries = 0;
 	if (tries >= PROBER_TRIES) {
 		if (pr->unwind)
-			unwind_loader__give_up(pr->unwind, pid);
+			unwind_loader__forget(pr->unwind, pid, true);
 		return false;
 	}
 	/* out of memory: looked at no more, like a process past its tries */
 	return !id_map__put(&pr->tries, (uint64_t)pid, (uint32_t)tries + 1);
 }
 
-void prober__forget(struct prober *pr, pid_t pid)
+void prober__forget(struct prober *pr, pid_t pid, bool exited)
 {
 	id_map__delete(&pr->tries, (uint64_t)pid);
 	if (pr->unwind)
-		unwind_loader__forget(pr->unwind, pid);
+		unwind_loader__forget(pr->unwind, pid, exited);
 }
 
 /*

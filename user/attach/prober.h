@@ -21,6 +21,7 @@
 #include "attach/bpf_loader.h"
 #include "attach/libc_locate.h"
 #include "attach/probe_target.h"
+#include "attach/unwind_loader.h"
 #include "symbolize/proc_maps.h"
 #include "util/config.h"
 
@@ -67,6 +68,8 @@ int prober__attach_static(struct prober *pr, pid_t pid, const char *image,
  */
 int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps *maps,
 			    bool libc_attached, char **preload, struct prober_found *found);
+/* kernel-dwarf's tables (NULL under other --stack modes), for the snapshot. */
+const struct unwind_loader *prober__unwind(const struct prober *pr);
 /* -v: one line per probe site and allocator image. */
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found);
 void prober_found__release(struct prober_found *found);
@@ -93,7 +96,7 @@ int prober__joined(struct prober *pr, const struct probe_target *t, const struct
  */
 bool prober__try_again(struct prober *pr, pid_t pid);
 /* pid's record ended (exit, exec): a new image under it starts afresh. */
-void prober__forget(struct prober *pr, pid_t pid);
+void prober__forget(struct prober *pr, pid_t pid, bool exited);
 
 /*
  * A mapping pid made: a libc is probed for every process (outside -p,

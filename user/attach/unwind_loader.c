@@ -299,7 +299,7 @@ int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct pro
 	struct unwind_pid *p;
 	int err = 0;
 
-	unwind_loader__forget(ul, pid);
+	unwind_loader__forget(ul, pid, false);
 	if (ARRAY_RESERVE(&ul->pids, &ul->pids_cap, ul->npids + 1))
 		return -ENOMEM;
 	p = &ul->pids[ul->npids++];
@@ -323,20 +323,32 @@ int unwind_loader__mapping(struct unwind_loader *ul, pid_t pid, const struct pro
 	return err;
 }
 
-void unwind_loader__forget(struct unwind_loader *ul, pid_t pid)
+void unwind_loader__forget(struct unwind_loader *ul, pid_t pid, bool gone)
 {
 	struct unwind_pid *p = pid__find(ul, pid);
+	__u32 key = pid;
 
+	if (gone)
+		bpf_map_delete_elem(ul->o.procs_fd, &key);
 	if (!p)
 		return;
 	unwind_maps__release(&p->maps, drop_ref, NULL);
 	*p = ul->pids[--ul->npids];
 }
 
-void unwind_loader__give_up(struct unwind_loader *ul, pid_t pid)
+void unwind_loader__stats(const struct unwind_loader *ul, struct unwind_loader_stats *out)
 {
-	__u32 key = pid;
+	*out = (struct unwind_loader_stats){ .bytes = ul->bytes, .max_bytes = ul->o.max_bytes };
+	for (size_t i = 0; i < ul->nmods; i++) {
+		out->modules += ul->mods[i]->slot != MT_UNWIND_NO_TABLE;
+		out->not_fitted += ul->mods[i]->over_cap;
+	}
+}
 
-	bpf_map_delete_elem(ul->o.procs_fd, &key);
-	unwind_loader__forget(ul, pid);
+const char *unwind_loader__not_fitted(const struct unwind_loader *ul, size_t i)
+{
+	for (size_t m = 0; m < ul->nmods; m++)
+		if (ul->mods[m]->over_cap && !i--)
+			return ul->mods[m]->path;
+	return NULL;
 }

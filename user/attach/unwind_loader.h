@@ -38,17 +38,24 @@ int unwind_loader__process(struct unwind_loader *ul, pid_t pid, const struct pro
 /* A mapping pid made while traced (ignored for a process not added above): -ENOMEM. */
 int unwind_loader__mapping(struct unwind_loader *ul, pid_t pid, const struct proc_map *m);
 /*
- * pid's record ended (exit, exec): its mappings go here, and its tables
- * when no process maps them. The kernel's entry is the kernel's to drop
- * (bpf/stack_dwarf.bpf.h): by now it may be a new image's, or a new
- * process's under the same PID.
+ * pid's record ended: its mappings go here, and its tables when no
+ * process maps them. The kernel's entry goes too when the process is gone
+ * (it exited; or its maps never came): it drops the entry itself at the
+ * exit, but a process can exit while user space was still telling its
+ * mappings, which made the entry anew. After an exec the entry is the new
+ * image's (bpf/stack_dwarf.bpf.h): it stays.
  */
-void unwind_loader__forget(struct unwind_loader *ul, pid_t pid);
-/*
- * pid's maps never came: its entry goes from the kernel too, or its
- * stacks would be copied for user space, as an exec-ed image's are
- * until its maps are told, for as long as it lives.
- */
-void unwind_loader__give_up(struct unwind_loader *ul, pid_t pid);
+void unwind_loader__forget(struct unwind_loader *ul, pid_t pid, bool gone);
+
+/* What the tables hold now, for the snapshot. */
+struct unwind_loader_stats {
+	size_t modules;		/* with a table in the kernel */
+	uint64_t bytes;		/* their rows */
+	uint64_t max_bytes;	/* --max-unwind-mib */
+	size_t not_fitted;	/* modules walked by frame pointers for want of room */
+};
+void unwind_loader__stats(const struct unwind_loader *ul, struct unwind_loader_stats *out);
+/* The path of the i-th module that did not fit, i < stats.not_fitted. */
+const char *unwind_loader__not_fitted(const struct unwind_loader *ul, size_t i);
 
 #endif /* MEMTRACE_UNWIND_LOADER_H */

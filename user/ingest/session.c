@@ -139,7 +139,7 @@ static void drop_callers(void *ctx, struct mt_process *p)
 	struct session *s = ctx;
 
 	caller_table__drop(bpf_loader__callers(s->bpf), (pid_t)p->pid);
-	prober__forget(s->prober, (pid_t)p->pid);
+	prober__forget(s->prober, (pid_t)p->pid, p->end == PROCESS_EXITED);
 }
 
 /* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
@@ -265,6 +265,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.command = cfg->command,
 		.stack_mode = s->stacks.mode,
 		.sample_bytes = s->stacks.sample_bytes,
+		.unwind = prober__unwind(s->prober),
 		.start_ns = s->start_ns,
 		.leak_age_ns = cfg->leak_age_ns,
 		.interval_ns = cfg->interval_ns,

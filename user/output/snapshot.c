@@ -80,6 +80,27 @@ static const char *stack_mode_name(enum mt_stack_mode mode)
 	return "fp";
 }
 
+/* kernel-dwarf: its tables in the kernel at the end, and the modules that did not fit. */
+static void write_unwind_tables(const struct unwind_loader *ul, struct json_writer *w)
+{
+	struct unwind_loader_stats st;
+
+	if (!ul)
+		return;
+	unwind_loader__stats(ul, &st);
+	json_writer__key(w, "unwind_tables");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "modules", st.modules);
+	json_writer__kv_u64(w, "bytes", st.bytes);
+	json_writer__kv_u64(w, "max_bytes", st.max_bytes);
+	json_writer__key(w, "not_fitted");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < st.not_fitted; i++)
+		json_writer__string(w, unwind_loader__not_fitted(ul, i));
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+}
+
 static void write_header(const struct run_summary *s, struct json_writer *w)
 {
 	char when[64], ms[8], host[256];
@@ -111,6 +132,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	}
 	json_writer__kv_string(w, "stack_mode", stack_mode_name(s->stack_mode));
 	json_writer__kv_u64(w, "sample_bytes", s->sample_bytes);
+	write_unwind_tables(s->unwind, w);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
 	json_writer__key(w, "drops");
