@@ -37,14 +37,17 @@
 # Environment: BENCH_SECTIONS (default ABEF: which of A, B-D (any of B, C, D), E and F to run),
 # BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
-# in each of its two threads. A uprobe hit costs 0.5-10 us here; the defaults
-# keep the whole bench within a few minutes on 2 vCPUs.
+# in each of its two threads. BENCH_NOFP_N (default BENCH_TRACED_N / 4): the
+# same for F, whose 15 cells at BENCH_TRACED_N would take 6-7 minutes. A uprobe
+# hit costs 0.5-15 us here; the defaults keep the whole bench within a few
+# minutes on 2 vCPUs.
 set -u
 
 build=${1:-build}
 runs=${BENCH_RUNS:-5}
 traced_n=${BENCH_TRACED_N:-200000}
 untraced_n=${BENCH_UNTRACED_N:-10000000}
+nofp_n=${BENCH_NOFP_N:-$((traced_n / 4))}
 memtrace=$build/memtrace
 workload=$build/tests/bench/workload
 workload_nofp=$build/tests/bench/workload_nofp
@@ -78,6 +81,7 @@ for bin in "$memtrace" "$workload" "$workload_nofp" "$floor" "$snapshot" "$symbo
 	[ -x "$bin" ] || die "$bin is not built: run make bench"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
+[[ $nofp_n =~ ^[1-9][0-9]*$ ]] || die "BENCH_NOFP_N must be a positive integer, got '$nofp_n'"
 
 if [ "$(id -u)" -ne 0 ]; then
 	configs=(untraced)
@@ -146,6 +150,7 @@ iterations() { # CONFIG WORKLOAD
 	local n=$traced_n
 
 	[ "$1" = untraced ] && n=$untraced_n
+	[[ $1 == nofp-* ]] && n=$nofp_n
 	[ "$2" = threads2 ] && n=$((n / 2))
 	echo "$n"
 }
@@ -505,7 +510,7 @@ if has F; then
 	echo
 	echo "F. the in-kernel DWARF unwinder: ns per op of workload_nofp (no frame pointers; every"
 	echo "   allocator call 10 frames below the loop; ops as in A). --stack=kernel-dwarf is what plain"
-	echo "   memtrace (--stack=auto) does on a kernel with bpf_loop. Iterations $traced_n (threads2:"
+	echo "   memtrace (--stack=auto) does on a kernel with bpf_loop. Iterations $nofp_n (threads2:"
 	echo "   half of it per thread). ns per stack: (kernel-dwarf - none) / allocations per op."
 	if [ ${#nofp_configs[@]} -gt 0 ]; then
 		echo
