@@ -146,6 +146,18 @@ failed() { # WHAT
 	echo "$1" >>"$tmp/failures"
 }
 
+# Another memtrace (one tracing the machine with -a, say) puts probes on libc that fire in
+# every process the bench starts, and its hits land in the figures. Checked as each run
+# starts and ends (the bench's own memtrace has returned by then; its keeper has
+# another name), the runs it overlapped are counted and said below the tables.
+nruns=0
+other_tracer() {
+	local seen
+
+	seen=$(pgrep -a -x memtrace | head -n 1)
+	[ -n "$seen" ] && echo "$nruns $seen" >>"$tmp/foreign"
+}
+
 iterations() { # CONFIG WORKLOAD
 	local n=$traced_n
 
@@ -186,10 +198,13 @@ run_cell() { # CONFIG WORKLOAD
 	nofp-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
 	esac
 	rm -f "$snap"
+	nruns=$((nruns + 1))
+	other_tracer
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
 		failed "${cmd[*]}"
 		return
 	fi
+	other_tracer
 	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
 	if [ -z "$ns" ]; then
 		echo "no ns_per_op on stdout" >>"$err"
@@ -209,10 +224,13 @@ run_kv() { # NAME BINARY [ARGS...]
 	local name=$1 out=$tmp/out err=$tmp/err key value
 
 	shift
+	nruns=$((nruns + 1))
+	other_tracer
 	if ! "$@" >"$out" 2>"$err"; then
 		failed "$name"
 		return
 	fi
+	other_tracer
 	while read -r key value; do
 		[[ $key =~ ^[a-z0-9_]+$ && $value =~ ^[0-9.eE+-]+$ ]] && echo "$value" >>"$tmp/kv.$key"
 	done <"$out"
@@ -230,12 +248,15 @@ run_edge() { # TOOL CASE
 	memtrace) cmd=("$memtrace" --top=1 -- "${cmd[@]}") ;;
 	baseline) cmd=("$baseline_memtrace" --top=1 -- "${cmd[@]}") ;;
 	esac
+	nruns=$((nruns + 1))
+	other_tracer
 	t0=$(date +%s%N)
 	if ! "${cmd[@]}" >"$out" 2>"$err"; then
 		failed "${cmd[*]}"
 		return
 	fi
 	t3=$(date +%s%N)
+	other_tracer
 	t1=$(sed -n 's/^edge_start_ns \([0-9]*\)$/\1/p' "$out")
 	t2=$(sed -n 's/^edge_end_ns \([0-9]*\)$/\1/p' "$out")
 	if [ -z "$t1" ] || [ -z "$t2" ]; then
@@ -576,6 +597,12 @@ fi
 for note in "${notes[@]}"; do
 	echo "NOTE: $note"
 done
+[ -s "$tmp/foreign" ] &&
+	echo "NOTE: another memtrace was running at the start or end of $(cut -d ' ' -f 1 \
+		"$tmp/foreign" | sort -u | wc -l) of $nruns runs (PID $(head -n 1 "$tmp/foreign" |
+		cut -d ' ' -f 2-)): its probes fire in the bench's processes too, so those figures" \
+		"are not memtrace's alone"
+
 status=0
 if [ -s "$tmp/failures" ]; then
 	echo "FAIL: $(wc -l <"$tmp/failures") runs failed (see above), first: $(head -n 1 "$tmp/failures")"
