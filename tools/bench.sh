@@ -38,9 +38,11 @@
 # BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
 # in each of its two threads. BENCH_NOFP_N (default BENCH_TRACED_N / 4): the
-# same for F, whose 15 cells at BENCH_TRACED_N would take 6-7 minutes. A uprobe
-# hit costs 0.5-15 us here; the defaults keep the whole bench within a few
-# minutes on 2 vCPUs.
+# same for F, whose 15 runs a round took 80 s here at 200000 iterations, and 75 s
+# at 50000 with another memtrace tracing the machine (a run's start and exit,
+# tables built and stacks symbolized, weigh as much as its loop). A uprobe hit
+# costs 0.5-15 us here; the defaults keep the whole bench within a few minutes
+# on 2 vCPUs.
 set -u
 
 build=${1:-build}
