@@ -327,6 +327,13 @@ $(BENCH_DIR)/workload: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
 		-MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
 
+# The same loops without frame pointers, each allocator call at the bottom of a 10-deep
+# chain (tools/bench.sh, F: the in-kernel DWARF unwinder's cost).
+$(BENCH_DIR)/workload_nofp: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fomit-frame-pointer -DCALL_CHAIN \
+		-pthread -MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
+
 $(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libmemtrace.a \
 		| $(BENCH_DIR)
 	$(call msg,CC-BENCH,$@)
@@ -353,6 +360,7 @@ $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR
 
 # The empty recipe keeps make from saying "Nothing to be done" above the table.
 bench-progs: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(BENCH_DIR)/workload \
+		$(BENCH_DIR)/workload_nofp \
 		$(BENCH_DIR)/floor $(BENCH_PROGS) $(BENCH_DIR)/edges $(BENCH_DIR)/edges_cxx \
 		$(GPU_DOUBLE_LIBS)
 	@:
