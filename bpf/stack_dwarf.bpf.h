@@ -11,8 +11,9 @@
  * (none fitted, or no CFI: JIT code) is walked by its frame pointer.
  *
  * The probes are preemptible, so no per-CPU scratch: the walk's registers
- * are on the BPF stack, its frames in the thread's own slot. bpf_loop
- * (5.17) runs one frame per call; the verifier checks the callback once.
+ * and frames are in the thread's own slot. bpf_loop (5.17) runs one frame
+ * per call, in the walker programs the probes tail-call (memtrace.bpf.c),
+ * so that the verifier checks the walk three times, not once per probe.
  */
 #ifndef MEMTRACE_STACK_DWARF_BPF_H
 #define MEMTRACE_STACK_DWARF_BPF_H
@@ -91,7 +92,7 @@ static __always_inline void unwind_procs__exit(__u32 tgid)
 		bpf_map_delete_elem(&unwind_procs, &tgid);
 }
 
-/* How a walk ended: dwarf_walk.end */
+/* How a walk ended: dwarf_regs.end */
 #define WALK_ON 0
 #define WALK_DONE 1		/* at the stack's end: not truncated */
 #define WALK_TRUNCATED 2	/* a frame it could not pass, or the depth bound */
@@ -114,11 +115,10 @@ struct dwarf_walk {
 /*
  * Binary searches without branches: the verifier follows each branch of a
  * loop as its own path, and a search of 25 steps with one branch a step
- * is 2^25 paths. Each step
- * halves n and moves base up by the half when the entry there starts at
- * or before the key; x - y has its top bit set when y > x, as both are
- * below 2^63. base ends at the last entry starting at or before the key,
- * or at 0 when none does.
+ * is 2^25 paths. Each step halves n and moves base up by the half when
+ * the entry there starts at or before the key; x - y has its top bit set
+ * when y > x, as both are below 2^63. base ends at the last entry
+ * starting at or before the key, or at 0 when none does.
  */
 static __always_inline __u64 search__step(__u64 key, __u64 start, __u64 half)
 {
@@ -313,9 +313,9 @@ static long dwarf_walk__step(__u64 i, void *ctx)
 /*
  * The frames above start's return address (frame 0, already in
  * frames[0]), regs the thread's scratch: how many frames in all, or one
- * of the above. An untold mapping is a moment's wait for user space: the stack
- * is copied for it to unwind (stack_dump.bpf.h); a process without an
- * entry may stay so, and is walked by frame pointers.
+ * of the above. An untold mapping is a moment's wait for user space: the
+ * stack is copied for it to unwind (stack_dump.bpf.h); a process without
+ * an entry may stay so, and is walked by frame pointers.
  */
 static __always_inline int stack__walk_dwarf(__u32 pid, const struct stack_start *start,
 					     __u64 *frames, struct dwarf_regs *regs,

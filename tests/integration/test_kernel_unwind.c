@@ -2,7 +2,8 @@
 /*
  * The kernel's DWARF unwinder, memtrace's default (no flags): whole stacks
  * for every allocation through code without frame pointers, through libc,
- * past a dlopen after the attach, through Debian's python3.11 to _start;
+ * through a signal frame, past a dlopen after the attach, through
+ * Debian's python3.11 to _start;
  * the depth bound; the cap on its tables; and the fallback when the kernel
  * has no bpf_loop (simulated with MEMTRACE_NO_KERNEL_UNWIND=1).
  */
@@ -153,6 +154,33 @@ static void test_deeper_than_the_bound(void **state)
 	harness__release(&run);
 }
 
+/* A handler's allocation: through the kernel's signal frame to where raise() was, and main. */
+static void test_through_a_signal_frame(void **state)
+{
+	static const char *const chain[] = { "send_signal", "main" };
+	struct mt_run run;
+	json_t *leak, *stack;
+	size_t n;
+
+	(void)state;
+	harness__run(&run, (const char *const[]){ "--json", "--", PROG("signal_nofp"), NULL });
+	assert_int_equal(run.status, 0);
+	assert_non_null(run.snap);
+	leak = leak_of(run.snap, 2345);
+	stack = json_object_get(leak, "stack");
+	n = json_array_size(stack);
+	assert_chain(leak, 0, (const char *const[]){ "on_signal" }, 1, "tests/progs/signal_nofp.c");
+	/* glibc's __restore_rt, the frame the kernel made, then the signal's sender */
+	assert_string_equal(base_name(harness__str(json_array_get(stack, 1), "module")),
+			    "libc.so.6");
+	assert_string_equal(frame_symbol(leak, 2), "__pthread_kill_implementation");
+	assert_true(n == 9);
+	assert_string_equal(frame_symbol(leak, n - 6), "raise");
+	assert_chain(leak, n - 5, chain, 2, "tests/progs/signal_nofp.c");
+	assert_whole(leak);
+	harness__release(&run);
+}
+
 static const json_t *leak_in(const json_t *snap, pid_t pid, uint64_t bytes)
 {
 	json_t *leak;
@@ -298,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_chain_without_frame_pointers),
 		cmocka_unit_test(test_through_libc),
 		cmocka_unit_test(test_deeper_than_the_bound),
+		cmocka_unit_test(test_through_a_signal_frame),
 		cmocka_unit_test(test_dlopen_after_attach),
 		cmocka_unit_test(test_python_to_start),
 		cmocka_unit_test(test_over_the_cap),

@@ -15,7 +15,7 @@ $(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
 # Without frame pointers, on purpose: what --stack=dwarf and kernel-dwarf are for.
 NOFP_CFLAGS := -g -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -Wall \
 	-Werror
-NOFP_PROGS  := deep_nofp nofp_chain qsort_nofp
+NOFP_PROGS  := deep_nofp nofp_chain qsort_nofp signal_nofp
 
 $(NOFP_PROGS:%=$(BUILD)/tests/progs/%): $(BUILD)/tests/progs/%: tests/progs/%.c \
 		| $(BUILD)/tests/progs
