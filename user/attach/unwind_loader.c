@@ -143,10 +143,10 @@ static void say_table(const struct unwind_module *mod, double ms)
 {
 	char shown[PATH_MAX];
 
-	fprintf(stderr, "memtrace: unwind table of %s: %zu rows of %zu B, %.1f KiB, built in "
-			"%.1f ms\n",
+	fprintf(stderr, "memtrace: unwind table of %s: %zu rows of %zu B, %.1f KiB, from %zu FDEs "
+			"(%zu rows with a rule the kernel does not follow), built in %.1f ms\n",
 		text_escape(mod->path, shown, sizeof(shown)), mod->t.nrows, mod->t.row_bytes,
-		mod->t.nrows * mod->t.row_bytes / 1024.0, ms);
+		mod->t.nrows * mod->t.row_bytes / 1024.0, mod->t.fdes, mod->t.unsupported, ms);
 }
 
 static void say_over_cap(const struct unwind_loader *ul, const struct unwind_module *mod)
