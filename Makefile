@@ -30,7 +30,7 @@ CFLAGS     ?= -g -O2
 WARNINGS   := -Wall -Wextra -Werror
 CPPFLAGS   := -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -DMEMTRACE_VERSION='"$(VERSION)"'
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS)
-LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson -liberty
+LDLIBS     := -lbpf -lelf -ldw -lz -lpthread -lcapstone -ljansson -liberty -lm
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> is under the multiarch dir
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Iinclude \
@@ -197,12 +197,28 @@ $(FIX_FREERES).nodebug.so: $(FIX_FREERES).so
 	$(call msg,OBJCOPY,$@)
 	$(Q)objcopy --strip-all $< $@
 
+# CFI only in .debug_frame, then stripped with it moved to a debug file (test_unwind_table.c).
+FIX_DFRAME := $(BUILD)/tests/fixtures/libfixture_debug_frame
+$(FIX_DFRAME).so: tests/fixtures/fixture_debug_frame.c | $(BUILD)/tests/fixtures
+	$(call msg,CC-FIX,$@)
+	$(Q)$(CC) -g -O0 -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fPIC -shared \
+		-o $@ $<
+
+$(FIX_DFRAME).debug: $(FIX_DFRAME).so
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(FIX_DFRAME).stripped.so: $(FIX_DFRAME).so $(FIX_DFRAME).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(FIX_DFRAME).debug $< $@
+
 FIXTURES := $(BUILD)/tests/fixtures/libfixture.so $(BUILD)/tests/fixtures/fixture_pie \
 	$(BUILD)/tests/fixtures/libfixture_cxx.so \
 	$(BUILD)/tests/fixtures/fixture_je_prefixed \
 	$(FIX_INLINE).so $(FIX_INLINE).debug $(FIX_INLINE).stripped.so \
 	$(BUILD)/tests/fixtures/libfixture_usdt.so $(FIX_CXX_NEW) \
-	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so
+	$(FIX_FREERES).so $(FIX_FREERES).debug $(FIX_FREERES).stripped.so $(FIX_FREERES).nodebug.so \
+	$(FIX_DFRAME).so $(FIX_DFRAME).debug $(FIX_DFRAME).stripped.so
 
 include tests/progs/progs.mk
 
@@ -311,6 +327,13 @@ $(BENCH_DIR)/workload: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
 		-MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
 
+# The same loops without frame pointers, each allocator call at the bottom of a 10-deep
+# chain (tools/bench.sh, F: the in-kernel DWARF unwinder's cost).
+$(BENCH_DIR)/workload_nofp: tests/bench/workload.c $(BENCH_DIR)/newdelete.o | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fomit-frame-pointer -DCALL_CHAIN \
+		-pthread -MMD -MP -o $@ $< $(BENCH_DIR)/newdelete.o -lstdc++
+
 $(BENCH_DIR)/floor: tests/bench/floor.c $(BENCH_DIR)/floor.skel.h $(BUILD)/libmemtrace.a \
 		| $(BENCH_DIR)
 	$(call msg,CC-BENCH,$@)
@@ -337,6 +360,7 @@ $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR
 
 # The empty recipe keeps make from saying "Nothing to be done" above the table.
 bench-progs: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(BENCH_DIR)/workload \
+		$(BENCH_DIR)/workload_nofp \
 		$(BENCH_DIR)/floor $(BENCH_PROGS) $(BENCH_DIR)/edges $(BENCH_DIR)/edges_cxx \
 		$(GPU_DOUBLE_LIBS)
 	@:

@@ -11,6 +11,7 @@
 #define MEMTRACE_ALLOC_CALL_BPF_H
 
 #include "caller_sites.bpf.h"
+#include "sample_gap.bpf.h"
 #include "stack.bpf.h"
 #include "stack_dump.bpf.h"
 
@@ -28,39 +29,50 @@ static __always_inline struct call_state *call_state__slot(__u32 tid)
 }
 
 /*
- * --sample-bytes: whether this call gets a stack. The gap to the next
- * sample is uniform in [1, 2N] bytes, so one stack per N bytes on average
- * and no allocation size is favoured; an allocation of N bytes or more
- * always gets one.
+ * --sample-bytes: whether this call gets a stack. A thread's counter runs
+ * down by the bytes it allocates; the allocation that takes it to 0 or
+ * below is sampled, and a new gap starts (sample_gap.bpf.h). An allocation
+ * of sample_bytes or more always gets a stack and leaves the counter be:
+ * user space weighs it 1, and the others by their probability alone.
  */
 static __always_inline bool call_state__sampled(struct call_state *st, __u64 size)
 {
 	if (!sample_bytes || size >= sample_bytes)
 		return true;
+	/* the thread's first call: without a gap drawn it would always be sampled */
+	if (!st->sample_left)
+		st->sample_left = sample_gap__next();
 	st->sample_left -= size;
 	if (st->sample_left > 0)
 		return false;
-	st->sample_left += 1 + bpf_get_prandom_u32() % (2 * sample_bytes);
+	st->sample_left = sample_gap__next();
 	return true;
 }
 
 /*
- * start: where the stack starts at an allocator's own probe; NULL at the
- * preload library's site, where the caller is in its wrapper's frame.
+ * The stack copied for user space to unwind (--stack=dwarf, or
+ * kernel-dwarf where its tables do not reach yet). start: where the stack
+ * starts at an allocator's own probe; NULL at the preload library's site,
+ * where the caller is in its wrapper's frame.
  */
+static __always_inline __u64 call_state__dump(struct pt_regs *ctx, __u32 pid, __u32 tid,
+					      const struct stack_start *start)
+{
+	if (!start)
+		return stack_dump__send(ctx, pid, tid, 2);
+	/* the unwind from malloc's registers passes operator new's frames: dropped */
+	return stack_dump__send(ctx, pid, tid, start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
+}
+
+/* The call's stack by --stack=fp or dwarf (kernel-dwarf's walk is stack_walk_call's). */
 static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_state *st,
 					       __u32 pid, __u32 tid,
 					       const struct stack_start *start)
 {
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
-	if (stack_mode == MT_STACK_DWARF) {
-		if (!start)
-			return stack_dump__send(ctx, pid, tid, 2);
-		/* the unwind from malloc's registers passes operator new's frames: dropped */
-		return stack_dump__send(ctx, pid, tid,
-					start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
-	}
+	if (stack_mode == MT_STACK_DWARF)
+		return call_state__dump(ctx, pid, tid, start);
 	if (!start)
 		return stack__capture(ctx, pid, st->frames, true);
 	return stack__capture_from(pid, st->frames, start);
@@ -126,8 +138,34 @@ static __always_inline int alloc_call__enter(struct pt_regs *ctx, __u8 allocator
 	st->old_addr = old_addr;
 	st->out_ptr = out_ptr;
 	st->entry_ts = func__needs_start(func) ? bpf_ktime_get_ns() : 0;
-	st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, &start);
+	if (stack_mode != MT_STACK_KERNEL_DWARF) {
+		st->stack_id = call_state__stack(ctx, st, pid, (__u32)id, &start);
+		st->active = 1;
+		return 0;
+	}
+	/* the walker sets the stack; the return comes after it, in this same probe hit */
+	st->stack_id = MT_NO_STACK;
+	st->start = start;
 	st->active = 1;
+	if (call_state__sampled(st, size))
+		stack_walker__call(ctx, MT_STACK_WALK_CALL);
+	return 0;
+}
+
+/* --stack=kernel-dwarf: the stack of the call alloc_call__enter began. */
+static __always_inline int alloc_call__walk(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
+	__u64 stack;
+
+	if (!st)
+		return 0;
+	stack = stack__capture_dwarf(pid, st->frames, &st->walk, &st->start);
+	if (stack == STACK_IN_USER_SPACE)
+		stack = call_state__dump(ctx, pid, tid, &st->start);
+	st->stack_id = stack;
 	return 0;
 }
 

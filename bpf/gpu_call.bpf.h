@@ -30,6 +30,8 @@ struct gpu_call_state {
 	__u16 active;
 	__u16 emit;		/* the return emits a record (allocations, set-device) */
 	__u32 pad;
+	struct stack_start start;	/* kernel-dwarf: where its walk starts (stack_walk_gpu) */
+	struct dwarf_regs walk;		/* kernel-dwarf: its scratch */
 	__u64 frames[MT_MAX_FRAMES];	/* the stack walk's scratch, as in call_state */
 };
 
@@ -124,13 +126,43 @@ gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func, __u64 out_ptr, __u64 size
 	st->handle = handle;
 	st->device = device;
 	st->emit = 1;
-	if (stack_mode == MT_STACK_NONE)
-		st->stack_id = MT_NO_STACK;
+	st->stack_id = MT_NO_STACK;
+	if (stack_mode == MT_STACK_FP)
+		st->stack_id = stack__capture(ctx, pid, st->frames, false);
 	else if (stack_mode == MT_STACK_DWARF)
 		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
-	else
-		st->stack_id = stack__capture(ctx, pid, st->frames, false);
+	else if (stack_mode == MT_STACK_KERNEL_DWARF)
+		stack_start__at_entry(ctx, &st->start);
 	return st;
+}
+
+/*
+ * --stack=kernel-dwarf: the last thing an allocation's entry probe does
+ * (st: gpu_call__enter_alloc's), the walk in stack_walk_gpu.
+ */
+static __always_inline void gpu_call__walk_at_end(struct pt_regs *ctx,
+						   const struct gpu_call_state *st)
+{
+	if (st && stack_mode == MT_STACK_KERNEL_DWARF)
+		stack_walker__call(ctx, MT_STACK_WALK_GPU);
+}
+
+/* stack_walk_gpu: the stack of the call gpu_call__enter_alloc began. */
+static __always_inline int gpu_call__walk(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct gpu_call_state *st = bpf_map_lookup_elem(&gpu_calls, &tid);
+	__u64 stack;
+
+	if (!st)
+		return 0;
+	stack = stack__capture_dwarf(pid, st->frames, &st->walk, &st->start);
+	/* a module just mapped (a GPU library dlopen-ed a moment ago, most likely) */
+	if (stack == STACK_IN_USER_SPACE)
+		stack = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
+	st->stack_id = stack;
+	return 0;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "stack_dwarf.bpf.h"
 
 /* The process's PID in its own PID namespace (a container's), from its leader. */
 static __always_inline __u32 task__ns_pid(struct task_struct *task)
@@ -93,14 +94,17 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (BPF_CORE_READ(child, pid) != tgid)
 		return 0;
 	if (scope == MT_SCOPE_ALL) {
-		if (target__is_traced(BPF_CORE_READ(parent, tgid)))
+		if (target__is_traced(BPF_CORE_READ(parent, tgid))) {
+			unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 			proc_event__emit(MT_PROC_FORK, child, 0);
+		}
 		return 0;
 	}
 	if (!follow_forks || scope != MT_SCOPE_TARGETS)
 		return 0;
 	if (!target__is_traced(BPF_CORE_READ(parent, tgid)) || !target__add(tgid))
 		return 0;
+	unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 	proc_event__emit(MT_PROC_FORK, child, 0);
 	return 0;
 }
@@ -113,6 +117,7 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 
 	if (!target__is_traced(tgid) && (!scope__joins_at_exec(task) || !target__add(tgid)))
 		return 0;
+	unwind_procs__exec(tgid);
 	proc_event__emit(MT_PROC_EXEC, task, 0);
 	return 0;
 }
@@ -152,6 +157,7 @@ int thread_exit(void *ctx)
 		return 0;
 	if (scope != MT_SCOPE_ALL)
 		bpf_map_delete_elem(&targets, &pid);
+	unwind_procs__exit(pid);
 	proc_event__emit(MT_PROC_EXIT, task, BPF_CORE_READ(task, exit_code));
 	return 0;
 }

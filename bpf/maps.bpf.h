@@ -61,6 +61,36 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
+/*
+ * Where a call's stack starts. At an allocator's own probe the return
+ * address is still at the stack pointer (the function's entry, or a site
+ * probe placement chose for that reason) and %rbp is the caller's frame
+ * pointer: the direct caller is the word at the stack pointer, frame 0,
+ * and the walk yields the caller's caller first. When operator new called
+ * the allocator, the start moves up to operator new's caller
+ * (caller_sites.bpf.h).
+ */
+struct stack_start {
+	__u64 sp;	/* where ret lies: every frame above it */
+	__u64 fp;	/* %rbp in the function ret returns to */
+	__u64 ret;	/* frame 0; 0 when it could not be read */
+	__u16 skip;	/* --stack=dwarf: the frames an unwind from the registers drops */
+};
+
+/*
+ * kernel-dwarf: the registers its walk carries from frame to frame
+ * (stack_dwarf.bpf.h says why they are here).
+ */
+struct dwarf_regs {
+	__u64 pc;	/* the frame's pc */
+	__u64 key;	/* where its rule is looked up: pc - 1 after a call, pc after a signal */
+	__u64 sp, bp;
+	__u32 nr;	/* frames found */
+	__u32 last;	/* the mapping the previous frame was in */
+	__s32 end;	/* WALK_ON while it goes, then how it ended */
+	__u32 pad;
+};
+
 /* Each traced thread's allocator call in flight, from entry to return. */
 struct call_state {
 	__u64 size;
@@ -73,6 +103,8 @@ struct call_state {
 	__u16 depth;	/* allocator calls nested inside this one */
 	__u8 active;	/* a call is in flight */
 	__u8 allocator;	/* enum mt_allocator: whose probe the call entered by, or cxx */
+	struct stack_start start;	/* kernel-dwarf: where its walk starts (stack_walk_call) */
+	struct dwarf_regs walk;		/* kernel-dwarf: its scratch */
 	/*
 	 * Where the stack is walked: only this thread writes here, so unlike a
 	 * per-CPU buffer it is safe in preemptible programs, and unlike a ring
@@ -120,6 +152,26 @@ static __always_inline void drop__count(__u32 reason)
 	/* atomic: uprobe programs can be preempted on the same CPU */
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * --stack=kernel-dwarf: the unwinder runs in programs of its own, reached
+ * by a tail call at the end of a probe (memtrace.bpf.c). Inlined in each
+ * of the 40-odd probes, the verifier would check it in each: seconds at
+ * every start. user/attach/bpf_loader.c fills the slots.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, MT_STACK_WALKERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} stack_walkers SEC(".maps");
+
+/* Ends the probe in the walker; back here only when the tail call failed (counted). */
+static __always_inline void stack_walker__call(void *ctx, __u32 walker)
+{
+	bpf_tail_call(ctx, &stack_walkers, walker);
+	drop__count(MT_DROP_STACK_ERROR);
 }
 
 /*

@@ -143,9 +143,56 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 		return 0;
 	entry_ts = func__needs_start(func) ? st->entry_ts : 0;
 	st->size = size;
+	if (stack_mode == MT_STACK_KERNEL_DWARF) {
+		/* the walker emits the record: ends here unless the tail call failed */
+		stack_walker__call(ctx, MT_STACK_WALK_PRELOAD);
+		call_record__emit(MT_ALLOC_LIBC, func, pid, tid, MT_NO_STACK, addr, size, old_addr,
+				  entry_ts);
+		return 0;
+	}
 	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, call_state__stack(ctx, st, pid, tid, NULL),
 			  addr, size, old_addr, entry_ts);
 	return 0;
+}
+
+/*
+ * --stack=kernel-dwarf: the walkers preload_site, the allocator entries
+ * (alloc_call.bpf.h) and the GPU entries (gpu_call.bpf.h) end in, each
+ * checked by the verifier once (maps.bpf.h, stack_walkers). Never
+ * attached: reached by tail call only, with the probe's registers.
+ */
+SEC("uprobe")
+int BPF_KPROBE(stack_walk_preload, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32, tid = (__u32)id;
+	struct stack_start start;
+	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
+	__u64 stack = MT_NO_STACK;
+
+	if (!st)
+		return 0;
+	if (call_state__sampled(st, size)) {
+		stack_start__in_frame(ctx, &start);
+		stack = stack__capture_dwarf(pid, st->frames, &st->walk, &start);
+		if (stack == STACK_IN_USER_SPACE)
+			stack = call_state__dump(ctx, pid, tid, NULL);
+	}
+	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, stack, addr, size, old_addr,
+			  func__needs_start(func) ? st->entry_ts : 0);
+	return 0;
+}
+
+SEC("uprobe")
+int stack_walk_call(struct pt_regs *ctx)
+{
+	return alloc_call__walk(ctx);
+}
+
+SEC("uprobe")
+int stack_walk_gpu(struct pt_regs *ctx)
+{
+	return gpu_call__walk(ctx);
 }
 
 /*
@@ -157,7 +204,8 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 	SEC("uprobe")                                                                 \
 	int BPF_KPROBE(prog, __u64 out, __u64 size)                                   \
 	{                                                                             \
-		gpu_call__enter_alloc(ctx, fn, out, size, 0, 0, MT_GPU_DEVICE_UNKNOWN); \
+		gpu_call__walk_at_end(ctx, gpu_call__enter_alloc(ctx, fn, out, size, 0, 0, \
+								 MT_GPU_DEVICE_UNKNOWN)); \
 		return 0;                                                             \
 	}
 
@@ -187,6 +235,7 @@ int BPF_KPROBE(preload_site, __u64 func, __u64 size, __u64 addr, __u64 old_addr)
 			st->pitch_ptr = pitch;                                            \
 			st->height = height;                                              \
 		}                                                                         \
+		gpu_call__walk_at_end(ctx, st);                                           \
 		return 0;                                                                 \
 	}
 
@@ -241,7 +290,8 @@ int BPF_KPROBE(cu_mem_create, __u64 handle_out, __u64 size, __u64 prop)
 	if (prop && !bpf_probe_read_user(location, sizeof(location), (void *)(prop + 8)) &&
 	    location[0] == 1)
 		device = location[1];
-	gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_CREATE, handle_out, size, 0, 0, device);
+	gpu_call__walk_at_end(ctx, gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_CREATE, handle_out,
+							 size, 0, 0, device));
 	return 0;
 }
 
@@ -249,7 +299,8 @@ int BPF_KPROBE(cu_mem_create, __u64 handle_out, __u64 size, __u64 prop)
 SEC("uprobe")
 int BPF_KPROBE(cu_mem_map, __u64 ptr, __u64 size, __u64 offset, __u64 handle)
 {
-	gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_MAP, 0, size, ptr, handle, MT_GPU_DEVICE_UNKNOWN);
+	gpu_call__walk_at_end(ctx, gpu_call__enter_alloc(ctx, MT_GPU_CU_MEM_MAP, 0, size, ptr,
+							 handle, MT_GPU_DEVICE_UNKNOWN));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #define MEMTRACE_STACK_BPF_H
 
 #include "maps.bpf.h"
+#include "stack_dwarf.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
@@ -71,22 +72,6 @@ static __always_inline __u32 stack__walk_fp(__u64 below, __u64 fp, __u64 *frames
 	return nr;
 }
 
-/*
- * Where a call's stack starts. At an allocator's own probe the return
- * address is still at the stack pointer (the function's entry, or a site
- * probe placement chose for that reason) and %rbp is the caller's frame
- * pointer: the direct caller is the word at the stack pointer, frame 0,
- * and the frame-pointer chain yields the caller's caller first. When
- * operator new called the allocator, the start moves up to operator new's
- * caller (caller_sites.bpf.h).
- */
-struct stack_start {
-	__u64 sp;	/* where ret lies: every frame above it */
-	__u64 fp;	/* %rbp in the function ret returns to */
-	__u64 ret;	/* frame 0; 0 when it could not be read */
-	__u16 skip;	/* --stack=dwarf: the frames an unwind from the registers drops */
-};
-
 static __always_inline void stack_start__at_entry(struct pt_regs *ctx, struct stack_start *s)
 {
 	s->sp = PT_REGS_SP(ctx);
@@ -121,11 +106,20 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 	return true;
 }
 
-/* The frames' id, and the frames themselves to user space on their first sighting. */
-static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32 nr,
+/*
+ * The frames' id, and the frames themselves to user space on their first
+ * sighting. nr comes from a walk, whose every exit gives it a value the
+ * verifier knows: read back through bpf_probe_read_kernel it is a value
+ * it does not, or it would check the loops below once for each exit.
+ */
+static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32 walked,
 					   bool truncated)
 {
-	__u64 id = stack__hash(pid, frames, nr);
+	__u32 nr = 0;
+	__u64 id;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr), &walked);
+	id = stack__hash(pid, frames, nr);
 
 	if (bpf_map_lookup_elem(&stacks_seen, &id))
 		return id;
@@ -144,33 +138,70 @@ static __always_inline __u64 stack__capture_from(__u32 pid, __u64 *frames,
 	__u32 nr;
 
 	frames[0] = start->ret;
-	if (!start->ret)
+	if (!start->ret) {
 		drop__count(MT_DROP_STACK_ERROR);
+		return MT_NO_STACK;
+	}
 	nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
 	return stack__intern(pid, frames, nr, truncated);
 }
 
 /*
- * At an allocator's own probe (stack_start above), or at the preload
- * library's site (caller_in_frame), where %rbp is its wrapper's frame,
- * whose return address is the direct caller.
+ * At the preload library's site, %rbp is its wrapper's frame: the direct
+ * caller is the return address in it, and the caller's %rbp the one it
+ * saved. false when the frame cannot be read.
  */
+static __always_inline bool stack_start__in_frame(struct pt_regs *ctx, struct stack_start *s)
+{
+	__u64 frame[2] = {};
+
+	s->sp = PT_REGS_FP(ctx) + 8;
+	s->skip = 2;
+	s->fp = s->ret = 0;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)PT_REGS_FP(ctx)))
+		return false;
+	s->fp = frame[0];
+	s->ret = frame[1];
+	return true;
+}
+
+/* At an allocator's own probe (stack_start above), or at the preload library's site. */
 static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u64 *frames,
 					    bool caller_in_frame)
 {
 	struct stack_start start;
-	bool truncated;
-	__u32 nr;
 
-	if (!caller_in_frame) {
+	if (caller_in_frame)
+		stack_start__in_frame(ctx, &start);
+	else
 		stack_start__at_entry(ctx, &start);
-		return stack__capture_from(pid, frames, &start);
-	}
-	nr = stack__walk_fp(PT_REGS_SP(ctx), PT_REGS_FP(ctx), frames, 0, &truncated);
-	if (!nr) {
+	return stack__capture_from(pid, frames, &start);
+}
+
+/*
+ * Not a stack id (ids have the top bit clear, dump ids a sequence far
+ * below this): the kernel unwinder needs user space to unwind this one.
+ */
+#define STACK_IN_USER_SPACE (~0ULL)
+
+/* --stack=kernel-dwarf, in a walker program (regs: the thread's scratch): the id, or STACK_IN_USER_SPACE. */
+static __always_inline __u64 stack__capture_dwarf(__u32 pid, __u64 *frames,
+						  struct dwarf_regs *regs,
+						  const struct stack_start *start)
+{
+	bool truncated = true;
+	int nr;
+
+	frames[0] = start->ret;
+	if (!start->ret) {
 		drop__count(MT_DROP_STACK_ERROR);
 		return MT_NO_STACK;
 	}
+	nr = stack__walk_dwarf(pid, start, frames, regs, &truncated);
+	if (nr == DWARF_WALK_UNTOLD)
+		return STACK_IN_USER_SPACE;
+	if (nr == DWARF_WALK_NO_PROCESS)
+		nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
 	return stack__intern(pid, frames, nr, truncated);
 }
 

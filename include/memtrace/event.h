@@ -10,7 +10,7 @@
 #define MEMTRACE_EVENT_H
 
 /* Frames kept per stack, the direct caller included. */
-#define MT_MAX_FRAMES 64
+#define MT_MAX_FRAMES 127
 
 /*
  * Call sites whose return address tells who called an allocator
@@ -56,6 +56,15 @@ enum mt_stack_mode {
 	MT_STACK_NONE,	/* no stacks: every call still counted */
 	MT_STACK_FP,	/* frame-pointer walk in the kernel, plus the direct caller */
 	MT_STACK_DWARF,	/* registers and stack bytes, unwound in user space with CFI */
+	MT_STACK_KERNEL_DWARF,	/* unwound in the kernel from CFI tables (bpf/stack_dwarf.bpf.h) */
+};
+
+/* kernel-dwarf's walker programs: slots of the stack_walkers map (bpf/maps.bpf.h) */
+enum mt_stack_walker {
+	MT_STACK_WALK_CALL,	/* an allocator call's: its call_state */
+	MT_STACK_WALK_GPU,	/* a GPU call's: its gpu_call_state */
+	MT_STACK_WALK_PRELOAD,	/* the preload site's, which emits the record itself */
+	MT_STACK_WALKERS,
 };
 
 enum mt_record_kind {

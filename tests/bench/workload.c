@@ -13,6 +13,14 @@
  * one pair in one thread while the other runs too: the mean of the two
  * threads' loop times over N, so it compares with pairs directly.
  *
+ * Built twice: tests/bench/workload with frame pointers, each allocator
+ * call made from its caller; tests/bench/workload_nofp (make bench, F) with
+ * -fomit-frame-pointer and -DCALL_CHAIN, each allocator call made from the
+ * bottom of a 10-deep chain of functions, the kind of stack the in-kernel
+ * DWARF unwinder exists for: a row lookup per frame. The chain is only in
+ * the nofp build so that section A times the same loop as it always has,
+ * and its figures stay comparable with earlier runs.
+ *
  * Built with -fno-builtin, so the compiler keeps every call. Nothing that
  * allocates (stdio) runs before the timed loop: under a tracer it would be
  * traced noise, and its first allocation would set up the heap inside the
@@ -56,13 +64,76 @@ static void die(const char *msg)
 /* tests/bench/newdelete.cc */
 void newdelete_pairs(uint64_t n);
 
+#ifdef CALL_CHAIN
+enum alloc_op { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE };
+
+/*
+ * Every link keeps its frame: noinline keeps the function, and the empty
+ * asm after the call means the call cannot be a tail call (a jmp would
+ * leave no frame to unwind).
+ */
+
+/* The bottom of the chain: the allocator call itself. */
+static __attribute__((noinline)) void *chain0(enum alloc_op op, void *ptr, size_t size)
+{
+	void *p = NULL;
+
+	switch (op) {
+	case OP_MALLOC:
+		p = malloc(size);
+		break;
+	case OP_CALLOC:
+		p = calloc(1, size);
+		break;
+	case OP_REALLOC:
+		p = realloc(ptr, size);
+		break;
+	case OP_FREE:
+		free(ptr);
+		break;
+	}
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+/* One more link. */
+#define CHAIN_LINK(n, next)                                                           \
+	static __attribute__((noinline)) void *chain##n(enum alloc_op op, void *ptr, \
+							size_t size)                 \
+	{                                                                             \
+		void *p = next(op, ptr, size);                                        \
+                                                                                      \
+		__asm__ volatile("" ::: "memory");                                    \
+		return p;                                                             \
+	}
+CHAIN_LINK(1, chain0)
+CHAIN_LINK(2, chain1)
+CHAIN_LINK(3, chain2)
+CHAIN_LINK(4, chain3)
+CHAIN_LINK(5, chain4)
+CHAIN_LINK(6, chain5)
+CHAIN_LINK(7, chain6)
+CHAIN_LINK(8, chain7)
+CHAIN_LINK(9, chain8)
+
+#define MALLOC(size)       chain9(OP_MALLOC, NULL, size)
+#define CALLOC(size)       chain9(OP_CALLOC, NULL, size)
+#define REALLOC(ptr, size) chain9(OP_REALLOC, ptr, size)
+#define FREE(ptr)          chain9(OP_FREE, ptr, 0)
+#else
+#define MALLOC(size)       malloc(size)
+#define CALLOC(size)       calloc(1, size)
+#define REALLOC(ptr, size) realloc(ptr, size)
+#define FREE(ptr)          free(ptr)
+#endif
+
 static void pairs(uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
-		void *p = malloc(64);
+		void *p = MALLOC(64);
 
 		sink = p;
-		free(p);
+		FREE(p);
 	}
 }
 
@@ -83,7 +154,9 @@ static uint64_t churn_rand(struct churn *c)
 /*
  * One allocator call: an empty slot gets a malloc or calloc block; a full
  * one is freed or reallocated, with equal odds. A slot empties with odds
- * 1/2 and fills with odds 1, so two thirds of the slots are live.
+ * 1/2 and fills with odds 1, so two thirds of the slots are live, and two
+ * calls in three allocate (malloc or calloc in an empty slot, realloc in a
+ * full one): tools/bench.sh's per-allocation cost in F counts on it.
  */
 static void churn_step(struct churn *c)
 {
@@ -93,11 +166,11 @@ static void churn_step(struct churn *c)
 	void *p;
 
 	if (!*slot) {
-		p = r & 1 ? malloc(size) : calloc(1, size);
+		p = r & 1 ? MALLOC(size) : CALLOC(size);
 	} else if (r & 2) {
-		p = realloc(*slot, size);
+		p = REALLOC(*slot, size);
 	} else {
-		free(*slot);
+		FREE(*slot);
 		*slot = NULL;
 		return;
 	}
@@ -110,7 +183,7 @@ static void churn_step(struct churn *c)
 static void churn_release(struct churn *c)
 {
 	for (int i = 0; i < CHURN_SLOTS; i++) {
-		free(c->slot[i]);
+		FREE(c->slot[i]);
 		c->slot[i] = NULL;
 	}
 }

@@ -12,11 +12,22 @@ $(BUILD)/tests/progs/%: tests/progs/%.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
-# Without frame pointers, on purpose: what --stack=dwarf is for.
-$(BUILD)/tests/progs/deep_nofp: tests/progs/deep_nofp.c | $(BUILD)/tests/progs
+# Without frame pointers, on purpose: what --stack=dwarf and kernel-dwarf are for.
+NOFP_CFLAGS := -g -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -Wall \
+	-Werror
+NOFP_PROGS  := deep_nofp nofp_chain qsort_nofp signal_nofp
+
+$(NOFP_PROGS:%=$(BUILD)/tests/progs/%): $(BUILD)/tests/progs/%: tests/progs/%.c \
+		| $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
-	$(Q)$(CC) -g -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-builtin -Wall \
-		-Werror -o $@ $<
+	$(Q)$(CC) $(NOFP_CFLAGS) -o $@ $<
+
+# Loaded by dlopen_nofp at run time, after memtrace attached.
+$(BUILD)/tests/progs/libnofp.so: tests/progs/lib/nofp_lib.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -shared -fPIC $(NOFP_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/progs/dlopen_nofp: $(BUILD)/tests/progs/libnofp.so
 
 $(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* An exited process's live blocks, summed up by stack: exact bytes, counts and ages. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,24 +43,24 @@ static void test_by_stack(void **state)
 	/* a displaced block of stack 3 joins the same site */
 	insert(&displaced, 0x1000, 50, end - 5000000000ULL, 3);
 	/* --leak-age 1 ms: the 2 ms and 5 s old blocks are leaks, the 500 ns one is not */
-	assert_int_equal(exit_sites__add_table(&s, &live, end, 1000000), 0);
-	assert_int_equal(exit_sites__add_table(&s, &displaced, end, 1000000), 0);
+	assert_int_equal(exit_sites__add_table(&s, &live, end, 1000000, 0), 0);
+	assert_int_equal(exit_sites__add_table(&s, &displaced, end, 1000000, 0), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.blocks, 4);
 	x = site(&s, 3);
-	assert_int_equal(x->bytes, 350);
-	assert_int_equal(x->count, 3);
-	assert_int_equal(x->old_bytes, 250);
-	assert_int_equal(x->old_count, 2);
+	assert_int_equal(x->all.bytes, 350);
+	assert_int_equal(x->all.blocks, 3);
+	assert_int_equal(x->old.bytes, 250);
+	assert_int_equal(x->old.blocks, 2);
 	assert_int_equal(x->oldest_ns, end - 5000000000ULL);
 	/* <=1us, <=10ms (2 ms), <=10s (5 s): buckets 0, 4 and 7 */
 	assert_int_equal(x->ages[0], 1);
 	assert_int_equal(x->ages[4], 1);
 	assert_int_equal(x->ages[7], 1);
 	x = site(&s, 0);
-	assert_int_equal(x->bytes, 7);
-	assert_int_equal(x->count, 1);
-	assert_int_equal(x->old_count, 0);
+	assert_int_equal(x->all.bytes, 7);
+	assert_int_equal(x->all.blocks, 1);
+	assert_int_equal(x->old.blocks, 0);
 	alloc_table__release(&live);
 	alloc_table__release(&displaced);
 	exit_sites__release(&s);
@@ -72,9 +73,43 @@ static void test_empty_table(void **state)
 	struct exit_sites s = {};
 
 	(void)state;
-	assert_int_equal(exit_sites__add_table(&s, &live, 1, 0), 0);
+	assert_int_equal(exit_sites__add_table(&s, &live, 1, 0, 0), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(s.blocks, 0);
+	exit_sites__release(&s);
+}
+
+/*
+ * --sample-bytes 1000: a block without a stack is in no site, yet still one
+ * of the process's blocks; a sampled 100-byte block weighs 1 / (1 - e^-0.1),
+ * a 2000-byte one (past N, always sampled) 1.
+ */
+static void test_sampled(void **state)
+{
+	struct alloc_table live = {};
+	struct exit_sites s = {};
+	const struct exit_site *x;
+	const double w100 = 10.508331944775317;
+
+	(void)state;
+	insert(&live, 0x1000, 100, 1, 5);
+	insert(&live, 0x2000, 2000, 1, 5);
+	insert(&live, 0x3000, 300, 1, 0);
+	insert(&live, 0x4000, 4000, 1, 6);
+	assert_int_equal(exit_sites__add_table(&s, &live, 2, 0, 1000), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.blocks, 4);
+	x = site(&s, 5);
+	assert_true(x->estimated);
+	assert_true(fabs(x->all.blocks - (w100 + 1)) < 1e-12);
+	assert_true(fabs(x->all.bytes - (100 * w100 + 2000)) < 1e-9);
+	assert_true(fabs(x->old.bytes - x->all.bytes) < 1e-9);
+	/* its histogram counts the sampled blocks themselves */
+	assert_int_equal(x->ages[0], 2);
+	x = site(&s, 6);
+	assert_false(x->estimated);
+	assert_true(x->all.bytes == 4000 && x->all.blocks == 1);
+	alloc_table__release(&live);
 	exit_sites__release(&s);
 }
 
@@ -83,6 +118,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_by_stack),
 		cmocka_unit_test(test_empty_table),
+		cmocka_unit_test(test_sampled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@
 #define S1 0x1111111111ULL
 #define S2 0x2222222222ULL
 #define S3 0x3333333333ULL
+#define S4 0x4444444444ULL
 
 #define US 1000ULL
 #define MS 1000000ULL
@@ -118,7 +119,9 @@ static void collect(struct world *w, uint64_t now, uint64_t min_age)
 {
 	leaks__release(&w->s.leaks);
 	w->s.now_ns = now;
-	assert_int_equal(leaks__collect(&w->t, &(struct leaks_opts){ now, min_age }, &w->s.leaks),
+	assert_int_equal(leaks__collect(&w->t,
+					&(struct leaks_opts){ now, min_age, w->t.sample_bytes },
+					&w->s.leaks),
 			 0);
 }
 
@@ -380,6 +383,87 @@ static void test_report(void **state)
 	assert_non_null(strstr(text, "\nNo live allocations at least 10.0 s old.\n"));
 }
 
+static json_int_t leak_bytes(const json_t *leak)
+{
+	return json_integer_value(json_object_get(leak, "bytes"));
+}
+
+/*
+ * --sample-bytes 4096 over run()'s blocks: a sampled block of s bytes
+ * stands for 1 / (1 - e^(-s/4096)) blocks (1000 B: 4.6163248697298815);
+ * S4's 8192 B block, past N, for itself; the block without a stack is in no
+ * site, only in the totals.
+ */
+static void test_sampled_sites(void **state)
+{
+	struct world *w = *state;
+	struct leak_site *s1, *s4;
+	const char *text;
+	json_t *root;
+
+	stack(&w->t, S4, 0x400);
+	run(w);
+	alloc(w, 6 * NS, S4, 8192);
+	w->t.sample_bytes = w->s.sample_bytes = 4096;
+	collect(w, 11 * NS, 0);
+	assert_int_equal(w->s.leaks.n, 4);
+	assert_null(site(w, 0));
+	assert_true(w->s.leaks.estimated);
+	s1 = site(w, index_of(w, S1));
+	assert_true(s1->estimated);
+	/* 3 x 1000 x 4.6163 = 13848.97 bytes in 13.85 blocks */
+	assert_int_equal(s1->bytes, 13849);
+	assert_int_equal(s1->count, 14);
+	assert_int_equal(s1->live_bytes, 13849);
+	assert_int_equal(s1->live_count, 14);
+	/* its lifetimes: the sampled blocks themselves */
+	assert_int_equal(s1->live_ages[6] + s1->live_ages[7] + s1->live_ages[3], 3);
+	/* S3: one live block of 64 of its three, 64.5013 blocks, 4128.08 bytes */
+	assert_int_equal(site(w, index_of(w, S3))->bytes, 4128);
+	assert_int_equal(site(w, index_of(w, S3))->count, 65);
+	s4 = site(w, index_of(w, S4));
+	assert_false(s4->estimated);
+	assert_int_equal(s4->bytes, 8192);
+	assert_int_equal(s4->count, 1);
+	assert_int_equal(w->t.totals.current_bytes, 3000 + 500 + 64 + 10 + 8192);
+	root = snapshot(w);
+	assert_true(json_is_true(json_object_get(leak_at(root, "0x100"), "estimated")));
+	assert_true(json_is_true(json_object_get(leak_at(root, "0x100"), "sampled")));
+	assert_int_equal(leak_bytes(leak_at(root, "0x100")), 13849);
+	assert_true(json_is_false(json_object_get(leak_at(root, "0x400"), "estimated")));
+	text = report(w, 10);
+	assert_non_null(strstr(text, "top 4 of 4 sites (~: estimated from one stack per 4.00 KiB, "
+				     "--sample-bytes)\n"));
+	assert_non_null(strstr(text, "\n#1  ~13.5 KiB in ~14 blocks  PID"));
+	assert_non_null(strstr(text, "\n#2  8.00 KiB in 1 block  PID"));
+	assert_null(strstr(text, "not sampled"));
+
+	/* every allocation stacked: the site without a stack is back, nothing says estimated */
+	w->t.sample_bytes = w->s.sample_bytes = 0;
+	collect(w, 11 * NS, 0);
+	assert_int_equal(w->s.leaks.n, 5);
+	assert_int_equal(site(w, 0)->bytes, 10);
+	assert_false(w->s.leaks.estimated);
+	root = snapshot(w);
+	assert_null(json_object_get(leak_at(root, "0x100"), "estimated"));
+	assert_int_equal(leak_bytes(leak_at(root, "0x100")), 3000);
+	assert_null(strstr(report(w, 10), "~"));
+}
+
+/* Sampling left every live block without a stack: the report does not say there are none. */
+static void test_none_sampled(void **state)
+{
+	struct world *w = *state;
+
+	alloc(w, 5 * NS, MT_NO_STACK, 10);
+	w->t.sample_bytes = w->s.sample_bytes = 4096;
+	collect(w, 11 * NS, 0);
+	assert_int_equal(w->s.leaks.n, 0);
+	assert_non_null(strstr(report(w, 10), "\nLive allocations by stack: none sampled (one stack "
+					      "per 4.00 KiB, --sample-bytes); their 10 B are in "
+					      "the totals\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +473,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sampler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sampled_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_none_sampled, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,7 @@ static const char rank0[] =
 	"\"mappings\": {\"anon_live_bytes\": 4096, \"brk_calls\": 2}}], "
 	"\"leaks_omitted\": {\"sites\": 1, \"bytes\": 10, \"count\": 1}, "
 	"\"leaks\": [{\"pid\": 100, \"allocator\": \"libc\", \"bytes\": 300, \"count\": 3, "
-	"\"stack\": [{\"ip\": \"0x1\", \"symbol\": \"load\", \"module\": \"/a/train\"}]}, "
+	"\"estimated\": true, \"stack\": [{\"ip\": \"0x1\", \"symbol\": \"load\", \"module\": \"/a/train\"}]}, "
 	"{\"pid\": 100, \"bytes\": 100, \"count\": 1, \"stack\": []}]}";
 
 static const char rank1[] =
@@ -216,6 +216,9 @@ static void test_pid_collision(void **state)
 	assert_int_equal(integer(json_array_get(leaks, 0), "bytes"), 300);
 	frame = json_array_get(json_object_get(json_array_get(leaks, 0), "stack"), 0);
 	assert_string_equal(string(frame, "symbol"), "load");
+	/* a --sample-bytes estimate stays one; a site without the key gets none */
+	assert_true(json_is_true(json_object_get(json_array_get(leaks, 0), "estimated")));
+	assert_null(json_object_get(json_array_get(leaks, 1), "estimated"));
 	assert_int_equal(integer(json_array_get(leaks, 1), "pid"), 102);
 	assert_int_equal(integer(json_array_get(leaks, 1), "bytes"), 200);
 	assert_int_equal(integer(json_array_get(leaks, 2), "pid"), 100);

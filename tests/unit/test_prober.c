@@ -53,14 +53,14 @@ static void test_tries(void **state)
 	struct prober *pr;
 
 	(void)state;
-	assert_int_equal(prober__new(NULL, &cfg, &pr), 0);
+	assert_int_equal(prober__new(NULL, &cfg, MT_STACK_FP, &pr), 0);
 	for (int i = 0; i < PROBER_TRIES; i++)
 		assert_true(prober__try_again(pr, PID));
 	assert_false(prober__try_again(pr, PID));
 	/* another process keeps its own count */
 	assert_true(prober__try_again(pr, PID - 1));
 	/* its record ended: a new image under the PID is another process */
-	prober__forget(pr, PID);
+	prober__forget(pr, PID, false);
 	assert_true(prober__try_again(pr, PID));
 	prober__free(pr);
 }
@@ -77,7 +77,7 @@ static void test_mappings_without_probes(void **state)
 
 	(void)state;
 	hook_calls = 0;
-	assert_int_equal(prober__new(NULL, &cfg, &pr), 0);
+	assert_int_equal(prober__new(NULL, &cfg, MT_STACK_FP, &pr), 0);
 	/* -a: a mapping of a process not known yet; then one of ours */
 	assert_int_equal(prober__mapping(pr, PID, NULL, &data), 0);
 	assert_int_equal(prober__mapping(pr, PID, &ours, &data), 0);
@@ -97,7 +97,7 @@ static void test_untraced_mapping_under_pids(void **state)
 
 	(void)state;
 	cfg.pids[0] = PID;
-	assert_int_equal(prober__new(NULL, &cfg, &pr), 0);
+	assert_int_equal(prober__new(NULL, &cfg, MT_STACK_FP, &pr), 0);
 	assert_int_equal(prober__mapping(pr, PID - 1, NULL, &libc), 0);
 	prober__free(pr);
 }
@@ -126,7 +126,7 @@ static void test_no_step_probe(void **state)
 	struct prober *pr;
 
 	(void)state;
-	assert_int_equal(prober__new(NULL, &cfg, &pr), 0);
+	assert_int_equal(prober__new(NULL, &cfg, MT_STACK_FP, &pr), 0);
 	assert_int_equal(prober__steps(pr, PID, &maps, &attached), 0);
 	assert_false(attached);
 	prober__free(pr);

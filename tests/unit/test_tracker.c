@@ -74,7 +74,7 @@ static void test_pid_reuse(void **state)
 	/* its live table became its leak sites at the exit */
 	assert_int_equal(first->live.n, 0);
 	assert_int_equal(process__live_blocks(first), 1);
-	assert_int_equal(first->left.sites[0].bytes, 100);
+	assert_int_equal(first->left.sites[0].all.bytes, 100);
 	assert_ptr_equal(tracker__process(t, PID), second);
 	assert_int_equal(second->c.allocs, 1);
 	assert_int_equal(second->c.current_bytes, 7);

@@ -36,7 +36,7 @@ static int64_t site_of(struct exit_sites *s, struct id_map *index, size_t *cap, 
 }
 
 int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns,
-			  uint64_t min_age_ns)
+			  uint64_t min_age_ns, uint64_t sample_bytes)
 {
 	struct id_map index = {};
 	size_t cap = s->n;
@@ -46,25 +46,28 @@ int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table,
 		err = id_map__put(&index, site_key(s->sites[i].stack, s->sites[i].allocator),
 				  (uint32_t)i);
 	alloc_table__for_each(table, b) {
-		int64_t idx = err ? -1 : site_of(s, &index, &cap, b->stack, b->allocator);
 		uint64_t age = end_ns > b->ts_ns ? end_ns - b->ts_ns : 0;
+		double weight = sample_weight__of(b->size, sample_bytes);
 		struct exit_site *site;
+		int64_t idx;
 
+		s->blocks++;
+		/* not sampled: its sampled neighbours stand for it */
+		if (sample_bytes && !b->stack)
+			continue;
+		idx = err ? -1 : site_of(s, &index, &cap, b->stack, b->allocator);
 		if (idx < 0) {
 			err = -ENOMEM;
 			break;
 		}
 		site = &s->sites[idx];
-		site->bytes += b->size;
-		site->count++;
+		weighted_sum__add(&site->all, b->size, weight);
+		site->estimated |= weight > 1.0;
 		if (b->ts_ns < site->oldest_ns)
 			site->oldest_ns = b->ts_ns;
 		site->ages[lifetime_histogram__bucket(age)]++;
-		if (age >= min_age_ns) {
-			site->old_bytes += b->size;
-			site->old_count++;
-		}
-		s->blocks++;
+		if (age >= min_age_ns)
+			weighted_sum__add(&site->old, b->size, weight);
 	}
 	id_map__release(&index);
 	return err;

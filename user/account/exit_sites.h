@@ -7,32 +7,41 @@
 #ifndef MEMTRACE_EXIT_SITES_H
 #define MEMTRACE_EXIT_SITES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "account/alloc_table.h"
 #include "account/lifetime_histogram.h"
+#include "account/sample_weight.h"
 
 struct exit_site {
 	uint32_t stack;		/* stack table index (0: none) */
 	uint8_t allocator;	/* enum mt_allocator: a stack may call two */
-	uint64_t bytes;		/* every block */
-	uint64_t count;
-	uint64_t old_bytes;	/* the blocks at least --leak-age old at the exit: its leaks */
-	uint64_t old_count;
+	bool estimated;		/* some block stands for others: in what was padding, no bigger */
+	/*
+	 * Every block, and those at least --leak-age old at the exit (its
+	 * leaks), each by its weight (sample_weight.h): exact unless estimated.
+	 */
+	struct weighted_sum all, old;
 	uint64_t oldest_ns;	/* allocation time of its oldest block */
-	uint64_t ages[LIFETIME_BUCKETS];	/* its blocks by their age at the exit */
+	/* its blocks by their age at the exit, unweighted */
+	uint64_t ages[LIFETIME_BUCKETS];
 };
 
 struct exit_sites {
 	struct exit_site *sites;
 	size_t n;
-	uint64_t blocks;	/* every block summed up */
+	uint64_t blocks;	/* every block summed up, those in no site included */
 };
 
-/* Adds the blocks of table, aged at end_ns; min_age_ns is --leak-age. -ENOMEM. */
+/*
+ * Adds the blocks of table, aged at end_ns; min_age_ns is --leak-age. With
+ * sample_bytes (leaks_opts.sample_bytes), the blocks without a stack are in
+ * no site. -ENOMEM.
+ */
 int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table, uint64_t end_ns,
-			  uint64_t min_age_ns);
+			  uint64_t min_age_ns, uint64_t sample_bytes);
 void exit_sites__release(struct exit_sites *s);
 
 #endif /* MEMTRACE_EXIT_SITES_H */

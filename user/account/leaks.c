@@ -83,22 +83,35 @@ static struct leak_site *new_site(struct leak_report *r, size_t *cap, const stru
 	return s;
 }
 
-static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns,
+/* weight: what the block stands for (sample_weight.h), 1 for itself alone */
+static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns, double weight,
 			const struct leaks_opts *o)
 {
 	uint64_t age = o->now_ns > ts_ns ? o->now_ns - ts_ns : 0;
 
-	s->live_bytes += size;
-	s->live_count++;
+	weighted_sum__add(&s->live, size, weight);
+	s->estimated |= weight > 1.0;
 	s->live_ages[lifetime_histogram__bucket(age)]++;
 	if (ts_ns < s->oldest_ns)
 		s->oldest_ns = ts_ns;
 	if (ts_ns < s->first_ns)
 		s->first_ns = ts_ns;
 	/* a block stamped after now (drained late) is age 0: it counts only without a limit */
-	if (age >= o->min_age_ns) {
-		s->bytes += size;
-		s->count++;
+	if (age >= o->min_age_ns)
+		weighted_sum__add(&s->old, size, weight);
+}
+
+/* The sums as the integers reports show, once every block is in. */
+static void round_sites(struct leak_report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct leak_site *s = &r->sites[i];
+
+		s->bytes = weighted_sum__round(s->old.bytes);
+		s->count = weighted_sum__round(s->old.blocks);
+		s->live_bytes = weighted_sum__round(s->live.bytes);
+		s->live_count = weighted_sum__round(s->live.blocks);
+		r->estimated |= s->estimated;
 	}
 }
 
@@ -108,21 +121,27 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 			 const struct leaks_opts *o)
 {
 	alloc_table__for_each(table, b) {
+		uint64_t key;
+		int64_t idx;
+
+		/* not sampled: its sampled neighbours stand for it */
+		if (o->sample_bytes && !b->stack)
+			continue;
 		/*
 		 * stack index 0 ("no stack") is a valid group too: key it apart. One
 		 * stack may call two allocators (operator new and malloc): the
 		 * allocator goes in the top byte, above collect_gpu's keys.
 		 */
-		uint64_t key = ((uint64_t)b->allocator << 56) | ((uint64_t)b->stack + 1);
-		int64_t idx = id_map__get(by_stack, key);
-
+		key = ((uint64_t)b->allocator << 56) | ((uint64_t)b->stack + 1);
+		idx = id_map__get(by_stack, key);
 		if (idx < 0) {
 			if (id_map__put(by_stack, key, r->n) ||
 			    !new_site(r, cap, p, b->stack, b->allocator, NULL))
 				return -ENOMEM;
 			idx = r->n - 1;
 		}
-		add_to_site(&r->sites[idx], b->size, b->ts_ns, o);
+		add_to_site(&r->sites[idx], b->size, b->ts_ns,
+			    sample_weight__of(b->size, o->sample_bytes), o);
 	}
 	return 0;
 }
@@ -137,10 +156,9 @@ static int collect_left(const struct exit_sites *left, struct leak_report *r, si
 
 		if (!s)
 			return -ENOMEM;
-		s->bytes = e->old_bytes;
-		s->count = e->old_count;
-		s->live_bytes = e->bytes;
-		s->live_count = e->count;
+		s->old = e->old;
+		s->live = e->all;
+		s->estimated = e->estimated;
 		s->oldest_ns = e->oldest_ns;
 		if (e->oldest_ns < s->first_ns)
 			s->first_ns = e->oldest_ns;
@@ -169,7 +187,8 @@ static int collect_gpu(const struct gpu_state *gs, struct leak_report *r, struct
 				return -ENOMEM;
 			idx = r->n - 1;
 		}
-		add_to_site(&r->sites[idx], b->size, b->ts_ns, o);
+		/* every GPU allocation has its stack */
+		add_to_site(&r->sites[idx], b->size, b->ts_ns, 1.0, o);
 	}
 	return 0;
 }
@@ -198,7 +217,10 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		leaks__release(out);
 		return err;
 	}
-	qsort(out->sites, out->n, sizeof(*out->sites), by_bytes_desc);
+	round_sites(out);
+	/* no site at all (nothing live, or nothing sampled): sites is NULL, which qsort may not get */
+	if (out->n)
+		qsort(out->sites, out->n, sizeof(*out->sites), by_bytes_desc);
 	return 0;
 }
 

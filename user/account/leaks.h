@@ -15,6 +15,7 @@
 
 #include "account/growth.h"
 #include "account/lifetime_histogram.h"
+#include "account/sample_weight.h"
 #include "account/tracker.h"
 #include "symbolize/symbolizer.h"
 
@@ -25,12 +26,20 @@ struct leak_site {
 	const char *allocator;
 	bool gpu;		/* a GPU site: gpu_api and gpu_kind say which allocator */
 	uint8_t gpu_api, gpu_kind;
+	/* some block of the site stands for others (--sample-bytes): its figures are estimates */
+	bool estimated;
+	/*
+	 * bytes, count, live_bytes and live_count: old and live rounded, when
+	 * leaks__collect is done. Exact unless estimated.
+	 */
 	uint64_t bytes;		/* live blocks at least --leak-age old */
 	uint64_t count;
 	uint64_t oldest_ns;	/* allocation time of the oldest block */
 	uint64_t live_bytes;	/* every live block, however young: what growth samples */
 	uint64_t live_count;
+	struct weighted_sum old, live;	/* the same, each block by its weight */
 	uint64_t first_ns;	/* earliest allocation seen at the site, freed blocks included */
+	/* blocks with this stack, unweighted: an estimated site's sampled blocks themselves */
 	uint64_t live_ages[LIFETIME_BUCKETS];	/* every live block, by its age so far */
 	uint64_t freed[LIFETIME_BUCKETS];	/* freed blocks, by lifetime */
 	struct growth_result growth;		/* growth_sampler.h; zero without --interval */
@@ -42,14 +51,23 @@ struct leak_report {
 	/* sites left out by leaks__keep's cap, and what they hold */
 	size_t omitted_sites;
 	uint64_t omitted_bytes, omitted_count;
+	bool estimated;			/* some site's figures are estimates */
 };
 
 struct leaks_opts {
 	uint64_t now_ns;	/* CLOCK_MONOTONIC: ages count to here */
 	uint64_t min_age_ns;	/* --leak-age: younger blocks are live, not leak candidates */
+	/*
+	 * --sample-bytes, 0 when every allocation has its stack (or none has):
+	 * then the blocks without one are no site of their own (sample_weight.h)
+	 */
+	uint64_t sample_bytes;
 };
 
-/* Every (process, allocator, stack) with a live block, largest bytes first. */
+/*
+ * Every (process, allocator, stack) with a live block, largest bytes first;
+ * with sample_bytes, every one with a sampled block.
+ */
 int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		   struct leak_report *out);
 /*

@@ -198,12 +198,13 @@ static void release_next_maps(struct mt_process *p)
 	p->nr_next_maps = 0;
 }
 
-int process__retire(struct mt_process *p, uint64_t min_age_ns)
+int process__retire(struct mt_process *p, uint64_t min_age_ns, uint64_t sample_bytes)
 {
-	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns, min_age_ns);
+	int err = exit_sites__add_table(&p->left, &p->live, p->end_ns, min_age_ns, sample_bytes);
 
 	if (!err)
-		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns, min_age_ns);
+		err = exit_sites__add_table(&p->left, &p->displaced, p->end_ns, min_age_ns,
+					    sample_bytes);
 	if (err)
 		return err;
 	drop_tables(p);

@@ -140,10 +140,11 @@ uint32_t process__read_ns_pid(uint32_t pid);
 void process__drop_image(struct mt_process *p);
 /*
  * It exited: its live blocks are summed up by site (process.left), those
- * min_age_ns old (--leak-age) apart, and its tables freed, with the other
- * state only a running process needs. -ENOMEM.
+ * min_age_ns old (--leak-age) apart, sampled ones weighted by sample_bytes
+ * (exit_sites__add_table), and its tables freed, with the other state only a
+ * running process needs. -ENOMEM.
  */
-int process__retire(struct mt_process *p, uint64_t min_age_ns);
+int process__retire(struct mt_process *p, uint64_t min_age_ns, uint64_t sample_bytes);
 /* Live blocks: in its tables while it runs, in left after its exit. */
 uint64_t process__live_blocks(const struct mt_process *p);
 void process__free(struct mt_process *p);

@@ -11,6 +11,7 @@
 #include <memtrace/event.h>
 
 #include "account/leaks.h"
+#include "attach/unwind_loader.h"
 #include "account/tracker.h"
 #include "symbolize/symbolizer.h"
 
@@ -35,6 +36,7 @@ struct run_summary {
 	char **command;			/* launch mode's CMD, or NULL */
 	enum mt_stack_mode stack_mode;	/* --stack as resolved: text only where it is written */
 	uint64_t sample_bytes;		/* --sample-bytes, 0: every allocation */
+	const struct unwind_loader *unwind; /* kernel-dwarf's tables; NULL under other modes */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
 	uint64_t leak_age_ns;		/* --leak-age */
 	uint64_t interval_ns;		/* --interval, 0: none */
@@ -49,8 +51,9 @@ static inline uint64_t run_summary__lost_events(const struct run_summary *s)
 }
 
 /*
- * Why a site has no frames: NULL when it has them, else "not sampled"
- * (--sample-bytes), "stacks off" (--stack=none) or "stack lost".
+ * Why a site has no frames: NULL when it has them, else "stacks off"
+ * (--stack=none) or "stack lost". The blocks --sample-bytes leaves without a
+ * stack are in no site (leaks_opts.sample_bytes).
  */
 static inline const char *run_summary__no_stack_reason(const struct run_summary *s,
 						       uint32_t stack, bool received)
@@ -59,8 +62,6 @@ static inline const char *run_summary__no_stack_reason(const struct run_summary 
 		return NULL;
 	if (stack == 0 && s->stack_mode == MT_STACK_NONE)
 		return "stacks off";
-	if (stack == 0 && s->sample_bytes)
-		return "not sampled";
 	return "stack lost";
 }
 

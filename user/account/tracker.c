@@ -200,10 +200,11 @@ static int end_process(struct tracker *t, struct mt_process *p, enum process_end
 {
 	int err = 0;
 
+	/* the hook may ask how it ended */
+	p->end = end;
 	if (t->on_end)
 		t->on_end(t->hooks_ctx, p);
 	p->exited = true;
-	p->end = end;
 	p->end_ns = ts_ns;
 	if (t->last == p)
 		t->last = NULL;
@@ -212,7 +213,7 @@ static int end_process(struct tracker *t, struct mt_process *p, enum process_end
 		return 0;
 	}
 	if (end == PROCESS_EXITED)
-		err = process__retire(p, t->leak_age_ns);
+		err = process__retire(p, t->leak_age_ns, t->sample_bytes);
 	t->nr_ended++;
 	if (t->max_exited && t->nr_ended > t->max_exited)
 		fold_oldest(t);

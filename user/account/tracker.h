@@ -42,6 +42,8 @@ struct tracker {
 	uint32_t max_exited;
 	struct live_cap live_cap;	/* --max-live, over every process */
 	uint64_t leak_age_ns;		/* --leak-age: an exited process's leaks are that old at its exit */
+	/* leaks_opts.sample_bytes: an exited process's sites are weighted by it */
+	uint64_t sample_bytes;
 	uint32_t nr_ended;
 	struct folded_processes {
 		uint64_t processes;

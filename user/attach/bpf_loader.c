@@ -100,6 +100,19 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 	/* wake the consumer at a quarter full; it also polls on a timer */
 	skel->rodata->wakeup_watermark = opts->ringbuf_bytes / 4;
 	skel->rodata->stack_mode = opts->stack_mode;
+	/*
+	 * Unused, the unwinder's maps take no room, and the inner map's flag
+	 * (5.10) cannot keep an older kernel from loading the rest.
+	 */
+	if (opts->stack_mode != MT_STACK_KERNEL_DWARF) {
+		bpf_map__set_max_entries(skel->maps.unwind_tables, 1);
+		bpf_map__set_map_flags(bpf_map__inner_map(skel->maps.unwind_tables), 0);
+		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+		/* bpf_loop, which they call, is 5.17's */
+		bpf_program__set_autoload(skel->progs.stack_walk_call, false);
+		bpf_program__set_autoload(skel->progs.stack_walk_gpu, false);
+		bpf_program__set_autoload(skel->progs.stack_walk_preload, false);
+	}
 	skel->rodata->sample_bytes = opts->sample_bytes;
 	skel->rodata->scope = opts->scope;
 	skel->rodata->follow_forks = opts->follow;
@@ -127,6 +140,25 @@ static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_si
 	if (bpf_map__update_elem(l->skel->maps.caller_sites, &key, sizeof(key), site,
 				 sizeof(*site), BPF_ANY))
 		return -errno;
+	return 0;
+}
+
+/* The kernel unwinder's programs, into the slots the probes tail-call (maps.bpf.h). */
+static int fill_stack_walkers(struct memtrace *skel)
+{
+	const struct bpf_program *walkers[MT_STACK_WALKERS] = {
+		[MT_STACK_WALK_CALL] = skel->progs.stack_walk_call,
+		[MT_STACK_WALK_GPU] = skel->progs.stack_walk_gpu,
+		[MT_STACK_WALK_PRELOAD] = skel->progs.stack_walk_preload,
+	};
+
+	for (__u32 i = 0; i < MT_STACK_WALKERS; i++) {
+		int fd = bpf_program__fd(walkers[i]);
+
+		if (bpf_map__update_elem(skel->maps.stack_walkers, &i, sizeof(i), &fd, sizeof(fd),
+					 BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -159,6 +191,11 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	err = memtrace__load(l->skel);
 	if (err)
 		goto cleanup;
+	if (opts->stack_mode == MT_STACK_KERNEL_DWARF) {
+		err = fill_stack_walkers(l->skel);
+		if (err)
+			goto cleanup;
+	}
 	err = caller_table__new(write_caller_site, l, &l->callers);
 	if (err)
 		goto cleanup;
@@ -575,6 +612,12 @@ int bpf_loader__add_target(struct bpf_loader *l, pid_t pid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+void bpf_loader__unwind_maps(const struct bpf_loader *l, int *tables_fd, int *procs_fd)
+{
+	*tables_fd = bpf_map__fd(l->skel->maps.unwind_tables);
+	*procs_fd = bpf_map__fd(l->skel->maps.unwind_procs);
 }
 
 struct caller_table *bpf_loader__callers(struct bpf_loader *l)

@@ -12,6 +12,7 @@
 #include "attach/preload.h"
 #include "attach/prober.h"
 #include "attach/step_probe.h"
+#include "attach/unwind_loader.h"
 #include "util/id_map.h"
 #include "util/text_escape.h"
 
@@ -20,16 +21,30 @@ struct prober {
 	const struct mt_config *cfg;
 	/* joined processes whose maps had not come: pid -> looks so far */
 	struct id_map tries;
+	/* --stack=kernel-dwarf: the processes' unwind tables; NULL otherwise */
+	struct unwind_loader *unwind;
 };
 
-int prober__new(struct bpf_loader *l, const struct mt_config *cfg, struct prober **out)
+int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
+		struct prober **out)
 {
+	struct unwind_loader_opts uo = { .max_bytes = cfg->max_unwind_bytes,
+					 .verbose = cfg->verbose };
 	struct prober *pr = calloc(1, sizeof(*pr));
+	int err;
 
 	if (!pr)
 		return -ENOMEM;
 	pr->l = l;
 	pr->cfg = cfg;
+	if (stacks == MT_STACK_KERNEL_DWARF) {
+		bpf_loader__unwind_maps(l, &uo.tables_fd, &uo.procs_fd);
+		err = unwind_loader__new(&uo, &pr->unwind);
+		if (err) {
+			free(pr);
+			return err;
+		}
+	}
 	*out = pr;
 	return 0;
 }
@@ -39,6 +54,7 @@ void prober__free(struct prober *pr)
 	if (!pr)
 		return;
 	id_map__release(&pr->tries);
+	unwind_loader__free(pr->unwind);
 	free(pr);
 }
 
@@ -166,6 +182,11 @@ int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps
 	return 0;
 }
 
+const struct unwind_loader *prober__unwind(const struct prober *pr)
+{
+	return pr->unwind;
+}
+
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found)
 {
 	if (!pr->cfg->verbose)
@@ -180,9 +201,24 @@ void prober_found__release(struct prober_found *found)
 	allocator_locate__release(&found->allocators);
 }
 
+/* The unwind tables of t's modules, in before it runs (launch) or goes on. */
+static int unwind_process(struct prober *pr, pid_t pid, const struct proc_maps *maps)
+{
+	int err;
+
+	if (!pr->unwind)
+		return 0;
+	err = unwind_loader__process(pr->unwind, pid, maps);
+	if (err)
+		fprintf(stderr, "memtrace: cannot load the unwind tables of PID %d: %s\n", pid,
+			strerror(-err));
+	return err;
+}
+
 void prober__process(struct prober *pr, const struct probe_target *t,
 		     const struct proc_maps *maps)
 {
+	unwind_process(pr, t->pid, maps);
 	if (!pr->cfg->no_gpu)
 		gpu_attach__process(pr->l, t, maps, pr->cfg->verbose);
 	gc_probe__process(pr->l, t, maps, pr->cfg->verbose);
@@ -263,6 +299,8 @@ int prober__joined(struct prober *pr, const struct probe_target *t, const struct
 	*libc = (struct libc_image){};
 	if (!forked)
 		err = probe_allocators(pr, t, maps, libc);
+	if (unwind_process(pr, t->pid, maps) && !err)
+		err = -ENOMEM;
 	gc_probe__process(pr->l, t, maps, pr->cfg->verbose);
 	if (pr->cfg->no_gpu)
 		return err;
@@ -277,15 +315,20 @@ bool prober__try_again(struct prober *pr, pid_t pid)
 
 	if (tries < 0)
 		tries = 0;
-	if (tries >= PROBER_TRIES)
+	if (tries >= PROBER_TRIES) {
+		if (pr->unwind)
+			unwind_loader__forget(pr->unwind, pid, true);
 		return false;
+	}
 	/* out of memory: looked at no more, like a process past its tries */
 	return !id_map__put(&pr->tries, (uint64_t)pid, (uint32_t)tries + 1);
 }
 
-void prober__forget(struct prober *pr, pid_t pid)
+void prober__forget(struct prober *pr, pid_t pid, bool exited)
 {
 	id_map__delete(&pr->tries, (uint64_t)pid);
+	if (pr->unwind)
+		unwind_loader__forget(pr->unwind, pid, exited);
 }
 
 /*
@@ -362,6 +405,8 @@ int prober__mapping(struct prober *pr, pid_t pid, const struct probe_target *our
 		gpu_attach__mapping(pr->l, ours, m, pr->cfg->verbose);
 	/* libjvm.so: the java launcher dlopens it after start */
 	gc_probe__mapping(pr->l, ours, m, pr->cfg->verbose);
+	if (pr->unwind && unwind_loader__mapping(pr->unwind, pid, m))
+		return -ENOMEM;
 	return probe_mapped_allocator(pr, pid, m);
 }
 

@@ -21,6 +21,7 @@
 #include "attach/bpf_loader.h"
 #include "attach/libc_locate.h"
 #include "attach/probe_target.h"
+#include "attach/unwind_loader.h"
 #include "symbolize/proc_maps.h"
 #include "util/config.h"
 
@@ -35,8 +36,12 @@ struct prober_found {
 	struct allocator_set allocators;
 };
 
-/* l and cfg outlive the prober. */
-int prober__new(struct bpf_loader *l, const struct mt_config *cfg, struct prober **out);
+/*
+ * l and cfg outlive the prober. stacks: how stacks are taken (the
+ * kernel unwinder's tables are the prober's to load, with the probes).
+ */
+int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
+		struct prober **out);
 void prober__free(struct prober *pr);
 
 /*
@@ -63,22 +68,25 @@ int prober__attach_static(struct prober *pr, pid_t pid, const char *image,
  */
 int prober__attach_launched(struct prober *pr, pid_t pid, const struct proc_maps *maps,
 			    bool libc_attached, char **preload, struct prober_found *found);
+/* kernel-dwarf's tables (NULL under other --stack modes), for the snapshot. */
+const struct unwind_loader *prober__unwind(const struct prober *pr);
 /* -v: one line per probe site and allocator image. */
 void prober__describe(const struct prober *pr, pid_t pid, const struct prober_found *found);
 void prober_found__release(struct prober_found *found);
 
 /*
- * A process attached or launched, its record made: its GPU libraries
- * (unless --no-gpu) and its runtime's collections, probed.
+ * A process attached or launched, its record made: its unwind tables
+ * loaded (kernel-dwarf), its GPU libraries (unless --no-gpu) and its
+ * runtime's collections probed.
  */
 void prober__process(struct prober *pr, const struct probe_target *t,
 		     const struct proc_maps *maps);
 /*
  * A process that joined while tracing, its maps read: its allocators
  * probed where no probe covers them yet (not for a forked child: its files
- * are its parent's), its runtime's collections and its GPU libraries. A
- * libc probed for it now is handed over in *libc (left empty otherwise).
- * -ENOMEM.
+ * are its parent's), its unwind tables loaded, its runtime's collections
+ * and its GPU libraries probed. A libc probed for it now is handed over in
+ * *libc (left empty otherwise). -ENOMEM.
  */
 int prober__joined(struct prober *pr, const struct probe_target *t, const struct proc_maps *maps,
 		   bool forked, struct libc_image *libc);
@@ -88,7 +96,7 @@ int prober__joined(struct prober *pr, const struct probe_target *t, const struct
  */
 bool prober__try_again(struct prober *pr, pid_t pid);
 /* pid's record ended (exit, exec): a new image under it starts afresh. */
-void prober__forget(struct prober *pr, pid_t pid);
+void prober__forget(struct prober *pr, pid_t pid, bool exited);
 
 /*
  * A mapping pid made: a libc is probed for every process (outside -p,

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
 
 #include "attach/launcher.h"
 #include "attach/stack_choice.h"
@@ -26,13 +31,31 @@ static bool find_program_without_fp(const struct mt_config *cfg, char *path, siz
 	return false;
 }
 
-void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
+bool stack_choice__kernel_unwind(void)
+{
+	const char *no = getenv("MEMTRACE_NO_KERNEL_UNWIND");
+
+	if (no && *no && strcmp(no, "0"))
+		return false;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
+}
+
+int stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 {
 	char path[PATH_MAX];
 
 	out->mode = cfg->stack_mode;
 	out->no_fp[0] = '\0';
-	if (cfg->stack_auto) {
+	out->no_bpf_loop = false;
+	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !stack_choice__kernel_unwind()) {
+		fprintf(stderr, "memtrace: --stack=kernel-dwarf needs bpf_loop (Linux 5.17 or "
+				"later): use --stack=dwarf or fp\n");
+		return -ENOTSUP;
+	}
+	if (cfg->stack_auto && stack_choice__kernel_unwind()) {
+		out->mode = MT_STACK_KERNEL_DWARF;
+	} else if (cfg->stack_auto) {
+		out->no_bpf_loop = true;
 		out->mode = MT_STACK_FP;
 		if (find_program_without_fp(cfg, path, sizeof(path))) {
 			out->mode = MT_STACK_DWARF;
@@ -42,6 +65,7 @@ void stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out
 	out->sample_bytes = cfg->sample_bytes;
 	if (out->mode == MT_STACK_DWARF && !cfg->sample_bytes_set)
 		out->sample_bytes = DWARF_DEFAULT_SAMPLE_BYTES;
+	return 0;
 }
 
 void stack_choice__say(const struct stack_choice *c)
@@ -50,7 +74,8 @@ void stack_choice__say(const struct stack_choice *c)
 
 	if (!c->no_fp[0])
 		return;
-	fprintf(stderr, "memtrace: %s has no frame pointers: stacks by DWARF unwinding "
-			"(--stack=fp to walk frame pointers anyway)\n",
-		text_escape(c->no_fp, shown, sizeof(shown)));
+	fprintf(stderr, "memtrace: %s has no frame pointers%s: stacks by DWARF unwinding in "
+			"user space, sampled (--stack=fp to walk frame pointers anyway)\n",
+		text_escape(c->no_fp, shown, sizeof(shown)),
+		c->no_bpf_loop ? " and the kernel no bpf_loop (5.17)" : "");
 }

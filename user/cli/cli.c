@@ -63,6 +63,7 @@ enum {
 	OPT_CGROUP,
 	OPT_NO_MAPPINGS,
 	OPT_MAX_EXITED,
+	OPT_MAX_UNWIND_MIB,
 	OPT_MAX_LIVE,
 	OPT_USER,
 };
@@ -88,9 +89,13 @@ static const struct argp_option options[] = {
 	  0 },
 	{ "verbose", 'v', NULL, 0, "Say what is attached where; libbpf debug output", 0 },
 	{ "stack", OPT_STACK, "MODE", 0,
-	  "Call stacks: auto (default: fp if the program has frame pointers, else dwarf), fp "
-	  "(frame pointers), dwarf (CFI unwinding in user space, through code without frame "
-	  "pointers) or none", 0 },
+	  "Call stacks: auto (default: kernel-dwarf where the kernel has bpf_loop, 5.17+; else "
+	  "fp if the program has frame pointers, else dwarf), kernel-dwarf (CFI unwinding in "
+	  "the kernel from tables, every allocation), dwarf (stack copies unwound in user "
+	  "space, sampled), fp (frame pointers) or none", 0 },
+	{ "max-unwind-mib", OPT_MAX_UNWIND_MIB, "MIB", 0,
+	  "Kernel memory for kernel-dwarf's unwind tables (default 256; 0: none); a module "
+	  "that does not fit is walked by frame pointers, and named", 0 },
 	{ "sample-bytes", OPT_SAMPLE_BYTES, "BYTES", 0,
 	  "One stack per BYTES allocated on average (K, M, G suffixes; 0: every allocation); "
 	  "every call is still counted. Default: 0, or 512K when stacks are dwarf", 0 },
@@ -137,7 +142,7 @@ static const struct argp_option options[] = {
 #define MIN_INTERVAL_S 0.1
 /* the kernel's own limit: /proc/sys/kernel/pid_max is at most 4194304 (PID_MAX_LIMIT) */
 #define MAX_PID 4194304
-/* one random draw of up to 2 x this per sample (bpf/alloc_call.bpf.h) must fit 32 bits */
+/* the gap to the next sample is at most 7.7 x this, times 2^16 (bpf/sample_gap.bpf.h): < 2^50 */
 #define MAX_SAMPLE_BYTES (1ULL << 31)
 /* 32 bytes each: 32 TiB of tables, far past any machine, far from any overflow */
 #define MAX_LIVE (1ULL << 40)
@@ -146,6 +151,8 @@ static const struct argp_option options[] = {
  * 2 GiB is the largest the kernel takes. 4096 MiB would be truncated to 0.
  */
 #define MAX_RINGBUF_MIB 2048
+/* 16 GiB of unwind tables: about 2 billion rows, far past any process's modules */
+#define MAX_UNWIND_MIB 16384
 
 static int parse_count(const char *s, long min, long max, long *out)
 {
@@ -292,6 +299,12 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 				   INT_MAX);
 		cfg->max_sites = (unsigned int)v;
 		break;
+	case OPT_MAX_UNWIND_MIB:
+		if (parse_count(arg, 0, MAX_UNWIND_MIB, &v))
+			argp_error(state, "invalid --max-unwind-mib '%s': a number from 0 to %d", arg,
+				   MAX_UNWIND_MIB);
+		cfg->max_unwind_bytes = (uint64_t)v << 20;
+		break;
 	case OPT_MAX_EXITED:
 		if (parse_count(arg, 0, INT_MAX, &v))
 			argp_error(state, "invalid --max-exited '%s': a number from 0 to %d", arg,
@@ -346,10 +359,12 @@ static error_t parse_probes(int key, char *arg, struct argp_state *state)
 			cfg->stack_mode = MT_STACK_FP;
 		else if (!strcmp(arg, "dwarf"))
 			cfg->stack_mode = MT_STACK_DWARF;
+		else if (!strcmp(arg, "kernel-dwarf"))
+			cfg->stack_mode = MT_STACK_KERNEL_DWARF;
 		else if (!strcmp(arg, "none"))
 			cfg->stack_mode = MT_STACK_NONE;
 		else
-			argp_error(state, "--stack must be auto, fp, dwarf or none, got '%s'", arg);
+			argp_error(state, "--stack must be auto, kernel-dwarf, dwarf, fp or none, got '%s'", arg);
 		break;
 	case OPT_SAMPLE_BYTES:
 		if (units__parse_bytes(arg, MAX_SAMPLE_BYTES, &cfg->sample_bytes))
@@ -433,6 +448,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.max_sites = 2000,
 		.keep = 10,
 		.max_exited = 1000,
+		.max_unwind_bytes = 256ULL << 20,
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))

@@ -139,7 +139,7 @@ static void drop_callers(void *ctx, struct mt_process *p)
 	struct session *s = ctx;
 
 	caller_table__drop(bpf_loader__callers(s->bpf), (pid_t)p->pid);
-	prober__forget(s->prober, (pid_t)p->pid);
+	prober__forget(s->prober, (pid_t)p->pid, p->end == PROCESS_EXITED);
 }
 
 /* Before the ring buffer: a stack may be in a mapping only a record knows yet. */
@@ -186,7 +186,9 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	err = ringbuf_check__size(cfg->ringbuf_bytes);
 	if (err)
 		return err;
-	stack_choice__resolve(cfg, &s->stacks);
+	err = stack_choice__resolve(cfg, &s->stacks);
+	if (err)
+		return err;
 	opts.stack_mode = s->stacks.mode;
 	opts.sample_bytes = s->stacks.sample_bytes;
 	err = tracker__init(&s->tracker);
@@ -200,12 +202,14 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;
 	s->tracker.leak_age_ns = cfg->leak_age_ns;
+	/* without stacks, sampling picks nothing: no block stands for another */
+	s->tracker.sample_bytes = s->stacks.mode == MT_STACK_NONE ? 0 : s->stacks.sample_bytes;
 	err = bpf_loader__open(&opts, &s->bpf);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot load the BPF programs: %s\n", strerror(-err));
 		return err;
 	}
-	err = prober__new(s->bpf, cfg, &s->prober) ?: setup_consumer(s);
+	err = prober__new(s->bpf, cfg, s->stacks.mode, &s->prober) ?: setup_consumer(s);
 	if (!err)
 		err = bpf_loader__attach_lifecycle(s->bpf);
 	if (!err && !cfg->no_mappings)
@@ -249,7 +253,8 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.t = (now - s->start_ns) / 1e9,
 		.growth = { .intervals = cfg->growth_intervals, .steps = cfg->step_probe != NULL },
 	};
-	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = cfg->leak_age_ns };
+	struct leaks_opts leaks = { .now_ns = now, .min_age_ns = cfg->leak_age_ns,
+				    .sample_bytes = s->tracker.sample_bytes };
 	int err;
 
 	*out = (struct run_summary){
@@ -260,6 +265,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.command = cfg->command,
 		.stack_mode = s->stacks.mode,
 		.sample_bytes = s->stacks.sample_bytes,
+		.unwind = prober__unwind(s->prober),
 		.start_ns = s->start_ns,
 		.leak_age_ns = cfg->leak_age_ns,
 		.interval_ns = cfg->interval_ns,

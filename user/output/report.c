@@ -51,9 +51,12 @@ static void write_losses(const struct run_summary *s, FILE *out)
 			(unsigned long long)s->drops[MT_DROP_RINGBUF_FULL],
 			(unsigned long long)s->drops[MT_DROP_CALL_MAP_FULL],
 			(unsigned long long)s->drops[MT_DROP_MISSED_ENTRY]);
+	/* with --sample-bytes, a sampled call that lost its stack is in no site: as if unsampled */
 	if (stacks)
-		fprintf(out, "WARNING: %llu stacks lost: their bytes show under \"stack lost\"\n",
-			(unsigned long long)stacks);
+		fprintf(out, "WARNING: %llu stacks lost: their bytes show under \"stack lost\"%s\n",
+			(unsigned long long)stacks,
+			s->tracker->sample_bytes ? " or in the totals only: estimates may be short"
+						 : "");
 	if (s->drops[MT_DROP_OTHER_RECORD])
 		fprintf(out, "WARNING: %llu other records lost (fork, exec, exit, mapping, GC or step): "
 			     "process and mapping figures may be short\n",
@@ -114,6 +117,12 @@ static const char *rate(double bytes, const char *per, char buf[UNITS_BUF])
 	return buf;
 }
 
+/* Before a figure that is an estimate (--sample-bytes): "~1.2 MiB". */
+static const char *approx(bool estimated)
+{
+	return estimated ? "~" : "";
+}
+
 /* How a person names a site: its innermost function and line, "train_step (model.c:42)". */
 static const char *site_name(const struct run_summary *s, const struct leak_site *site,
 			     char *buf, size_t len)
@@ -169,20 +178,25 @@ static void write_summary(const struct run_summary *s, FILE *out)
 
 		if (!site->growth.growing)
 			continue;
-		fprintf(out, "%s %s", said++ ? "," : "", rate(site->growth.bytes_per_s, "s", buf));
+		fprintf(out, "%s %s%s", said++ ? "," : "", approx(site->estimated),
+			rate(site->growth.bytes_per_s, "s", buf));
 		if (site->growth.has_per_step)
-			fprintf(out, " (%s)", rate(site->growth.bytes_per_step, "step", buf));
+			fprintf(out, " (%s%s)", approx(site->estimated),
+				rate(site->growth.bytes_per_step, "step", buf));
 		fprintf(out, " at %s", site_name(s, site, name, sizeof(name)));
 	}
 	if (growing)
 		fprintf(out, growing > said ? ", and %zu more\n" : "\n", growing - said);
-	fprintf(out, "         %zu leak site%s hold%s %s in %llu block%s", r->n + r->omitted_sites,
-		r->n + r->omitted_sites == 1 ? "" : "s", r->n + r->omitted_sites == 1 ? "s" : "",
-		units__bytes(bytes, buf), (unsigned long long)count, count == 1 ? "" : "s");
+	fprintf(out, "         %zu leak site%s hold%s %s%s in %s%llu block%s",
+		r->n + r->omitted_sites, r->n + r->omitted_sites == 1 ? "" : "s",
+		r->n + r->omitted_sites == 1 ? "s" : "",
+		approx(r->estimated), units__bytes(bytes, buf), approx(r->estimated),
+		(unsigned long long)count, count == 1 ? "" : "s");
 	if (s->leak_age_ns)
 		fprintf(out, " at least %s old", units__duration(s->leak_age_ns / 1e9, age));
 	if (r->n)
-		fprintf(out, "; the largest, %s, at %s", units__bytes(r->sites[0].bytes, buf),
+		fprintf(out, "; the largest, %s%s, at %s", approx(r->sites[0].estimated),
+			units__bytes(r->sites[0].bytes, buf),
 			site_name(s, &r->sites[0], name, sizeof(name)));
 	fprintf(out, "\n");
 }
@@ -193,9 +207,11 @@ static void write_growth(const struct leak_site *site, FILE *out)
 	char buf[UNITS_BUF];
 
 	if (site->growth.growing) {
-		fprintf(out, "  GROWING %s", rate(site->growth.bytes_per_s, "s", buf));
+		fprintf(out, "  GROWING %s%s", approx(site->estimated),
+			rate(site->growth.bytes_per_s, "s", buf));
 		if (site->growth.has_per_step)
-			fprintf(out, ", %s", rate(site->growth.bytes_per_step, "step", buf));
+			fprintf(out, ", %s%s", approx(site->estimated),
+				rate(site->growth.bytes_per_step, "step", buf));
 	}
 	fprintf(out, "\n");
 }
@@ -238,7 +254,8 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	size_t n, shown;
 	bool truncated;
 
-	fprintf(out, "\n#%zu  %s in %llu block%s  PID %u", rank, units__bytes(site->bytes, bytes),
+	fprintf(out, "\n#%zu  %s%s in %s%llu block%s  PID %u", rank, approx(site->estimated),
+		units__bytes(site->bytes, bytes), approx(site->estimated),
 		(unsigned long long)site->count, site->count == 1 ? "" : "s", site->process->pid);
 	/* libc is what a site is unless it says otherwise */
 	if (site->gpu || strcmp(site->allocator, "libc"))
@@ -256,6 +273,11 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	shown = n ? frames[n - 1].addr + 1u : 0;
 	if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
+	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF &&
+		 stack->nr_frames >= MT_MAX_FRAMES)
+		fprintf(out, "    ... (unwinding stopped at the bound of %d frames)\n", MT_MAX_FRAMES);
+	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF)
+		fprintf(out, "    ... (unwinding stopped: no CFI rule the kernel follows here)\n");
 	else if (truncated && n && frames[n - 1].info.module)
 		fprintf(out, "    ... (stack ends: no frame pointers in %s)\n",
 			frames__printable(strrchr(frames[n - 1].info.module, '/')
@@ -269,11 +291,48 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 			stack->nr_frames - shown);
 }
 
+#define SAMPLING_NOTE_LEN (64 + UNITS_BUF)
+
+/* What "~" means, after the sites' heading, when some site's figures are estimates. */
+static const char *sampling_note(const struct run_summary *s, char *buf, size_t len)
+{
+	char every[UNITS_BUF];
+
+	if (!s->leaks.estimated)
+		return "";
+	snprintf(buf, len, " (~: estimated from one stack per %s, --sample-bytes)",
+		 units__bytes(s->tracker->sample_bytes, every));
+	return buf;
+}
+
+/* Above the sites: how many are shown, or why there are none. */
+static void write_sites_heading(const struct run_summary *s, size_t shown, FILE *out)
+{
+	char age[UNITS_BUF], sample[SAMPLING_NOTE_LEN], live[UNITS_BUF], every[UNITS_BUF];
+	uint64_t live_bytes = s->tracker->totals.current_bytes;
+
+	if (s->leaks.n)
+		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites%s\n",
+			s->leak_age_ns ? ", at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites,
+			sampling_note(s, sample, sizeof(sample)));
+	else if (s->tracker->sample_bytes && live_bytes && !s->leak_age_ns)
+		/* "no live allocations" would deny the totals: the few blocks were not sampled */
+		fprintf(out, "\nLive allocations by stack: none sampled (one stack per %s, "
+			     "--sample-bytes); their %s are in the totals\n",
+			units__bytes(s->tracker->sample_bytes, every), units__bytes(live_bytes, live));
+	else
+		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
+			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
+			s->leak_age_ns ? " old" : "");
+}
+
 int report__write(const struct run_summary *s, int top, FILE *out)
 {
 	const struct tracker *t = s->tracker;
 	size_t *order = calloc(s->leaks.n ? s->leaks.n : 1, sizeof(*order));
-	char dur[UNITS_BUF], age[UNITS_BUF];
+	char dur[UNITS_BUF];
 	size_t shown;
 
 	if (!order)
@@ -309,15 +368,7 @@ int report__write(const struct run_summary *s, int top, FILE *out)
 	write_losses(s, out);
 	for (uint32_t i = 0; i < t->nr_procs; i++)
 		write_process(s, t->procs[i], out);
-	if (s->leaks.n)
-		fprintf(out, "\nLive allocations by stack%s%s%s: top %zu of %zu sites\n",
-			s->leak_age_ns ? ", at least " : "",
-			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
-			s->leak_age_ns ? " old" : "", shown, s->leaks.n + s->leaks.omitted_sites);
-	else
-		fprintf(out, "\nNo live allocations%s%s%s.\n", s->leak_age_ns ? " at least " : "",
-			s->leak_age_ns ? units__duration(s->leak_age_ns / 1e9, age) : "",
-			s->leak_age_ns ? " old" : "");
+	write_sites_heading(s, shown, out);
 	for (size_t i = 0; i < shown; i++) {
 		write_site(s, &s->leaks.sites[order[i]], i + 1, out);
 		write_lifetimes(s, &s->leaks.sites[order[i]], out);

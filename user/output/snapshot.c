@@ -72,10 +72,33 @@ static const char *stack_mode_name(enum mt_stack_mode mode)
 		return "none";
 	case MT_STACK_DWARF:
 		return "dwarf";
+	case MT_STACK_KERNEL_DWARF:
+		return "kernel-dwarf";
 	case MT_STACK_FP:
 		break;
 	}
 	return "fp";
+}
+
+/* kernel-dwarf: its tables in the kernel at the end, and the modules that did not fit. */
+static void write_unwind_tables(const struct unwind_loader *ul, struct json_writer *w)
+{
+	struct unwind_loader_stats st;
+
+	if (!ul)
+		return;
+	unwind_loader__stats(ul, &st);
+	json_writer__key(w, "unwind_tables");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "modules", st.modules);
+	json_writer__kv_u64(w, "bytes", st.bytes);
+	json_writer__kv_u64(w, "max_bytes", st.max_bytes);
+	json_writer__key(w, "not_fitted");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < st.not_fitted; i++)
+		json_writer__string(w, unwind_loader__not_fitted(ul, i));
+	json_writer__end_array(w);
+	json_writer__end_object(w);
 }
 
 static void write_header(const struct run_summary *s, struct json_writer *w)
@@ -109,6 +132,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	}
 	json_writer__kv_string(w, "stack_mode", stack_mode_name(s->stack_mode));
 	json_writer__kv_u64(w, "sample_bytes", s->sample_bytes);
+	write_unwind_tables(s->unwind, w);
 	json_writer__kv_u64(w, "lost_events", run_summary__lost_events(s));
 	json_writer__kv_u64(w, "lost_stacks", run_summary__lost_stacks(s));
 	json_writer__key(w, "drops");
@@ -304,7 +328,11 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
 	why = run_summary__no_stack_reason(s, site->stack, stack->received);
 	json_writer__kv_bool(w, "stack_lost", why && !strcmp(why, "stack lost"));
-	json_writer__kv_bool(w, "sampled", !why || strcmp(why, "not sampled"));
+	/* false only in older snapshots, for their group of blocks without a sampled stack */
+	json_writer__kv_bool(w, "sampled", true);
+	/* only where sampling ran: without it the snapshot is as it always was */
+	if (s->tracker->sample_bytes)
+		json_writer__kv_bool(w, "estimated", site->estimated);
 	json_writer__kv_bool(w, "truncated", truncated);
 	/* where a frame-pointer chain broke: code built without frame pointers */
 	json_writer__kv_string(w, "truncated_in", truncated && n ? frames[n - 1].info.module : NULL);

@@ -35,7 +35,8 @@ struct mt_config {
 	const char *comm;	/* --comm: processes of this name, now and as they exec */
 	const char *cgroup;	/* --cgroup: a cgroup v2 directory: its processes, now and new */
 	enum mt_stack_mode stack_mode;
-	bool stack_auto;	/* --stack=auto: fp or dwarf, by the targets' code (stack_choice.h) */
+	bool stack_auto;	/* --stack=auto: by the kernel and the targets' code (stack_choice.h) */
+	uint64_t max_unwind_bytes; /* --max-unwind-mib: kernel-dwarf's tables, at most */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
 	bool sample_bytes_set;	/* --sample-bytes given (0 is a value too) */
 	uint64_t interval_ns;	/* --interval: a report every this long; 0: only at the end */
