@@ -2,8 +2,8 @@
 /*
  * The kernel's DWARF unwinder, memtrace's default (no flags): whole stacks
  * for every allocation through code without frame pointers, through libc,
- * through a signal frame, past a dlopen after the attach, through
- * Debian's python3.11 to _start;
+ * through a signal frame, with CFI only in a separate debug file, past a
+ * dlopen after the attach, through Debian's python3.11 to _start;
  * the depth bound; the cap on its tables; and the fallback when the kernel
  * has no bpf_loop (simulated with MEMTRACE_NO_KERNEL_UNWIND=1).
  */
@@ -151,6 +151,28 @@ static void test_deeper_than_the_bound(void **state)
 	for (size_t i = 0; i < MAX_FRAMES; i++)
 		assert_string_equal(frame_symbol(leak, i), "recurse");
 	assert_true(json_is_true(json_object_get(leak, "truncated")));
+	harness__release(&run);
+}
+
+/*
+ * A library whose CFI is only in its separate debug file (.gnu_debuglink):
+ * its table comes from there, and the stack is whole.
+ */
+static void test_cfi_in_a_debug_file(void **state)
+{
+	static const char *const chain[] = { "debuglink_leak", "debuglink_entry" };
+	struct mt_run run;
+	json_t *leak;
+
+	(void)state;
+	harness__run(&run, (const char *const[]){ "--json", "--", PROG("debuglink_caller"), NULL });
+	assert_int_equal(run.status, 0);
+	assert_non_null(run.snap);
+	leak = leak_of(run.snap, 3333);
+	assert_chain(leak, 0, chain, 2, "tests/progs/lib/debuglink_lib.c");
+	assert_chain(leak, 2, (const char *const[]){ "main" }, 1, "tests/progs/debuglink_caller.c");
+	assert_whole(leak);
+	assert_int_equal(json_array_size(json_object_get(leak, "stack")), 6);
 	harness__release(&run);
 }
 
@@ -327,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_through_libc),
 		cmocka_unit_test(test_deeper_than_the_bound),
 		cmocka_unit_test(test_through_a_signal_frame),
+		cmocka_unit_test(test_cfi_in_a_debug_file),
 		cmocka_unit_test(test_dlopen_after_attach),
 		cmocka_unit_test(test_python_to_start),
 		cmocka_unit_test(test_over_the_cap),

@@ -29,6 +29,28 @@ $(BUILD)/tests/progs/libnofp.so: tests/progs/lib/nofp_lib.c | $(BUILD)/tests/pro
 
 $(BUILD)/tests/progs/dlopen_nofp: $(BUILD)/tests/progs/libnofp.so
 
+# No CFI but the .debug_frame of its debug file, split out and named by .gnu_debuglink: no
+# start files, whose own .eh_frame would give the library an .eh_frame_hdr.
+DEBUGLINK_LIB := $(BUILD)/tests/progs/libdebuglink.so
+$(DEBUGLINK_LIB).full: tests/progs/lib/debuglink_lib.c | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) -shared -fPIC -nostartfiles -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		$(NOFP_CFLAGS) -o $@ $<
+
+$(DEBUGLINK_LIB).debug: $(DEBUGLINK_LIB).full
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+
+$(DEBUGLINK_LIB): $(DEBUGLINK_LIB).full $(DEBUGLINK_LIB).debug
+	$(call msg,OBJCOPY,$@)
+	$(Q)cd $(@D) && objcopy --strip-all --add-gnu-debuglink=$(notdir $@).debug \
+		$(notdir $<) $(notdir $@)
+
+$(BUILD)/tests/progs/debuglink_caller: tests/progs/debuglink_caller.c $(DEBUGLINK_LIB)
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) -o $@ $< -L$(BUILD)/tests/progs -ldebuglink \
+		-Wl,-rpath,'$$ORIGIN'
+
 $(BUILD)/tests/progs/static_alloc: tests/progs/static_alloc.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) -static -g -O1 -fno-omit-frame-pointer -fno-inline -fno-builtin -Wall -Werror \

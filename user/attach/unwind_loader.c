@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -10,6 +11,8 @@
 
 #include "attach/unwind_loader.h"
 #include "attach/unwind_maps.h"
+#include "symbolize/debuginfo.h"
+#include "symbolize/elf_file.h"
 #include "symbolize/unwind_table.h"
 #include "util/array.h"
 #include "util/mono_clock.h"
@@ -45,6 +48,7 @@ struct unwind_loader {
 	uint64_t bytes;
 	uint64_t unloads;	/* tables let go so far: room a module over the cap may now fit */
 	struct mt_unwind_proc *value;	/* 32 KiB: not on the stack */
+	struct debuginfo *debuginfo;	/* made at the first module without CFI of its own */
 };
 
 int unwind_loader__new(const struct unwind_loader_opts *opts, struct unwind_loader **out)
@@ -89,6 +93,7 @@ void unwind_loader__free(struct unwind_loader *ul)
 	free(ul->mods);
 	free(ul->pids);
 	free(ul->value);
+	debuginfo__free(ul->debuginfo);
 	free(ul);
 }
 
@@ -160,15 +165,60 @@ static void say_over_cap(const struct unwind_loader *ul, const struct unwind_mod
 		(unsigned long long)(ul->o.max_bytes >> 20));
 }
 
+/*
+ * The separate debug file of the module pid maps as path (at open_path),
+ * found as the symbolizer finds it, but never asked of debuginfod: a
+ * process may be waiting. The caller frees it; NULL: none.
+ */
+static char *debug_file_of(struct unwind_loader *ul, pid_t pid, const char *path,
+			   const char *open_path)
+{
+	struct debuginfo_opts opts = { .local_only = true };
+	struct elf_file *ef = NULL, *dbg = NULL;
+	char root[32], *dbg_path = NULL;
+
+	if (!ul->debuginfo && !(ul->debuginfo = debuginfo__new(&opts)))
+		return NULL;
+	if (elf_file__open(open_path, &ef))
+		return NULL;
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	if (!debuginfo__find(ul->debuginfo, ef, path, root, &dbg, &dbg_path))
+		elf_file__free(dbg);
+	elf_file__free(ef);
+	return dbg_path;
+}
+
+/*
+ * mod's table, from the module's CFI, else from its debug file's
+ * .debug_frame when that is all there is.
+ */
+static int module__build(struct unwind_loader *ul, struct unwind_module *mod, pid_t pid,
+			 const char *open_path)
+{
+	char *dbg;
+	int err = unwind_table__build(open_path, NULL, &mod->t);
+
+	if (err != -ENOENT)
+		return err;
+	dbg = debug_file_of(ul, pid, mod->path, open_path);
+	if (!dbg)
+		return err;
+	unwind_table__release(&mod->t);
+	err = unwind_table__build(open_path, dbg, &mod->t);
+	free(dbg);
+	return err;
+}
+
 /* Builds mod's table from the file at open_path and loads it, if it fits. */
-static int module__load(struct unwind_loader *ul, struct unwind_module *mod, const char *open_path)
+static int module__load(struct unwind_loader *ul, struct unwind_module *mod, pid_t pid,
+			const char *open_path)
 {
 	uint64_t t0 = mono_clock__ns(), bytes;
 	uint32_t slot;
 	int err;
 
 	unwind_table__release(&mod->t);
-	err = unwind_table__build(open_path, NULL, &mod->t);
+	err = module__build(ul, mod, pid, open_path);
 	if (!err && (!mod->t.nrows || mod->t.nrows > MT_UNWIND_MAX_ROWS))
 		err = -E2BIG;
 	if (err) {
@@ -232,7 +282,7 @@ static struct unwind_module *module__get(struct unwind_loader *ul, pid_t pid,
 		return mod;
 	if (proc_map__open_path(pid, m, open_path, sizeof(open_path)))
 		mod->err = -ENAMETOOLONG;
-	else if (module__load(ul, mod, open_path))
+	else if (module__load(ul, mod, pid, open_path))
 		return NULL;
 	return mod;
 }
