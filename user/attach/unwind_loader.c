@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,11 @@ static int module__load(struct unwind_loader *ul, struct unwind_module *mod, pid
 	free(mod->t.rows);
 	mod->t.rows = NULL;
 	mod->t.cap = 0;
+	/*
+	 * A table is built in arrays of up to a few MiB, freed at once: given
+	 * back, or under -a every new module seen leaves memtrace's heap bigger.
+	 */
+	malloc_trim(0);
 	return 0;
 }
 
