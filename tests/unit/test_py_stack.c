@@ -23,9 +23,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "symbolize/elf_file.h"
 #include "symbolize/py_code.h"
 #include "symbolize/py_stack.h"
+#include "symbolize/py_target.h"
 
 static const char script[] =
 	"import json, sys, threading\n"
@@ -43,36 +43,6 @@ static const char script[] =
 	"def outer():\n"
 	"    Model().step()\n"
 	"outer()\n";
-
-/* Where module (as the process maps it) is loaded: its bias. */
-static uint64_t module_bias(pid_t pid, const char *module)
-{
-	char path[64], line[PATH_MAX + 128], file[PATH_MAX];
-	unsigned long long start, offset;
-	uint64_t bias = UINT64_MAX;
-	struct elf_file *ef;
-	FILE *f;
-
-	assert_non_null(realpath(module, file));
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) && bias == UINT64_MAX) {
-		char *name = strchr(line, '/');
-
-		if (name && sscanf(line, "%llx-%*x %*s %llx", &start, &offset) == 2 && !offset &&
-		    !strncmp(name, file, strlen(file)) && name[strlen(file)] == '\n')
-			bias = start;
-	}
-	fclose(f);
-	assert_true(bias != UINT64_MAX);
-	assert_int_equal(elf_file__open(file, &ef), 0);
-	/* a non-PIE executable is where it was linked */
-	if (!elf_file__is_dyn(ef))
-		bias = 0;
-	elf_file__free(ef);
-	return bias;
-}
 
 static void check_frames(pid_t pid, const struct py_layout *l, const struct py_frame *frames,
 			 int n, const json_t *said, const char *script_path)
@@ -108,13 +78,14 @@ static void check_interpreter(const char *python, const char *module)
 	static struct py_frame frames[64];
 	char script_path[] = "/tmp/memtrace-py-stack-XXXXXX.py", buf[4096];
 	int to_child[2], from_child[2], fd, n;
-	struct py_layout l;
+	struct proc_maps maps = {};
+	struct py_target t;
 	const char *why = NULL;
+	char real[PATH_MAX];
 	json_t *said;
 	pid_t pid;
 	FILE *f;
 
-	assert_int_equal(py_layout__from_file(module, &l, &why), 0);
 	fd = mkstemps(script_path, 3);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, script, sizeof(script) - 1), (ssize_t)sizeof(script) - 1);
@@ -135,9 +106,15 @@ static void check_interpreter(const char *python, const char *module)
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	said = json_loads(buf, 0, NULL);
 	assert_non_null(said);
-	n = py_stack__walk(py_str__read_process, &pid, &l, module_bias(pid, module) + l.runtime,
+	/* the interpreter found in its maps is the module expected */
+	assert_int_equal(proc_maps__read(pid, &maps), 0);
+	assert_int_equal(py_target__find(pid, &maps, &t, &why), 0);
+	assert_non_null(realpath(module, real));
+	assert_string_equal(t.module, real);
+	proc_maps__release(&maps);
+	n = py_stack__walk(py_str__read_process, &pid, &t.layout, t.runtime,
 			   (uint32_t)json_integer_value(json_object_get(said, "tid")), frames, 64);
-	check_frames(pid, &l, frames, n, said, script_path);
+	check_frames(pid, &t.layout, frames, n, said, script_path);
 	json_decref(said);
 	assert_int_equal(write(to_child[1], "\n", 1), 1);
 	close(to_child[1]);
@@ -174,9 +151,23 @@ static void test_pyenv(void **state)
 	}
 }
 
+/* This test program maps no interpreter. */
+static void test_not_python(void **state)
+{
+	struct proc_maps maps = {};
+	struct py_target t;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(proc_maps__read(getpid(), &maps), 0);
+	assert_int_equal(py_target__find(getpid(), &maps, &t, &why), -ENOENT);
+	proc_maps__release(&maps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_not_python),
 		cmocka_unit_test(test_debian_311),
 		cmocka_unit_test(test_pyenv),
 	};
