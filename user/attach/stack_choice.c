@@ -31,7 +31,8 @@ static bool find_program_without_fp(const struct mt_config *cfg, char *path, siz
 	return false;
 }
 
-bool stack_choice__kernel_unwind(void)
+/* Whether the kernel unwinder can run here: bpf_loop, and not MEMTRACE_NO_KERNEL_UNWIND. */
+static bool kernel_unwind(void)
 {
 	const char *no = getenv("MEMTRACE_NO_KERNEL_UNWIND");
 
@@ -47,12 +48,12 @@ int stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 	out->mode = cfg->stack_mode;
 	out->no_fp[0] = '\0';
 	out->no_bpf_loop = false;
-	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !stack_choice__kernel_unwind()) {
+	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !kernel_unwind()) {
 		fprintf(stderr, "memtrace: --stack=kernel-dwarf needs bpf_loop (Linux 5.17 or "
 				"later): use --stack=dwarf or fp\n");
 		return -ENOTSUP;
 	}
-	if (cfg->stack_auto && stack_choice__kernel_unwind()) {
+	if (cfg->stack_auto && kernel_unwind()) {
 		out->mode = MT_STACK_KERNEL_DWARF;
 	} else if (cfg->stack_auto) {
 		out->no_bpf_loop = true;

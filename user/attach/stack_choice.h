@@ -27,8 +27,6 @@ struct stack_choice {
 	bool no_bpf_loop;	/* auto could not choose kernel-dwarf: the kernel lacks bpf_loop */
 };
 
-/* Whether the kernel unwinder can run here: bpf_loop, and not MEMTRACE_NO_KERNEL_UNWIND. */
-bool stack_choice__kernel_unwind(void);
 /*
  * Says nothing but for -ENOTSUP (--stack=kernel-dwarf on a kernel
  * without bpf_loop, said): a program that cannot be read counts as
