@@ -47,7 +47,6 @@ int stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 
 	out->mode = cfg->stack_mode;
 	out->no_fp[0] = '\0';
-	out->no_bpf_loop = false;
 	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !kernel_unwind()) {
 		fprintf(stderr, "memtrace: --stack=kernel-dwarf needs bpf_loop (Linux 5.17 or "
 				"later): use --stack=dwarf or fp\n");
@@ -56,7 +55,6 @@ int stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 	if (cfg->stack_auto && kernel_unwind()) {
 		out->mode = MT_STACK_KERNEL_DWARF;
 	} else if (cfg->stack_auto) {
-		out->no_bpf_loop = true;
 		out->mode = MT_STACK_FP;
 		if (find_program_without_fp(cfg, path, sizeof(path))) {
 			out->mode = MT_STACK_DWARF;
@@ -75,8 +73,8 @@ void stack_choice__say(const struct stack_choice *c)
 
 	if (!c->no_fp[0])
 		return;
-	fprintf(stderr, "memtrace: %s has no frame pointers%s: stacks by DWARF unwinding in "
-			"user space, sampled (--stack=fp to walk frame pointers anyway)\n",
-		text_escape(c->no_fp, shown, sizeof(shown)),
-		c->no_bpf_loop ? " and the kernel no bpf_loop (5.17)" : "");
+	fprintf(stderr, "memtrace: %s has no frame pointers and the kernel no bpf_loop (5.17): "
+			"stacks by DWARF unwinding in user space, sampled (--stack=fp to walk frame "
+			"pointers anyway)\n",
+		text_escape(c->no_fp, shown, sizeof(shown)));
 }

@@ -23,8 +23,8 @@
 struct stack_choice {
 	enum mt_stack_mode mode;
 	uint64_t sample_bytes;
-	char no_fp[PATH_MAX];	/* auto chose dwarf for this program; "" otherwise */
-	bool no_bpf_loop;	/* auto could not choose kernel-dwarf: the kernel lacks bpf_loop */
+	/* auto chose dwarf for this program (kernel-dwarf was not to be had); "" otherwise */
+	char no_fp[PATH_MAX];
 };
 
 /*
