@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "symbolize/elf_file.h"
 #include "symbolize/unwind_table.h"
 #include "util/array.h"
+#include "util/heap.h"
 #include "util/mono_clock.h"
 #include "util/text_escape.h"
 
@@ -256,7 +256,7 @@ static int module__load(struct unwind_loader *ul, struct unwind_module *mod, pid
 	 * A table is built in arrays of up to a few MiB, freed at once: given
 	 * back, or under -a every new module seen leaves memtrace's heap bigger.
 	 */
-	malloc_trim(0);
+	heap__give_back();
 	return 0;
 }
 
