@@ -85,9 +85,10 @@ $(BUILD)/libmemtrace.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+# jemalloc linked in: memtrace's own allocations never trap in libc's probed malloc (util/heap.h)
 $(BUILD)/memtrace: $(BUILD)/user/main.o $(BUILD)/libmemtrace.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ -l:libjemalloc.a $(LDLIBS)
 
 install: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so
 	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/sbin/memtrace

@@ -50,18 +50,17 @@ static __always_inline bool call_state__sampled(struct call_state *st, __u64 siz
 }
 
 /*
- * The stack copied for user space to unwind (--stack=dwarf, or
- * kernel-dwarf where its tables do not reach yet). start: where the stack
- * starts at an allocator's own probe; NULL at the preload library's site,
- * where the caller is in its wrapper's frame.
+ * The skip word of a copy of the stack for user space to unwind
+ * (--stack=dwarf, or kernel-dwarf where its tables do not reach yet).
+ * start: where the stack starts at an allocator's own probe; NULL at the
+ * preload library's site, where the caller is in its wrapper's frame.
  */
-static __always_inline __u64 call_state__dump(struct pt_regs *ctx, __u32 pid, __u32 tid,
-					      const struct stack_start *start)
+static __always_inline __u16 call_state__dump_skip(const struct stack_start *start)
 {
 	if (!start)
-		return stack_dump__send(ctx, pid, tid, 2);
+		return 2;
 	/* the unwind from malloc's registers passes operator new's frames: dropped */
-	return stack_dump__send(ctx, pid, tid, start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0));
+	return start->skip | (start->skip > 1 ? MT_DUMP_F_CXX : 0);
 }
 
 /* The call's stack by --stack=fp or dwarf (kernel-dwarf's walk is stack_walk_call's). */
@@ -72,7 +71,7 @@ static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
 	if (stack_mode == MT_STACK_DWARF)
-		return call_state__dump(ctx, pid, tid, start);
+		return stack_dump__send(ctx, pid, tid, call_state__dump_skip(start));
 	if (!start)
 		return stack__capture(ctx, pid, st->frames, true);
 	return stack__capture_from(pid, st->frames, start);
@@ -158,14 +157,10 @@ static __always_inline int alloc_call__walk(struct pt_regs *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct call_state *st = bpf_map_lookup_elem(&calls, &tid);
-	__u64 stack;
 
-	if (!st)
-		return 0;
-	stack = stack__capture_dwarf(pid, st->frames, &st->walk, &st->start);
-	if (stack == STACK_IN_USER_SPACE)
-		stack = call_state__dump(ctx, pid, tid, &st->start);
-	st->stack_id = stack;
+	if (st)
+		st->stack_id = stack__capture_dwarf(ctx, pid, tid, st->frames, &st->walk,
+						    &st->start, call_state__dump_skip(&st->start));
 	return 0;
 }
 

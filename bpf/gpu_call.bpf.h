@@ -153,15 +153,10 @@ static __always_inline int gpu_call__walk(struct pt_regs *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
 	struct gpu_call_state *st = bpf_map_lookup_elem(&gpu_calls, &tid);
-	__u64 stack;
 
-	if (!st)
-		return 0;
-	stack = stack__capture_dwarf(pid, st->frames, &st->walk, &st->start);
-	/* a module just mapped (a GPU library dlopen-ed a moment ago, most likely) */
-	if (stack == STACK_IN_USER_SPACE)
-		stack = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
-	st->stack_id = stack;
+	if (st)
+		st->stack_id = stack__capture_dwarf(ctx, pid, tid, st->frames, &st->walk,
+						    &st->start, 1 | MT_DUMP_F_GPU);
 	return 0;
 }
 

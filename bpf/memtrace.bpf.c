@@ -174,9 +174,8 @@ int BPF_KPROBE(stack_walk_preload, __u64 func, __u64 size, __u64 addr, __u64 old
 		return 0;
 	if (call_state__sampled(st, size)) {
 		stack_start__in_frame(ctx, &start);
-		stack = stack__capture_dwarf(pid, st->frames, &st->walk, &start);
-		if (stack == STACK_IN_USER_SPACE)
-			stack = call_state__dump(ctx, pid, tid, NULL);
+		stack = stack__capture_dwarf(ctx, pid, tid, st->frames, &st->walk, &start,
+					     call_state__dump_skip(NULL));
 	}
 	call_record__emit(MT_ALLOC_LIBC, func, pid, tid, stack, addr, size, old_addr,
 			  func__needs_start(func) ? st->entry_ts : 0);

@@ -10,6 +10,7 @@
 #define MEMTRACE_STACK_BPF_H
 
 #include "maps.bpf.h"
+#include "stack_dump.bpf.h"
 #include "stack_dwarf.bpf.h"
 #include <bpf/bpf_tracing.h>
 
@@ -149,20 +150,17 @@ static __always_inline __u64 stack__capture_from(__u32 pid, __u64 *frames,
 /*
  * At the preload library's site, %rbp is its wrapper's frame: the direct
  * caller is the return address in it, and the caller's %rbp the one it
- * saved. false when the frame cannot be read.
+ * saved. ret stays 0 when the frame cannot be read.
  */
-static __always_inline bool stack_start__in_frame(struct pt_regs *ctx, struct stack_start *s)
+static __always_inline void stack_start__in_frame(struct pt_regs *ctx, struct stack_start *s)
 {
 	__u64 frame[2] = {};
 
+	bpf_probe_read_user(frame, sizeof(frame), (void *)PT_REGS_FP(ctx));
 	s->sp = PT_REGS_FP(ctx) + 8;
 	s->skip = 2;
-	s->fp = s->ret = 0;
-	if (bpf_probe_read_user(frame, sizeof(frame), (void *)PT_REGS_FP(ctx)))
-		return false;
 	s->fp = frame[0];
 	s->ret = frame[1];
-	return true;
 }
 
 /* At an allocator's own probe (stack_start above), or at the preload library's site. */
@@ -179,15 +177,14 @@ static __always_inline __u64 stack__capture(struct pt_regs *ctx, __u32 pid, __u6
 }
 
 /*
- * Not a stack id (ids have the top bit clear, dump ids a sequence far
- * below this): the kernel unwinder needs user space to unwind this one.
+ * --stack=kernel-dwarf, in a walker program (regs: the thread's scratch).
+ * A walk that meets a mapping user space has not told yet copies the
+ * stack for user space to unwind instead (stack_dump.bpf.h, with
+ * dump_skip): the id is then the dump's.
  */
-#define STACK_IN_USER_SPACE (~0ULL)
-
-/* --stack=kernel-dwarf, in a walker program (regs: the thread's scratch): the id, or STACK_IN_USER_SPACE. */
-static __always_inline __u64 stack__capture_dwarf(__u32 pid, __u64 *frames,
-						  struct dwarf_regs *regs,
-						  const struct stack_start *start)
+static __always_inline __u64 stack__capture_dwarf(struct pt_regs *ctx, __u32 pid, __u32 tid,
+						  __u64 *frames, struct dwarf_regs *regs,
+						  const struct stack_start *start, __u16 dump_skip)
 {
 	bool truncated = true;
 	int nr;
@@ -199,7 +196,7 @@ static __always_inline __u64 stack__capture_dwarf(__u32 pid, __u64 *frames,
 	}
 	nr = stack__walk_dwarf(pid, start, frames, regs, &truncated);
 	if (nr == DWARF_WALK_UNTOLD)
-		return STACK_IN_USER_SPACE;
+		return stack_dump__send(ctx, pid, tid, dump_skip);
 	if (nr == DWARF_WALK_NO_PROCESS)
 		nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
 	return stack__intern(pid, frames, nr, truncated);

@@ -10,7 +10,7 @@ set -eu
 # libclang-rt-14-dev: libFuzzer, for make fuzz.
 # g++, libjemalloc-dev, libgoogle-perftools-dev (tcmalloc), libmimalloc-dev: the test programs
 # of the allocators beside libc (tests/progs/cxx_new.cc, jemalloc_calls.c), and the real
-# libraries whose symbols the unit tests read.
+# libraries whose symbols the unit tests read; libjemalloc.a is memtrace's own heap (user/util/heap.h).
 # libcap2-bin: capsh, with which test_privileges runs memtrace with capabilities dropped.
 # libpython3.11: the shared libpython (Debian's python3.11 links it in statically), whose
 # unwind table make bench builds (tests/bench/unwind_table_bench.c).

@@ -401,6 +401,26 @@ struct leak_sum harness__leaks_by_caller(const json_t *snap, pid_t pid, const ch
 	return sum;
 }
 
+json_t *harness__leak_of(const json_t *snap, uint64_t bytes)
+{
+	json_t *leaks = json_object_get(snap, "leaks"), *leak;
+	size_t i;
+
+	json_array_foreach(leaks, i, leak)
+		if (harness__u64(leak, "bytes") == bytes)
+			return leak;
+	fail_msg("no leak of %llu bytes", (unsigned long long)bytes);
+	return NULL;
+}
+
+const char *harness__frame_symbol(const json_t *leak, size_t i)
+{
+	json_t *frame = json_array_get(json_object_get(leak, "stack"), i);
+	json_t *symbol = json_object_get(frame, "symbol");
+
+	return json_is_string(symbol) ? json_string_value(symbol) : "";
+}
+
 unsigned int harness__marker_line(const char *source, const char *name)
 {
 	char line[256], mark[64];

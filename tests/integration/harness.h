@@ -98,6 +98,10 @@ long harness__code_changes(pid_t pid);
  */
 int harness__wait_keeper(const char *memtrace_stderr);
 
+/* The leak site of exactly bytes bytes; fails the test when there is none. */
+json_t *harness__leak_of(const json_t *snap, uint64_t bytes);
+/* The symbol of frame i of a leak's stack; "" when it has none (or no such frame). */
+const char *harness__frame_symbol(const json_t *leak, size_t i);
 /* The line of source (a tests/progs file) holding the comment "MARK: name". */
 unsigned int harness__marker_line(const char *source, const char *name);
 

@@ -23,26 +23,6 @@
 #define PYTHON "/usr/bin/python3.11"
 #define MAX_FRAMES 127
 
-static json_t *leak_of(const json_t *snap, uint64_t bytes)
-{
-	json_t *leaks = json_object_get(snap, "leaks"), *leak;
-	size_t i;
-
-	json_array_foreach(leaks, i, leak)
-		if (harness__u64(leak, "bytes") == bytes)
-			return leak;
-	fail_msg("no leak of %llu bytes", (unsigned long long)bytes);
-	return NULL;
-}
-
-static const char *frame_symbol(const json_t *leak, size_t i)
-{
-	json_t *frame = json_array_get(json_object_get(leak, "stack"), i);
-	json_t *symbol = json_object_get(frame, "symbol");
-
-	return json_is_string(symbol) ? json_string_value(symbol) : "";
-}
-
 static const char *base_name(const char *path)
 {
 	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -57,7 +37,7 @@ static void assert_chain(const json_t *leak, size_t i, const char *const *chain,
 	for (size_t k = 0; k < n; k++) {
 		json_t *frame = json_array_get(stack, i + k);
 
-		assert_string_equal(frame_symbol(leak, i + k), chain[k]);
+		assert_string_equal(harness__frame_symbol(leak, i + k), chain[k]);
 		assert_string_equal(base_name(harness__str(frame, "file")), base_name(source));
 		assert_int_equal(harness__u64(frame, "line"),
 				 harness__marker_line(source, chain[k]));
@@ -70,10 +50,10 @@ static void assert_whole(const json_t *leak)
 	size_t n = json_array_size(json_object_get(leak, "stack"));
 
 	assert_true(n >= 4);
-	assert_string_equal(frame_symbol(leak, n - 4), "main");
-	assert_string_equal(frame_symbol(leak, n - 3), "__libc_start_call_main");
-	assert_string_equal(frame_symbol(leak, n - 2), "__libc_start_main");
-	assert_string_equal(frame_symbol(leak, n - 1), "_start");
+	assert_string_equal(harness__frame_symbol(leak, n - 4), "main");
+	assert_string_equal(harness__frame_symbol(leak, n - 3), "__libc_start_call_main");
+	assert_string_equal(harness__frame_symbol(leak, n - 2), "__libc_start_main");
+	assert_string_equal(harness__frame_symbol(leak, n - 1), "_start");
 	assert_false(json_is_true(json_object_get(leak, "truncated")));
 }
 
@@ -97,7 +77,7 @@ static void test_chain_without_frame_pointers(void **state)
 	assert_true(harness__u64(tables, "bytes") > 200 * 1024);
 	assert_int_equal(harness__u64(tables, "max_bytes"), 256ULL << 20);
 	assert_int_equal(json_array_size(json_object_get(tables, "not_fitted")), 0);
-	leak = leak_of(run.snap, 50 * 3000);
+	leak = harness__leak_of(run.snap, 50 * 3000);
 	assert_int_equal(harness__u64(leak, "count"), 50);
 	assert_chain(leak, 0, chain, 7, "tests/progs/nofp_chain.c");
 	assert_whole(leak);
@@ -116,7 +96,7 @@ static void test_through_libc(void **state)
 	harness__run(&run, (const char *const[]){ "--json", "--", PROG("qsort_nofp"), NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 4321);
+	leak = harness__leak_of(run.snap, 4321);
 	stack = json_object_get(leak, "stack");
 	n = json_array_size(stack);
 	assert_chain(leak, 0, (const char *const[]){ "compare_alloc" }, 1,
@@ -128,8 +108,8 @@ static void test_through_libc(void **state)
 	}
 	/* glibc 2.36's msort_with_tmp (recursive), then qsort_r (qsort jumps to it) */
 	assert_true(in_libc >= 3);
-	assert_string_equal(frame_symbol(leak, 1), "msort_with_tmp.part.0");
-	assert_string_equal(frame_symbol(leak, n - 5), "qsort_r");
+	assert_string_equal(harness__frame_symbol(leak, 1), "msort_with_tmp.part.0");
+	assert_string_equal(harness__frame_symbol(leak, n - 5), "qsort_r");
 	assert_chain(leak, n - 4, (const char *const[]){ "main" }, 1, "tests/progs/qsort_nofp.c");
 	assert_whole(leak);
 	harness__release(&run);
@@ -145,11 +125,11 @@ static void test_deeper_than_the_bound(void **state)
 	harness__run(&run, (const char *const[]){ "--json", "--", PROG("deep_recursion"), NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 5555);
+	leak = harness__leak_of(run.snap, 5555);
 	stack = json_object_get(leak, "stack");
 	assert_int_equal(json_array_size(stack), MAX_FRAMES);
 	for (size_t i = 0; i < MAX_FRAMES; i++)
-		assert_string_equal(frame_symbol(leak, i), "recurse");
+		assert_string_equal(harness__frame_symbol(leak, i), "recurse");
 	assert_true(json_is_true(json_object_get(leak, "truncated")));
 	harness__release(&run);
 }
@@ -168,7 +148,7 @@ static void test_cfi_in_a_debug_file(void **state)
 	harness__run(&run, (const char *const[]){ "--json", "--", PROG("debuglink_caller"), NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 3333);
+	leak = harness__leak_of(run.snap, 3333);
 	assert_chain(leak, 0, chain, 2, "tests/progs/lib/debuglink_lib.c");
 	assert_chain(leak, 2, (const char *const[]){ "main" }, 1, "tests/progs/debuglink_caller.c");
 	assert_whole(leak);
@@ -188,16 +168,16 @@ static void test_through_a_signal_frame(void **state)
 	harness__run(&run, (const char *const[]){ "--json", "--", PROG("signal_nofp"), NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 2345);
+	leak = harness__leak_of(run.snap, 2345);
 	stack = json_object_get(leak, "stack");
 	n = json_array_size(stack);
 	assert_chain(leak, 0, (const char *const[]){ "on_signal" }, 1, "tests/progs/signal_nofp.c");
 	/* glibc's __restore_rt, the frame the kernel made, then the signal's sender */
 	assert_string_equal(base_name(harness__str(json_array_get(stack, 1), "module")),
 			    "libc.so.6");
-	assert_string_equal(frame_symbol(leak, 2), "__pthread_kill_implementation");
+	assert_string_equal(harness__frame_symbol(leak, 2), "__pthread_kill_implementation");
 	assert_true(n == 9);
-	assert_string_equal(frame_symbol(leak, n - 6), "raise");
+	assert_string_equal(harness__frame_symbol(leak, n - 6), "raise");
 	assert_chain(leak, n - 5, chain, 2, "tests/progs/signal_nofp.c");
 	assert_whole(leak);
 	harness__release(&run);
@@ -278,13 +258,13 @@ static void test_python_to_start(void **state)
 	json_array_foreach(json_object_get(run.snap, "leaks"), i, leak) {
 		n = json_array_size(json_object_get(leak, "stack"));
 		assert_true(n > 0);
-		assert_string_equal(frame_symbol(leak, n - 1), "_start");
+		assert_string_equal(harness__frame_symbol(leak, n - 1), "_start");
 		assert_false(json_is_true(json_object_get(leak, "truncated")));
 	}
-	leak = leak_of(run.snap, 7777777);
+	leak = harness__leak_of(run.snap, 7777777);
 	n = json_array_size(json_object_get(leak, "stack"));
 	for (i = 0; i < n; i++)
-		evaluator |= !strcmp(frame_symbol(leak, i), "_PyEval_EvalFrameDefault");
+		evaluator |= !strcmp(harness__frame_symbol(leak, i), "_PyEval_EvalFrameDefault");
 	assert_true(evaluator);
 	harness__release(&run);
 }
@@ -313,8 +293,8 @@ static void test_over_the_cap(void **state)
 		found |= !strcmp(base_name(json_string_value(json_array_get(not_fitted, i))),
 				 "nofp_chain");
 	assert_true(found);
-	leak = leak_of(run.snap, 50 * 3000);
-	assert_string_equal(frame_symbol(leak, 0), "level6");
+	leak = harness__leak_of(run.snap, 50 * 3000);
+	assert_string_equal(harness__frame_symbol(leak, 0), "level6");
 	assert_true(json_is_true(json_object_get(leak, "truncated")));
 	assert_non_null(strstr(harness__str(leak, "truncated_in"), "/nofp_chain"));
 	harness__release(&run);

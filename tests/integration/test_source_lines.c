@@ -36,19 +36,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-
-static json_t *leak_of(uint64_t bytes)
-{
-	json_t *leaks = json_object_get(run.snap, "leaks"), *leak;
-	size_t i;
-
-	json_array_foreach(leaks, i, leak)
-		if (harness__u64(leak, "bytes") == bytes)
-			return leak;
-	fail_msg("no leak of %llu bytes", (unsigned long long)bytes);
-	return NULL;
-}
-
 static void assert_frame(const json_t *leak, size_t i, const char *symbol, const char *mark,
 			 bool inlined)
 {
@@ -69,7 +56,7 @@ static void assert_frame(const json_t *leak, size_t i, const char *symbol, const
 
 static void test_direct_call(void **state)
 {
-	json_t *leak = leak_of(1234);
+	json_t *leak = harness__leak_of(run.snap, 1234);
 
 	(void)state;
 	assert_frame(leak, 0, "alloc_direct", "direct_malloc", false);
@@ -78,7 +65,7 @@ static void test_direct_call(void **state)
 /* Leaf first: the inlined helper, then the function it was inlined into, then main. */
 static void test_inlined_call(void **state)
 {
-	json_t *leak = leak_of(4321), *helper, *caller;
+	json_t *leak = harness__leak_of(run.snap, 4321), *helper, *caller;
 
 	(void)state;
 	assert_frame(leak, 0, "make_buffer", "malloc_in_helper", true);

@@ -17,26 +17,6 @@
 
 #define PYTHON "/usr/bin/python3.11"
 
-static json_t *leak_of(const json_t *snap, uint64_t bytes)
-{
-	json_t *leaks = json_object_get(snap, "leaks"), *leak;
-	size_t i;
-
-	json_array_foreach(leaks, i, leak)
-		if (harness__u64(leak, "bytes") == bytes)
-			return leak;
-	fail_msg("no leak of %llu bytes", (unsigned long long)bytes);
-	return NULL;
-}
-
-static const char *frame_symbol(const json_t *leak, size_t i)
-{
-	json_t *frame = json_array_get(json_object_get(leak, "stack"), i);
-	json_t *symbol = json_object_get(frame, "symbol");
-
-	return json_is_string(symbol) ? json_string_value(symbol) : NULL;
-}
-
 static void test_dwarf_names_every_frame(void **state)
 {
 	static const char *const chain[] = { "level6", "level5", "level4", "level3",
@@ -49,13 +29,13 @@ static void test_dwarf_names_every_frame(void **state)
 						   PROG("deep_nofp"), NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 6666);
+	leak = harness__leak_of(run.snap, 6666);
 	stack = json_object_get(leak, "stack");
 	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
 		json_t *frame = json_array_get(stack, i);
 		const char *file = harness__str(frame, "file");
 
-		assert_string_equal(frame_symbol(leak, i), chain[i]);
+		assert_string_equal(harness__frame_symbol(leak, i), chain[i]);
 		/* with file:line: the line of each call in the chain */
 		assert_string_equal(strrchr(file, '/') ? strrchr(file, '/') + 1 : file,
 				    "deep_nofp.c");
@@ -63,7 +43,7 @@ static void test_dwarf_names_every_frame(void **state)
 				 harness__marker_line("tests/progs/deep_nofp.c", chain[i]));
 	}
 	/* on through libc to the program's entry point: the whole stack */
-	assert_string_equal(frame_symbol(leak, json_array_size(stack) - 1), "_start");
+	assert_string_equal(harness__frame_symbol(leak, json_array_size(stack) - 1), "_start");
 	assert_false(json_is_true(json_object_get(leak, "truncated")));
 	assert_string_equal(harness__str(run.snap, "stack_mode"), "dwarf");
 	harness__release(&run);
@@ -79,9 +59,9 @@ static void test_fp_marks_truncated(void **state)
 						   NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 6666);
+	leak = harness__leak_of(run.snap, 6666);
 	/* the direct caller is there, read at the stack pointer; nothing made up after it */
-	assert_string_equal(frame_symbol(leak, 0), "level6");
+	assert_string_equal(harness__frame_symbol(leak, 0), "level6");
 	assert_int_equal(json_array_size(json_object_get(leak, "stack")), 1);
 	assert_true(json_is_true(json_object_get(leak, "truncated")));
 	/* where the chain broke: the program itself has no frame pointers */
@@ -99,7 +79,7 @@ static void test_none_counts_without_stacks(void **state)
 						   NULL });
 	assert_int_equal(run.status, 0);
 	assert_non_null(run.snap);
-	leak = leak_of(run.snap, 6666);
+	leak = harness__leak_of(run.snap, 6666);
 	assert_int_equal(json_array_size(json_object_get(leak, "stack")), 0);
 	harness__release(&run);
 }
@@ -125,15 +105,15 @@ static void test_dwarf_through_python(void **state)
 	unlink(out);
 	assert_non_null(run.snap);
 	/* 7777777 bytes: above the default 512 KiB sampling period, so always sampled */
-	leak = leak_of(run.snap, 7777777);
+	leak = harness__leak_of(run.snap, 7777777);
 	stack = json_object_get(leak, "stack");
 	for (size_t i = 0; i < json_array_size(stack); i++) {
-		const char *s = frame_symbol(leak, i);
+		const char *s = harness__frame_symbol(leak, i);
 
-		evaluator |= s && !strcmp(s, "_PyEval_EvalFrameDefault");
+		evaluator |= !strcmp(s, "_PyEval_EvalFrameDefault");
 	}
 	assert_true(evaluator);
-	assert_string_equal(frame_symbol(leak, json_array_size(stack) - 1), "_start");
+	assert_string_equal(harness__frame_symbol(leak, json_array_size(stack) - 1), "_start");
 	assert_false(json_is_true(json_object_get(leak, "truncated")));
 	harness__release(&run);
 }
@@ -172,8 +152,8 @@ static void test_large_allocations_always_sampled(void **state)
 						   "--", PROG("alloc_patterns"), NULL });
 	assert_non_null(run.snap);
 	/* pvalloc(5000) and realloc to 4096: never left without a stack */
-	assert_string_equal(frame_symbol(leak_of(run.snap, 5000), 0), "call_pvalloc");
-	assert_string_equal(frame_symbol(leak_of(run.snap, 4096), 0), "call_realloc");
+	assert_string_equal(harness__frame_symbol(harness__leak_of(run.snap, 5000), 0), "call_pvalloc");
+	assert_string_equal(harness__frame_symbol(harness__leak_of(run.snap, 4096), 0), "call_realloc");
 	harness__release(&run);
 }
 

@@ -86,7 +86,8 @@ static int unwind_dump(struct mt_process *p, const struct mt_stack_dump *d, uint
 
 	if (!proc_maps__find(&p->maps, d->regs[16]) && process__may_read_maps(p))
 		process__refresh_maps(p);
-	u = process_unwinder(p);
+	/* libdwfl would guess from %rbp in a module it does not know: a frame lost, unseen */
+	u = proc_maps__find(&p->maps, d->regs[16]) ? process_unwinder(p) : NULL;
 	if (u)
 		nr = dwarf_unwinder__unwind(u, d, frames, MT_MAX_FRAMES, truncated);
 	/* it ran into a module loaded since the maps were read (dlopen): read them, go again */

@@ -54,8 +54,9 @@ struct tracker {
 	/* told of each process a record made (fork, exec, -a's first sight), once it is set up */
 	void (*on_new_process)(void *ctx, struct mt_process *p);
 	/*
-	 * Called before each fork, exec or exit record: the mappings made
-	 * before it (a parent's, which its child copies) must be in first.
+	 * Called before each fork, exec or exit record, and a stack dump in a
+	 * mapping not known yet: the mappings made before it (a parent's, which
+	 * its child copies; the dump's libraries) must be in first.
 	 */
 	void (*before_lifecycle)(void *ctx);
 	/* told of each process whose record ends (exit, exec, vanished), before it does */

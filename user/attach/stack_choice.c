@@ -31,7 +31,8 @@ static bool find_program_without_fp(const struct mt_config *cfg, char *path, siz
 	return false;
 }
 
-bool stack_choice__kernel_unwind(void)
+/* Whether the kernel unwinder can run here: bpf_loop, and not MEMTRACE_NO_KERNEL_UNWIND. */
+static bool kernel_unwind(void)
 {
 	const char *no = getenv("MEMTRACE_NO_KERNEL_UNWIND");
 
@@ -46,16 +47,14 @@ int stack_choice__resolve(const struct mt_config *cfg, struct stack_choice *out)
 
 	out->mode = cfg->stack_mode;
 	out->no_fp[0] = '\0';
-	out->no_bpf_loop = false;
-	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !stack_choice__kernel_unwind()) {
+	if (cfg->stack_mode == MT_STACK_KERNEL_DWARF && !kernel_unwind()) {
 		fprintf(stderr, "memtrace: --stack=kernel-dwarf needs bpf_loop (Linux 5.17 or "
 				"later): use --stack=dwarf or fp\n");
 		return -ENOTSUP;
 	}
-	if (cfg->stack_auto && stack_choice__kernel_unwind()) {
+	if (cfg->stack_auto && kernel_unwind()) {
 		out->mode = MT_STACK_KERNEL_DWARF;
 	} else if (cfg->stack_auto) {
-		out->no_bpf_loop = true;
 		out->mode = MT_STACK_FP;
 		if (find_program_without_fp(cfg, path, sizeof(path))) {
 			out->mode = MT_STACK_DWARF;
@@ -74,8 +73,8 @@ void stack_choice__say(const struct stack_choice *c)
 
 	if (!c->no_fp[0])
 		return;
-	fprintf(stderr, "memtrace: %s has no frame pointers%s: stacks by DWARF unwinding in "
-			"user space, sampled (--stack=fp to walk frame pointers anyway)\n",
-		text_escape(c->no_fp, shown, sizeof(shown)),
-		c->no_bpf_loop ? " and the kernel no bpf_loop (5.17)" : "");
+	fprintf(stderr, "memtrace: %s has no frame pointers and the kernel no bpf_loop (5.17): "
+			"stacks by DWARF unwinding in user space, sampled (--stack=fp to walk frame "
+			"pointers anyway)\n",
+		text_escape(c->no_fp, shown, sizeof(shown)));
 }

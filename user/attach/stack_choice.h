@@ -23,12 +23,10 @@
 struct stack_choice {
 	enum mt_stack_mode mode;
 	uint64_t sample_bytes;
-	char no_fp[PATH_MAX];	/* auto chose dwarf for this program; "" otherwise */
-	bool no_bpf_loop;	/* auto could not choose kernel-dwarf: the kernel lacks bpf_loop */
+	/* auto chose dwarf for this program (kernel-dwarf was not to be had); "" otherwise */
+	char no_fp[PATH_MAX];
 };
 
-/* Whether the kernel unwinder can run here: bpf_loop, and not MEMTRACE_NO_KERNEL_UNWIND. */
-bool stack_choice__kernel_unwind(void);
 /*
  * Says nothing but for -ENOTSUP (--stack=kernel-dwarf on a kernel
  * without bpf_loop, said): a program that cannot be read counts as

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "symbolize/elf_file.h"
 #include "symbolize/unwind_table.h"
 #include "util/array.h"
+#include "util/heap.h"
 #include "util/mono_clock.h"
 #include "util/text_escape.h"
 
@@ -23,10 +23,12 @@ struct unwind_module {
 	dev_t dev;
 	ino_t ino;
 	char *path;
-	/* its segments (for the bias of each mapping) and counts; the rows are the kernel's */
+	/*
+	 * its segments (for the bias of each mapping) and counts, nrows the
+	 * loaded table's; the rows are the kernel's
+	 */
 	struct unwind_table t;
 	uint32_t slot;		/* in unwind_tables, or MT_UNWIND_NO_TABLE */
-	uint32_t nrows;
 	int err;		/* no table can be made: no CFI, unreadable */
 	bool over_cap;		/* the last try did not fit */
 	bool said;		/* that it did not fit, on stderr */
@@ -75,7 +77,7 @@ static void module__unload(struct unwind_loader *ul, struct unwind_module *mod)
 		return;
 	bpf_map_delete_elem(ul->o.tables_fd, &mod->slot);
 	ul->slot_used[mod->slot] = false;
-	ul->bytes -= (uint64_t)mod->nrows * sizeof(struct mt_unwind_row);
+	ul->bytes -= (uint64_t)mod->t.nrows * sizeof(struct mt_unwind_row);
 	ul->unloads++;
 	mod->slot = MT_UNWIND_NO_TABLE;
 }
@@ -238,7 +240,6 @@ static int module__load(struct unwind_loader *ul, struct unwind_module *mod, pid
 	}
 	if (!mod->over_cap && !mod->err) {
 		mod->slot = slot;
-		mod->nrows = mod->t.nrows;
 		ul->slot_used[slot] = true;
 		ul->bytes += bytes;
 	}
@@ -255,7 +256,7 @@ static int module__load(struct unwind_loader *ul, struct unwind_module *mod, pid
 	 * A table is built in arrays of up to a few MiB, freed at once: given
 	 * back, or under -a every new module seen leaves memtrace's heap bigger.
 	 */
-	malloc_trim(0);
+	heap__give_back();
 	return 0;
 }
 
@@ -328,7 +329,7 @@ static int pid__add(struct unwind_loader *ul, struct unwind_pid *p, const struct
 	    !unwind_table__bias(&mod->t, m->start, m->offset, &bias)) {
 		e.bias = bias;
 		e.table = mod->slot;
-		e.nrows = mod->nrows;
+		e.nrows = mod->t.nrows;
 	}
 	err = unwind_maps__put(&p->maps, &e, mod, drop_ref, NULL);
 	if (!err)

@@ -64,6 +64,17 @@ static int apply_step(struct mt_process *p, const struct mt_event *e)
 	return 0;
 }
 
+/*
+ * A dump is unwound as it comes, with the maps of that moment. The kernel's
+ * mapping records come apart from the ring buffer's: a library mapped just
+ * before the allocation (ld.so's libc right after an exec) may not be in yet.
+ */
+static void cover_dump(struct tracker *t, struct mt_process *p, const struct mt_stack_dump *d)
+{
+	if (p->maps_followed && t->before_lifecycle && !proc_maps__find(&p->maps, d->regs[16]))
+		t->before_lifecycle(t->hooks_ctx);
+}
+
 /* The record is as long as its kind's: every kind but MT_REC_PROC has its process found here. */
 static int route(struct tracker *t, const struct mt_record_header *h, const void *rec)
 {
@@ -85,6 +96,7 @@ static int route(struct tracker *t, const struct mt_record_header *h, const void
 	case MT_REC_STEP:
 		return apply_step(p, rec);
 	case MT_REC_STACK_DUMP:
+		cover_dump(t, p, rec);
 		return stack_records__add_dump(&t->stacks, p, rec);
 	case MT_REC_GPU:
 		return apply_gpu(t, p, rec);

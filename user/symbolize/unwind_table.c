@@ -456,26 +456,6 @@ void unwind_table__release(struct unwind_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct mt_unwind_row *out)
-{
-	size_t lo = 0, hi = t->nrows, mid;
-
-	if (pc > UINT32_MAX)
-		return -ENOENT;
-	/* the first row whose start is past pc; the one before it holds at pc */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->rows[mid].pc <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || (t->rows[lo - 1].kind & MT_UNWIND_CFA_MASK) == MT_UNWIND_CFA_END)
-		return -ENOENT;
-	*out = t->rows[lo - 1];
-	return 0;
-}
-
 int unwind_table__bias(const struct unwind_table *t, uint64_t start, uint64_t offset,
 		       uint64_t *bias)
 {

@@ -45,13 +45,6 @@ int unwind_table__build(const char *path, const char *debug_path, struct unwind_
 void unwind_table__release(struct unwind_table *t);
 
 /*
- * The row whose rule holds at pc, by binary search: -ENOENT when pc is
- * before the first row or in a gap (an END row), so that a pc no FDE
- * covers never borrows the previous function's rule.
- */
-int unwind_table__find(const struct unwind_table *t, uint64_t pc, struct mt_unwind_row *out);
-
-/*
  * The load bias of a mapping of the module at start from file offset
  * offset (pc - bias is the rows' address): -ENOENT when no executable
  * segment holds that offset.
