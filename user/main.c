@@ -90,6 +90,12 @@ static int emit_interval(const struct run_summary *sum, void *ctx)
 	return 0;
 }
 
+/*
+ * jemalloc's options (util/heap.h): freed pages go back to the system within
+ * a second, not ten, so that memtrace's memory follows what it holds.
+ */
+const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+
 int main(int argc, char **argv)
 {
 	struct mt_config cfg;
