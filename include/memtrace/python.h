@@ -43,4 +43,37 @@ static inline __u64 mt_py_word_index(__u64 w)
 	return (w >> MT_PY_INDEX_SHIFT) & MT_PY_INDEX_NONE;
 }
 
+/* An offset the interpreter does not have (3.10: no cframe, no owner...) */
+#define MT_PY_OFF_NONE 0xffff
+
+/* What ends one C activation of the eval loop in a thread's frame chain */
+enum mt_py_marker {
+	MT_PY_MARKER_EACH,	/* 3.10: every frame is one activation */
+	MT_PY_MARKER_IS_ENTRY,	/* 3.11: the frame with is_entry set is the outermost */
+	MT_PY_MARKER_SHIM,	/* 3.12+: a frame owned by the C stack follows the outermost */
+};
+
+/* FRAME_OWNED_BY_CSTACK (3.12, 3.13: Include/internal/pycore_frame.h) */
+#define MT_PY_OWNER_CSTACK 3
+
+/* Bytes of a frame the walk reads at once: its fields must lie below */
+#define MT_PY_FRAME_READ 128
+
+/*
+ * A traced Python process, for its walk (python_procs, tgid -> this): where
+ * its interpreters list starts and the struct offsets of its version
+ * (user/symbolize/py_layout.h), MT_PY_OFF_NONE where it has no such field.
+ */
+struct mt_python_proc {
+	__u64 interp_head;	/* &_PyRuntime.interpreters.head in the process */
+	__u8 marker;		/* enum mt_py_marker */
+	__u8 tid_is_pthread;	/* 3.10: the thread is known by pthread_self (fsbase), not its tid */
+	__u16 frame_read;	/* bytes of a frame read: its last field's end, <= MT_PY_FRAME_READ */
+	__u16 interp_next, interp_threads_head;
+	__u16 ts_next, ts_tid, ts_frame, cframe_current_frame;
+	__u16 frame_previous, frame_code, frame_instr, frame_owner, frame_is_entry;
+	__u16 code_adaptive;	/* MT_PY_OFF_NONE: 3.10, whose frame holds f_lasti (int) */
+	__u16 pad;
+};
+
 #endif /* MEMTRACE_PYTHON_H */

@@ -10,6 +10,7 @@
 #include "attach/gc_probe.h"
 #include "attach/gpu_attach.h"
 #include "attach/preload.h"
+#include "attach/python_loader.h"
 #include "attach/prober.h"
 #include "attach/step_probe.h"
 #include "attach/unwind_loader.h"
@@ -23,6 +24,8 @@ struct prober {
 	struct id_map tries;
 	/* --stack=kernel-dwarf: the processes' unwind tables; NULL otherwise */
 	struct unwind_loader *unwind;
+	/* --stack=kernel-dwarf: the Python processes told to the kernel; NULL otherwise */
+	struct python_loader *python;
 };
 
 int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
@@ -39,8 +42,10 @@ int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack
 	pr->cfg = cfg;
 	if (stacks == MT_STACK_KERNEL_DWARF) {
 		bpf_loader__unwind_maps(l, &uo.tables_fd, &uo.procs_fd);
-		err = unwind_loader__new(&uo, &pr->unwind);
+		err = unwind_loader__new(&uo, &pr->unwind) ?:
+		      python_loader__new(bpf_loader__python_procs(l), cfg->verbose, &pr->python);
 		if (err) {
+			unwind_loader__free(pr->unwind);
 			free(pr);
 			return err;
 		}
@@ -55,6 +60,7 @@ void prober__free(struct prober *pr)
 		return;
 	id_map__release(&pr->tries);
 	unwind_loader__free(pr->unwind);
+	python_loader__free(pr->python);
 	free(pr);
 }
 
@@ -208,7 +214,8 @@ static int unwind_process(struct prober *pr, pid_t pid, const struct proc_maps *
 
 	if (!pr->unwind)
 		return 0;
-	err = unwind_loader__process(pr->unwind, pid, maps);
+	err = unwind_loader__process(pr->unwind, pid, maps) ?:
+	      python_loader__process(pr->python, pid, maps);
 	if (err)
 		fprintf(stderr, "memtrace: cannot load the unwind tables of PID %d: %s\n", pid,
 			strerror(-err));
@@ -318,6 +325,8 @@ bool prober__try_again(struct prober *pr, pid_t pid)
 	if (tries >= PROBER_TRIES) {
 		if (pr->unwind)
 			unwind_loader__forget(pr->unwind, pid, true);
+		if (pr->python)
+			python_loader__forget(pr->python, pid, true);
 		return false;
 	}
 	/* out of memory: looked at no more, like a process past its tries */
@@ -329,6 +338,8 @@ void prober__forget(struct prober *pr, pid_t pid, bool exited)
 	id_map__delete(&pr->tries, (uint64_t)pid);
 	if (pr->unwind)
 		unwind_loader__forget(pr->unwind, pid, exited);
+	if (pr->python)
+		python_loader__forget(pr->python, pid, exited);
 }
 
 /*
@@ -406,6 +417,8 @@ int prober__mapping(struct prober *pr, pid_t pid, const struct probe_target *our
 	/* libjvm.so: the java launcher dlopens it after start */
 	gc_probe__mapping(pr->l, ours, m, pr->cfg->verbose);
 	if (pr->unwind && unwind_loader__mapping(pr->unwind, pid, m))
+		return -ENOMEM;
+	if (pr->python && python_loader__mapping(pr->python, pid, m))
 		return -ENOMEM;
 	return probe_mapped_allocator(pr, pid, m);
 }
