@@ -146,14 +146,29 @@ static long py_frame__step(__u64 i, void *ctx)
 	return 0;
 }
 
+/*
+ * A thread with no thread state (a C++ worker of a Python process, which
+ * may allocate all the time) searches the list again only this long after
+ * its last search: a thread that takes one later (PyGILState_Ensure) has
+ * native stacks until then.
+ */
+#define PY_SEARCH_AGAIN_NS (100 * 1000 * 1000ULL)
+
 /* The thread's state: the one kept, still its own, else a search. */
 static __always_inline bool python__thread_state(struct py_walk *pw)
 {
 	struct py_regs *r = pw->r;
 	const struct mt_python_proc *p = pw->p;
+	__u64 now;
 
-	if (r->ts && r->ts_of == p->interp_head && py_read_u64(r->ts + p->ts_tid) == r->id)
-		return true;
+	if (r->ts_of == p->interp_head) {
+		if (r->ts && py_read_u64(r->ts + p->ts_tid) == r->id)
+			return true;
+		now = bpf_ktime_get_ns();
+		if (!r->ts && now - r->searched_ns < PY_SEARCH_AGAIN_NS)
+			return false;
+	}
+	r->searched_ns = bpf_ktime_get_ns();
 	r->ts = 0;
 	r->ts_of = p->interp_head;
 	r->interp = py_read_u64(p->interp_head);
