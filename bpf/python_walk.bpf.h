@@ -168,11 +168,14 @@ static __always_inline bool python__thread_state(struct py_walk *pw)
 		if (!r->ts && now - r->searched_ns < PY_SEARCH_AGAIN_NS)
 			return false;
 	}
-	r->searched_ns = bpf_ktime_get_ns();
 	r->ts = 0;
-	r->ts_of = p->interp_head;
+	/* no interpreter yet (launched, before Py_Initialize): not a miss to remember */
 	r->interp = py_read_u64(p->interp_head);
-	r->cur = r->interp ? py_read_u64(r->interp + p->interp_threads_head) : 0;
+	if (!r->interp)
+		return false;
+	r->searched_ns = bpf_ktime_get_ns();
+	r->ts_of = p->interp_head;
+	r->cur = py_read_u64(r->interp + p->interp_threads_head);
 	bpf_loop(PY_MAX_TSTATES, py_find__step, pw, 0);
 	return r->ts != 0;
 }
