@@ -271,7 +271,10 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
 	frames__write_text(frames, n, out);
 	shown = n ? frames[n - 1].addr + 1u : 0;
-	if (truncated && s->stack_mode == MT_STACK_DWARF)
+	if (stack->python_truncated)
+		fprintf(out, "    ... (Python frames stop here: the walk's bound, or a frame it "
+			     "could not read)\n");
+	else if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
 	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF &&
 		 stack->nr_frames >= MT_MAX_FRAMES)
