@@ -30,8 +30,6 @@ struct snap_frame {
 	char *file;		/* NULL when unknown */
 	uint32_t line;		/* 0 when unknown */
 	bool inlined;
-	/* "kind": "python": symbol is the qualified name, file the script's; no module */
-	bool python;
 	/*
 	 * A C++ function's mangled name, NULL for other frames. A snapshot
 	 * written before the field existed has the mangled name in symbol: the
@@ -39,6 +37,8 @@ struct snap_frame {
 	 * compare and show alike.
 	 */
 	char *linkage_name;
+	/* "kind": "python": symbol is the qualified name, file the script's; no module */
+	bool python;
 };
 
 struct snap_leak {
