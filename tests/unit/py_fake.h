@@ -27,6 +27,7 @@ struct py_fake {
 	uint8_t mem[1 << 16];
 	size_t used;
 	uint64_t reads;		/* reads served: a cached code object costs none */
+	uint64_t gone;		/* reads at this address fail: a freed and unmapped object */
 };
 
 static inline int py_fake__read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -34,6 +35,8 @@ static inline int py_fake__read(void *ctx, uint64_t addr, void *buf, size_t len)
 	struct py_fake *f = ctx;
 
 	f->reads++;
+	if (f->gone && addr == f->gone)
+		return -EFAULT;
 	if (addr < PY_FAKE_BASE || addr - PY_FAKE_BASE + len > f->used)
 		return -EFAULT;
 	memcpy(buf, f->mem + (addr - PY_FAKE_BASE), len);
