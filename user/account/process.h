@@ -127,6 +127,7 @@ struct mt_process {
 	struct mapping_state *mappings;	/* mapping_accounting.h; NULL until an MT_REC_MMAP */
 	/* its interpreter and code objects (py_proc.h); NULL until a stack with Python frames */
 	struct py_proc *python;
+	uint64_t python_maps_gen;	/* the maps_gen python was made with */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -4,6 +4,7 @@
 
 #include "account/stack_records.h"
 #include "symbolize/py_frames.h"
+#include "symbolize/py_proc.h"
 #include "util/mono_clock.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -34,6 +35,19 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 		process__refresh_maps(p);
 }
 
+/*
+ * Python words came, but no interpreter was in p's maps when it was looked
+ * for: libpython may have been mapped since (its mapping record can come
+ * after the stack record), so maps that changed are searched again.
+ */
+static void forget_no_python(struct mt_process *p)
+{
+	if (p->python && !py_proc__found(p->python, NULL) && p->python_maps_gen != p->maps_gen) {
+		py_proc__free(p->python);
+		p->python = NULL;
+	}
+}
+
 int stack_records__add(struct tracker *t, struct mt_process *p,
 		       const struct mt_stack_record *rec)
 {
@@ -48,6 +62,9 @@ int stack_records__add(struct tracker *t, struct mt_process *p,
 	cover_stack(p, rec);
 	if (py_frames__has_words(frames, nr)) {
 		memcpy(merged, frames, nr * sizeof(*frames));
+		forget_no_python(p);
+		if (!p->python)
+			p->python_maps_gen = p->maps_gen;
 		err = py_frames__resolve(&t->py_frames, t->python_mode, &p->python, p->pid,
 					 &p->maps, merged, &nr);
 		if (err)
