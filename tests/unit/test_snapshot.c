@@ -640,6 +640,8 @@ static void test_frames_named(void **state)
 	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
+	/* no Python frame in the run: no "python" key, the snapshot as it always was */
+	assert_null(json_object_get(w->root, "python"));
 	leaks = unit__get_array(w->root, "leaks", 6);
 	assert_int_equal(unit__get_u64(json_array_get(leaks, 0), "pid"), me);
 	assert_leak(json_array_get(leaks, 0), me, 100000, 1, 1.0, false, true, 2);
@@ -729,6 +731,12 @@ static void test_python_frames(void **state)
 	assert_int_equal(unit__get_u64(fr, "line"), 30);
 	assert_true(json_is_false(unit__get(json_array_get(unit__get_array(w->root, "leaks", 6),
 							   0), "truncated")));
+
+	fr = unit__get(w->root, "python");
+	assert_int_equal(unit__get_u64(fr, "frames"), 2);
+	assert_int_equal(unit__get_u64(fr, "unreadable_code"), 0);
+	assert_int_equal(unit__get_u64(fr, "approximate_stacks"), 0);
+	assert_int_equal(unit__get_u64(fr, "no_interpreter"), 0);
 
 	report = write_report(w, 1);
 	assert_non_null(strstr(report, "\n    marker_leaf+0x1 (test_snapshot.c:"));
