@@ -45,14 +45,18 @@ int py_frames__resolve(struct py_frame_table *table, enum mt_python_mode mode,
 		nat++;
 	if (nat == *nr)
 		return 0;
+	/* --python=off: the kernel sends no words; should some come, the native stack alone */
+	if (mode == MT_PYTHON_OFF) {
+		*nr = (uint16_t)nat;
+		return 0;
+	}
 	if (!*proc)
 		*proc = py_proc__find(pid, maps);
 	if (!*proc)
 		return -ENOMEM;
-	/* words with no interpreter to read them by (or --python=off): the native stack alone */
-	if (mode == MT_PYTHON_OFF || !py_proc__found(*proc, NULL)) {
-		if (mode != MT_PYTHON_OFF)
-			table->stats.no_interpreter++;
+	/* words with no interpreter to read them by: the native stack alone, counted */
+	if (!py_proc__found(*proc, NULL)) {
+		table->stats.no_interpreter++;
 		*nr = (uint16_t)nat;
 		return 0;
 	}
