@@ -741,6 +741,14 @@ static void test_python_frames(void **state)
 	report = write_report(w, 1);
 	assert_non_null(strstr(report, "\n    marker_leaf+0x1 (test_snapshot.c:"));
 	assert_non_null(strstr(report, "\n    Model.step (train.py:12)\n    outer (train.py:30)\n"));
+	assert_null(strstr(report, "Python frames"));
+
+	/* a code object gone before its stack came: shown unknown, and said */
+	frames[2] = mt_py_word(0x1000, 3, 0);
+	unit__stack(&w->t, me, S6 + 1, 4, frames);
+	report = write_report(w, 1);
+	assert_non_null(strstr(report, "WARNING: 1 Python frames with a code object memtrace "
+				       "could not read"));
 }
 
 #define CXX_LIB "build/tests/fixtures/libfixture_cxx.so"
