@@ -14,9 +14,14 @@
 
 #include "account/process.h"
 #include "account/stack_table.h"
+#include "account/tracker.h"
 
-/* Adds an MT_REC_STACK record of p's; makes p's maps cover it. 0 or -ENOMEM. */
-int stack_records__add(struct stack_table *stacks, struct mt_process *p,
+/*
+ * Adds an MT_REC_STACK record of p's to t's stacks; makes p's maps cover
+ * it. Its Python frames, if any, are named now, while p lives, and merged
+ * into its native frames by t->python_mode (py_frames.h). 0 or -ENOMEM.
+ */
+int stack_records__add(struct tracker *t, struct mt_process *p,
 		       const struct mt_stack_record *rec);
 /*
  * Unwinds an MT_REC_STACK_DUMP of p's and adds its stack, for the call

@@ -42,6 +42,25 @@ static int load_bias(const struct proc_maps *maps, const struct proc_map *m, con
 	return err;
 }
 
+/* Where the process maps the file of m: every mapping of its inode, as one range */
+static void module_range(const struct proc_maps *maps, const struct proc_map *m,
+			 struct py_target *out)
+{
+	out->start = m->start;
+	out->end = m->end;
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *o = &maps->maps[i];
+
+		if (o->inode != m->inode || o->dev_major != m->dev_major ||
+		    o->dev_minor != m->dev_minor)
+			continue;
+		if (o->start < out->start)
+			out->start = o->start;
+		if (o->end > out->end)
+			out->end = o->end;
+	}
+}
+
 int py_target__find(pid_t pid, const struct proc_maps *maps, struct py_target *out,
 		    const char **why)
 {
@@ -65,6 +84,8 @@ int py_target__find(pid_t pid, const struct proc_maps *maps, struct py_target *o
 			return err;
 		snprintf(out->module, sizeof(out->module), "%s", m->path);
 		out->runtime = bias + out->layout.runtime;
+		out->bias = bias;
+		module_range(maps, m, out);
 		return 0;
 	}
 	return -ENOENT;

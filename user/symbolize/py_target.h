@@ -19,6 +19,9 @@ struct py_target {
 	struct py_layout layout;
 	char module[PATH_MAX];	/* its path, as the process maps it */
 	uint64_t runtime;	/* _PyRuntime's address in the process */
+	uint64_t bias;		/* process address - link-time address, in the module */
+	/* the module's mappings in the process, first to last: its call glue lies in there */
+	uint64_t start, end;
 };
 
 /*
