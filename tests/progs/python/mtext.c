@@ -10,8 +10,10 @@
  *                       Py_END_ALLOW_THREADS: the thread has released the GIL,
  *                       as a PyTorch op does, and its Python frames must still
  *                       be found
+ *   ext_call_back(fn)   calls fn(): a C frame between two Python frames, which
+ *                       --python=mixed keeps and --python=only leaves out
  *
- * Both return the address as an int. The test reads each malloc's line from
+ * The first two return the address as an int. The test reads each malloc's line from
  * its MARK comment.
  */
 #define PY_SSIZE_T_CLEAN
@@ -65,9 +67,20 @@ static PyObject *ext_alloc_nogil(PyObject *self, PyObject *arg)
 	return PyLong_FromVoidPtr(p);
 }
 
+static PyObject *ext_call_back(PyObject *self, PyObject *fn)
+{
+	PyObject *ret;
+
+	(void)self;
+	/* not a tail call (-fno-optimize-sibling-calls): this frame stays under fn's */
+	ret = PyObject_CallObject(fn, NULL); /* MARK: ext_call_back */
+	return ret;
+}
+
 static PyMethodDef mtext_methods[] = {
 	{ "ext_alloc", ext_alloc, METH_O, "malloc(n) and keep it, with the GIL held" },
 	{ "ext_alloc_nogil", ext_alloc_nogil, METH_O, "malloc(n) and keep it, the GIL released" },
+	{ "ext_call_back", ext_call_back, METH_O, "call fn() from C" },
 	{ NULL, NULL, 0, NULL },
 };
 
