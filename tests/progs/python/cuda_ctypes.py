@@ -4,7 +4,11 @@
 # (tests/integration/test_python_stacks.c): gpu_alloc_here keeps
 # KEPT_BYTES of device memory; gpu_oom_here asks for 1 TiB, past the
 # double's capacity, and gets cudaErrorMemoryAllocation (an out-of-memory
-# event). Usage: cuda_ctypes.py PATH-TO-libcudart.so.13. Exits 0 only when
+# event). Usage: cuda_ctypes.py LIBRARY, what ctypes.CDLL is given: the test
+# gives libcudart.so.13 with the double's directory in LD_LIBRARY_PATH, as
+# a wheel's RUNPATH would find it, and memtrace probes such a library ahead
+# of its dlopen (a library it learns of only once mapped is probed within
+# milliseconds, and a call made at once would be missed). Exits 0 only when
 # both calls did as said; leaves through os._exit, the block live.
 import ctypes
 import os
