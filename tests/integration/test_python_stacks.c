@@ -22,7 +22,8 @@
  *                     mtext.c, the first Python frame its caller; with the GIL released
  *                     too; a callback from C keeps the C frame between the Python ones
  *   cuda_ctypes       cudaMalloc of the GPU test double through ctypes: the GPU leak and the
- *                     out-of-memory event name the Python callers
+ *                     out-of-memory event name the Python callers (the double loaded by
+ *                     soname from LD_LIBRARY_PATH, where memtrace probes it ahead)
  *   python_off        --python=off: no Python frame anywhere; ext_alloc's stack is today's,
  *                     down to _start through _PyEval_EvalFrameDefault; the allocation's native
  *                     frames are those --python=mixed keeps leafward of its first Python frame
