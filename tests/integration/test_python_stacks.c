@@ -286,8 +286,11 @@ static void assert_python_chain(const json_t *stack, long at, const char *script
 }
 
 static const struct py_frame grow_chain[] = {
-	{ "leak_here", "leak_here", NULL }, { "Model.step", "step", NULL }, { "outer", "outer", NULL },
-	{ "main", "main", NULL },	      { "<module>", "module", NULL },
+	{ "leak_here", "leak_here", NULL },
+	{ "Model.step", "step", NULL },
+	{ "outer", "outer", NULL },
+	{ "main", "main", NULL },
+	{ "<module>", "module", NULL },
 };
 
 /* grow.py's blocks: sizes of bytearray(64 KiB) */
