@@ -196,8 +196,12 @@ static __always_inline __u64 stack__capture_dwarf(struct pt_regs *ctx, __u32 pid
 		return MT_NO_STACK;
 	}
 	nr = stack__walk_dwarf(pid, start, frames, regs, &truncated);
-	if (nr == DWARF_WALK_UNTOLD)
-		return stack_dump__send(ctx, pid, tid, dump_skip);
+	/* the Python frames from the frames' start: the native ones are user space's to find */
+	if (nr == DWARF_WALK_UNTOLD) {
+		nr = python__walk(pid, tid, frames, 0, &regs->py, &py_cut);
+		return stack_dump__send(ctx, pid, tid, dump_skip, frames, nr,
+					py_cut ? MT_STACK_F_PY_TRUNCATED : 0);
+	}
 	if (nr == DWARF_WALK_NO_PROCESS)
 		nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
 	nr = python__walk(pid, tid, frames, nr, &regs->py, &py_cut);
