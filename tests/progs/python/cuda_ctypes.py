@@ -46,6 +46,9 @@ def gpu_oom_here():
 def main():
     ok = gpu_alloc_here() == CUDA_SUCCESS  # MARK: main_alloc
     ok = gpu_oom_here() == CUDA_ERROR_MEMORY_ALLOCATION and ok  # MARK: main_oom
+    # memtrace names a Python frame by reading its code object from the live process when
+    # the stack's record arrives: these stacks are new just before the exit, so stay a moment.
+    time.sleep(0.5)
     sys.stdout.flush()
     os._exit(0 if ok else 1)
 
