@@ -3,7 +3,8 @@
  * Python frames in every stack (issue 15), with each CPython on the machine:
  * Debian's /usr/bin/python3.11 (libpython linked into a stripped, non-PIE
  * executable; required, as for test_python_gc) and pyenv's 3.10, 3.11, 3.12
- * and 3.13 (libpython3.X.so with DWARF), each when present under
+ * and 3.13 (bin/python3.X linked to libpython3.X.so.1.0, with DWARF, found
+ * through its RUNPATH, the version's lib/), each when present under
  * /root/.pyenv/versions, with a loud SKIP when not. The scripts are
  * the Python scripts in tests/progs/python/ (each one's header says what it allocates) and
  * the C extension mtext (tests/progs/python/mtext.c), built for every one of

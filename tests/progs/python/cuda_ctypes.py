@@ -13,6 +13,7 @@
 import ctypes
 import os
 import sys
+import time
 
 KEPT_BYTES = 3 * 1024 * 1024
 OOM_BYTES = 1 << 40
@@ -20,6 +21,11 @@ CUDA_SUCCESS = 0
 CUDA_ERROR_MEMORY_ALLOCATION = 2
 
 cudart = ctypes.CDLL(sys.argv[1])
+# Libraries mapped just now (libffi and _ctypes with import ctypes, the double itself) get
+# their unwind tables into the kernel as their mapping records reach memtrace (README,
+# "Stacks"); a call made before that unwinds no further than them. The test is about the
+# Python frames, not that window: give memtrace the time.
+time.sleep(0.5)
 cudart.cudaMalloc.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t]
 cudart.cudaMalloc.restype = ctypes.c_int
 kept = []
@@ -40,6 +46,9 @@ def gpu_oom_here():
 def main():
     ok = gpu_alloc_here() == CUDA_SUCCESS  # MARK: main_alloc
     ok = gpu_oom_here() == CUDA_ERROR_MEMORY_ALLOCATION and ok  # MARK: main_oom
+    # memtrace names a Python frame by reading its code object from the live process when
+    # the stack's record arrives: these stacks are new just before the exit, so stay a moment.
+    time.sleep(0.5)
     sys.stdout.flush()
     os._exit(0 if ok else 1)
 

@@ -9,9 +9,15 @@
 # interpreter. Leaves through os._exit, the blocks live.
 import os
 import sys
+import time
 
 sys.path.insert(0, sys.argv[1])
 import mtext  # noqa: E402
+
+# mtext.so, mapped just now, gets its unwind table into the kernel as its mapping record
+# reaches memtrace (README, "Stacks"); a call made before that unwinds no further than it.
+# The test is about the Python frames, not that window: give memtrace the time.
+time.sleep(0.5)
 
 EXT_BYTES = 1234567
 NOGIL_BYTES = 2345678
@@ -42,5 +48,8 @@ def run():
 
 
 run()  # MARK: module
+# memtrace names a Python frame by reading its code object from the live process when
+# the stack's record arrives: these stacks are new just before the exit, so stay a moment.
+time.sleep(0.5)
 sys.stdout.flush()
 os._exit(0)
