@@ -48,6 +48,16 @@ static void forget_no_python(struct mt_process *p)
 	}
 }
 
+/* frames[0 .. *nr) with Python words after the native pcs: merged in place (py_frames.h). */
+static int merge_python(struct tracker *t, struct mt_process *p, uint64_t *frames, uint16_t *nr)
+{
+	forget_no_python(p);
+	if (!p->python)
+		p->python_maps_gen = p->maps_gen;
+	return py_frames__resolve(&t->py_frames, t->python_mode, &p->python, p->pid, &p->maps,
+				  frames, nr);
+}
+
 int stack_records__add(struct tracker *t, struct mt_process *p,
 		       const struct mt_stack_record *rec)
 {
@@ -62,11 +72,7 @@ int stack_records__add(struct tracker *t, struct mt_process *p,
 	cover_stack(p, rec);
 	if (py_frames__has_words(frames, nr)) {
 		memcpy(merged, frames, nr * sizeof(*frames));
-		forget_no_python(p);
-		if (!p->python)
-			p->python_maps_gen = p->maps_gen;
-		err = py_frames__resolve(&t->py_frames, t->python_mode, &p->python, p->pid,
-					 &p->maps, merged, &nr);
+		err = merge_python(t, p, merged, &nr);
 		if (err)
 			return err;
 		frames = merged;
@@ -143,23 +149,37 @@ static int unwind_dump(struct mt_process *p, const struct mt_stack_dump *d, uint
 	return nr;
 }
 
-int stack_records__add_dump(struct stack_table *stacks, struct mt_process *p,
+int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 			    const struct mt_stack_dump *d)
 {
+	struct stack_table *stacks = &t->stacks;
 	uint64_t frames[MT_MAX_FRAMES];
 	bool truncated = true;
 	struct mt_thread *th;
 	int64_t thread, idx;
-	int nr;
+	uint64_t id;
+	uint16_t n;
+	int nr, err;
 
 	nr = unwind_dump(p, d, frames, &truncated);
 	if (nr <= 0)
 		return 0;
-	idx = stack_table__add_frames(stacks, frames_id(d->pid, frames, nr), d->pid, frames,
-				      (uint16_t)nr);
+	id = frames_id(d->pid, frames, nr);
+	if (d->nr_py) {
+		for (uint16_t i = 0; i < d->nr_py && i < MT_MAX_FRAMES && nr < MT_MAX_FRAMES; i++)
+			frames[nr++] = d->py[i];
+		id = frames_id(d->pid, frames, nr);
+		n = (uint16_t)nr;
+		err = merge_python(t, p, frames, &n);
+		if (err)
+			return err;
+		nr = n;
+	}
+	idx = stack_table__add_frames(stacks, id, d->pid, frames, (uint16_t)nr);
 	if (idx < 0)
 		return (int)idx;
-	stacks->stacks[idx].truncated = truncated;
+	stacks->stacks[idx].truncated = truncated || (d->py_flags & MT_STACK_F_PY_TRUNCATED);
+	stacks->stacks[idx].python_truncated = d->py_flags & MT_STACK_F_PY_TRUNCATED;
 	thread = process__thread(p, d->tid);
 	if (thread < 0)
 		return (int)thread;

@@ -27,7 +27,7 @@ int stack_records__add(struct tracker *t, struct mt_process *p,
  * Unwinds an MT_REC_STACK_DUMP of p's and adds its stack, for the call
  * record that follows from the same thread. 0 or -ENOMEM.
  */
-int stack_records__add_dump(struct stack_table *stacks, struct mt_process *p,
+int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 			    const struct mt_stack_dump *d);
 /* The stack of the dump tid sent just before the record naming stack_id (0: lost). */
 int64_t stack_records__dump_stack(struct mt_process *p, uint32_t tid, uint64_t stack_id);

@@ -97,7 +97,7 @@ static int route(struct tracker *t, const struct mt_record_header *h, const void
 		return apply_step(p, rec);
 	case MT_REC_STACK_DUMP:
 		cover_dump(t, p, rec);
-		return stack_records__add_dump(&t->stacks, p, rec);
+		return stack_records__add_dump(t, p, rec);
 	case MT_REC_GPU:
 		return apply_gpu(t, p, rec);
 	case MT_REC_GC:
