@@ -64,7 +64,9 @@ static __always_inline __u32 stack__walk_fp(__u64 below, __u64 fp, __u64 *frames
 		}
 		if (fp <= below || fp - below > MAX_FRAME_SPAN || (fp & 7))
 			break;
-		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
+		/* no user pc has bit 63 set: a Python frame's word has (include/memtrace/python.h) */
+		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret ||
+		    (__s64)frame.ret < 0)
 			break;
 		frames[i] = frame.ret;
 		nr = i + 1;

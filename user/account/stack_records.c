@@ -162,6 +162,12 @@ int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 	int nr, err;
 
 	nr = unwind_dump(p, d, frames, &truncated);
+	/* no user pc has bit 63 set: what has is junk, and would read as a Python word */
+	for (int i = 1; i < nr; i++)
+		if (py_frames__is_python(frames[i])) {
+			nr = i;
+			truncated = true;
+		}
 	if (nr <= 0)
 		return 0;
 	id = frames_id(d->pid, frames, nr);

@@ -11,6 +11,7 @@
 #include "attach/gpu_attach.h"
 #include "attach/preload.h"
 #include "attach/python_loader.h"
+#include "symbolize/py_target.h"
 #include "attach/prober.h"
 #include "attach/step_probe.h"
 #include "attach/unwind_loader.h"
@@ -26,6 +27,8 @@ struct prober {
 	struct unwind_loader *unwind;
 	/* --stack=kernel-dwarf: the Python processes told to the kernel; NULL otherwise */
 	struct python_loader *python;
+	/* other stack modes: a Python target was told it gets no Python frames */
+	bool said_no_python;
 };
 
 int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
@@ -42,8 +45,11 @@ int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack
 	pr->cfg = cfg;
 	if (stacks == MT_STACK_KERNEL_DWARF) {
 		bpf_loader__unwind_maps(l, &uo.tables_fd, &uo.procs_fd);
-		err = unwind_loader__new(&uo, &pr->unwind) ?:
-		      python_loader__new(bpf_loader__python_procs(l), cfg->verbose, &pr->python);
+		err = unwind_loader__new(&uo, &pr->unwind);
+		/* --python=off: no process in python_procs, so the kernel never walks one */
+		if (!err && cfg->python_mode != MT_PYTHON_OFF)
+			err = python_loader__new(bpf_loader__python_procs(l), cfg->verbose,
+						 &pr->python);
 		if (err) {
 			unwind_loader__free(pr->unwind);
 			free(pr);
@@ -208,14 +214,37 @@ void prober_found__release(struct prober_found *found)
 }
 
 /* The unwind tables of t's modules, in before it runs (launch) or goes on. */
+/* Python frames are walked by kernel-dwarf's programs: a Python target under another mode is told, once. */
+static void say_no_python(struct prober *pr, pid_t pid, const struct proc_maps *maps)
+{
+	struct py_target *t;
+	const char *why;
+
+	if (pr->said_no_python || pr->cfg->python_mode == MT_PYTHON_OFF ||
+	    pr->cfg->stack_mode == MT_STACK_NONE)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (t && !py_target__find(pid, maps, t, &why)) {
+		fprintf(stderr,
+			"memtrace: PID %d runs Python %d.%d: its Python frames need --stack=kernel-dwarf "
+			"(a kernel with bpf_loop, 5.17): native stacks only\n",
+			pid, t->layout.major, t->layout.minor);
+		pr->said_no_python = true;
+	}
+	free(t);
+}
+
 static int unwind_process(struct prober *pr, pid_t pid, const struct proc_maps *maps)
 {
 	int err;
 
-	if (!pr->unwind)
+	if (!pr->unwind) {
+		say_no_python(pr, pid, maps);
 		return 0;
-	err = unwind_loader__process(pr->unwind, pid, maps) ?:
-	      python_loader__process(pr->python, pid, maps);
+	}
+	err = unwind_loader__process(pr->unwind, pid, maps);
+	if (!err && pr->python)
+		err = python_loader__process(pr->python, pid, maps);
 	if (err)
 		fprintf(stderr, "memtrace: cannot load the unwind tables of PID %d: %s\n", pid,
 			strerror(-err));
