@@ -433,14 +433,37 @@ static const struct py_frame nogil_chain[] = {
 	{ "<module>", "module", NULL },
 };
 
-static void test_extension(void **state)
+/*
+ * ext_caller.py's run -> via_ext -> mtext.ext_call_back (C) -> alloc_in_callback: the C
+ * frame between the two Python ones when c_frame (--python=mixed), none when not (only).
+ */
+static void check_callback(const json_t *snap, pid_t pid, bool c_frame, const char *err)
 {
-	const struct py_frame callback_chain[] = {
+	const struct py_frame outer[] = {
 		{ "via_ext", "via_ext", NULL },
 		{ "run", "run_via_ext", NULL },
 		{ "<module>", "module", NULL },
 	};
-	struct py_sites cb;
+	const char *what = c_frame ? "the callback's block" : "--python=only, the callback's block";
+	struct py_sites cb = python_sites(snap, pid, "alloc_in_callback", CALLBACK_BYTES,
+					  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
+	json_t *stack;
+	long first;
+
+	if (!cb.largest || cb.count != 1)
+		fail_no_site(snap, "alloc_in_callback's one block", err);
+	stack = stack_of(cb.largest);
+	first = assert_native_leafward(stack, what);
+	harness__assert_python_frame(stack, first, "alloc_in_callback", ext_py,
+				     harness__py_marker_line(ext_py, "alloc_in_callback"), what);
+	if (c_frame)
+		assert_mtext_frame(stack, first + 1, "ext_call_back", what);
+	assert_python_chain(stack, first + 1 + c_frame, ext_py, outer,
+			    sizeof(outer) / sizeof(outer[0]), what);
+}
+
+static void test_extension(void **state)
+{
 	struct mt_run r;
 	json_t *stack;
 	pid_t pid;
@@ -465,22 +488,7 @@ static void test_extension(void **state)
 			    "ext_alloc_nogil's block");
 
 	/* Python called back from C: the C frame stays between, the interpreter's glue goes */
-	cb = python_sites(r.snap, pid, "alloc_in_callback", CALLBACK_BYTES,
-			  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
-	if (!cb.largest || cb.count != 1)
-		fail_no_site(r.snap, "alloc_in_callback's one block", r.err);
-	stack = stack_of(cb.largest);
-	{
-		long first = assert_native_leafward(stack, "the callback's block");
-
-		harness__assert_python_frame(stack, first, "alloc_in_callback", ext_py,
-					     harness__py_marker_line(ext_py, "alloc_in_callback"),
-					     "the callback's block");
-		assert_mtext_frame(stack, first + 1, "ext_call_back", "the callback's block");
-		assert_python_chain(stack, first + 2, ext_py, callback_chain,
-				    sizeof(callback_chain) / sizeof(callback_chain[0]),
-				    "the callback's block");
-	}
+	check_callback(r.snap, pid, true, r.err);
 	harness__release(&r);
 }
 
@@ -665,13 +673,6 @@ static void test_python_off(void **state)
 /* From the first Python frame on, Python frames only: the interpreter and C extensions gone. */
 static void test_python_only(void **state)
 {
-	const struct py_frame callback_chain[] = {
-		{ "alloc_in_callback", "alloc_in_callback", NULL },
-		{ "via_ext", "via_ext", NULL },
-		{ "run", "run_via_ext", NULL },
-		{ "<module>", "module", NULL },
-	};
-	struct py_sites cb;
 	struct mt_run r;
 	json_t *stack;
 	pid_t pid;
@@ -695,15 +696,7 @@ static void test_python_only(void **state)
 			    "--python=only, ext_alloc_nogil's block");
 
 	/* ext_call_back's C frame, between two Python frames, is gone */
-	cb = python_sites(r.snap, pid, "alloc_in_callback", CALLBACK_BYTES,
-			  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
-	if (!cb.largest || cb.count != 1)
-		fail_no_site(r.snap, "--python=only, alloc_in_callback's one block", r.err);
-	stack = stack_of(cb.largest);
-	assert_python_chain(stack, assert_native_leafward(stack, "--python=only, the callback"),
-			    ext_py, callback_chain,
-			    sizeof(callback_chain) / sizeof(callback_chain[0]),
-			    "--python=only, the callback's block");
+	check_callback(r.snap, pid, false, r.err);
 	harness__release(&r);
 }
 
