@@ -15,7 +15,8 @@
  *                     growing site's stack is the allocation in C, then leak_here,
  *                     Model.step, outer, main, <module> on their exact lines in grow.py,
  *                     and nothing below
- *   growth_launched   the same in launch mode, 20 iterations: all 20 blocks under leak_here
+ *   growth_launched   the same in launch mode, 20 iterations: all 20 blocks under leak_here;
+ *                     the text report shows the chain as leak_here (grow.py:LINE) ...
  *   threads           two threads allocating at once (threads.py): each site has its own
  *                     thread's frames (a_alloc, a_thread, Thread.run, ... _bootstrap), every
  *                     block, and none of the other thread's
@@ -325,6 +326,30 @@ static void test_growth_attached(void **state)
 	harness__release(&r);
 }
 
+/*
+ * The text report shows the chain too, one frame a line in the native frames' column, each
+ * as FUNCTION (FILE'S BASE NAME:LINE), as a native frame's file:line.
+ */
+static void assert_report_chain(const char *report, const char *script,
+				const struct py_frame *want, size_t n)
+{
+	char *block = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&block, &len);
+
+	assert_non_null(f);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "\n    %s (%s:%u)", name(want[k].qualname), base_name(script),
+			harness__py_marker_line(script, want[k].mark));
+	fprintf(f, "\n");
+	fclose(f);
+	if (!strstr(report, block)) {
+		fprintf(stderr, "the report:\n%s\n", report);
+		fail_msg("%s: the report (above) has no Python chain%s", py->label, block);
+	}
+	free(block);
+}
+
 static void test_growth_launched(void **state)
 {
 	struct py_sites s;
@@ -347,6 +372,7 @@ static void test_growth_launched(void **state)
 	assert_python_chain(stack, assert_native_leafward(stack, "leak_here's site"), grow_py,
 			    grow_chain, sizeof(grow_chain) / sizeof(grow_chain[0]),
 			    "leak_here's site");
+	assert_report_chain(r.out, grow_py, grow_chain, sizeof(grow_chain) / sizeof(grow_chain[0]));
 	harness__release(&r);
 }
 
