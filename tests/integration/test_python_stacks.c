@@ -15,7 +15,8 @@
  *                     growing site's stack is the allocation in C, then leak_here,
  *                     Model.step, outer, main, <module> on their exact lines in grow.py,
  *                     and nothing below
- *   growth_launched   the same in launch mode, 20 iterations: all 20 blocks under leak_here
+ *   growth_launched   the same in launch mode, 20 iterations: all 20 blocks under leak_here;
+ *                     the text report shows the chain as leak_here (grow.py:LINE) ...
  *   threads           two threads allocating at once (threads.py): each site has its own
  *                     thread's frames (a_alloc, a_thread, Thread.run, ... _bootstrap), every
  *                     block, and none of the other thread's
@@ -325,6 +326,30 @@ static void test_growth_attached(void **state)
 	harness__release(&r);
 }
 
+/*
+ * The text report shows the chain too, one frame a line in the native frames' column, each
+ * as FUNCTION (FILE'S BASE NAME:LINE), as a native frame's file:line.
+ */
+static void assert_report_chain(const char *report, const char *script,
+				const struct py_frame *want, size_t n)
+{
+	char *block = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&block, &len);
+
+	assert_non_null(f);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "\n    %s (%s:%u)", name(want[k].qualname), base_name(script),
+			harness__py_marker_line(script, want[k].mark));
+	fprintf(f, "\n");
+	fclose(f);
+	if (!strstr(report, block)) {
+		fprintf(stderr, "the report:\n%s\n", report);
+		fail_msg("%s: the report (above) has no Python chain%s", py->label, block);
+	}
+	free(block);
+}
+
 static void test_growth_launched(void **state)
 {
 	struct py_sites s;
@@ -347,6 +372,7 @@ static void test_growth_launched(void **state)
 	assert_python_chain(stack, assert_native_leafward(stack, "leak_here's site"), grow_py,
 			    grow_chain, sizeof(grow_chain) / sizeof(grow_chain[0]),
 			    "leak_here's site");
+	assert_report_chain(r.out, grow_py, grow_chain, sizeof(grow_chain) / sizeof(grow_chain[0]));
 	harness__release(&r);
 }
 
@@ -433,14 +459,37 @@ static const struct py_frame nogil_chain[] = {
 	{ "<module>", "module", NULL },
 };
 
-static void test_extension(void **state)
+/*
+ * ext_caller.py's run -> via_ext -> mtext.ext_call_back (C) -> alloc_in_callback: the C
+ * frame between the two Python ones when c_frame (--python=mixed), none when not (only).
+ */
+static void check_callback(const json_t *snap, pid_t pid, bool c_frame, const char *err)
 {
-	const struct py_frame callback_chain[] = {
+	const struct py_frame outer[] = {
 		{ "via_ext", "via_ext", NULL },
 		{ "run", "run_via_ext", NULL },
 		{ "<module>", "module", NULL },
 	};
-	struct py_sites cb;
+	const char *what = c_frame ? "the callback's block" : "--python=only, the callback's block";
+	struct py_sites cb = python_sites(snap, pid, "alloc_in_callback", CALLBACK_BYTES,
+					  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
+	json_t *stack;
+	long first;
+
+	if (!cb.largest || cb.count != 1)
+		fail_no_site(snap, "alloc_in_callback's one block", err);
+	stack = stack_of(cb.largest);
+	first = assert_native_leafward(stack, what);
+	harness__assert_python_frame(stack, first, "alloc_in_callback", ext_py,
+				     harness__py_marker_line(ext_py, "alloc_in_callback"), what);
+	if (c_frame)
+		assert_mtext_frame(stack, first + 1, "ext_call_back", what);
+	assert_python_chain(stack, first + 1 + c_frame, ext_py, outer,
+			    sizeof(outer) / sizeof(outer[0]), what);
+}
+
+static void test_extension(void **state)
+{
 	struct mt_run r;
 	json_t *stack;
 	pid_t pid;
@@ -465,22 +514,7 @@ static void test_extension(void **state)
 			    "ext_alloc_nogil's block");
 
 	/* Python called back from C: the C frame stays between, the interpreter's glue goes */
-	cb = python_sites(r.snap, pid, "alloc_in_callback", CALLBACK_BYTES,
-			  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
-	if (!cb.largest || cb.count != 1)
-		fail_no_site(r.snap, "alloc_in_callback's one block", r.err);
-	stack = stack_of(cb.largest);
-	{
-		long first = assert_native_leafward(stack, "the callback's block");
-
-		harness__assert_python_frame(stack, first, "alloc_in_callback", ext_py,
-					     harness__py_marker_line(ext_py, "alloc_in_callback"),
-					     "the callback's block");
-		assert_mtext_frame(stack, first + 1, "ext_call_back", "the callback's block");
-		assert_python_chain(stack, first + 2, ext_py, callback_chain,
-				    sizeof(callback_chain) / sizeof(callback_chain[0]),
-				    "the callback's block");
-	}
+	check_callback(r.snap, pid, true, r.err);
 	harness__release(&r);
 }
 
@@ -665,13 +699,6 @@ static void test_python_off(void **state)
 /* From the first Python frame on, Python frames only: the interpreter and C extensions gone. */
 static void test_python_only(void **state)
 {
-	const struct py_frame callback_chain[] = {
-		{ "alloc_in_callback", "alloc_in_callback", NULL },
-		{ "via_ext", "via_ext", NULL },
-		{ "run", "run_via_ext", NULL },
-		{ "<module>", "module", NULL },
-	};
-	struct py_sites cb;
 	struct mt_run r;
 	json_t *stack;
 	pid_t pid;
@@ -695,15 +722,7 @@ static void test_python_only(void **state)
 			    "--python=only, ext_alloc_nogil's block");
 
 	/* ext_call_back's C frame, between two Python frames, is gone */
-	cb = python_sites(r.snap, pid, "alloc_in_callback", CALLBACK_BYTES,
-			  CALLBACK_BYTES + BYTEARRAY_SLACK, false);
-	if (!cb.largest || cb.count != 1)
-		fail_no_site(r.snap, "--python=only, alloc_in_callback's one block", r.err);
-	stack = stack_of(cb.largest);
-	assert_python_chain(stack, assert_native_leafward(stack, "--python=only, the callback"),
-			    ext_py, callback_chain,
-			    sizeof(callback_chain) / sizeof(callback_chain[0]),
-			    "--python=only, the callback's block");
+	check_callback(r.snap, pid, false, r.err);
 	harness__release(&r);
 }
 
