@@ -240,14 +240,14 @@ $(DEMO_BIN): tools/demo/demo_workload.c | $(BUILD)
 	$(call msg,CC-DEMO,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Werror -pthread -o $@ $<
 
-test-progs: $(PROG_BINS) $(ALLOC_PROGS)
+test-progs: $(PROG_BINS) $(ALLOC_PROGS) $(PY_EXTS)
 
 unit: $(UNIT_BINS) $(SAN_UNITS) $(FIXTURES) $(BUILD)/tests/progs/static_alloc \
 		$(BUILD)/tests/progs/jemalloc_static
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS) $(SAN_UNITS)
 
 integration: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(PROG_BINS) $(INTEG_BINS) \
-		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS) $(ALLOC_PROGS)
+		$(DIFF_PROGS) $(GPU_DOUBLE_LIBS) $(GPU_PROGS) $(ALLOC_PROGS) $(PY_EXTS)
 	$(Q)tests/run-tests.sh integration $(INTEG_BINS)
 
 test: deps

@@ -71,7 +71,7 @@ static __always_inline __u64 call_state__stack(struct pt_regs *ctx, struct call_
 	if (stack_mode == MT_STACK_NONE || !call_state__sampled(st, st->size))
 		return MT_NO_STACK;
 	if (stack_mode == MT_STACK_DWARF)
-		return stack_dump__send(ctx, pid, tid, call_state__dump_skip(start));
+		return stack_dump__send(ctx, pid, tid, call_state__dump_skip(start), NULL, 0, 0);
 	if (!start)
 		return stack__capture(ctx, pid, st->frames, true);
 	return stack__capture_from(pid, st->frames, start);

@@ -130,7 +130,7 @@ gpu_call__enter_alloc(struct pt_regs *ctx, __u16 func, __u64 out_ptr, __u64 size
 	if (stack_mode == MT_STACK_FP)
 		st->stack_id = stack__capture(ctx, pid, st->frames, false);
 	else if (stack_mode == MT_STACK_DWARF)
-		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU);
+		st->stack_id = stack_dump__send(ctx, pid, tid, 1 | MT_DUMP_F_GPU, NULL, 0, 0);
 	else if (stack_mode == MT_STACK_KERNEL_DWARF)
 		stack_start__at_entry(ctx, &st->start);
 	return st;

@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "python_walk.bpf.h"
 #include "stack_dwarf.bpf.h"
 
 /* The process's PID in its own PID namespace (a container's), from its leader. */
@@ -96,6 +97,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (scope == MT_SCOPE_ALL) {
 		if (target__is_traced(BPF_CORE_READ(parent, tgid))) {
 			unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
+			python_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 			proc_event__emit(MT_PROC_FORK, child, 0);
 		}
 		return 0;
@@ -105,6 +107,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (!target__is_traced(BPF_CORE_READ(parent, tgid)) || !target__add(tgid))
 		return 0;
 	unwind_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
+	python_procs__fork(BPF_CORE_READ(parent, tgid), tgid);
 	proc_event__emit(MT_PROC_FORK, child, 0);
 	return 0;
 }
@@ -118,6 +121,7 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 	if (!target__is_traced(tgid) && (!scope__joins_at_exec(task) || !target__add(tgid)))
 		return 0;
 	unwind_procs__exec(tgid);
+	python_procs__end(tgid);
 	proc_event__emit(MT_PROC_EXEC, task, 0);
 	return 0;
 }
@@ -158,6 +162,7 @@ int thread_exit(void *ctx)
 	if (scope != MT_SCOPE_ALL)
 		bpf_map_delete_elem(&targets, &pid);
 	unwind_procs__exit(pid);
+	python_procs__end(pid);
 	proc_event__emit(MT_PROC_EXIT, task, BPF_CORE_READ(task, exit_code));
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <memtrace/event.h>
+#include <memtrace/python.h>
 
 /* Ring buffer fill level (bytes) above which a submit wakes the consumer. */
 const volatile __u64 wakeup_watermark = 1 << 20;
@@ -78,6 +79,22 @@ struct stack_start {
 };
 
 /*
+ * The Python walk's state (python_walk.bpf.h), in the thread's slot for
+ * the reason dwarf_regs is; the thread state found stays for the next call.
+ */
+struct py_regs {
+	__u64 ts;		/* the thread's thread state, once found */
+	__u64 ts_of;		/* the interpreters list it was found in (another image: search again) */
+	__u64 id;		/* the thread's id as its thread state holds it */
+	__u64 searched_ns;	/* when its list was last searched */
+	__u64 interp, cur;	/* the search's interpreter and thread state; then the walk's frame */
+	__u32 nr, first;	/* frames filled; the first Python one */
+	__u32 end;		/* how the walk ended */
+	__u32 pad;
+	__u8 buf[MT_PY_FRAME_READ + 8];	/* the frame read; fields at clamped offsets */
+};
+
+/*
  * kernel-dwarf: the registers its walk carries from frame to frame
  * (stack_dwarf.bpf.h says why they are here).
  */
@@ -89,6 +106,7 @@ struct dwarf_regs {
 	__u32 last;	/* the mapping the previous frame was in */
 	__s32 end;	/* WALK_ON while it goes, then how it ended */
 	__u32 pad;
+	struct py_regs py;	/* the Python walk's, after it */
 };
 
 /* Each traced thread's allocator call in flight, from entry to return. */

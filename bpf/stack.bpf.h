@@ -12,6 +12,7 @@
 #include "maps.bpf.h"
 #include "stack_dump.bpf.h"
 #include "stack_dwarf.bpf.h"
+#include "python_walk.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
@@ -63,7 +64,9 @@ static __always_inline __u32 stack__walk_fp(__u64 below, __u64 fp, __u64 *frames
 		}
 		if (fp <= below || fp - below > MAX_FRAME_SPAN || (fp & 7))
 			break;
-		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret)
+		/* no user pc has bit 63 set: a Python frame's word has (include/memtrace/python.h) */
+		if (bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || !frame.ret ||
+		    (__s64)frame.ret < 0)
 			break;
 		frames[i] = frame.ret;
 		nr = i + 1;
@@ -84,7 +87,7 @@ static __always_inline void stack_start__at_entry(struct pt_regs *ctx, struct st
 
 /* The first sighting of a stack: its frames go to user space once. */
 static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames, __u32 nr,
-				       bool truncated)
+				       __u32 flags)
 {
 	struct mt_stack_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 
@@ -101,7 +104,7 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 	rec->nr_frames = nr;
 	rec->pid = pid;
 	rec->stack_id = id;
-	rec->flags = truncated ? MT_STACK_F_TRUNCATED : 0;
+	rec->flags = flags;
 	rec->pad = 0;
 	bpf_ringbuf_submit(rec, events__wakeup_flag());
 	return true;
@@ -114,7 +117,7 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
  * it does not, or it would check the loops below once for each exit.
  */
 static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32 walked,
-					   bool truncated)
+					   __u32 flags)
 {
 	__u32 nr = 0;
 	__u64 id;
@@ -124,7 +127,7 @@ static __always_inline __u64 stack__intern(__u32 pid, const __u64 *frames, __u32
 
 	if (bpf_map_lookup_elem(&stacks_seen, &id))
 		return id;
-	if (!stack__send(pid, id, frames, nr, truncated))
+	if (!stack__send(pid, id, frames, nr, flags))
 		return MT_NO_STACK;
 	/* after the submit: an id is only ever marked seen once user space can have it */
 	bpf_map_update_elem(&stacks_seen, &id, &(__u8){ 1 }, BPF_ANY);
@@ -144,7 +147,7 @@ static __always_inline __u64 stack__capture_from(__u32 pid, __u64 *frames,
 		return MT_NO_STACK;
 	}
 	nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
-	return stack__intern(pid, frames, nr, truncated);
+	return stack__intern(pid, frames, nr, truncated ? MT_STACK_F_TRUNCATED : 0);
 }
 
 /*
@@ -186,7 +189,7 @@ static __always_inline __u64 stack__capture_dwarf(struct pt_regs *ctx, __u32 pid
 						  __u64 *frames, struct dwarf_regs *regs,
 						  const struct stack_start *start, __u16 dump_skip)
 {
-	bool truncated = true;
+	bool truncated = true, py_cut;
 	int nr;
 
 	frames[0] = start->ret;
@@ -195,11 +198,18 @@ static __always_inline __u64 stack__capture_dwarf(struct pt_regs *ctx, __u32 pid
 		return MT_NO_STACK;
 	}
 	nr = stack__walk_dwarf(pid, start, frames, regs, &truncated);
-	if (nr == DWARF_WALK_UNTOLD)
-		return stack_dump__send(ctx, pid, tid, dump_skip);
+	/* the Python frames from the frames' start: the native ones are user space's to find */
+	if (nr == DWARF_WALK_UNTOLD) {
+		nr = python__walk(pid, tid, frames, 0, &regs->py, &py_cut);
+		return stack_dump__send(ctx, pid, tid, dump_skip, frames, nr,
+					py_cut ? MT_STACK_F_PY_TRUNCATED : 0);
+	}
 	if (nr == DWARF_WALK_NO_PROCESS)
 		nr = stack__walk_fp(start->sp, start->fp, frames, 1, &truncated);
-	return stack__intern(pid, frames, nr, truncated);
+	nr = python__walk(pid, tid, frames, nr, &regs->py, &py_cut);
+	return stack__intern(pid, frames, nr,
+			     (truncated ? MT_STACK_F_TRUNCATED : 0) |
+				     (py_cut ? MT_STACK_F_PY_TRUNCATED : 0));
 }
 
 #endif /* MEMTRACE_STACK_BPF_H */

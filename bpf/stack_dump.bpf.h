@@ -58,11 +58,16 @@ static __always_inline __u32 stack_dump__copy(struct mt_stack_dump *d, __u64 bas
 	return size;
 }
 
-/* Sends the dump and returns its id (MT_NO_STACK when the ring buffer was full). */
+/*
+ * Sends the dump, with py[0 .. nr_py) the thread's Python frames (py NULL:
+ * none walked), and returns its id (MT_NO_STACK when the ring buffer was full).
+ */
 static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __u32 tid,
-					      __u16 skip)
+					      __u16 skip, const __u64 *py, __u32 walked,
+					      __u16 py_flags)
 {
 	struct mt_stack_dump *d = bpf_ringbuf_reserve(&events, sizeof(*d), 0);
+	__u32 nr_py = 0;
 	__u64 id;
 
 	if (!d) {
@@ -76,6 +81,17 @@ static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __
 	d->tid = tid;
 	d->dump_id = id;
 	stack_dump__regs(ctx, d->regs);
+	/* a count the verifier does not know: see stack__intern */
+	if (py)
+		bpf_probe_read_kernel(&nr_py, sizeof(nr_py), &walked);
+	for (__u32 i = 0; i < MT_MAX_FRAMES && py; i++) {
+		if (i >= nr_py)
+			break;
+		d->py[i] = py[i];
+	}
+	d->nr_py = nr_py;
+	d->py_flags = py_flags;
+	d->pad = 0;
 	d->stack_base = ctx->sp & ~(__u64)(DUMP_PAGE - 1);
 	d->size = stack_dump__copy(d, d->stack_base);
 	if (!d->size)

@@ -195,7 +195,8 @@ static __always_inline int dwarf_walk__fp(struct dwarf_regs *w)
 	/* the checks of stack__walk_fp: above the stack pointer, near it, aligned */
 	if (w->bp < w->sp || w->bp - w->sp > (64ULL << 20) || (w->bp & 7))
 		return WALK_TRUNCATED;
-	if (bpf_probe_read_user(&frame, sizeof(frame), (void *)w->bp) || !frame.ret)
+	if (bpf_probe_read_user(&frame, sizeof(frame), (void *)w->bp) || !frame.ret ||
+	    (__s64)frame.ret < 0)
 		return WALK_TRUNCATED;
 	w->sp = w->bp + 16;
 	w->pc = frame.ret;
@@ -265,6 +266,9 @@ static __always_inline int dwarf_walk__apply(struct dwarf_regs *w, const struct 
 		if (bpf_probe_read_user(&words[1], 8, (void *)(cfa - 8)))
 			return WALK_TRUNCATED;
 	}
+	/* no user pc has bit 63 set: a Python frame's word has (include/memtrace/python.h) */
+	if ((__s64)words[1] < 0)
+		return WALK_TRUNCATED;
 	w->bp = words[0];
 	w->pc = words[1];
 	w->key = words[1] - 1;

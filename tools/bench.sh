@@ -29,18 +29,29 @@
 #    that misses it gets a NOTE, the bench does not fail for it) and its cost
 #    per stack, in ns. Then the unwind tables of libc, libpython, python3.11
 #    and libstdc++ (unwind_table_bench): rows, bytes, build time.
+# P. Python frames (issue 15): ns per op of tests/bench/py_chain.py under Debian's
+#    python3.11 (one bytearray(4096) allocated and dropped per op, at the bottom of a
+#    20-deep Python call chain: one malloc and one free of 4097 bytes), bare, under
+#    memtrace --python=off and under memtrace (default: Python frames in every stack),
+#    in the same rounds; default over --python=off (issue 15's bar: at most 1.5x with no
+#    lost events; missed: a NOTE, as in F), the Python walk's cost per stack in ns, the
+#    stacks taken and the Python frames in the loop's site (0 with --python=off; none in
+#    the default run means the walk did not run and the ratio says nothing).
 #
 # Every figure is the median of BENCH_RUNS runs (default 5). The runs go round
 # robin, one of every configuration per round, so a drift of the machine (another
 # tenant, the clock) hits every configuration alike rather than one of them.
 #
-# Environment: BENCH_SECTIONS (default ABEF: which of A, B-D (any of B, C, D), E and F to run),
+# Environment: BENCH_SECTIONS (default ABEFP: which of A, B-D (any of B, C, D), E, F and P to
+# run),
 # BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
 # in each of its two threads. BENCH_NOFP_N (default BENCH_TRACED_N / 4): the
 # same for F, whose 15 runs a round took 80 s here at 200000 iterations, and 75 s
 # at 50000 with another memtrace tracing the machine (a run's start and exit,
-# tables built and stacks symbolized, weigh as much as its loop). A uprobe hit
+# tables built and stacks symbolized, weigh as much as its loop). BENCH_PY_N (default
+# BENCH_NOFP_N): iterations of P's loop; BENCH_PYTHON (default /usr/bin/python3.11):
+# its interpreter. A uprobe hit
 # costs 0.5-15 us here; the defaults keep the whole bench within a few minutes
 # on 2 vCPUs.
 set -u
@@ -50,6 +61,9 @@ runs=${BENCH_RUNS:-5}
 traced_n=${BENCH_TRACED_N:-200000}
 untraced_n=${BENCH_UNTRACED_N:-10000000}
 nofp_n=${BENCH_NOFP_N:-$((traced_n / 4))}
+py_n=${BENCH_PY_N:-$nofp_n}
+python=${BENCH_PYTHON:-/usr/bin/python3.11}
+py_chain=tests/bench/py_chain.py
 memtrace=$build/memtrace
 workload=$build/tests/bench/workload
 workload_nofp=$build/tests/bench/workload_nofp
@@ -61,7 +75,7 @@ symbolize=$build/tests/bench/symbolize_bench
 edges=$build/tests/bench/edges
 preload=$(realpath "$build/libmemtrace_preload.so")
 baseline=${BENCH_BASELINE:-}
-sections=${BENCH_SECTIONS:-ABEF}
+sections=${BENCH_SECTIONS:-ABEFP}
 has() { [[ $sections == *"$1"* ]]; }
 # B, C and D run together
 [[ $sections == *[BCD]* ]] && sections+=B
@@ -71,6 +85,8 @@ configs=(untraced floor-entry floor-sites mt-entry mt-default)
 # F: kernel-dwarf is what plain memtrace does there (--stack=auto), named to say so
 nofp_workloads=(pairs churn threads2)
 nofp_configs=(nofp-none nofp-kdwarf nofp-fp nofp-dwarf nofp-dwarf-sampled)
+# P: the same script bare, with native stacks only, and with Python frames (the default)
+py_configs=(py-bare py-off py-default)
 notes=()
 
 die() {
@@ -84,10 +100,16 @@ for bin in "$memtrace" "$workload" "$workload_nofp" "$floor" "$snapshot" "$symbo
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
 [[ $nofp_n =~ ^[1-9][0-9]*$ ]] || die "BENCH_NOFP_N must be a positive integer, got '$nofp_n'"
+[[ $py_n =~ ^[1-9][0-9]*$ ]] || die "BENCH_PY_N must be a positive integer, got '$py_n'"
+if has P && { [ ! -x "$python" ] || [ ! -r "$py_chain" ]; }; then
+	notes+=("P left out: $python or $py_chain is missing (make deps installs python3.11)")
+	sections=${sections//P/}
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	configs=(untraced)
 	nofp_configs=()
+	py_configs=(py-bare)
 	notes+=("NOT ROOT: traced configurations skipped (floor and memtrace need BPF)")
 else
 	configs+=(mt-nostack mt-dwarf mt-dwarf-sampled floor-preload mt-preload)
@@ -138,6 +160,9 @@ label() {
 	nofp-fp) echo "--stack=fp" ;;
 	nofp-dwarf) echo "--stack=dwarf, every alloc" ;;
 	nofp-dwarf-sampled) echo "--stack=dwarf, 1 per 512K" ;;
+	py-bare) echo "python alone" ;;
+	py-off) echo "memtrace --python=off" ;;
+	py-default) echo "memtrace (Python frames)" ;;
 	esac
 }
 
@@ -218,6 +243,59 @@ run_cell() { # CONFIG WORKLOAD
 		lost=$(grep -o '"lost_events": *[0-9]*' "$snap" 2>/dev/null | grep -o '[0-9]*$')
 		echo "${lost:-?}" >>"$tmp/$config.$w.lost"
 	fi
+}
+
+# P: the Python workload once under CONFIG; appends its ns_per_op to $tmp/CONFIG.py_chain and,
+# traced, from memtrace's snapshot: lost_events (.lost), stacks taken (.stacks: allocator calls
+# counted less those without a stack; every call gets one, sample_bytes is 0 by default) and the
+# Python frames of the loop's site, the one bytearray(4096) the script keeps (.pyframes).
+run_py_cell() { # CONFIG
+	local config=$1 w=py_chain out=$tmp/out err=$tmp/err snap=$tmp/snap.json cmd ns facts
+
+	cmd=("$python" -I "$py_chain" "$py_n")
+	case $config in
+	py-bare) ;;
+	py-off) cmd=("$memtrace" --top=1 -o "$snap" --python=off -- "${cmd[@]}") ;;
+	py-default) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
+	esac
+	rm -f "$snap"
+	nruns=$((nruns + 1))
+	other_tracer
+	if ! "${cmd[@]}" >"$out" 2>"$err"; then
+		failed "${cmd[*]}"
+		return
+	fi
+	other_tracer
+	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
+	if [ -z "$ns" ]; then
+		echo "no ns_per_op on stdout" >>"$err"
+		failed "${cmd[*]}"
+		return
+	fi
+	echo "$ns" >>"$tmp/$config.$w"
+	[ "$config" = py-bare ] && return
+	facts=$(py_snapshot_facts "$snap") || {
+		echo "cannot read the snapshot $snap: $facts" >>"$err"
+		failed "${cmd[*]}"
+		return
+	}
+	set -- $facts
+	echo "$1" >>"$tmp/$config.$w.lost"
+	echo "$2" >>"$tmp/$config.$w.stacks"
+	echo "$3" >>"$tmp/$config.$w.pyframes"
+}
+
+# P: "LOST STACKS PYFRAMES" from a snapshot (read with the bench's own python: no jq needed).
+py_snapshot_facts() { # SNAPSHOT
+	"$python" -I -c '
+import json, sys
+snap = json.load(open(sys.argv[1]))
+allocs = sum(p["allocs"] for p in snap["processes"])
+kept = [l for l in snap["leaks"] if l["count"] and l["bytes"] // l["count"] == 4097]
+best = max(kept, key=lambda l: l["bytes"], default=None)
+frames = 0 if best is None else sum(f.get("kind") == "python" for f in best["stack"])
+print(snap["lost_events"], allocs - snap["lost_stacks"], frames)
+' "$1" 2>&1
 }
 
 # Runs a bench program once; each "key value" line of its output is appended
@@ -398,6 +476,11 @@ for ((r = 1; r <= runs; r++)); do
 			done
 		done
 		run_kv unwind_table_bench "$unwind_tables"
+	fi
+	if has P; then
+		for c in "${py_configs[@]}"; do
+			run_py_cell "$c"
+		done
 	fi
 done
 elapsed=$(($(date +%s) - start))
@@ -596,6 +679,64 @@ if has F; then
 	} | print_table
 fi
 
+if has P; then
+	echo
+	echo "P. Python frames: ns per op of tests/bench/py_chain.py under $python (one"
+	echo "   bytearray(4096) allocated and dropped at the bottom of a 20-deep Python call chain: a"
+	echo "   malloc and a free of 4097 bytes). Iterations $py_n. ns per stack: (default - off) per"
+	echo "   op, one stacked allocation each: the Python walk and merge. stacks: allocator calls that"
+	echo "   got a stack (median); Python frames: in the loop's site (22 with the walk: <module>,"
+	echo "   main, 19 chain, loop; 0 with --python=off)."
+	echo
+	{
+		header="workload"
+		for c in "${py_configs[@]}"; do
+			header+=$'\t'"$(label "$c")"
+		done
+		if [[ " ${py_configs[*]} " == *" py-default "* ]]; then
+			header+=$'\t'"default / off"$'\t'"ns per stack"$'\t'"stacks"
+			header+=$'\t'"Python frames (off/default)"$'\t'"lost_events (off/default)"$'\t'"bar"
+		fi
+		echo "$header"
+		row="py_chain"
+		for c in "${py_configs[@]}"; do
+			m=$(median "$tmp/$c.py_chain")
+			declare "med_${c//-/_}=$m"
+			row+=$'\t'"$(fmt_ns "$m")"
+		done
+		if [[ " ${py_configs[*]} " == *" py-default "* ]]; then
+			r=$(ratio "$med_py_default" "$med_py_off")
+			per_stack=-
+			[ "$r" != - ] && per_stack=$(awk -v d="$med_py_default" -v o="$med_py_off" \
+				'BEGIN { printf("%.0f", d - o) }')
+			frames_off=$(max_lost "$tmp/py-off.py_chain.pyframes")
+			frames_default=$(median "$tmp/py-default.py_chain.pyframes")
+			default_lost=$(max_lost "$tmp/py-default.py_chain.lost")
+			# issue 15's bar: default at most 1.5x --python=off, and no event lost
+			bar=ok
+			if [ "$r" = - ] || [ "$default_lost" != 0 ] ||
+				! awk -v r="$r" 'BEGIN { exit !(r <= 1.5) }'; then
+				bar=MISSED
+				echo "P: py_chain misses the bar: default ${r}x --python=off, $default_lost" \
+					"events lost (at most 1.5x and 0 lost)" >>"$tmp/bar_py"
+			fi
+			if [ "$frames_default" = - ] || [ "$frames_default" = 0 ]; then
+				bar="NO WALK"
+				echo "P: the default runs' stacks have no Python frames: the walk did not run," \
+					"and default / off measures nothing" >>"$tmp/bar_py"
+			fi
+			row+=$'\t'"$r"$'\t'"$per_stack"$'\t'"$(median "$tmp/py-default.py_chain.stacks")"
+			row+=$'\t'"$frames_off/$frames_default"
+			row+=$'\t'"$(max_lost "$tmp/py-off.py_chain.lost")/$default_lost"$'\t'"$bar"
+		fi
+		echo "$row"
+	} | print_table
+	echo
+	spreads "py_chain" "${py_configs[*]}"
+	echo "Python frames: with --python=off the largest of the runs, with the default the median."
+	[ -s "$tmp/bar_py" ] && sed 's/^/NOTE: /' "$tmp/bar_py"
+fi
+
 for note in "${notes[@]}"; do
 	echo "NOTE: $note"
 done
@@ -614,8 +755,9 @@ for f in "$tmp"/*.lost; do
 	[ -e "$f" ] || continue
 	grep -qv '^0$' "$f" || continue
 	case $(basename "$f") in
-	nofp-kdwarf.*)
-		# part of issue 14's bar: reported with F's table (NOTE: ... misses the bar)
+	nofp-kdwarf.* | py-default.*)
+		# part of issue 14's and 15's bars: reported with F's and P's tables (NOTE: ... misses
+		# the bar)
 		;;
 	mt-dwarf.* | nofp-dwarf.*)
 		# a 16 KiB copy and an unwind per allocation outrun the consumer by design:

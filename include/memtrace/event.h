@@ -332,6 +332,14 @@ struct mt_stack_dump {
 	__u64 dump_id;		/* MT_STACK_DUMP_FLAG set; the call record's stack_id */
 	__u64 stack_base;	/* address of stack[0]: the page holding regs[7] (sp) */
 	__u64 regs[MT_DUMP_REGS];
+	/*
+	 * kernel-dwarf: the thread's Python frames (include/memtrace/python.h),
+	 * leaf first, taken when the native walk met a mapping not told yet
+	 */
+	__u16 nr_py;
+	__u16 py_flags;		/* MT_STACK_F_PY_TRUNCATED */
+	__u32 pad;
+	__u64 py[MT_MAX_FRAMES];
 	__u8 stack[MT_DUMP_STACK_BYTES];
 };
 MT_RECORD_HEADER_CHECK(struct mt_stack_dump);

@@ -441,21 +441,132 @@ unsigned int harness__marker_line(const char *source, const char *name)
 	return 0;
 }
 
+unsigned int harness__py_marker_line(const char *source, const char *name)
+{
+	char line[512], mark[128];
+	unsigned int n = 0;
+	size_t len, mlen;
+	FILE *f = fopen(source, "r");
+
+	assert_non_null(f);
+	/* at the end of the line: "# MARK: run" must not find "# MARK: run_ext" */
+	mlen = (size_t)snprintf(mark, sizeof(mark), "# MARK: %s", name);
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		len = strcspn(line, "\r\n");
+		if (len >= mlen && !memcmp(line + len - mlen, mark, mlen)) {
+			fclose(f);
+			return n;
+		}
+	}
+	fclose(f);
+	fail_msg("no \"# MARK: %s\" in %s", name, source);
+	return 0;
+}
+
+bool harness__is_python_frame(const json_t *frame)
+{
+	const json_t *kind = json_object_get(frame, "kind");
+
+	return json_is_string(kind) && !strcmp(json_string_value(kind), "python");
+}
+
+long harness__first_python_frame(const json_t *stack)
+{
+	for (size_t i = 0; i < json_array_size(stack); i++)
+		if (harness__is_python_frame(json_array_get(stack, i)))
+			return (long)i;
+	return -1;
+}
+
+char *harness__stack_text(const json_t *stack)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const json_t *frame;
+	size_t i;
+
+	assert_non_null(f);
+	json_array_foreach(stack, i, frame) {
+		const char *kind = json_string_value(json_object_get(frame, "kind"));
+		const char *symbol = json_string_value(json_object_get(frame, "symbol"));
+		const char *file = json_string_value(json_object_get(frame, "file"));
+		const char *module = json_string_value(json_object_get(frame, "module"));
+		const json_t *line = json_object_get(frame, "line");
+
+		fprintf(f, "    #%zu %s %s %s:%lld%s%s\n", i, kind ? kind : "(no kind)",
+			symbol ? symbol : "?", file ? file : "?",
+			json_is_integer(line) ? (long long)json_integer_value(line) : -1LL,
+			module ? "  in " : "", module ? module : "");
+	}
+	if (!i)
+		fprintf(f, "    (empty)\n");
+	fclose(f);
+	return text;
+}
+
+void harness__assert_python_frame(const json_t *stack, size_t i, const char *symbol,
+				  const char *file, unsigned int line, const char *what)
+{
+	const json_t *frame = json_array_get(stack, i);
+	const char *got_symbol = json_string_value(json_object_get(frame, "symbol"));
+	const char *got_file = json_string_value(json_object_get(frame, "file"));
+	const json_t *got_line = json_object_get(frame, "line");
+	const char *why = NULL;
+
+	if (!frame)
+		why = "no such frame";
+	else if (!harness__is_python_frame(frame))
+		why = "not a Python frame (\"kind\": \"python\")";
+	else if (!got_symbol || strcmp(got_symbol, symbol))
+		why = "another function";
+	else if (file && (!got_file || strcmp(got_file, file)))
+		why = "another file";
+	else if (!json_is_integer(got_line) || json_integer_value(got_line) <= 0 ||
+		 (line && json_integer_value(got_line) != line))
+		why = "another line";
+	else if (!json_is_null(json_object_get(frame, "module")) ||
+		 !json_is_null(json_object_get(frame, "ip")))
+		why = "\"module\" or \"ip\" not null";
+	if (why) {
+		char *text = harness__stack_text(stack);
+
+		/* to stderr: cmocka cuts a failure message at about 1 KiB */
+		fprintf(stderr, "%s: the stack:\n%s", what, text);
+		free(text);
+		fail_msg("%s: frame %zu should be Python %s (%s:%u): %s (the stack is above)", what,
+			 i, symbol, file ? file : "any file", line, why);
+	}
+}
+
 void harness__trace_running(const char *const *target, struct mt_run *r, pid_t *pid)
 {
+	harness__trace_running_opts(target, (const char *const[]){ NULL }, r, pid);
+}
+
+void harness__trace_running_opts(const char *const *target, const char *const *opts,
+				 struct mt_run *r, pid_t *pid)
+{
+	const char *args[32];
 	struct harness_tracer tracer;
 	struct harness_child child;
 	char pid_arg[16];
+	size_t n = 0;
 	int status;
 
 	assert_int_equal(harness__spawn(&child, target), 0);
 	assert_int_equal(harness__expect_line(child.out, "ready"), 0);
 	snprintf(pid_arg, sizeof(pid_arg), "%d", child.pid);
-	assert_int_equal(harness__start_tracer(&tracer,
-					       (const char *const[]){ "--json", "-p", pid_arg,
-								      NULL },
-					       child.pid),
-			 0);
+	for (; opts[n]; n++) {
+		assert_true(n + 4 < sizeof(args) / sizeof(args[0]));
+		args[n] = opts[n];
+	}
+	args[n++] = "--json";
+	args[n++] = "-p";
+	args[n++] = pid_arg;
+	args[n] = NULL;
+	assert_int_equal(harness__start_tracer(&tracer, args, child.pid), 0);
 	assert_int_equal(write(child.in, "go\n", 3), 3);
 	status = harness__wait(&child);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -78,6 +78,9 @@ int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r);
  * (status 0, checked). *pid gets the target's PID.
  */
 void harness__trace_running(const char *const *target, struct mt_run *r, pid_t *pid);
+/* The same with more memtrace options (NULL-terminated) before --json -p PID. */
+void harness__trace_running_opts(const char *const *target, const char *const *opts,
+				 struct mt_run *r, pid_t *pid);
 
 /* JSON lookups; they fail the current test when a field is missing. */
 uint64_t harness__u64(const json_t *obj, const char *key);
@@ -104,6 +107,28 @@ json_t *harness__leak_of(const json_t *snap, uint64_t bytes);
 const char *harness__frame_symbol(const json_t *leak, size_t i);
 /* The line of source (a tests/progs file) holding the comment "MARK: name". */
 unsigned int harness__marker_line(const char *source, const char *name);
+
+/* The line of a Python source (a tests/progs file) that ends with the comment "# MARK: name". */
+unsigned int harness__py_marker_line(const char *source, const char *name);
+
+/*
+ * Stacks with Python frames (issue 15): a frame of a leak's or an event's
+ * "stack" is {"kind": "python", "symbol": qualified name, "file":
+ * co_filename, "line", "module": null, "ip": null, ...} or a native one
+ * ("kind": "native").
+ */
+bool harness__is_python_frame(const json_t *frame);
+/* The index in stack of its first Python frame; -1 when it has none. */
+long harness__first_python_frame(const json_t *stack);
+/* One line per frame, leaf first ("py Model.step grow.py:28"), for failure messages; free it. */
+char *harness__stack_text(const json_t *stack);
+/*
+ * Fails the test unless frame is a Python frame of function symbol, in file
+ * (NULL: any), on line (0: any), with no module and no ip; what names the
+ * frame in the message, with the whole stack.
+ */
+void harness__assert_python_frame(const json_t *stack, size_t i, const char *symbol,
+				  const char *file, unsigned int line, const char *what);
 
 /* Sums the leaks of one process whose stack starts with function caller. */
 struct leak_sum {

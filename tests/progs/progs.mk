@@ -209,3 +209,26 @@ $(BUILD)/tests/progs/tcmalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tes
 $(BUILD)/tests/progs/mimalloc_calls: tests/progs/jemalloc_calls.c | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -lmimalloc
+
+# The Python test extension (tests/progs/python/mtext.c), one build per interpreter it is
+# loaded into: Debian's python3.11 (python3.11-dev's headers) and each pyenv CPython 3.10-3.13
+# present (their own include/; none when pyenv is absent, and nothing to skip then). An
+# extension resolves the interpreter's symbols when it is loaded: no libpython at link time.
+# tests/integration/test_python_stacks.c loads build/tests/progs/python/TAG/mtext.so.
+PY_EXT_DIR    := $(BUILD)/tests/progs/python
+PYENV_ROOT_VERSIONS ?= /root/.pyenv/versions
+PYENV_PYTHONS := $(notdir $(wildcard $(PYENV_ROOT_VERSIONS)/3.1[0-3].*))
+PY_EXTS       := $(PY_EXT_DIR)/debian-3.11/mtext.so \
+	$(PYENV_PYTHONS:%=$(PY_EXT_DIR)/pyenv-%/mtext.so)
+PY_EXT_CFLAGS := $(PROG_CFLAGS) -shared -fPIC
+
+$(PY_EXT_DIR)/debian-3.11/mtext.so: tests/progs/python/mtext.c
+	$(call msg,CC-PYEXT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(PY_EXT_CFLAGS) -I/usr/include/python3.11 -o $@ $<
+
+$(PY_EXT_DIR)/pyenv-%/mtext.so: tests/progs/python/mtext.c
+	$(call msg,CC-PYEXT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(PY_EXT_CFLAGS) \
+		-I$(firstword $(wildcard $(PYENV_ROOT_VERSIONS)/$*/include/python3.*)) -o $@ $<

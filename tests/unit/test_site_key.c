@@ -17,7 +17,7 @@
 #include "compare/site_set.h"
 
 #define FRAME(sym, mod, file, line) \
-	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL }
+	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL, false }
 
 static char *key_of(struct snap_frame *frames, size_t n, const char *allocator, unsigned int depth)
 {
@@ -186,12 +186,49 @@ static void test_depth(void **state)
 static void test_inlined_frames(void **state)
 {
 	struct snap_frame frames[] = {
-		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true, NULL },
+		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true, NULL, false },
 		FRAME("process", "/x/app", NULL, 0),
 	};
 
 	(void)state;
 	assert_key(frames, 2, 5, "libc;fill_buffer@app;process@app");
+}
+
+#define PY_FRAME(sym, file, line) \
+	{ (char *)(sym), NULL, (char *)(file), line, false, NULL, true }
+
+/*
+ * A Python frame keys by its qualified name and its file's base name: the
+ * line may move (an edit above it) and the directory too (another
+ * checkout), the site stays; another function in the same file is another
+ * site.
+ */
+static void test_python_frames(void **state)
+{
+	struct snap_frame before[] = {
+		FRAME("PyByteArray_Resize", "/usr/bin/python3.11", NULL, 0),
+		PY_FRAME("Model.step", "/home/a/train.py", 42),
+		PY_FRAME("main", "/home/a/train.py", 80),
+	};
+	struct snap_frame after[] = {
+		FRAME("PyByteArray_Resize", "/usr/bin/python3.11", NULL, 0),
+		PY_FRAME("Model.step", "/ci/checkout/train.py", 47),
+		PY_FRAME("main", "/ci/checkout/train.py", 85),
+	};
+	struct snap_frame other[] = { PY_FRAME("Model.eval", "/home/a/train.py", 42) };
+	struct snap_frame no_file[] = { PY_FRAME("<unknown code>", NULL, 0) };
+	char *a, *b;
+
+	(void)state;
+	assert_key(before, 3, 5,
+		   "libc;PyByteArray_Resize@python3.11;py:Model.step@train.py;py:main@train.py");
+	a = key_of(before, 3, "libc", 5);
+	b = key_of(after, 3, "libc", 5);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	assert_key(other, 1, 5, "libc;py:Model.eval@train.py");
+	assert_key(no_file, 1, 5, "libc;py:<unknown code>@?");
 }
 
 /*
@@ -267,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_different_symbol),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_inlined_frames),
+		cmocka_unit_test(test_python_frames),
 		cmocka_unit_test(test_linkage_name),
 		cmocka_unit_test(test_site_set),
 	};

@@ -13,6 +13,8 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <jansson.h>
+#include <linux/types.h>
+#include <memtrace/python.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #include "compare/snapshot_reader.h"
 #include "output/report.h"
 #include "output/snapshot.h"
+#include "py_fake.h"
+#include "symbolize/py_proc.h"
 #include "unit_helpers.h"
 
 /* Above any pid_max: /proc has none of them, so no maps and no names. */
@@ -38,6 +42,7 @@
 #define S3 0x3333333333ULL /* its record never arrives */
 #define S4 0x4444444444ULL /* PID2's */
 #define S5 0x5555555555ULL /* this test's own process */
+#define S6 0x6666666666ULL /* this test's own process, as a fake Python */
 
 #define NS 1000000000ULL
 
@@ -635,6 +640,8 @@ static void test_frames_named(void **state)
 	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
 	write_snapshot(w);
 
+	/* no Python frame in the run: no "python" key, the snapshot as it always was */
+	assert_null(json_object_get(w->root, "python"));
 	leaks = unit__get_array(w->root, "leaks", 6);
 	assert_int_equal(unit__get_u64(json_array_get(leaks, 0), "pid"), me);
 	assert_leak(json_array_get(leaks, 0), me, 100000, 1, 1.0, false, true, 2);
@@ -665,6 +672,83 @@ static void test_frames_named(void **state)
 
 	/* the report names the file alone, then the module */
 	assert_non_null(strstr(write_report(w, 1), "\n    marker_leaf+0x1 (test_snapshot.c:"));
+}
+
+/*
+ * A stack record with Python words, in a process made a fake Python
+ * (py_fake.h): the snapshot's frames are the native leaf, kind "native",
+ * then Python frames with null module, addresses and offsets; the report
+ * shows them as name (file:line) where native frames show theirs.
+ */
+static void test_python_frames(void **state)
+{
+	static struct py_fake f;
+	struct world *w = *state;
+	struct py_target target;
+	struct mt_process *p;
+	uint64_t step = py_fake__code(&f, "Model.step", "/t/train.py", 10);
+	uint64_t outer = py_fake__code(&f, "outer", "/t/train.py", 30);
+	uint64_t frames[] = {
+		(uint64_t)(uintptr_t)marker_leaf + 1,
+		PY_FAKE_EVAL + 0x40,
+		mt_py_word(step, 3, 0),
+		mt_py_word(outer, MT_PY_INDEX_NONE, 1),
+	};
+	uint32_t me = (uint32_t)getpid();
+	json_t *st, *fr;
+	const char *report;
+
+	(void)state;
+	p = tracker__add_process(&w->t, me);
+	assert_non_null(p);
+	py_fake__target(&target);
+	p->python = py_proc__new(&target, py_fake__read, &f);
+	assert_non_null(p->python);
+	unit__stack(&w->t, me, S6, 4, frames);
+	call(&w->t, MT_FN_MALLOC, me, me, 9 * NS, S6, 0x2000, 100000, 0);
+	leaks__release(&w->s.leaks);
+	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
+	write_snapshot(w);
+
+	st = unit__get(json_array_get(unit__get_array(w->root, "leaks", 6), 0), "stack");
+	assert_int_equal(json_array_size(st), 3);
+	fr = json_array_get(st, 0);
+	assert_string_equal(get_str(fr, "kind"), "native");
+	assert_string_equal(get_str(fr, "symbol"), "marker_leaf");
+	fr = json_array_get(st, 1);
+	assert_string_equal(get_str(fr, "kind"), "python");
+	assert_string_equal(get_str(fr, "symbol"), "Model.step");
+	assert_string_equal(get_str(fr, "file"), "/t/train.py");
+	assert_int_equal(unit__get_u64(fr, "line"), 12);
+	assert_null_at(fr, "module");
+	assert_null_at(fr, "ip");
+	assert_null_at(fr, "offset");
+	assert_null_at(fr, "module_offset");
+	assert_null_at(fr, "linkage_name");
+	assert_true(json_is_false(unit__get(fr, "inlined")));
+	fr = json_array_get(st, 2);
+	assert_string_equal(get_str(fr, "symbol"), "outer");
+	assert_int_equal(unit__get_u64(fr, "line"), 30);
+	assert_true(json_is_false(unit__get(json_array_get(unit__get_array(w->root, "leaks", 6),
+							   0), "truncated")));
+
+	fr = unit__get(w->root, "python");
+	assert_int_equal(unit__get_u64(fr, "frames"), 2);
+	assert_int_equal(unit__get_u64(fr, "unreadable_code"), 0);
+	assert_int_equal(unit__get_u64(fr, "approximate_stacks"), 0);
+	assert_int_equal(unit__get_u64(fr, "no_interpreter"), 0);
+
+	report = write_report(w, 1);
+	assert_non_null(strstr(report, "\n    marker_leaf+0x1 (test_snapshot.c:"));
+	assert_non_null(strstr(report, "\n    Model.step (train.py:12)\n    outer (train.py:30)\n"));
+	assert_null(strstr(report, "Python frames"));
+
+	/* a code object gone before its stack came: shown unknown, and said */
+	frames[2] = mt_py_word(0x1000, 3, 0);
+	unit__stack(&w->t, me, S6 + 1, 4, frames);
+	report = write_report(w, 1);
+	assert_non_null(strstr(report, "WARNING: 1 Python frames with a code object memtrace "
+				       "could not read"));
 }
 
 #define CXX_LIB "build/tests/fixtures/libfixture_cxx.so"
@@ -879,6 +963,7 @@ int main(void)
 		TEST(test_report_empty),
 		TEST(test_displaced_block),
 		TEST(test_frames_named),
+		TEST(test_python_frames),
 		TEST(test_cxx_frames),
 	};
 

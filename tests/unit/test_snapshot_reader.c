@@ -578,6 +578,8 @@ static void test_optional_field_types(void **state)
 		  "expected a string, found an array" },
 		{ "leaks[0].stack[0]", "linkage_name", "7", "leaks[0].stack[0].linkage_name",
 		  "expected a string, found 7" },
+		{ "leaks[0].stack[0]", "kind", "1", "leaks[0].stack[0].kind",
+		  "expected a string, found 1" },
 		{ "", "duration_s", "\"1s\"", "duration_s", "expected a number" },
 		{ "", "host", "1", "host", "expected a string" },
 	};
@@ -913,6 +915,38 @@ static void test_linkage_names(void **state)
 	assert_null(f->linkage_name);
 }
 
+/* One frame of the minimal snapshot, read with kind set (json NULL: no such key). */
+static const struct snap_frame *read_kind(struct world *w, json_t *kind)
+{
+	json_t *doc = minimal(), *frame;
+
+	frame = json_array_get(json_object_get(at(doc, "leaks[0]"), "stack"), 0);
+	json_object_del(frame, "kind");
+	if (kind)
+		assert_int_equal(json_object_set_new(frame, "kind", kind), 0);
+	assert_int_equal(parse_doc(w, doc), 0);
+	return &w->snap.leaks[0].frames[0];
+}
+
+/*
+ * A frame's kind: snapshots from before Python frames have none, and their
+ * frames are native; a kind a newer writer may add reads as native too.
+ */
+static void test_frame_kind(void **state)
+{
+	struct world *w = *state;
+
+	assert_false(read_kind(w, NULL)->python);
+	snapshot_reader__release(&w->snap);
+	assert_false(read_kind(w, json_null())->python);
+	snapshot_reader__release(&w->snap);
+	assert_false(read_kind(w, json_string("native"))->python);
+	snapshot_reader__release(&w->snap);
+	assert_true(read_kind(w, json_string("python"))->python);
+	snapshot_reader__release(&w->snap);
+	assert_false(read_kind(w, json_string("jit"))->python);
+}
+
 static void test_files(void **state)
 {
 	struct world *w = *state;
@@ -1105,6 +1139,7 @@ int main(void)
 		TEST(test_optional_defaults),
 		TEST(test_leak_processes),
 		TEST(test_linkage_names),
+		TEST(test_frame_kind),
 		TEST(test_files),
 		TEST(test_max_input_file),
 		TEST(test_max_input_pipe),

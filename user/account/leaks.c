@@ -7,6 +7,7 @@
 #include "account/gpu_accounting.h"
 #include "account/leaks.h"
 #include "attach/allocator_funcs.h"
+#include "symbolize/py_frames.h"
 
 static int by_bytes_desc(const void *a, const void *b)
 {
@@ -259,6 +260,17 @@ size_t leaks__frames(const struct tracker *t, struct symbolizer *sym, const stru
 	return leaks__stack_frames(t, sym, site->process, site->stack, frames, max, truncated);
 }
 
+/* A Python frame of a stack, as the table named it at ingest */
+static struct frame_info python_frame(const struct tracker *t, uint64_t frame)
+{
+	const struct py_frame_entry *e = py_frame_table__get(&t->py_frames,
+							     py_frames__index(frame));
+
+	return (struct frame_info){ .symbol = e ? e->symbol : PY_FRAME_UNKNOWN_CODE,
+				    .file = e ? e->file : NULL, .line = e ? e->line : 0,
+				    .mapped = true, .python = true };
+}
+
 size_t leaks__stack_frames(const struct tracker *t, struct symbolizer *sym,
 			   const struct mt_process *p, uint32_t stack, struct leak_frame *frames,
 			   size_t max, bool *truncated)
@@ -271,7 +283,12 @@ size_t leaks__stack_frames(const struct tracker *t, struct symbolizer *sym,
 	/* the walk itself may have stopped early (no CFI, or a frame-pointer chain broke) */
 	*truncated = s->truncated;
 	snprintf(proc_dir, sizeof(proc_dir), "/proc/%u", p->pid);
-	for (uint16_t i = 0; i < s->nr_frames; i++) {
+	for (uint16_t i = 0; i < s->nr_frames && n < max; i++) {
+		if (py_frames__is_python(s->frames[i])) {
+			frames[n++] = (struct leak_frame){ .addr = i,
+							   .info = python_frame(t, s->frames[i]) };
+			continue;
+		}
 		/* every frame is a return address: the caller's call site is at ip - 1 */
 		got = symbolizer__resolve_frames(sym, &p->maps, p->exited ? NULL : proc_dir,
 						 s->frames[i], true, chain, LEAK_MAX_INLINED);

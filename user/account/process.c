@@ -13,6 +13,7 @@
 #include "account/mapping_accounting.h"
 #include "account/process.h"
 #include "attach/libc_locate.h"
+#include "symbolize/py_proc.h"
 #include "util/array.h"
 #include "util/mono_clock.h"
 
@@ -209,6 +210,9 @@ int process__retire(struct mt_process *p, uint64_t min_age_ns, uint64_t sample_b
 		return err;
 	drop_tables(p);
 	release_next_maps(p);
+	/* its frames are named: the code objects they came from are gone with it */
+	py_proc__free(p->python);
+	p->python = NULL;
 	return 0;
 }
 
@@ -237,6 +241,7 @@ void process__free(struct mt_process *p)
 	gpu_accounting__free(p->gpu);
 	gc_stats__free(p->gc);
 	mapping_accounting__free(p->mappings);
+	py_proc__free(p->python);
 	free(p);
 }
 

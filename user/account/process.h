@@ -18,6 +18,7 @@
 #include "util/id_map.h"
 
 struct gc_stats;
+struct py_proc;
 struct gpu_state;
 struct libc_image;
 
@@ -124,6 +125,9 @@ struct mt_process {
 	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
 	struct gc_stats *gc;		/* gc_stats.h; NULL until GC probes or a GC record */
 	struct mapping_state *mappings;	/* mapping_accounting.h; NULL until an MT_REC_MMAP */
+	/* its interpreter and code objects (py_proc.h); NULL until a stack with Python frames */
+	struct py_proc *python;
+	uint64_t python_maps_gen;	/* the maps_gen python was made with */
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

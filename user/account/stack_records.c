@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "account/stack_records.h"
+#include "symbolize/py_frames.h"
+#include "symbolize/py_proc.h"
 #include "util/mono_clock.h"
 
 /* A stack outside the known maps re-reads them at most this often. */
@@ -23,26 +25,64 @@ static void cover_stack(struct mt_process *p, const struct mt_stack_record *rec)
 	if (!process__may_read_maps(p))
 		return;
 	refresh = !p->maps_read_ns || !proc_maps__find(&p->maps, rec->frames[0]);
-	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES; i++)
+	/* Python words (after the native pcs) are no addresses to map */
+	for (uint16_t i = 1; !refresh && i < rec->nr_frames && i < MT_MAX_FRAMES &&
+			     !py_frames__is_python(rec->frames[i]);
+	     i++)
 		refresh = !proc_maps__find(&p->maps, rec->frames[i]) &&
 			  mono_clock__ns() - p->maps_read_ns > MAPS_REFRESH_MIN_NS;
 	if (refresh)
 		process__refresh_maps(p);
 }
 
-int stack_records__add(struct stack_table *stacks, struct mt_process *p,
+/*
+ * Python words came, but no interpreter was in p's maps when it was looked
+ * for: libpython may have been mapped since (its mapping record can come
+ * after the stack record), so maps that changed are searched again.
+ */
+static void forget_no_python(struct mt_process *p)
+{
+	if (p->python && !py_proc__found(p->python, NULL) && p->python_maps_gen != p->maps_gen) {
+		py_proc__free(p->python);
+		p->python = NULL;
+	}
+}
+
+/* frames[0 .. *nr) with Python words after the native pcs: merged in place (py_frames.h). */
+static int merge_python(struct tracker *t, struct mt_process *p, uint64_t *frames, uint16_t *nr)
+{
+	forget_no_python(p);
+	if (!p->python)
+		p->python_maps_gen = p->maps_gen;
+	return py_frames__resolve(&t->py_frames, t->python_mode, &p->python, p->pid, &p->maps,
+				  frames, nr);
+}
+
+int stack_records__add(struct tracker *t, struct mt_process *p,
 		       const struct mt_stack_record *rec)
 {
 	uint16_t nr = rec->nr_frames > MT_MAX_FRAMES ? MT_MAX_FRAMES : rec->nr_frames;
-	int64_t idx;
-
+	uint64_t merged[MT_MAX_FRAMES];
 	/* __u64 and uint64_t differ in name only */
-	idx = stack_table__add_frames(stacks, rec->stack_id, rec->pid,
-				      (const uint64_t *)rec->frames, nr);
+	const uint64_t *frames = (const uint64_t *)rec->frames;
+	int64_t idx;
+	int err;
+
+	/* the eval loop's place and the interpreter's are found by the maps: cover them first */
+	cover_stack(p, rec);
+	if (py_frames__has_words(frames, nr)) {
+		memcpy(merged, frames, nr * sizeof(*frames));
+		err = merge_python(t, p, merged, &nr);
+		if (err)
+			return err;
+		frames = merged;
+	}
+	idx = stack_table__add_frames(&t->stacks, rec->stack_id, rec->pid, frames, nr);
 	if (idx < 0)
 		return (int)idx;
-	stacks->stacks[idx].truncated = rec->flags & MT_STACK_F_TRUNCATED;
-	cover_stack(p, rec);
+	t->stacks.stacks[idx].truncated = rec->flags & (MT_STACK_F_TRUNCATED |
+							MT_STACK_F_PY_TRUNCATED);
+	t->stacks.stacks[idx].python_truncated = rec->flags & MT_STACK_F_PY_TRUNCATED;
 	return 0;
 }
 
@@ -109,23 +149,43 @@ static int unwind_dump(struct mt_process *p, const struct mt_stack_dump *d, uint
 	return nr;
 }
 
-int stack_records__add_dump(struct stack_table *stacks, struct mt_process *p,
+int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 			    const struct mt_stack_dump *d)
 {
+	struct stack_table *stacks = &t->stacks;
 	uint64_t frames[MT_MAX_FRAMES];
 	bool truncated = true;
 	struct mt_thread *th;
 	int64_t thread, idx;
-	int nr;
+	uint64_t id;
+	uint16_t n;
+	int nr, err;
 
 	nr = unwind_dump(p, d, frames, &truncated);
+	/* no user pc has bit 63 set: what has is junk, and would read as a Python word */
+	for (int i = 1; i < nr; i++)
+		if (py_frames__is_python(frames[i])) {
+			nr = i;
+			truncated = true;
+		}
 	if (nr <= 0)
 		return 0;
-	idx = stack_table__add_frames(stacks, frames_id(d->pid, frames, nr), d->pid, frames,
-				      (uint16_t)nr);
+	id = frames_id(d->pid, frames, nr);
+	if (d->nr_py) {
+		for (uint16_t i = 0; i < d->nr_py && i < MT_MAX_FRAMES && nr < MT_MAX_FRAMES; i++)
+			frames[nr++] = d->py[i];
+		id = frames_id(d->pid, frames, nr);
+		n = (uint16_t)nr;
+		err = merge_python(t, p, frames, &n);
+		if (err)
+			return err;
+		nr = n;
+	}
+	idx = stack_table__add_frames(stacks, id, d->pid, frames, (uint16_t)nr);
 	if (idx < 0)
 		return (int)idx;
-	stacks->stacks[idx].truncated = truncated;
+	stacks->stacks[idx].truncated = truncated || (d->py_flags & MT_STACK_F_PY_TRUNCATED);
+	stacks->stacks[idx].python_truncated = d->py_flags & MT_STACK_F_PY_TRUNCATED;
 	thread = process__thread(p, d->tid);
 	if (thread < 0)
 		return (int)thread;

@@ -14,15 +14,20 @@
 
 #include "account/process.h"
 #include "account/stack_table.h"
+#include "account/tracker.h"
 
-/* Adds an MT_REC_STACK record of p's; makes p's maps cover it. 0 or -ENOMEM. */
-int stack_records__add(struct stack_table *stacks, struct mt_process *p,
+/*
+ * Adds an MT_REC_STACK record of p's to t's stacks; makes p's maps cover
+ * it. Its Python frames, if any, are named now, while p lives, and merged
+ * into its native frames by t->python_mode (py_frames.h). 0 or -ENOMEM.
+ */
+int stack_records__add(struct tracker *t, struct mt_process *p,
 		       const struct mt_stack_record *rec);
 /*
  * Unwinds an MT_REC_STACK_DUMP of p's and adds its stack, for the call
  * record that follows from the same thread. 0 or -ENOMEM.
  */
-int stack_records__add_dump(struct stack_table *stacks, struct mt_process *p,
+int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 			    const struct mt_stack_dump *d);
 /* The stack of the dump tid sent just before the record naming stack_id (0: lost). */
 int64_t stack_records__dump_stack(struct mt_process *p, uint32_t tid, uint64_t stack_id);

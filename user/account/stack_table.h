@@ -22,6 +22,8 @@ struct mt_stack {
 	uint16_t nr_frames;
 	bool received;		/* its mt_stack_record arrived */
 	bool truncated;		/* the walk stopped before the outermost frame */
+	/* of which the Python walk: its bound, or a frame it could not read */
+	bool python_truncated;
 	uint64_t *frames;	/* leaf first: frames[0] is the direct caller */
 	/* its freed blocks: a stack belongs to one process (its id hashes the pid) */
 	struct freed_lifetimes freed;

@@ -19,6 +19,7 @@ void tracker__release(struct tracker *t)
 	free(t->fresh);
 	id_map__release(&t->by_pid);
 	stack_table__release(&t->stacks);
+	py_frame_table__release(&t->py_frames);
 	*t = (struct tracker){};
 }
 

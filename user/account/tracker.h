@@ -19,7 +19,9 @@
 #include "account/mapping_accounting.h"
 #include "account/process.h"
 #include "account/stack_table.h"
+#include "symbolize/py_frame_table.h"
 #include "util/id_map.h"
+#include "util/python_mode.h"
 
 struct tracker {
 	struct mt_process **procs;
@@ -67,6 +69,10 @@ struct tracker {
 	uint32_t nr_fresh, fresh_cap;
 	/* GPU memory, by kind (gpu_accounting.h): after the fields every record touches */
 	struct gpu_totals gpu;
+	/* --python: how stack records with Python frames are merged (py_frames.h) */
+	enum mt_python_mode python_mode;
+	/* every process's Python frames, named at ingest: stacks hold their indices */
+	struct py_frame_table py_frames;
 };
 
 int tracker__init(struct tracker *t);

@@ -620,6 +620,11 @@ void bpf_loader__unwind_maps(const struct bpf_loader *l, int *tables_fd, int *pr
 	*procs_fd = bpf_map__fd(l->skel->maps.unwind_procs);
 }
 
+int bpf_loader__python_procs(const struct bpf_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.python_procs);
+}
+
 struct caller_table *bpf_loader__callers(struct bpf_loader *l)
 {
 	return l->callers;

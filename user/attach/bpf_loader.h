@@ -127,6 +127,8 @@ struct caller_table *bpf_loader__callers(struct bpf_loader *l);
 
 /* The kernel unwinder's maps (bpf/stack_dwarf.bpf.h), for unwind_loader. */
 void bpf_loader__unwind_maps(const struct bpf_loader *l, int *tables_fd, int *procs_fd);
+/* kernel-dwarf: the Python processes' map (bpf/python_walk.bpf.h) */
+int bpf_loader__python_procs(const struct bpf_loader *l);
 /* Sums the per-CPU drop counters. */
 int bpf_loader__read_drops(const struct bpf_loader *l, uint64_t drops[MT_DROP_COUNT]);
 

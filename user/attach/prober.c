@@ -10,6 +10,8 @@
 #include "attach/gc_probe.h"
 #include "attach/gpu_attach.h"
 #include "attach/preload.h"
+#include "attach/python_loader.h"
+#include "symbolize/py_target.h"
 #include "attach/prober.h"
 #include "attach/step_probe.h"
 #include "attach/unwind_loader.h"
@@ -23,6 +25,10 @@ struct prober {
 	struct id_map tries;
 	/* --stack=kernel-dwarf: the processes' unwind tables; NULL otherwise */
 	struct unwind_loader *unwind;
+	/* --stack=kernel-dwarf: the Python processes told to the kernel; NULL otherwise */
+	struct python_loader *python;
+	/* other stack modes: a Python target was told it gets no Python frames */
+	bool said_no_python;
 };
 
 int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack_mode stacks,
@@ -40,7 +46,12 @@ int prober__new(struct bpf_loader *l, const struct mt_config *cfg, enum mt_stack
 	if (stacks == MT_STACK_KERNEL_DWARF) {
 		bpf_loader__unwind_maps(l, &uo.tables_fd, &uo.procs_fd);
 		err = unwind_loader__new(&uo, &pr->unwind);
+		/* --python=off: no process in python_procs, so the kernel never walks one */
+		if (!err && cfg->python_mode != MT_PYTHON_OFF)
+			err = python_loader__new(bpf_loader__python_procs(l), cfg->verbose,
+						 &pr->python);
 		if (err) {
+			unwind_loader__free(pr->unwind);
 			free(pr);
 			return err;
 		}
@@ -55,6 +66,7 @@ void prober__free(struct prober *pr)
 		return;
 	id_map__release(&pr->tries);
 	unwind_loader__free(pr->unwind);
+	python_loader__free(pr->python);
 	free(pr);
 }
 
@@ -202,13 +214,37 @@ void prober_found__release(struct prober_found *found)
 }
 
 /* The unwind tables of t's modules, in before it runs (launch) or goes on. */
+/* Python frames are walked by kernel-dwarf's programs: a Python target under another mode is told, once. */
+static void say_no_python(struct prober *pr, pid_t pid, const struct proc_maps *maps)
+{
+	struct py_target *t;
+	const char *why;
+
+	if (pr->said_no_python || pr->cfg->python_mode == MT_PYTHON_OFF ||
+	    pr->cfg->stack_mode == MT_STACK_NONE)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (t && !py_target__find(pid, maps, t, &why)) {
+		fprintf(stderr,
+			"memtrace: PID %d runs Python %d.%d: its Python frames need --stack=kernel-dwarf "
+			"(a kernel with bpf_loop, 5.17): native stacks only\n",
+			pid, t->layout.major, t->layout.minor);
+		pr->said_no_python = true;
+	}
+	free(t);
+}
+
 static int unwind_process(struct prober *pr, pid_t pid, const struct proc_maps *maps)
 {
 	int err;
 
-	if (!pr->unwind)
+	if (!pr->unwind) {
+		say_no_python(pr, pid, maps);
 		return 0;
+	}
 	err = unwind_loader__process(pr->unwind, pid, maps);
+	if (!err && pr->python)
+		err = python_loader__process(pr->python, pid, maps);
 	if (err)
 		fprintf(stderr, "memtrace: cannot load the unwind tables of PID %d: %s\n", pid,
 			strerror(-err));
@@ -318,6 +354,8 @@ bool prober__try_again(struct prober *pr, pid_t pid)
 	if (tries >= PROBER_TRIES) {
 		if (pr->unwind)
 			unwind_loader__forget(pr->unwind, pid, true);
+		if (pr->python)
+			python_loader__forget(pr->python, pid, true);
 		return false;
 	}
 	/* out of memory: looked at no more, like a process past its tries */
@@ -329,6 +367,8 @@ void prober__forget(struct prober *pr, pid_t pid, bool exited)
 	id_map__delete(&pr->tries, (uint64_t)pid);
 	if (pr->unwind)
 		unwind_loader__forget(pr->unwind, pid, exited);
+	if (pr->python)
+		python_loader__forget(pr->python, pid, exited);
 }
 
 /*
@@ -406,6 +446,8 @@ int prober__mapping(struct prober *pr, pid_t pid, const struct probe_target *our
 	/* libjvm.so: the java launcher dlopens it after start */
 	gc_probe__mapping(pr->l, ours, m, pr->cfg->verbose);
 	if (pr->unwind && unwind_loader__mapping(pr->unwind, pid, m))
+		return -ENOMEM;
+	if (pr->python && python_loader__mapping(pr->python, pid, m))
 		return -ENOMEM;
 	return probe_mapped_allocator(pr, pid, m);
 }

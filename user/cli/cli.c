@@ -66,6 +66,7 @@ enum {
 	OPT_MAX_UNWIND_MIB,
 	OPT_MAX_LIVE,
 	OPT_USER,
+	OPT_PYTHON,
 };
 
 static const struct argp_option options[] = {
@@ -93,6 +94,10 @@ static const struct argp_option options[] = {
 	  "fp if the program has frame pointers, else dwarf), kernel-dwarf (CFI unwinding in "
 	  "the kernel from tables, every allocation), dwarf (stack copies unwound in user "
 	  "space, sampled), fp (frame pointers) or none", 0 },
+	{ "python", OPT_PYTHON, "MODE", 0,
+	  "Python frames in the stacks of CPython processes: mixed (default: in place of the "
+	  "interpreter's own frames, with C extensions and the allocating C code), only (the "
+	  "allocating C code, then Python frames only) or off (native frames only)", 0 },
 	{ "max-unwind-mib", OPT_MAX_UNWIND_MIB, "MIB", 0,
 	  "Kernel memory for kernel-dwarf's unwind tables (default 256; 0: none); a module "
 	  "that does not fit is walked by frame pointers, and named", 0 },
@@ -366,6 +371,16 @@ static error_t parse_probes(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "--stack must be auto, kernel-dwarf, dwarf, fp or none, got '%s'", arg);
 		break;
+	case OPT_PYTHON:
+		if (!strcmp(arg, "mixed"))
+			cfg->python_mode = MT_PYTHON_MIXED;
+		else if (!strcmp(arg, "only"))
+			cfg->python_mode = MT_PYTHON_ONLY;
+		else if (!strcmp(arg, "off"))
+			cfg->python_mode = MT_PYTHON_OFF;
+		else
+			argp_error(state, "--python must be mixed, only or off, got '%s'", arg);
+		break;
 	case OPT_SAMPLE_BYTES:
 		if (units__parse_bytes(arg, MAX_SAMPLE_BYTES, &cfg->sample_bytes))
 			argp_error(state, "invalid --sample-bytes '%s': bytes, with K, M or G, from 0 "
@@ -449,6 +464,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.keep = 10,
 		.max_exited = 1000,
 		.max_unwind_bytes = 256ULL << 20,
+		.python_mode = MT_PYTHON_MIXED,
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))

@@ -98,6 +98,7 @@ static void write_frames(const struct diff *d, const struct snap_leak *leak,
 		const struct snap_frame *f = &leak->frames[i];
 
 		json_writer__begin_object(w);
+		json_writer__kv_string(w, "kind", f->python ? "python" : "native");
 		json_writer__kv_string(w, "symbol", f->symbol);
 		json_writer__kv_string(w, "linkage_name", f->linkage_name);
 		json_writer__kv_string(w, "module", f->module);

@@ -46,7 +46,15 @@ char *site_key__build(const struct snap_leak *leak, unsigned int depth)
 		const struct snap_frame *fr = &leak->frames[i];
 		/* the mangled name: what snapshots of every age agree on */
 		const char *name = fr->linkage_name ? fr->linkage_name : fr->symbol;
+		const char *base;
 
+		/* no line: an edit above the function keeps its site the same site */
+		if (fr->python) {
+			base = fr->file ? strrchr(fr->file, '/') : NULL;
+			fprintf(f, ";py:%s@%s", name ? name : "?",
+				base ? base + 1 : fr->file ? fr->file : "?");
+			continue;
+		}
 		fprintf(f, ";%s@%s", name ? name : "?",
 			fr->module ? site_key__module(fr->module, module, sizeof(module)) : "?");
 	}

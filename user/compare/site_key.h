@@ -12,8 +12,13 @@
  *
  *   cxx;_ZN2ns5Model4leakEi@app;main@app;...
  *
- * Never addresses, offsets, directories or source files: those change when
- * nothing the user would call a different site has.
+ * A Python frame (issue 15) is its qualified name and its file's base name,
+ * never its line, so that an edit above the function keeps the site:
+ *
+ *   libc;PyByteArray_Resize@python3.11;py:Model.step@train.py;py:main@train.py
+ *
+ * Never addresses, offsets, directories or native source files: those change
+ * when nothing the user would call a different site has.
  */
 #ifndef MEMTRACE_SITE_KEY_H
 #define MEMTRACE_SITE_KEY_H

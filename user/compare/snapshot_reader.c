@@ -347,6 +347,21 @@ static void frame__from_mangled(struct snap_frame *f)
 	f->symbol = readable;
 }
 
+/*
+ * "kind": a frame is "python" or "native". Snapshots from before Python
+ * frames have no kind: native. A kind this reader does not know is read as
+ * native too, so that a newer writer's frames still compare by their names.
+ */
+static int read_kind(const struct reader *r, json_t *obj, const char *where, bool *python)
+{
+	char *kind = NULL;
+	int err = read_string(r, obj, where, "kind", "native", &kind);
+
+	*python = !err && !strcmp(kind, "python");
+	free(kind);
+	return err;
+}
+
 static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
 		      struct snap_frame *f)
 {
@@ -356,7 +371,9 @@ static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
 	snprintf(where, sizeof(where), "leaks[%zu].stack[%zu]", leak, i);
 	if (!json_is_object(v))
 		return wrong_type(r, where, NULL, "an object", v);
-	err = read_string(r, v, where, "symbol", NULL, &f->symbol);
+	err = read_kind(r, v, where, &f->python);
+	if (!err)
+		err = read_string(r, v, where, "symbol", NULL, &f->symbol);
 	if (!err)
 		err = read_string(r, v, where, "linkage_name", NULL, &f->linkage_name);
 	if (!err && !json_object_get(v, "linkage_name"))

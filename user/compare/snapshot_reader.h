@@ -37,6 +37,8 @@ struct snap_frame {
 	 * compare and show alike.
 	 */
 	char *linkage_name;
+	/* "kind": "python": symbol is the qualified name, file the script's; no module */
+	bool python;
 };
 
 struct snap_leak {

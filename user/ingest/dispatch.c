@@ -92,12 +92,12 @@ static int route(struct tracker *t, const struct mt_record_header *h, const void
 	case MT_REC_THREAD_EXIT:
 		return apply_thread_exit(p, rec);
 	case MT_REC_STACK:
-		return stack_records__add(&t->stacks, p, rec);
+		return stack_records__add(t, p, rec);
 	case MT_REC_STEP:
 		return apply_step(p, rec);
 	case MT_REC_STACK_DUMP:
 		cover_dump(t, p, rec);
-		return stack_records__add_dump(&t->stacks, p, rec);
+		return stack_records__add_dump(t, p, rec);
 	case MT_REC_GPU:
 		return apply_gpu(t, p, rec);
 	case MT_REC_GC:

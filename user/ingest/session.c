@@ -202,6 +202,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 	s->tracker.max_exited = cfg->max_exited;
 	s->tracker.live_cap.max = cfg->max_live;
 	s->tracker.leak_age_ns = cfg->leak_age_ns;
+	s->tracker.python_mode = cfg->python_mode;
 	/* without stacks, sampling picks nothing: no block stands for another */
 	s->tracker.sample_bytes = s->stacks.mode == MT_STACK_NONE ? 0 : s->stacks.sample_bytes;
 	err = bpf_loader__open(&opts, &s->bpf);

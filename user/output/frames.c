@@ -60,6 +60,11 @@ static void write_text_frame(const struct leak_frame *frame, FILE *out)
 	const char *base = f->module ? strrchr(f->module, '/') : NULL;
 	char path[PATH_MAX], name[PATH_MAX];
 
+	/* a Python frame is its function and line: no offset or module means anything there */
+	if (f->python) {
+		fprintf(out, "    %s\n", frames__name(frame, name, sizeof(name)));
+		return;
+	}
 	if (f->inlined)
 		fprintf(out, "    %s [inlined]", frames__printable(f->symbol, name, sizeof(name)));
 	else if (f->symbol)
@@ -98,9 +103,38 @@ static void write_hex(struct json_writer *w, const char *key, uint64_t v)
 	json_writer__kv_string(w, key, buf);
 }
 
-static void write_json_frame(const struct leak_frame *f, struct json_writer *w)
+/* Python frames have the native frames' keys, null where they mean nothing for Python */
+static void write_python_frame(const struct leak_frame *f, struct json_writer *w)
 {
 	json_writer__begin_object(w);
+	json_writer__kv_string(w, "kind", "python");
+	json_writer__key(w, "ip");
+	json_writer__null(w);
+	json_writer__kv_string(w, "symbol", f->info.symbol);
+	json_writer__kv_string(w, "linkage_name", NULL);
+	json_writer__key(w, "offset");
+	json_writer__null(w);
+	json_writer__kv_string(w, "module", NULL);
+	json_writer__key(w, "module_offset");
+	json_writer__null(w);
+	json_writer__kv_string(w, "file", f->info.file);
+	json_writer__key(w, "line");
+	if (f->info.line)
+		json_writer__u64(w, f->info.line);
+	else
+		json_writer__null(w);
+	json_writer__kv_bool(w, "inlined", false);
+	json_writer__end_object(w);
+}
+
+static void write_json_frame(const struct leak_frame *f, struct json_writer *w)
+{
+	if (f->info.python) {
+		write_python_frame(f, w);
+		return;
+	}
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "kind", "native");
 	write_hex(w, "ip", f->ip);
 	json_writer__kv_string(w, "symbol", f->info.symbol);
 	/* null for a name that was not mangled: what diff keys a site by is symbol then */

@@ -37,6 +37,23 @@ static void write_allocator_totals(const struct tracker *t, FILE *out)
 	allocator_stats__write_text(&all, "  ", out);
 }
 
+/* Python frames that could not be named or placed: the stacks are still there, less exact */
+static void write_python_losses(const struct py_frame_stats *st, FILE *out)
+{
+	if (st->unreadable_code)
+		fprintf(out, "WARNING: %llu Python frames with a code object memtrace could not read "
+			     "(freed before the stack came): shown as %s\n",
+			(unsigned long long)st->unreadable_code, PY_FRAME_UNKNOWN_CODE);
+	if (st->approximate_stacks)
+		fprintf(out, "WARNING: %llu stacks with Python frames not all in place (the native "
+			     "walk stopped short): the rest are at the outer end\n",
+			(unsigned long long)st->approximate_stacks);
+	if (st->no_interpreter)
+		fprintf(out, "WARNING: %llu stacks with Python frames in processes whose interpreter "
+			     "memtrace could not read: native frames only\n",
+			(unsigned long long)st->no_interpreter);
+}
+
 static void write_losses(const struct run_summary *s, FILE *out)
 {
 	uint64_t lost = run_summary__lost_events(s), stacks = run_summary__lost_stacks(s);
@@ -61,6 +78,7 @@ static void write_losses(const struct run_summary *s, FILE *out)
 		fprintf(out, "WARNING: %llu other records lost (fork, exec, exit, mapping, GC or step): "
 			     "process and mapping figures may be short\n",
 			(unsigned long long)s->drops[MT_DROP_OTHER_RECORD]);
+	write_python_losses(&s->tracker->py_frames.stats, out);
 	if (run_summary__unread_records(s))
 		fprintf(out, "WARNING: %llu records unreadable (too short %llu, unknown kind %llu): "
 			     "memtrace's BPF side does not match its user side; figures may be short\n",
@@ -271,7 +289,10 @@ static void write_site(const struct run_summary *s, const struct leak_site *site
 	n = leaks__frames(s->tracker, s->sym, site, frames, REPORT_FRAMES, &truncated);
 	frames__write_text(frames, n, out);
 	shown = n ? frames[n - 1].addr + 1u : 0;
-	if (truncated && s->stack_mode == MT_STACK_DWARF)
+	if (stack->python_truncated)
+		fprintf(out, "    ... (Python frames stop here: the walk's bound, or a frame it "
+			     "could not read)\n");
+	else if (truncated && s->stack_mode == MT_STACK_DWARF)
 		fprintf(out, "    ... (unwinding stopped: no CFI here, or the stack copy ended)\n");
 	else if (truncated && s->stack_mode == MT_STACK_KERNEL_DWARF &&
 		 stack->nr_frames >= MT_MAX_FRAMES)

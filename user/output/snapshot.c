@@ -56,6 +56,26 @@ static void write_folded(const struct folded_processes *f, struct json_writer *w
 	json_writer__end_object(w);
 }
 
+/*
+ * Python frames, when a stack had any: how many distinct ones, and what
+ * could not be named or placed. Absent otherwise: a run without Python
+ * writes the snapshot it always did.
+ */
+static void write_python(const struct py_frame_table *t, struct json_writer *w)
+{
+	const struct py_frame_stats *st = &t->stats;
+
+	if (!t->n && !st->unreadable_code && !st->approximate_stacks && !st->no_interpreter)
+		return;
+	json_writer__key(w, "python");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "frames", t->n);
+	json_writer__kv_u64(w, "unreadable_code", st->unreadable_code);
+	json_writer__kv_u64(w, "approximate_stacks", st->approximate_stacks);
+	json_writer__kv_u64(w, "no_interpreter", st->no_interpreter);
+	json_writer__end_object(w);
+}
+
 /* The run's figures by allocator, folded processes' included. */
 static void write_allocator_totals(const struct run_summary *s, struct json_writer *w)
 {
@@ -149,6 +169,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	mapping_snapshot__write_totals(s->tracker, w);
 	write_folded(&s->tracker->folded, w);
 	write_untracked(&s->tracker->live_cap, w);
+	write_python(&s->tracker->py_frames, w);
 	json_writer__kv_bool(w, "final", !s->interval);
 	json_writer__key(w, "interval_s");
 	if (s->interval_ns)

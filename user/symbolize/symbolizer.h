@@ -29,6 +29,8 @@ struct frame_info {
 	unsigned int line;	/* 0 when unknown */
 	bool inlined;		/* a call inlined into the next frame, not a frame of its own */
 	bool mapped;		/* the address lies in an executable mapping */
+	/* a Python frame (py_frames.h): symbol, file and line, no module or address */
+	bool python;
 };
 
 struct symbolizer_opts {

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <memtrace/event.h>
 
+#include "util/python_mode.h"
 #include "util/run_as.h"
 
 #define MAX_PIDS 64
@@ -37,6 +38,7 @@ struct mt_config {
 	enum mt_stack_mode stack_mode;
 	bool stack_auto;	/* --stack=auto: by the kernel and the targets' code (stack_choice.h) */
 	uint64_t max_unwind_bytes; /* --max-unwind-mib: kernel-dwarf's tables, at most */
+	enum mt_python_mode python_mode; /* --python: OFF, and the kernel walks no Python frames */
 	uint64_t sample_bytes;	/* one stack per this many bytes; 0: every allocation */
 	bool sample_bytes_set;	/* --sample-bytes given (0 is a value too) */
 	uint64_t interval_ns;	/* --interval: a report every this long; 0: only at the end */
