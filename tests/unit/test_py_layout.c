@@ -228,6 +228,8 @@ static void check_live(int minor, const json_t *fixture, const struct py_offsets
 	assert_int_equal(layout.version_from,
 			 minor == 10 ? PY_VERSION_FILE_STRINGS : PY_VERSION_SYMBOL);
 	assert_int_equal(layout.from_debug_offsets, minor == 13);
+	/* pyenv builds carry DWARF: 3.10 to 3.12 read their offsets from it */
+	assert_int_equal(layout.from_dwarf, minor < 13);
 	assert_int_equal(layout.marker, marker[minor - 10]);
 	assert_true(layout.runtime && layout.eval && layout.eval_size);
 	assert_int_equal(layout.eval_cold != 0,
@@ -355,6 +357,8 @@ static void test_debian_311(void **state)
 	assert_int_equal(layout.micro, 2);
 	assert_int_equal(layout.version_from, PY_VERSION_SYMBOL);
 	assert_false(layout.from_debug_offsets);
+	/* stripped, and no matching debug file: the table */
+	assert_false(layout.from_dwarf);
 	assert_int_equal(layout.marker, PY_MARKER_IS_ENTRY);
 	assert_int_not_equal(layout.runtime, 0);
 	assert_int_equal(layout.eval, 0x52b0f0);

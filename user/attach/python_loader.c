@@ -126,7 +126,9 @@ int python_loader__process(struct python_loader *pl, pid_t pid, const struct pro
 			"memtrace: PID %d: Python %d.%d.%d in %s (offsets from %s): frames read\n",
 			pid, t->layout.major, t->layout.minor, t->layout.micro,
 			text_escape(t->module, shown, sizeof(shown)),
-			t->layout.from_debug_offsets ? "its _Py_DebugOffsets" : "memtrace's table");
+			t->layout.from_debug_offsets ? "its _Py_DebugOffsets"
+			: t->layout.from_dwarf	     ? "its DWARF"
+						     : "memtrace's table");
 	free(t);
 	return err == -ENOMEM ? err : 0;
 }

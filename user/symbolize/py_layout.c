@@ -158,8 +158,12 @@ static int find_version(Elf *elf, const char *path, struct py_layout *out, const
 	return 0;
 }
 
-/* The offsets: 3.13's own _Py_DebugOffsets, at _PyRuntime in the file's data. */
-static int find_offsets(Elf *elf, struct py_layout *out, const char **why)
+/*
+ * The offsets: 3.13's own _Py_DebugOffsets, at _PyRuntime in the file's
+ * data; before 3.13 the module's DWARF when it has some (a patch release may
+ * have moved a field the table does not know of), else the table.
+ */
+static int find_offsets(Elf *elf, const char *path, struct py_layout *out, const char **why)
 {
 	static const enum py_marker marker[] = {PY_MARKER_NONE, PY_MARKER_IS_ENTRY, PY_MARKER_SHIM,
 						PY_MARKER_SHIM};
@@ -168,8 +172,10 @@ static int find_offsets(Elf *elf, struct py_layout *out, const char **why)
 	int err;
 
 	out->marker = marker[out->minor - 10];
-	if (out->minor < 13)
-		return py_layout__builtin(out->minor, &out->off);
+	if (out->minor < 13) {
+		out->from_dwarf = !py_layout__from_dwarf(path, out->minor, &out->off);
+		return out->from_dwarf ? 0 : py_layout__builtin(out->minor, &out->off);
+	}
 	if (!(p = file_bytes(elf, out->runtime, PY_DEBUG_OFFSETS_SIZE))) {
 		*why = "_PyRuntime has no initial data in the file";
 		return -ENOENT;
@@ -200,7 +206,7 @@ static int read_layout(Elf *elf, const char *path, struct py_layout *out, const 
 			&out->eval_cold_size))
 		out->eval_cold = out->eval_cold_size = 0;
 	err = find_version(elf, path, out, why);
-	return err ? err : find_offsets(elf, out, why);
+	return err ? err : find_offsets(elf, path, out, why);
 }
 
 int py_layout__from_file(const char *path, struct py_layout *out, const char **why)

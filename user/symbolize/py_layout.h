@@ -59,6 +59,8 @@ struct py_layout {
 	enum py_version_source version_from;
 	/* the offsets came from the file's _Py_DebugOffsets (3.13), not the table */
 	int from_debug_offsets;
+	/* 3.10-3.12: the offsets came from the module's own DWARF (pyenv, conda), not the table */
+	int from_dwarf;
 	enum py_marker marker;
 	uint64_t runtime;		  /* _PyRuntime */
 	uint64_t eval, eval_size;	  /* _PyEval_EvalFrameDefault */
