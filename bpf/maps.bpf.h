@@ -87,6 +87,7 @@ struct py_regs {
 	__u64 ts_of;		/* the interpreters list it was found in (another image: search again) */
 	__u64 id;		/* the thread's id as its thread state holds it */
 	__u64 searched_ns;	/* when its list was last searched */
+	__u64 head_at, head;	/* where the first interpreter's list starts, and what it was */
 	__u64 interp, cur;	/* the search's interpreter and thread state; then the walk's frame */
 	__u32 nr, first;	/* frames filled; the first Python one */
 	__u32 end;		/* how the walk ended */

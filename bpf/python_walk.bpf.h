@@ -148,11 +148,12 @@ static long py_frame__step(__u64 i, void *ctx)
 
 /*
  * A thread with no thread state (a C++ worker of a Python process, which
- * may allocate all the time) searches the list again only this long after
- * its last search: a thread that takes one later (PyGILState_Ensure) has
- * native stacks until then.
+ * may allocate all the time) searches the list again only when its head
+ * changed (a thread state made: they are pushed there), or this long after
+ * its last search: a state whose thread id is set later (a forked child's,
+ * fixed after the fork's first allocations) is found by then.
  */
-#define PY_SEARCH_AGAIN_NS (100 * 1000 * 1000ULL)
+#define PY_SEARCH_AGAIN_NS (10 * 1000 * 1000ULL)
 
 /* The thread's state: the one kept, still its own, else a search. */
 static __always_inline bool python__thread_state(struct py_walk *pw)
@@ -165,7 +166,8 @@ static __always_inline bool python__thread_state(struct py_walk *pw)
 		if (r->ts && py_read_u64(r->ts + p->ts_tid) == r->id)
 			return true;
 		now = bpf_ktime_get_ns();
-		if (!r->ts && now - r->searched_ns < PY_SEARCH_AGAIN_NS)
+		if (!r->ts && now - r->searched_ns < PY_SEARCH_AGAIN_NS &&
+		    py_read_u64(r->head_at) == r->head)
 			return false;
 	}
 	r->ts = 0;
@@ -175,7 +177,9 @@ static __always_inline bool python__thread_state(struct py_walk *pw)
 		return false;
 	r->searched_ns = bpf_ktime_get_ns();
 	r->ts_of = p->interp_head;
-	r->cur = py_read_u64(r->interp + p->interp_threads_head);
+	r->head_at = r->interp + p->interp_threads_head;
+	r->head = py_read_u64(r->head_at);
+	r->cur = r->head;
 	bpf_loop(PY_MAX_TSTATES, py_find__step, pw, 0);
 	return r->ts != 0;
 }

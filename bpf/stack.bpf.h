@@ -197,7 +197,14 @@ static __always_inline __u64 stack__capture_dwarf(struct pt_regs *ctx, __u32 pid
 		drop__count(MT_DROP_STACK_ERROR);
 		return MT_NO_STACK;
 	}
-	nr = stack__walk_dwarf(pid, start, frames, regs, &truncated);
+	/*
+	 * A Python process's frames are shared with its Python words, after
+	 * them: its native walk stops halfway so that they have room.
+	 */
+	nr = stack__walk_dwarf(pid, start, frames, regs,
+			       bpf_map_lookup_elem(&python_procs, &pid) ? MT_PY_NATIVE_MAX
+									: MT_MAX_FRAMES,
+			       &truncated);
 	/* the Python frames from the frames' start: the native ones are user space's to find */
 	if (nr == DWARF_WALK_UNTOLD) {
 		nr = python__walk(pid, tid, frames, 0, &regs->py, &py_cut);

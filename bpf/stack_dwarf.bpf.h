@@ -110,6 +110,7 @@ struct dwarf_walk {
 	struct dwarf_regs *regs;
 	__u64 *frames;		/* the thread's slot */
 	const struct mt_unwind_proc *proc;
+	__u32 max;		/* frames at most */
 };
 
 /*
@@ -290,7 +291,7 @@ static long dwarf_walk__step(__u64 i, void *ctx)
 	struct mt_unwind_row row;
 	int end;
 
-	if (i + 1 >= MT_MAX_FRAMES)
+	if (i + 1 >= MT_MAX_FRAMES || i + 1 >= walk->max)
 		return 1;
 	m = dwarf_walk__mapping(walk->proc, w);
 	if (!m)
@@ -322,10 +323,10 @@ static long dwarf_walk__step(__u64 i, void *ctx)
  * an entry may stay so, and is walked by frame pointers.
  */
 static __always_inline int stack__walk_dwarf(__u32 pid, const struct stack_start *start,
-					     __u64 *frames, struct dwarf_regs *regs,
+					     __u64 *frames, struct dwarf_regs *regs, __u32 max,
 					     bool *truncated)
 {
-	struct dwarf_walk w = { .regs = regs, .frames = frames };
+	struct dwarf_walk w = { .regs = regs, .frames = frames, .max = max };
 
 	w.proc = bpf_map_lookup_elem(&unwind_procs, &pid);
 	if (!w.proc)

@@ -92,9 +92,11 @@ static int emit_interval(const struct run_summary *sum, void *ctx)
 
 /*
  * jemalloc's options (util/heap.h): freed pages go back to the system within
- * a second, not ten, so that memtrace's memory follows what it holds.
+ * a second, not ten, so that memtrace's memory follows what it holds; one
+ * arena, as one thread does nearly all the work (with one per CPU, a
+ * helper thread's arena kept an extent: test_soak +1 MB one run in three).
  */
-const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char *malloc_conf = "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0";
 
 int main(int argc, char **argv)
 {

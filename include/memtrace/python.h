@@ -22,6 +22,9 @@
 #define MT_PY_INDEX_NONE 0x3ffffULL
 #define MT_PY_CODE_MASK ((1ULL << MT_PY_INDEX_SHIFT) - 1)
 
+/* A Python process's native frames at most: the rest of a stack's are for its Python words */
+#define MT_PY_NATIVE_MAX 64
+
 /* mt_stack_record.flags: the Python chain was cut (bound, or a read failed) */
 #define MT_STACK_F_PY_TRUNCATED 2
 

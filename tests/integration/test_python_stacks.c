@@ -87,6 +87,7 @@ static const struct python *py;
 static char tmpdir[] = "/tmp/memtrace-pystacks-XXXXXX";
 /* the scripts by absolute path: co_filename is the path the interpreter was given */
 static char grow_py[PATH_MAX], threads_py[PATH_MAX], ext_py[PATH_MAX], cuda_py[PATH_MAX];
+static char deep_py[PATH_MAX];
 static char gpu_double_dir[PATH_MAX];
 /* the repository: ext_dir is absolute, as the script puts it on sys.path */
 static char cwd[PATH_MAX];
@@ -726,6 +727,48 @@ static void test_python_only(void **state)
 	harness__release(&r);
 }
 
+#define DEEP_BYTES 80000
+#define DEEP_ITERATIONS 5
+
+/*
+ * 150 Python frames deep, more than a record holds with the native frames:
+ * the leaf-most Python frames are kept (the native walk stops halfway for
+ * them: 3.10's ~2.5 native frames a call would fill all 127 otherwise), the
+ * site says truncated.
+ */
+static void test_deep_chain(void **state)
+{
+	unsigned int recurse = harness__py_marker_line(deep_py, "recurse");
+	struct py_sites s;
+	struct mt_run r;
+	json_t *stack;
+	long first;
+	pid_t pid;
+
+	(void)state;
+	launch(&r, (const char *const[]){ NULL },
+	       (const char *const[]){ deep_py, STR(DEEP_ITERATIONS), NULL });
+	pid = (pid_t)harness__u64(harness__only_process(r.snap), "pid");
+	s = python_sites(r.snap, pid, "deep_leak", DEEP_BYTES, DEEP_BYTES + BYTEARRAY_SLACK, false);
+	if (!s.largest)
+		fail_no_site(r.snap, "a site under deep_leak", r.err);
+	if (s.count != DEEP_ITERATIONS)
+		fail_msg("%s: %llu blocks under deep_leak, expected %d", py->label,
+			 (unsigned long long)s.count, DEEP_ITERATIONS);
+	stack = stack_of(s.largest);
+	first = assert_native_leafward(stack, "deep_leak's site");
+	harness__assert_python_frame(stack, (size_t)first, "deep_leak", deep_py,
+				     harness__py_marker_line(deep_py, "deep_leak"), "deep_leak");
+	harness__assert_python_frame(stack, (size_t)first + 1, "deep", deep_py,
+				     harness__py_marker_line(deep_py, "bottom"), "deep_leak");
+	for (long k = first + 2; k < first + 40; k++)
+		harness__assert_python_frame(stack, (size_t)k, "deep", deep_py, recurse,
+					     "deep_leak");
+	if (!json_is_true(json_object_get(s.largest, "truncated")))
+		fail_stack(stack, "deep_leak's site", "not marked truncated");
+	harness__release(&r);
+}
+
 static void skip_loudly(const char *what)
 {
 	fprintf(stderr,
@@ -811,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_cuda_ctypes),
 		cmocka_unit_test(test_python_off),
 		cmocka_unit_test(test_python_only),
+		cmocka_unit_test(test_deep_chain),
 	};
 	char group[128];
 	int failed = 0;
@@ -824,6 +868,7 @@ int main(void)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return 1;
 	absolute(grow_py, "tests/progs/python/grow.py");
+	absolute(deep_py, "tests/progs/python/deep.py");
 	absolute(threads_py, "tests/progs/python/threads.py");
 	absolute(ext_py, "tests/progs/python/ext_caller.py");
 	absolute(cuda_py, "tests/progs/python/cuda_ctypes.py");

@@ -158,22 +158,29 @@ int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 	struct mt_thread *th;
 	int64_t thread, idx;
 	uint64_t id;
-	uint16_t n;
+	bool py_cut = false;
+	uint16_t n, i;
 	int nr, err;
 
 	nr = unwind_dump(p, d, frames, &truncated);
 	/* no user pc has bit 63 set: what has is junk, and would read as a Python word */
-	for (int i = 1; i < nr; i++)
-		if (py_frames__is_python(frames[i])) {
-			nr = i;
+	for (int k = 1; k < nr; k++)
+		if (py_frames__is_python(frames[k])) {
+			nr = k;
 			truncated = true;
 		}
 	if (nr <= 0)
 		return 0;
 	id = frames_id(d->pid, frames, nr);
 	if (d->nr_py) {
-		for (uint16_t i = 0; i < d->nr_py && i < MT_MAX_FRAMES && nr < MT_MAX_FRAMES; i++)
+		/* the native frames come first: Python words that do not fit are cut, and said so */
+		if (nr > MT_PY_NATIVE_MAX) {
+			nr = MT_PY_NATIVE_MAX;
+			truncated = true;
+		}
+		for (i = 0; i < d->nr_py && i < MT_MAX_FRAMES && nr < MT_MAX_FRAMES; i++)
 			frames[nr++] = d->py[i];
+		py_cut = i < d->nr_py;
 		id = frames_id(d->pid, frames, nr);
 		n = (uint16_t)nr;
 		err = merge_python(t, p, frames, &n);
@@ -184,8 +191,9 @@ int stack_records__add_dump(struct tracker *t, struct mt_process *p,
 	idx = stack_table__add_frames(stacks, id, d->pid, frames, (uint16_t)nr);
 	if (idx < 0)
 		return (int)idx;
-	stacks->stacks[idx].truncated = truncated || (d->py_flags & MT_STACK_F_PY_TRUNCATED);
-	stacks->stacks[idx].python_truncated = d->py_flags & MT_STACK_F_PY_TRUNCATED;
+	py_cut |= d->py_flags & MT_STACK_F_PY_TRUNCATED;
+	stacks->stacks[idx].truncated = truncated || py_cut;
+	stacks->stacks[idx].python_truncated = py_cut;
 	thread = process__thread(p, d->tid);
 	if (thread < 0)
 		return (int)thread;
