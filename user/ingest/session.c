@@ -33,6 +33,7 @@ static void start_clock(struct session *s)
 {
 	clock_gettime(CLOCK_REALTIME, &s->started_at);
 	s->start_ns = mono_clock__ns();
+	s->tracker.timeline_origin_ns = s->start_ns;
 	s->last_tick_ns = s->start_ns;
 	if (s->cfg->interval_ns)
 		s->next_tick_ns = s->start_ns + s->cfg->interval_ns;
