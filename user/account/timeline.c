@@ -68,8 +68,11 @@ int timeline__advance(struct timeline *tl, uint64_t origin_ns, uint64_t res_ns, 
 		open_point(tl, ts_ns, now);
 		return 0;
 	}
-	if (ts_ns < tl->slot_end_ns)
+	if (ts_ns < tl->slot_end_ns) {
+		tl->cur.v.host_peak = max_u64(tl->cur.v.host_peak, now->host_peak);
+		tl->cur.v.gpu_peak = max_u64(tl->cur.v.gpu_peak, now->gpu_peak);
 		return 0;
+	}
 	err = ARRAY_RESERVE(&tl->points, &tl->cap, tl->nr + 1);
 	if (err)
 		return err;

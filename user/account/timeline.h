@@ -68,10 +68,11 @@ struct timeline {
 };
 
 /*
- * A record at ts_ns, past the open slot (or the first): the open point
- * closes with now, the state as the record found it, and a point opens at
- * ts_ns with now as its peaks. origin_ns and res_ns are used only by the
- * first call. 0 or -ENOMEM, which leaves the timeline as it was.
+ * A record at ts_ns, now the state as it found it. Inside the open slot,
+ * now's peaks raise the point's; past it (or at the first), the open point
+ * closes with now and a point opens at ts_ns with now as its peaks.
+ * origin_ns and res_ns are used only by the first call. 0 or -ENOMEM,
+ * which leaves the timeline as it was.
  */
 int timeline__advance(struct timeline *tl, uint64_t origin_ns, uint64_t res_ns, uint64_t ts_ns,
 		      const struct timeline_values *now);
