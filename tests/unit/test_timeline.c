@@ -253,6 +253,89 @@ static void test_snapshot_json(void **state)
 	tracker__release(&t);
 }
 
+static void gc(struct tracker *t, uint8_t phase, int32_t gen, uint64_t ts_ns)
+{
+	struct mt_gc_event e = { .kind = MT_REC_GC, .phase = phase, .runtime = MT_GC_PYTHON,
+				 .pid = PID, .tid = PID, .generation = gen, .ts_ns = ts_ns,
+				 .collected = -1 };
+
+	unit__feed(t, &e, sizeof(e));
+}
+
+static json_t *event(json_t *tl, size_t i, const char *type)
+{
+	json_t *ev = json_array_get(unit__get(tl, "events"), i);
+
+	assert_non_null(ev);
+	assert_string_equal(json_string_value(unit__get(ev, "type")), type);
+	return ev;
+}
+
+/*
+ * Collections, with their start and length; an end with no start is no
+ * event; 1100 steps thinned to 550; the exit last, whose slot is the last point.
+ */
+static void test_events_json(void **state)
+{
+	struct tracker t;
+	struct run_summary s = { 0 };
+	struct leaks_opts lo = { .now_ns = ORIGIN + 100 * RES };
+	struct mt_event step = { .kind = MT_REC_STEP, .pid = PID, .tid = PID };
+	struct mt_proc_event exit_rec = { .kind = MT_REC_PROC, .op = MT_PROC_EXIT, .pid = PID,
+					  .tid = PID, .ts_ns = ORIGIN + 3000 * MS };
+	char *text = NULL;
+	size_t len;
+	json_t *root = NULL, *tl, *ev;
+
+	(void)state;
+	assert_int_equal(tracker__init(&t), 0);
+	t.timeline_origin_ns = ORIGIN;
+	assert_non_null(tracker__add_process(&t, PID));
+	tracker__process(&t, PID)->begin_ns = ORIGIN;
+	malloc_at(&t, ORIGIN + 10 * MS, 0x1000, 64);
+	gc(&t, MT_GC_DONE, -1, ORIGIN + 20 * MS); /* tracing began mid-collection */
+	gc(&t, MT_GC_START, 1, ORIGIN + 200 * MS);
+	gc(&t, MT_GC_DONE, -1, ORIGIN + 230 * MS);
+	for (uint64_t i = 0; i < 1100; i++) {
+		step.ts_ns = ORIGIN + 1000 * MS + i * MS;
+		unit__feed(&t, &step, sizeof(step));
+	}
+	unit__feed(&t, &exit_rec, sizeof(exit_rec));
+	s.tracker = &t;
+	s.start_ns = ORIGIN;
+	s.now_ns = lo.now_ns;
+	s.sym = symbolizer__new();
+	assert_non_null(s.sym);
+	assert_int_equal(leaks__collect(&t, &lo, &s.leaks), 0);
+	unit__snapshot(&s, &text, &len, &root);
+	tl = unit__get(json_array_get(unit__get(root, "processes"), 0), "timeline");
+	/* start, the one collection, 550 steps, the end */
+	assert_int_equal(json_array_size(unit__get(tl, "events")), 1 + 1 + 550 + 1);
+	ev = event(tl, 0, "start");
+	assert_string_equal(json_string_value(unit__get(ev, "by")), "seen");
+	ev = event(tl, 1, "gc");
+	assert_true(fabs(json_number_value(unit__get(ev, "t_s")) - 0.2) < 1e-9);
+	assert_true(fabs(json_number_value(unit__get(ev, "duration_s")) - 0.03) < 1e-9);
+	assert_int_equal(json_integer_value(unit__get(ev, "generation")), 1);
+	ev = event(tl, 3, "step"); /* every second step: 1.000 s, 1.002 s, ... */
+	assert_true(fabs(json_number_value(unit__get(ev, "t_s")) - 1.002) < 1e-9);
+	ev = event(tl, 552, "end");
+	assert_string_equal(json_string_value(unit__get(ev, "by")), "exit");
+	assert_true(fabs(json_number_value(unit__get(ev, "t_s")) - 3) < 1e-9);
+	assert_int_equal(unit__get_u64(unit__get(tl, "events_omitted"), "step"), 550);
+	assert_null(json_object_get(unit__get(tl, "events_omitted"), "gc"));
+	/* the exit's slot is the last point, the block it left still live there */
+	ev = unit__get(tl, "t_s");
+	assert_true(fabs(json_number_value(json_array_get(ev, json_array_size(ev) - 1)) - 3) < 1e-9);
+	ev = unit__get(unit__get(tl, "host_bytes"), "libc");
+	assert_int_equal(json_integer_value(json_array_get(ev, json_array_size(ev) - 1)), 64);
+	json_decref(root);
+	free(text);
+	leaks__release(&s.leaks);
+	symbolizer__free(s.sym);
+	tracker__release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_week_bound),
 		cmocka_unit_test(test_events_thinned),
 		cmocka_unit_test(test_snapshot_json),
+		cmocka_unit_test(test_events_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
