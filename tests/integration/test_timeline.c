@@ -56,7 +56,8 @@ static size_t first_at(const json_t *libc, size_t i, uint64_t want)
 static void assert_within_step(double got, double want, const char *what)
 {
 	if (fabs(got - want) >= RES_S)
-		fail_msg("%s: %.3f s apart on the timeline, %.3f s in the program", what, got, want);
+		fail_msg("%s: %.3f s apart on the timeline, %.3f s in the program", what, got,
+			 want);
 }
 
 /* Every column as long as t_s, t_s rising, the events in time order from start to exit. */

@@ -133,9 +133,9 @@ static void test_week_bound(void **state)
 	for (uint64_t i = 0; i <= slots; i++) {
 		uint64_t live = i == spike ? 1ULL << 40 : i % 1000;
 		struct timeline_values v = host(live, live);
+		uint64_t ts = ORIGIN + i * RES + 50 * MS;
 
-		assert_int_equal(timeline__advance(&tl, ORIGIN, RES, ORIGIN + i * RES + 50 * MS, &v),
-				 0);
+		assert_int_equal(timeline__advance(&tl, ORIGIN, RES, ts, &v), 0);
 		assert_true(timeline__nr_points(&tl) <= TIMELINE_MAX_POINTS);
 	}
 	assert_int_equal(tl.res_ns, RES << 11);
@@ -147,7 +147,7 @@ static void test_week_bound(void **state)
 		if (pt->v.host_peak > peak)
 			peak = pt->v.host_peak;
 		sum_points++;
-		/* each closed point covers a full slot of 2^11 records: its end is the last one's */
+		/* a closed point covers 2^11 records: it ends as the next slot's first found it */
 		if (i + 1 < tl.nr)
 			assert_int_equal(pt->v.host[MT_ALLOC_LIBC],
 					 ((pt->slot + 1) << 11) % 1000);
@@ -326,7 +326,8 @@ static void test_events_json(void **state)
 	assert_null(json_object_get(unit__get(tl, "events_omitted"), "gc"));
 	/* the exit's slot is the last point, the block it left still live there */
 	ev = unit__get(tl, "t_s");
-	assert_true(fabs(json_number_value(json_array_get(ev, json_array_size(ev) - 1)) - 3) < 1e-9);
+	assert_true(fabs(json_number_value(json_array_get(ev, json_array_size(ev) - 1)) - 3) <
+		    1e-9);
 	ev = unit__get(unit__get(tl, "host_bytes"), "libc");
 	assert_int_equal(json_integer_value(json_array_get(ev, json_array_size(ev) - 1)), 64);
 	json_decref(root);

@@ -35,11 +35,11 @@ struct timeline_values {
 	uint64_t anon_bytes;		/* anonymous mappings (mapping_accounting.h) */
 	uint64_t brk_bytes;
 	uint64_t host_peak;		/* the most host bytes live at once in the slot */
-	uint64_t gpu_peak;		/* the same for GPU device memory (gpu_state.live_bytes) */
+	uint64_t gpu_peak;		/* the same of GPU device memory (gpu_state.live_bytes) */
 };
 
 struct timeline_point {
-	uint64_t slot;			/* covers [slot * res_ns, (slot + 1) * res_ns) from origin */
+	uint64_t slot;			/* [slot * res_ns, (slot + 1) * res_ns) from origin */
 	struct timeline_values v;	/* host..brk_bytes: at the slot's end */
 };
 

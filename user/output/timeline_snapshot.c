@@ -101,9 +101,11 @@ static void write_times(const struct run_summary *s, const struct timeline *tl,
 {
 	json_writer__key(w, "t_s");
 	json_writer__begin_array(w);
-	for (size_t i = 0; i < timeline__nr_points(tl); i++)
-		json_writer__double(w, seconds(s, tl->origin_ns +
-							  timeline__point(tl, i)->slot * tl->res_ns));
+	for (size_t i = 0; i < timeline__nr_points(tl); i++) {
+		uint64_t start_ns = tl->origin_ns + timeline__point(tl, i)->slot * tl->res_ns;
+
+		json_writer__double(w, seconds(s, start_ns));
+	}
 	json_writer__end_array(w);
 }
 
