@@ -337,6 +337,75 @@ static void test_events_json(void **state)
 	tracker__release(&t);
 }
 
+static void gpu_call(struct tracker *t, uint16_t func, uint64_t ts_ns, uint64_t addr,
+		     uint64_t size, uint32_t result)
+{
+	struct mt_gpu_event e = { .kind = MT_REC_GPU, .func = func, .pid = PID, .tid = PID,
+				  .result = result, .ts_ns = ts_ns, .stack_id = MT_NO_STACK,
+				  .addr = addr, .size = size, .device = -1 };
+
+	unit__feed(t, &e, sizeof(e));
+}
+
+static void check_column(json_t *obj, const char *key, size_t n, const uint64_t *want)
+{
+	check_u64s(unit__get(obj, key), n, want);
+}
+
+/*
+ * GPU memory by kind: device and managed each as the calls left them, the
+ * device peak inside a slot (a block freed before the slot ended), the OOM
+ * event; pinned, never used, has no column.
+ */
+static void test_gpu_json(void **state)
+{
+	static const uint64_t device[] = { 0, 4096, 0 }, managed[] = { 0, 0, 100 };
+	/* slot 2 begins with 4096 live, until its free at 210 ms */
+	static const uint64_t peak[] = { 0, 4096 + 8192, 4096 };
+	struct tracker t;
+	struct run_summary s = { 0 };
+	struct leaks_opts lo = { .now_ns = ORIGIN + 100 * RES };
+	char *text = NULL;
+	size_t len;
+	json_t *root = NULL, *tl, *ev;
+
+	(void)state;
+	assert_int_equal(tracker__init(&t), 0);
+	t.timeline_origin_ns = ORIGIN;
+	assert_non_null(tracker__add_process(&t, PID));
+	tracker__process(&t, PID)->begin_ns = ORIGIN;
+	malloc_at(&t, ORIGIN + 10 * MS, 0x1000, 64);				/* slot 0 */
+	gpu_call(&t, MT_GPU_CUDA_MALLOC, ORIGIN + 110 * MS, 0xd000, 4096, 0);	/* slot 1 */
+	gpu_call(&t, MT_GPU_CUDA_MALLOC, ORIGIN + 120 * MS, 0xe000, 8192, 0);
+	gpu_call(&t, MT_GPU_CUDA_FREE, ORIGIN + 130 * MS, 0xe000, 0, 0);
+	gpu_call(&t, MT_GPU_CUDA_MALLOC, ORIGIN + 140 * MS, 0, 1 << 30, MT_GPU_RESULT_OOM);
+	gpu_call(&t, MT_GPU_CUDA_FREE, ORIGIN + 210 * MS, 0xd000, 0, 0);	/* slot 2 */
+	gpu_call(&t, MT_GPU_CUDA_MALLOC_MANAGED, ORIGIN + 220 * MS, 0xf000, 100, 0);
+	s.tracker = &t;
+	s.start_ns = ORIGIN;
+	s.now_ns = lo.now_ns;
+	s.sym = symbolizer__new();
+	assert_non_null(s.sym);
+	assert_int_equal(leaks__collect(&t, &lo, &s.leaks), 0);
+	unit__snapshot(&s, &text, &len, &root);
+	tl = unit__get(json_array_get(unit__get(root, "processes"), 0), "timeline");
+	assert_int_equal(json_array_size(unit__get(tl, "t_s")), 3);
+	assert_int_equal(json_object_size(unit__get(tl, "gpu_bytes")), 2);
+	check_column(unit__get(tl, "gpu_bytes"), "device", 3, device);
+	check_column(unit__get(tl, "gpu_bytes"), "managed", 3, managed);
+	check_column(tl, "gpu_peak_bytes", 3, peak);
+	ev = event(tl, 1, "oom");
+	assert_true(fabs(json_number_value(unit__get(ev, "t_s")) - 0.14) < 1e-9);
+	assert_int_equal(unit__get_u64(ev, "size"), 1 << 30);
+	assert_string_equal(json_string_value(unit__get(ev, "kind")), "device");
+	assert_int_equal(unit__get_u64(ev, "gpu_live_bytes"), 4096);
+	json_decref(root);
+	free(text);
+	leaks__release(&s.leaks);
+	symbolizer__free(s.sym);
+	tracker__release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_events_thinned),
 		cmocka_unit_test(test_snapshot_json),
 		cmocka_unit_test(test_events_json),
+		cmocka_unit_test(test_gpu_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
