@@ -406,6 +406,54 @@ static void test_gpu_json(void **state)
 	tracker__release(&t);
 }
 
+/*
+ * An exec: the old image's last closed slot holds its blocks as they stood,
+ * its exec's slot the nothing the exec left; the new image starts there.
+ */
+static void test_exec_json(void **state)
+{
+	static const uint64_t old_libc[] = { 1000, 0 }, new_libc[] = { 0, 24 };
+	struct mt_proc_event exec_rec = { .kind = MT_REC_PROC, .op = MT_PROC_EXEC, .pid = PID,
+					  .tid = PID, .ts_ns = ORIGIN + 300 * MS,
+					  .comm = "new_image" };
+	struct tracker t;
+	struct run_summary s = { 0 };
+	struct leaks_opts lo = { .now_ns = ORIGIN + 100 * RES };
+	char *text = NULL;
+	size_t len;
+	json_t *root = NULL, *procs, *tl;
+
+	(void)state;
+	assert_int_equal(tracker__init(&t), 0);
+	t.timeline_origin_ns = ORIGIN;
+	assert_non_null(tracker__add_process(&t, PID));
+	tracker__process(&t, PID)->begin_ns = ORIGIN;
+	malloc_at(&t, ORIGIN + 10 * MS, 0x1000, 1000);		/* slot 0 */
+	unit__feed(&t, &exec_rec, sizeof(exec_rec));		/* slot 3 */
+	malloc_at(&t, ORIGIN + 450 * MS, 0x1000, 24);		/* the new image's, slot 4 */
+	s.tracker = &t;
+	s.start_ns = ORIGIN;
+	s.now_ns = lo.now_ns;
+	s.sym = symbolizer__new();
+	assert_non_null(s.sym);
+	assert_int_equal(leaks__collect(&t, &lo, &s.leaks), 0);
+	unit__snapshot(&s, &text, &len, &root);
+	procs = unit__get_array(root, "processes", 2);
+	tl = unit__get(json_array_get(procs, 0), "timeline");
+	check_column(unit__get(tl, "host_bytes"), "libc", 2, old_libc);
+	assert_true(fabs(json_number_value(json_array_get(unit__get(tl, "t_s"), 1)) - 0.3) < 1e-9);
+	assert_string_equal(json_string_value(unit__get(event(tl, 1, "end"), "by")), "exec");
+	tl = unit__get(json_array_get(procs, 1), "timeline");
+	check_column(unit__get(tl, "host_bytes"), "libc", 2, new_libc);
+	assert_true(fabs(json_number_value(json_array_get(unit__get(tl, "t_s"), 0)) - 0.3) < 1e-9);
+	assert_string_equal(json_string_value(unit__get(event(tl, 0, "start"), "by")), "exec");
+	json_decref(root);
+	free(text);
+	leaks__release(&s.leaks);
+	symbolizer__free(s.sym);
+	tracker__release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_json),
 		cmocka_unit_test(test_events_json),
 		cmocka_unit_test(test_gpu_json),
+		cmocka_unit_test(test_exec_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

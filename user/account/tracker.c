@@ -341,6 +341,9 @@ int tracker__apply_lifecycle(struct tracker *t, const struct mt_proc_event *e)
 		if (p && e->ts_ns < p->begin_ns)
 			return 0;
 		if (p) {
+			/* its timeline's last slot closes as it stood: the drop is the exec's slot */
+			if (process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns))
+				return -ENOMEM;
 			process__drop_image(p);
 			/* the blocks are gone: the run's current bytes go down with them */
 			t->totals.current_bytes -= p->exec_dropped_bytes < t->totals.current_bytes
