@@ -85,7 +85,8 @@ int prom_series__collect(const struct tracker *t, struct prom_series *out)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	memcpy(procs, t->procs, t->nr_procs * sizeof(*procs));
+	if (t->nr_procs)
+		memcpy(procs, t->procs, t->nr_procs * sizeof(*procs));
 	qsort(procs, t->nr_procs, sizeof(*procs), by_comm);
 	for (uint32_t i = 0; i < t->nr_procs; i++) {
 		if (!c || strncmp(c->comm, procs[i]->comm, COMM_LEN)) {
