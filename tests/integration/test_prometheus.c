@@ -378,6 +378,54 @@ static void test_textfile_served_by_node_exporter(void **state)
 	harness__release(&run);
 }
 
+/*
+ * Without --interval the file is written every 10 s all the same, and
+ * stdout still holds only the final report.
+ */
+static void test_default_period(void **state)
+{
+	char pid_arg[16];
+	struct mt_run run;
+	uint64_t t0;
+	char *text;
+
+	(void)state;
+	snprintf(w.dir, sizeof(w.dir), "/tmp/memtrace-prom-XXXXXX");
+	assert_non_null(mkdtemp(w.dir));
+	snprintf(w.file, sizeof(w.file), "%s/memtrace.prom", w.dir);
+	assert_int_equal(harness__spawn(&w.target, (const char *const[]){
+						     PROG("alloc_between_lines"), NULL }),
+			 0);
+	assert_int_equal(harness__expect_line(w.target.out, "ready"), 0);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", w.target.pid);
+	assert_int_equal(harness__start_tracer(&w.tracer,
+					       (const char *const[]){ "--prometheus", w.dir,
+								      "-p", pid_arg, NULL },
+					       w.target.pid),
+			 0);
+	t0 = now_ms();
+	assert_int_equal(write(w.target.in, "go\n", 3), 3);
+	assert_int_equal(harness__expect_line(w.target.out, "done"), 0);
+	/* wait_for_live gives up after 10 s: the first write is due 10 s after the start */
+	usleep(5000 * 1000);
+	text = wait_for_live(w.file, "memtrace");
+	/* not before its time: the first write came with the 10 s tick, not at the start */
+	assert_true(now_ms() - t0 >= 9000);
+	check_running(text, "memtrace");
+	free(text);
+	assert_int_equal(write(w.target.in, "go\n", 3), 3);
+	assert_int_equal(WEXITSTATUS(harness__wait(&w.target)), 0);
+	w.target.pid = 0;
+	assert_int_equal(harness__finish_tracer(&w.tracer, &run), 0);
+	w.tracer.pid = 0;
+	assert_int_equal(run.status, 0);
+	/* one report, the final one: an export is no --interval report */
+	assert_non_null(strstr(run.out, "1 process traced for "));
+	assert_null(strstr(strstr(run.out, "1 process traced for ") + 1,
+			   "1 process traced for "));
+	harness__release(&run);
+}
+
 /* An unusable DIR is said before anything is traced, with status 1. */
 static void test_unwritable_dir(void **state)
 {
@@ -399,6 +447,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_textfile_served_by_node_exporter, clean_up),
+		cmocka_unit_test_teardown(test_default_period, clean_up),
 		cmocka_unit_test_teardown(test_unwritable_dir, clean_up),
 	};
 
