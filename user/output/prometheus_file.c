@@ -9,6 +9,8 @@
 #include "output/prometheus.h"
 #include "output/prometheus_file.h"
 
+#define PROMETHEUS_WHAT "Prometheus metrics"
+
 int prometheus_file__open(struct prometheus_file *pf, const char *dir, const char *job)
 {
 	struct output_file probe;
@@ -17,7 +19,7 @@ int prometheus_file__open(struct prometheus_file *pf, const char *dir, const cha
 
 	*pf = (struct prometheus_file){ .job = job };
 	if (asprintf(&pf->path, "%s/%s", dir, PROMETHEUS_FILE_NAME) < 0 ||
-	    asprintf(&doing, "cannot write Prometheus metrics to %s", dir) < 0) {
+	    asprintf(&doing, "cannot write " PROMETHEUS_WHAT " to %s", dir) < 0) {
 		pf->path = NULL;
 		err = -ENOMEM;
 		goto cleanup;
@@ -29,7 +31,8 @@ int prometheus_file__open(struct prometheus_file *pf, const char *dir, const cha
 	pf->dirfd = err;
 	pf->dir_open = true;
 	/* a file begun and dropped: an unwritable DIR fails now, not at the first interval */
-	err = output_file__open_at(&probe, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path);
+	err = output_file__open_what(&probe, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path,
+				     PROMETHEUS_WHAT);
 	if (!err)
 		output_file__abort(&probe);
 cleanup:
@@ -44,14 +47,14 @@ int prometheus_file__write(struct prometheus_file *pf, const struct run_summary 
 	struct output_file o;
 	int err;
 
-	err = output_file__open_at(&o, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path);
+	err = output_file__open_what(&o, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path, PROMETHEUS_WHAT);
 	if (err)
 		return err;
 	err = prometheus__write(s, pf->job, o.f);
 	if (err) {
 		/* a full disk may have room at the next interval: said once */
 		if (!pf->failed)
-			fprintf(stderr, "memtrace: cannot write Prometheus metrics to %s: %s\n",
+			fprintf(stderr, "memtrace: cannot write " PROMETHEUS_WHAT " to %s: %s\n",
 				pf->path, strerror(-err));
 		pf->failed = true;
 		output_file__abort(&o);
