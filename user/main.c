@@ -139,7 +139,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
 		return 1;
-	if (cfg.prometheus && prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) {
+	if (cfg.prometheus &&
+	    prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) {
 		snapshot_files__release(&out.snap);
 		return 1;
 	}

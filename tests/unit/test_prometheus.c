@@ -143,8 +143,8 @@ static void test_gauges_sum_running_by_comm(void **state)
 	const char *text = prom(*state, "memtrace");
 
 	expect_line(text, "memtrace_processes{job=\"memtrace\",comm=\"worker\"} 2");
-	expect_line(text,
-		    "memtrace_live_bytes{job=\"memtrace\",comm=\"worker\",allocator=\"libc\"} 6300");
+	expect_line(text, "memtrace_live_bytes{job=\"memtrace\",comm=\"worker\","
+			  "allocator=\"libc\"} 6300");
 	expect_line(text,
 		    "memtrace_live_bytes{job=\"memtrace\",comm=\"worker\",allocator=\"cxx\"} 64");
 	expect_line(text,
@@ -218,7 +218,8 @@ static void test_help_type_blocks(void **state)
 			assert_true(!strcmp(type, "gauge") || !strcmp(type, "counter"));
 			/* a counter's name ends in _total, as the format's conventions ask */
 			assert_int_equal(!strcmp(type, "counter"),
-					 strlen(name) > 6 && !strcmp(name + strlen(name) - 6, "_total"));
+					 strlen(name) > 6 &&
+						 !strcmp(name + strlen(name) - 6, "_total"));
 			help = 2;
 		} else {
 			const char *brace = strchr(line, '{'), *end = strchr(line, '\n');
@@ -267,7 +268,8 @@ static void test_values_are_the_snapshots(void **state)
 		 "memtrace_live_bytes{job=\"memtrace\",comm=\"worker\",allocator=\"libc\"} %llu",
 		 (unsigned long long)live);
 	expect_line(w->text, line);
-	snprintf(line, sizeof(line), "memtrace_allocations_total{job=\"memtrace\",comm=\"worker\"} %llu",
+	snprintf(line, sizeof(line),
+		 "memtrace_allocations_total{job=\"memtrace\",comm=\"worker\"} %llu",
 		 (unsigned long long)allocs);
 	expect_line(w->text, line);
 	snprintf(line, sizeof(line), "memtrace_peak_bytes{job=\"memtrace\",comm=\"worker\"} %llu",
@@ -293,10 +295,10 @@ static void test_gpu_by_kind(void **state)
 	p->gpu->nr_ooms = 1;
 	p->gpu->ooms_omitted = 2;
 	text = prom(w, "memtrace");
-	expect_line(text,
-		    "memtrace_gpu_live_bytes{job=\"memtrace\",comm=\"worker\",kind=\"device\"} 1048576");
-	expect_line(text,
-		    "memtrace_gpu_live_bytes{job=\"memtrace\",comm=\"worker\",kind=\"managed\"} 4096");
+	expect_line(text, "memtrace_gpu_live_bytes{job=\"memtrace\",comm=\"worker\","
+			  "kind=\"device\"} 1048576");
+	expect_line(text, "memtrace_gpu_live_bytes{job=\"memtrace\",comm=\"worker\","
+			  "kind=\"managed\"} 4096");
 	expect_line(text,
 		    "memtrace_gpu_live_bytes{job=\"memtrace\",comm=\"worker\",kind=\"pinned\"} 0");
 	expect_line(text, "memtrace_gpu_allocations_total{job=\"memtrace\",comm=\"worker\","

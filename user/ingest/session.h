@@ -52,7 +52,7 @@ struct session {
 	uint64_t next_tick_ns;		/* --interval: when the next report is due; 0: never */
 	uint64_t last_tick_ns;		/* the last growth sample (tracing's start at first) */
 	unsigned long ticks;		/* interval reports made */
-	uint64_t next_export_ns;	/* without --interval, the next export (--prometheus); 0: never */
+	uint64_t next_export_ns;	/* no --interval: the next export (--prometheus); 0: never */
 	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
 	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
 	int cgroup_fd;			/* --cgroup's directory, or -1 */

@@ -249,8 +249,8 @@ static void write_family(struct prom_out *o, const struct prom_family *fam,
 		case BY_ALLOCATOR:
 			for (int a = 0; a < MT_ALLOC_COUNT; a++)
 				if (allocator_used(c, a))
-					write_sample(o, fam, c, "allocator", allocator_funcs__name(a),
-						     fam->value(c, a));
+					write_sample(o, fam, c, "allocator",
+						     allocator_funcs__name(a), fam->value(c, a));
 			break;
 		case BY_KIND:
 			for (int k = 0; c->gpu && k < GPU_KIND_COUNT; k++)
@@ -269,7 +269,8 @@ static void write_run(struct prom_out *o, const struct run_summary *s)
 		  "Allocator calls the kernel could not deliver (the snapshot's lost_events).",
 		  BY_COMM, NULL },
 		{ "memtrace_lost_stacks_total", "counter",
-		  "Calls counted without their stack (the snapshot's lost_stacks).", BY_COMM, NULL },
+		  "Calls counted without their stack (the snapshot's lost_stacks).", BY_COMM,
+		  NULL },
 	};
 	const uint64_t v[] = { run_summary__lost_events(s), run_summary__lost_stacks(s) };
 

@@ -47,7 +47,8 @@ int prometheus_file__write(struct prometheus_file *pf, const struct run_summary 
 	struct output_file o;
 	int err;
 
-	err = output_file__open_what(&o, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path, PROMETHEUS_WHAT);
+	err = output_file__open_what(&o, pf->dirfd, PROMETHEUS_FILE_NAME, pf->path,
+				     PROMETHEUS_WHAT);
 	if (err)
 		return err;
 	err = prometheus__write(s, pf->job, o.f);
