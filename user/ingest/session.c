@@ -332,7 +332,7 @@ static int export_interval(struct session *s, const struct session_reports *r)
 	struct run_summary sum;
 	int err;
 
-	if (!s->next_export_ns || now < s->next_export_ns)
+	if (!s->next_export_ns || now < s->next_export_ns || !r->on_export)
 		return 0;
 	s->next_export_ns = now + s->cfg->export_interval_ns;
 	err = summarize(s, now, false, &sum);

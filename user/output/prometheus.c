@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ struct prom_family {
 	const char *name, *type, *help;
 	enum prom_labels labels;
 	uint64_t (*value)(const struct prom_comm *c, int i);	/* i: allocator or kind */
+	bool gpu;		/* only for names with a GPU library probed or a GPU call made */
 };
 
 static uint64_t processes(const struct prom_comm *c, int i)
@@ -124,43 +126,44 @@ static uint64_t gpu_oom_events(const struct prom_comm *c, int i)
 /* README, "Prometheus", lists these: keep it in step. */
 static const struct prom_family families[] = {
 	{ "memtrace_processes", "gauge", "Traced processes of this name running now.", BY_COMM,
-	  processes },
+	  processes, false },
 	{ "memtrace_live_bytes", "gauge",
 	  "Host heap bytes live in the running processes of this name, by allocator.",
-	  BY_ALLOCATOR, live_bytes },
+	  BY_ALLOCATOR, live_bytes, false },
 	{ "memtrace_live_blocks", "gauge",
 	  "Host heap blocks live in the running processes of this name, by allocator.",
-	  BY_ALLOCATOR, live_blocks },
+	  BY_ALLOCATOR, live_blocks, false },
 	{ "memtrace_peak_bytes", "gauge",
 	  "The highest host heap bytes live in one running process of this name.", BY_COMM,
-	  peak_bytes },
+	  peak_bytes, false },
 	{ "memtrace_allocations_total", "counter", "Successful host allocations.", BY_COMM,
-	  allocs },
+	  allocs, false },
 	{ "memtrace_frees_total", "counter", "Frees of host blocks allocated while traced.",
-	  BY_COMM, frees },
+	  BY_COMM, frees, false },
 	{ "memtrace_reallocs_total", "counter", "Host reallocs that moved or resized a block.",
-	  BY_COMM, reallocs },
+	  BY_COMM, reallocs, false },
 	{ "memtrace_failed_allocations_total", "counter", "Host allocations that failed.",
-	  BY_COMM, failed_allocs },
+	  BY_COMM, failed_allocs, false },
 	{ "memtrace_unknown_frees_total", "counter",
-	  "Frees of host blocks allocated before tracing began.", BY_COMM, unknown_frees },
+	  "Frees of host blocks allocated before tracing began.", BY_COMM, unknown_frees, false },
 	{ "memtrace_allocated_bytes_total", "counter", "Host bytes allocated.", BY_COMM,
-	  allocated_bytes },
-	{ "memtrace_freed_bytes_total", "counter", "Host bytes freed.", BY_COMM, freed_bytes },
+	  allocated_bytes, false },
+	{ "memtrace_freed_bytes_total", "counter", "Host bytes freed.", BY_COMM, freed_bytes,
+	  false },
 	{ "memtrace_allocator_calls_total", "counter",
 	  "Allocator calls (allocations, frees, reallocs, failures), by allocator.",
-	  BY_ALLOCATOR, allocator_calls },
+	  BY_ALLOCATOR, allocator_calls, false },
 	{ "memtrace_gpu_live_bytes", "gauge",
 	  "GPU memory bytes live in the running processes of this name, by kind.", BY_KIND,
-	  gpu_live_bytes },
+	  gpu_live_bytes, true },
 	{ "memtrace_gpu_allocations_total", "counter", "Successful GPU allocations, by kind.",
-	  BY_KIND, gpu_allocs },
+	  BY_KIND, gpu_allocs, true },
 	{ "memtrace_gpu_frees_total", "counter",
-	  "Frees of GPU blocks allocated while traced, by kind.", BY_KIND, gpu_frees },
+	  "Frees of GPU blocks allocated while traced, by kind.", BY_KIND, gpu_frees, true },
 	{ "memtrace_gpu_allocated_bytes_total", "counter", "GPU bytes allocated, by kind.",
-	  BY_KIND, gpu_allocated_bytes },
+	  BY_KIND, gpu_allocated_bytes, true },
 	{ "memtrace_gpu_oom_events_total", "counter", "GPU allocations that failed out of memory.",
-	  BY_COMM, gpu_oom_events },
+	  BY_COMM, gpu_oom_events, true },
 };
 
 /*
@@ -239,12 +242,11 @@ static void write_family(struct prom_out *o, const struct prom_family *fam,
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct prom_comm *c = &ps->comms[i];
 
-		if (gauge && !c->running)
+		if ((gauge && !c->running) || (fam->gpu && !c->gpu))
 			continue;
 		switch (fam->labels) {
 		case BY_COMM:
-			if (fam->value != gpu_oom_events || c->gpu)
-				write_sample(o, fam, c, NULL, NULL, fam->value(c, 0));
+			write_sample(o, fam, c, NULL, NULL, fam->value(c, 0));
 			break;
 		case BY_ALLOCATOR:
 			for (int a = 0; a < MT_ALLOC_COUNT; a++)
@@ -253,7 +255,7 @@ static void write_family(struct prom_out *o, const struct prom_family *fam,
 						     allocator_funcs__name(a), fam->value(c, a));
 			break;
 		case BY_KIND:
-			for (int k = 0; c->gpu && k < GPU_KIND_COUNT; k++)
+			for (int k = 0; k < GPU_KIND_COUNT; k++)
 				write_sample(o, fam, c, "kind", gpu_funcs__kind_name(k),
 					     fam->value(c, k));
 			break;
@@ -267,10 +269,10 @@ static void write_run(struct prom_out *o, const struct run_summary *s)
 	const struct prom_family lost[] = {
 		{ "memtrace_lost_events_total", "counter",
 		  "Allocator calls the kernel could not deliver (the snapshot's lost_events).",
-		  BY_COMM, NULL },
+		  BY_COMM, NULL, false },
 		{ "memtrace_lost_stacks_total", "counter",
 		  "Calls counted without their stack (the snapshot's lost_stacks).", BY_COMM,
-		  NULL },
+		  NULL, false },
 	};
 	const uint64_t v[] = { run_summary__lost_events(s), run_summary__lost_stacks(s) };
 
