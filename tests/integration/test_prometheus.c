@@ -6,7 +6,9 @@
  * prometheus) accepts it; a real node_exporter (Debian's
  * prometheus-node-exporter) on 127.0.0.1, reading DIR with its textfile
  * collector, serves the series with those exact values; and the file
- * written at the end holds the final snapshot's own numbers.
+ * written at the end holds the final snapshot's own numbers. Without
+ * --interval the file comes every 10 s; GPU counters (gpu_linked, the CUDA
+ * test double) equal the snapshot's kinds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -426,6 +428,55 @@ static void test_default_period(void **state)
 	harness__release(&run);
 }
 
+/*
+ * GPU memory: gpu_linked (the CUDA test double) in launch mode. At the end
+ * its process has exited, so only counters are left: each kind's, equal
+ * to the final snapshot's, and its 2 OOM events.
+ */
+static void test_gpu_counters(void **state)
+{
+	static const char *const kinds[] = { "device", "managed", "pinned", "async",
+					     "vmm_physical", "vmm_mapped", "address_reserved" };
+	const json_t *gpu_kinds;
+	struct mt_run run;
+	char labels[160];
+	char *text;
+
+	(void)state;
+	snprintf(w.dir, sizeof(w.dir), "/tmp/memtrace-prom-XXXXXX");
+	assert_non_null(mkdtemp(w.dir));
+	snprintf(w.file, sizeof(w.file), "%s/memtrace.prom", w.dir);
+	assert_int_equal(harness__run(&run, (const char *const[]){ "--json", "--stack=fp",
+								   "--prometheus", w.dir, "--",
+								   PROG("gpu_linked"), "--now",
+								   NULL }),
+			 0);
+	if (run.status != 0 || !run.snap)
+		fail_msg("memtrace -- gpu_linked failed (status %d):\n%s", run.status, run.err);
+	gpu_kinds = json_object_get(json_object_get(harness__only_process(run.snap), "gpu"),
+				    "kinds");
+	text = read_all(w.file);
+	assert_non_null(text);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const json_t *k = json_object_get(gpu_kinds, kinds[i]);
+
+		snprintf(labels, sizeof(labels),
+			 "job=\"memtrace\",comm=\"gpu_linked\",kind=\"%s\"", kinds[i]);
+		expect_sample(text, "memtrace_gpu_allocations_total", labels,
+			      harness__u64(k, "allocs"));
+		expect_sample(text, "memtrace_gpu_frees_total", labels, harness__u64(k, "frees"));
+		expect_sample(text, "memtrace_gpu_allocated_bytes_total", labels,
+			      harness__u64(k, "allocated_bytes"));
+	}
+	expect_sample(text, "memtrace_gpu_oom_events_total",
+		      "job=\"memtrace\",comm=\"gpu_linked\"", 2);
+	/* exited: no gauge */
+	assert_null(strstr(text, "memtrace_gpu_live_bytes"));
+	promtool_check(w.file);
+	free(text);
+	harness__release(&run);
+}
+
 /* An unusable DIR is said before anything is traced, with status 1. */
 static void test_unwritable_dir(void **state)
 {
@@ -448,6 +499,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_textfile_served_by_node_exporter, clean_up),
 		cmocka_unit_test_teardown(test_default_period, clean_up),
+		cmocka_unit_test_teardown(test_gpu_counters, clean_up),
 		cmocka_unit_test_teardown(test_unwritable_dir, clean_up),
 	};
 
