@@ -67,7 +67,12 @@ enum {
 	OPT_MAX_LIVE,
 	OPT_USER,
 	OPT_PYTHON,
+	OPT_PROMETHEUS,
+	OPT_PROMETHEUS_JOB,
 };
+
+/* --prometheus without --interval: node_exporter is scraped every 15 s or so by default */
+#define PROMETHEUS_DEFAULT_INTERVAL_NS 10000000000ULL
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process (repeatable)", 0 },
@@ -85,6 +90,11 @@ static const struct argp_option options[] = {
 	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
 	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "DIR", 0,
+	  "Write DIR/memtrace.prom for node_exporter's textfile collector at every --interval "
+	  "(every 10 s without one) and at the end, replaced whole each time", 0 },
+	{ "prometheus-job", OPT_PROMETHEUS_JOB, "NAME", 0,
+	  "The job label of --prometheus's series (default memtrace)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -322,6 +332,16 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 				   arg, MAX_LIVE);
 		cfg->max_live = (uint64_t)v;
 		break;
+	case OPT_PROMETHEUS:
+		if (!*arg)
+			argp_error(state, "--prometheus needs a directory");
+		cfg->prometheus = arg;
+		break;
+	case OPT_PROMETHEUS_JOB:
+		if (!*arg)
+			argp_error(state, "--prometheus-job needs a name");
+		cfg->prometheus_job = arg;
+		break;
 	case OPT_KEEP:
 		if (parse_count(arg, 0, INT_MAX, &v))
 			argp_error(state, "invalid --keep '%s': a number from 0 to %d", arg, INT_MAX);
@@ -412,6 +432,8 @@ static void check_combination(struct argp_state *state)
 		argp_error(state, "--preload cannot follow new processes (-f): drop one");
 	if (cfg->user && !cfg->command)
 		argp_error(state, "--user is for launch mode: -- CMD");
+	if (cfg->prometheus && !cfg->interval_ns)
+		cfg->export_interval_ns = PROMETHEUS_DEFAULT_INTERVAL_NS;
 	if (cfg->command)
 		resolve_user(state, cfg);
 }
@@ -465,6 +487,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.max_exited = 1000,
 		.max_unwind_bytes = 256ULL << 20,
 		.python_mode = MT_PYTHON_MIXED,
+		.prometheus_job = "memtrace",
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))

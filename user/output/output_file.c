@@ -225,12 +225,18 @@ static int open_named(struct output_file *o)
 
 int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path)
 {
+	return output_file__open_what(o, dirfd, name, path, "snapshot");
+}
+
+int output_file__open_what(struct output_file *o, int dirfd, const char *name, const char *path,
+			   const char *what)
+{
 	struct stat st;
 	int fd = -1, err;
 
-	*o = (struct output_file){ .dirfd = dirfd };
+	*o = (struct output_file){ .dirfd = dirfd, .what = what };
 	if (!*name || (!fstatat(dirfd, name, &st, 0) && S_ISDIR(st.st_mode))) {
-		fprintf(stderr, "memtrace: cannot write snapshot to %s: is a directory\n", path);
+		fprintf(stderr, "memtrace: cannot write %s to %s: is a directory\n", what, path);
 		return -EISDIR;
 	}
 	o->path = strdup(path);
@@ -267,7 +273,7 @@ int output_file__open_at(struct output_file *o, int dirfd, const char *name, con
 	}
 	return 0;
 fail:
-	fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", path, strerror(-err));
+	fprintf(stderr, "memtrace: cannot write %s to %s: %s\n", what, path, strerror(-err));
 cleanup:
 	output_file__abort(o);
 	return err;
@@ -363,8 +369,8 @@ int output_file__commit(struct output_file *o)
 		err = -errno;
 	o->f = NULL;
 	if (err) {
-		fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", o->path,
-			strerror(-err));
+		fprintf(stderr, "memtrace: cannot write %s to %s: %s\n",
+			o->what ? o->what : "snapshot", o->path, strerror(-err));
 		output_file__abort(o);
 		return err;
 	}

@@ -49,6 +49,10 @@ struct mt_config {
 	unsigned int keep;	/* --keep: numbered snapshots kept, 0: all */
 	unsigned int max_exited; /* --max-exited: ended process records kept whole, 0: all */
 	uint64_t max_live;	/* --max-live: live blocks kept over every process, 0: all */
+	const char *prometheus;	/* --prometheus DIR: DIR/memtrace.prom, or NULL */
+	const char *prometheus_job; /* --prometheus-job: the job label */
+	/* without --interval, --prometheus's file is written this often; 0: no such writes */
+	uint64_t export_interval_ns;
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */
