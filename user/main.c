@@ -10,6 +10,7 @@
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "output/snapshot_files.h"
+#include "render/render_files.h"
 #include "util/config.h"
 #include "util/privileges.h"
 
@@ -33,6 +34,7 @@ static void on_signal(int sig)
 struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
+	struct render_files rendered;	/* --pprof, --folded: at the end only */
 	bool stdout_failed;		/* said once: every interval would say it again */
 	bool stdout_closed;		/* its reader is gone (| head): not written again */
 };
@@ -122,6 +124,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
 		return 1;
+	if (render_files__open(&out.rendered, &cfg)) {
+		snapshot_files__release(&out.snap);
+		return 1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
@@ -133,6 +139,8 @@ int main(int argc, char **argv)
 		err = session__finish(&s, &sum);
 	if (!err)
 		write_err = emit(&out, &sum);
+	if (!err && render_files__write(&out.rendered, &sum) && !write_err)
+		write_err = -EIO;
 
 	if (started)
 		session__detach(&s);
@@ -144,6 +152,7 @@ int main(int argc, char **argv)
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);
+	render_files__release(&out.rendered);
 	config__release(&cfg);
 	return status;
 }

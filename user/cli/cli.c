@@ -9,6 +9,7 @@
 
 #include "attach/step_probe.h"
 #include "output/snapshot_files.h"
+#include "render/folded.h"
 #include "util/config.h"
 #include "util/units.h"
 
@@ -67,6 +68,9 @@ enum {
 	OPT_MAX_LIVE,
 	OPT_USER,
 	OPT_PYTHON,
+	OPT_PPROF,
+	OPT_FOLDED,
+	OPT_FOLDED_VALUE,
 };
 
 static const struct argp_option options[] = {
@@ -85,6 +89,12 @@ static const struct argp_option options[] = {
 	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
 	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
+	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -293,6 +303,20 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		cfg->json = true;
 		break;
+	case OPT_PPROF:
+		cfg->pprof = arg;
+		break;
+	case OPT_FOLDED:
+		cfg->folded = arg;
+		break;
+	case OPT_FOLDED_VALUE: {
+		enum folded_value value;
+
+		if (folded__parse_value(arg, &value))
+			argp_error(state, FOLDED_VALUE_USAGE, arg);
+		cfg->folded_value = value;
+		break;
+	}
 	case OPT_TOP:
 		if (parse_count(arg, 0, 1000000, &v))
 			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
