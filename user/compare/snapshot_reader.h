@@ -28,8 +28,6 @@ struct snap_frame {
 	char *symbol;		/* NULL when unknown; readable for C++ */
 	char *module;		/* NULL when unknown */
 	char *file;		/* NULL when unknown */
-	/* the address in module's ELF address space (pprof's locations); 0 when unknown */
-	uint64_t module_offset;
 	uint32_t line;		/* 0 when unknown */
 	bool inlined;
 	/*
@@ -41,6 +39,8 @@ struct snap_frame {
 	char *linkage_name;
 	/* "kind": "python": symbol is the qualified name, file the script's; no module */
 	bool python;
+	/* the address in module's ELF address space (pprof's locations); 0 when unknown */
+	uint64_t module_offset;
 };
 
 struct snap_leak {
