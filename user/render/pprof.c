@@ -95,8 +95,10 @@ static uint64_t function_id(struct builder *b, const struct snap_frame *f)
 	else
 		site_names__frame(f, name, sizeof(name));
 	len = snprintf(key, sizeof(key), "%s%c%s%c%s", name, 0, file, 0, system);
-	id = intern_id(b, &b->functions, key, (size_t)len < sizeof(key) ? (size_t)len :
-			sizeof(key) - 1, &added);
+	/* a key cut short by a very long name is still a key: at worst two functions share it */
+	if ((size_t)len >= sizeof(key))
+		len = sizeof(key) - 1;
+	id = intern_id(b, &b->functions, key, (size_t)len, &added);
 	if (!added)
 		return id;
 	pb__uint(&b->msg, FUNCTION_ID, id);
