@@ -141,6 +141,29 @@ static void test_folded_value_names(void **state)
 	assert_int_equal(folded__parse_value("", &v), -EINVAL);
 }
 
+/* the reader takes module_offset as the writer writes it, "0x" and hex digits, or refuses it */
+static void test_bad_module_offset(void **state)
+{
+	static const char *const bad[] = { "\"12\"", "\"0x\"", "\"0x12g\"", "12",
+					   "\"0x10000000000000000\"" };
+	char text[2048], err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct snapshot s = {};
+
+		snprintf(text, sizeof(text),
+			 HEAD "\"processes\": [], \"leaks\": [{\"pid\": 1, \"stack\": ["
+			 NATIVE("\"f\"", "\"/bin/app\"", "%s", "null", "null", "false") "]}]}",
+			 bad[i]);
+		assert_int_equal(snapshot_reader__parse(text, strlen(text), "t.json", &s, err,
+							sizeof(err)), -EINVAL);
+		if (!strstr(err, "leaks[0].stack[0].module_offset"))
+			fail_msg("%s: %s", bad[i], err);
+		snapshot_reader__release(&s);
+	}
+}
+
 /* ---- a reader of just enough protobuf to check the profile ---- */
 
 struct field {
@@ -414,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_folded_bytes),
 		cmocka_unit_test(test_folded_count_two_snapshots),
 		cmocka_unit_test(test_folded_value_names),
+		cmocka_unit_test(test_bad_module_offset),
 		cmocka_unit_test(test_pprof_profile),
 		cmocka_unit_test(test_pprof_gzip),
 	};
