@@ -10,6 +10,12 @@ static const char *const names[] = {
 	[RENDER_FOLDED] = "folded",
 };
 
+/* what messages say is written */
+static const char *const what[] = {
+	[RENDER_PPROF] = "pprof profile",
+	[RENDER_FOLDED] = "folded stacks",
+};
+
 int render__parse_format(const char *arg, enum render_format *out)
 {
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -21,9 +27,9 @@ int render__parse_format(const char *arg, enum render_format *out)
 	return -EINVAL;
 }
 
-const char *render__format_name(enum render_format format)
+const char *render__format_what(enum render_format format)
 {
-	return names[format];
+	return what[format];
 }
 
 int render__write(enum render_format format, enum folded_value value,

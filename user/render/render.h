@@ -20,7 +20,8 @@ enum render_format {
 
 /* "pprof" or "folded"; -EINVAL otherwise. */
 int render__parse_format(const char *arg, enum render_format *out);
-const char *render__format_name(enum render_format format);
+/* What an error message says is written: "pprof profile", "folded stacks". */
+const char *render__format_what(enum render_format format);
 /* snaps in format to out; a negative errno when they cannot be made or written. */
 int render__write(enum render_format format, enum folded_value value,
 		  const struct snapshot *snaps, size_t nr, FILE *out);

@@ -13,7 +13,7 @@ static int add(struct render_files *r, const char *path, enum render_format form
 
 	if (!path)
 		return 0;
-	err = output_file__open(&r->files[r->n], path);
+	err = output_file__open_as(&r->files[r->n], path, render__format_what(format));
 	if (err)
 		return err;
 	r->formats[r->n++] = format;
@@ -71,7 +71,7 @@ int render_files__write(struct render_files *r, const struct run_summary *sum)
 							  r->files[i].f);
 		if (err) {
 			fprintf(stderr, "memtrace: cannot write %s to %s: %s\n",
-				render__format_name(r->formats[i]), r->files[i].path,
+				render__format_what(r->formats[i]), r->files[i].path,
 				strerror(-err));
 			output_file__abort(&r->files[i]);
 		} else {

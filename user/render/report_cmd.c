@@ -52,14 +52,14 @@ int report_cmd__run(const struct report_config *cfg)
 		goto cleanup;
 	}
 	if (cfg->output) {
-		if (output_file__open(&out, cfg->output))
+		if (output_file__open_as(&out, cfg->output, render__format_what(cfg->format)))
 			goto cleanup;
 		f = out.f;
 	}
 	err = render__write(cfg->format, cfg->folded_value, snaps, cfg->nr_inputs, f);
 	if (err) {
 		fprintf(stderr, "memtrace report: cannot write %s to %s: %s\n",
-			render__format_name(cfg->format), cfg->output ? cfg->output : "stdout",
+			render__format_what(cfg->format), cfg->output ? cfg->output : "stdout",
 			strerror(-err));
 		goto cleanup;
 	}
