@@ -5,7 +5,9 @@
  * memtrace report. go tool pprof (Debian golang-go) reads both profiles and
  * gives exact bytes and blocks per known function (keep_site 4 x 1000,
  * base_only_leak 3 x 300) and the labels; the folded file holds exactly the
- * program's two stacks.
+ * program's two stacks. tests/progs/inline_alloc.c's inlined helper is a
+ * line of its caller's location; usage and output errors get their line and
+ * status.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -219,6 +221,60 @@ static void test_folded_lines(void **state)
 	expect_folded(report_folded);
 }
 
+/* go tool pprof -raw: "N: 0xADDR M=1 make_buffer FILE:LINE s=0" then "  alloc_via_helper ..." */
+static void test_inlined_lines(void **state)
+{
+	char profile[PATH_LEN], cmd[PATH_LEN + 64], *raw, *at, *next;
+	struct mt_run run;
+
+	(void)state;
+	snprintf(profile, sizeof(profile), "%s/inline.pb.gz", dir);
+	harness__run(&run, (const char *const[]){ "--stack=fp", "--pprof", profile, "--",
+						  PROG("inline_alloc"), NULL });
+	if (run.status)
+		fail_msg("memtrace failed (status %d): %s", run.status, run.err);
+	harness__release(&run);
+	snprintf(cmd, sizeof(cmd), "go tool pprof -raw '%s' 2>&1", profile);
+	raw = run_shell(cmd);
+	at = strstr(raw, " make_buffer ");
+	next = at ? strchr(at, '\n') : NULL;
+	if (!next || strncmp(next + 1, "             alloc_via_helper ", 30))
+		fail_msg("expected make_buffer, then alloc_via_helper in its location, in:\n%s", raw);
+	free(raw);
+}
+
+static void expect_run(const char *const *args, int status, const char *err_start)
+{
+	struct mt_run run;
+
+	harness__run(&run, args);
+	if (run.status != status || strncmp(run.err, err_start, strlen(err_start)))
+		fail_msg("expected status %d and stderr starting \"%s\", got %d and \"%s\"", status,
+			 err_start, run.status, run.err);
+	harness__release(&run);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	/* found before anything is traced: true never runs */
+	expect_run((const char *const[]){ "--pprof", "/nonexistent/p.pb.gz", "--", "true", NULL }, 1,
+		   "memtrace: cannot write pprof profile to /nonexistent/p.pb.gz: No such file or "
+		   "directory\n");
+	expect_run((const char *const[]){ "--folded", "/nonexistent/f", "--", "true", NULL }, 1,
+		   "memtrace: cannot write folded stacks to /nonexistent/f: No such file or "
+		   "directory\n");
+	expect_run((const char *const[]){ "--folded-value", "allocated", "--", "true", NULL }, 64,
+		   "memtrace: invalid --folded-value 'allocated'");
+	expect_run((const char *const[]){ "report", snap, NULL }, 2,
+		   "memtrace report: give --format pprof or --format folded");
+	expect_run((const char *const[]){ "report", snap, "--format", "svg", NULL }, 2,
+		   "memtrace report: invalid --format 'svg': pprof or folded");
+	expect_run((const char *const[]){ "report", "--format", "pprof", "/nonexistent.json",
+					  "-o", "/dev/null", NULL }, 2,
+		   "memtrace report: cannot read /nonexistent.json: No such file or directory\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +283,8 @@ int main(void)
 		cmocka_unit_test(test_default_inuse_space),
 		cmocka_unit_test(test_raw_labels),
 		cmocka_unit_test(test_folded_lines),
+		cmocka_unit_test(test_inlined_lines),
+		cmocka_unit_test(test_errors),
 	};
 
 	harness__require_bpf("pprof");
