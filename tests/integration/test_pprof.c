@@ -6,8 +6,10 @@
  * gives exact bytes and blocks per known function (keep_site 4 x 1000,
  * base_only_leak 3 x 300) and the labels; the folded file holds exactly the
  * program's two stacks. tests/progs/inline_alloc.c's inlined helper is a
- * line of its caller's location; usage and output errors get their line and
- * status.
+ * line of its caller's location; tests/progs/gpu_linked.c's GPU memory
+ * (through the CUDA test double) is samples of its own, labelled by kind, and
+ * folded stacks under [cuda.KIND]; usage and output errors get their line
+ * and status.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,7 +140,8 @@ static void expect_top(const char *profile, const char *index, const char *keep,
 	char cmd[512];
 	char *top;
 
-	snprintf(cmd, sizeof(cmd), "go tool pprof -top -sample_index=%s '%s' 2>&1", index, profile);
+	snprintf(cmd, sizeof(cmd), "go tool pprof -top -sample_index=%s '%s' 2>&1", index,
+		 profile);
 	top = run_shell(cmd);
 	expect_flat(top, "keep_site", keep);
 	expect_flat(top, "base_only_leak", base);
@@ -243,6 +246,58 @@ static void test_inlined_lines(void **state)
 	free(raw);
 }
 
+/* The line of text that ends with tail starts with root. */
+static void expect_folded_root(const char *text, const char *tail, const char *root)
+{
+	const char *at = strstr(text, tail), *start = at;
+
+	while (start && start > text && start[-1] != '\n')
+		start--;
+	if (!at || strncmp(start, root, strlen(root)))
+		fail_msg("expected a line ending \"%s\" under %s in:\n%s", tail, root, text);
+}
+
+/* gpu_linked.c's numbers: live at its end, by kind */
+static void test_gpu_samples(void **state)
+{
+	char profile[PATH_LEN], folded[PATH_LEN], cmd[PATH_LEN + 96], *out;
+	struct mt_run run;
+
+	(void)state;
+	snprintf(profile, sizeof(profile), "%s/gpu.pb.gz", dir);
+	snprintf(folded, sizeof(folded), "%s/gpu.folded", dir);
+	harness__run(&run, (const char *const[]){ "--stack=fp", "--pprof", profile, "--folded",
+						  folded, "--", PROG("gpu_linked"), "--now",
+						  NULL });
+	if (run.status)
+		fail_msg("memtrace failed (status %d): %s", run.status, run.err);
+	harness__release(&run);
+
+	snprintf(cmd, sizeof(cmd), "go tool pprof -top -unit=B -tagfocus=kind=managed '%s' 2>&1",
+		 profile);
+	out = run_shell(cmd);
+	expect_flat(out, "rt_managed", "5242880B");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "go tool pprof -top -unit=B -tagfocus=kind=device '%s' 2>&1",
+		 profile);
+	out = run_shell(cmd);
+	expect_flat(out, "rt_malloc", "2097152B");
+	expect_flat(out, "drv_alloc", "7340032B");
+	if (strstr(out, "rt_managed"))
+		fail_msg("managed memory under kind=device:\n%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "go tool pprof -raw '%s' 2>&1", profile);
+	out = run_shell(cmd);
+	if (!strstr(out, "allocator:[cuda.device]") || !strstr(out, "kind:[device]"))
+		fail_msg("expected allocator:[cuda.device] and kind:[device] in:\n%s", out);
+	free(out);
+
+	out = read_file(folded);
+	expect_folded_root(out, ";main;rt_managed 5242880\n", "[cuda.managed];");
+	expect_folded_root(out, ";main;rt_malloc 2097152\n", "[cuda.device];");
+	free(out);
+}
+
 static void expect_run(const char *const *args, int status, const char *err_start)
 {
 	struct mt_run run;
@@ -284,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_raw_labels),
 		cmocka_unit_test(test_folded_lines),
 		cmocka_unit_test(test_inlined_lines),
+		cmocka_unit_test(test_gpu_samples),
 		cmocka_unit_test(test_errors),
 	};
 
