@@ -53,7 +53,7 @@ static const char snap_a[] =
 	"{\"pid\": 10, \"allocator\": \"libc\", \"bytes\": 100, \"count\": 1, \"stack\": ["
 	NATIVE("\"PyBytes_FromSize\"", "\"/lib/libpython.so\"", "\"0x500\"", "null", "null",
 	       "false") ","
-	"{\"kind\": \"python\", \"symbol\": \"Model.step\", \"file\": \"train.py\", \"line\": 28,"
+	"{\"kind\": \"python\", \"symbol\": \"Model.step\", \"file\": \"/src/train.py\", \"line\": 28,"
 	" \"module\": null, \"module_offset\": null, \"inlined\": false},"
 	"{\"kind\": \"python\", \"symbol\": \"<module>\", \"file\": \"train.py\", \"line\": 3,"
 	" \"module\": null, \"module_offset\": null, \"inlined\": false}]},"

@@ -20,8 +20,9 @@ static const char *base_name(const char *path)
 
 void site_names__frame(const struct snap_frame *f, char *buf, size_t len)
 {
+	/* the file's base name: a flame graph's boxes are narrow, and pprof keeps the path */
 	if (f->python && f->symbol && f->file)
-		snprintf(buf, len, "%s (%s:%u)", f->symbol, f->file, f->line);
+		snprintf(buf, len, "%s (%s:%u)", f->symbol, base_name(f->file), f->line);
 	else if (f->symbol)
 		snprintf(buf, len, "%s", f->symbol);
 	else if (f->module)

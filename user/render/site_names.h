@@ -17,7 +17,8 @@
 const char *site_names__gpu_kind(const char *allocator);
 /*
  * A frame as one name: its symbol; a Python frame's "symbol (file:line)", as
- * py-spy names them; a frame without a symbol "[module+0xOFFSET]".
+ * py-spy names them, with the file's base name; a frame without a symbol
+ * "[module+0xOFFSET]", with the module's base name.
  */
 void site_names__frame(const struct snap_frame *f, char *buf, size_t len);
 
