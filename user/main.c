@@ -11,6 +11,7 @@
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "output/snapshot_files.h"
+#include "render/render_files.h"
 #include "util/config.h"
 #include "util/privileges.h"
 
@@ -35,6 +36,7 @@ struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
 	struct prometheus_file prom;	/* --prometheus */
+	struct render_files rendered;	/* --pprof, --folded: at the end only */
 	bool stdout_failed;		/* said once: every interval would say it again */
 	bool stdout_closed;		/* its reader is gone (| head): not written again */
 };
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (cfg.prometheus &&
 	    prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) {
+	if (render_files__open(&out.rendered, &cfg)) {
 		snapshot_files__release(&out.snap);
 		return 1;
 	}
@@ -155,6 +158,8 @@ int main(int argc, char **argv)
 		err = session__finish(&s, &sum);
 	if (!err)
 		write_err = emit(&out, &sum);
+	if (!err && render_files__write(&out.rendered, &sum) && !write_err)
+		write_err = -EIO;
 
 	if (started)
 		session__detach(&s);
@@ -167,6 +172,7 @@ int main(int argc, char **argv)
 		session__release(&s);
 	snapshot_files__release(&out.snap);
 	prometheus_file__release(&out.prom);
+	render_files__release(&out.rendered);
 	config__release(&cfg);
 	return status;
 }

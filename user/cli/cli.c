@@ -9,6 +9,7 @@
 
 #include "attach/step_probe.h"
 #include "output/snapshot_files.h"
+#include "render/folded.h"
 #include "util/config.h"
 #include "util/units.h"
 
@@ -69,6 +70,9 @@ enum {
 	OPT_PYTHON,
 	OPT_PROMETHEUS,
 	OPT_PROMETHEUS_JOB,
+	OPT_PPROF,
+	OPT_FOLDED,
+	OPT_FOLDED_VALUE,
 };
 
 /* --prometheus without --interval: node_exporter is scraped every 15 s or so by default */
@@ -95,6 +99,12 @@ static const struct argp_option options[] = {
 	  "(every 10 s without one) and at the end, replaced whole each time", 0 },
 	{ "prometheus-job", OPT_PROMETHEUS_JOB, "NAME", 0,
 	  "The job label of --prometheus's series (default memtrace)", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
+	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -303,6 +313,20 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		cfg->json = true;
 		break;
+	case OPT_PPROF:
+		cfg->pprof = arg;
+		break;
+	case OPT_FOLDED:
+		cfg->folded = arg;
+		break;
+	case OPT_FOLDED_VALUE: {
+		enum folded_value value;
+
+		if (folded__parse_value(arg, &value))
+			argp_error(state, FOLDED_VALUE_USAGE, arg);
+		cfg->folded_value = value;
+		break;
+	}
 	case OPT_TOP:
 		if (parse_count(arg, 0, 1000000, &v))
 			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);

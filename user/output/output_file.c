@@ -223,11 +223,6 @@ static int open_named(struct output_file *o)
 	return fd;
 }
 
-int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path)
-{
-	return output_file__open_what(o, dirfd, name, path, "snapshot");
-}
-
 int output_file__open_what(struct output_file *o, int dirfd, const char *name, const char *path,
 			   const char *what)
 {
@@ -279,7 +274,17 @@ cleanup:
 	return err;
 }
 
+int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path)
+{
+	return output_file__open_what(o, dirfd, name, path, "snapshot");
+}
+
 int output_file__open(struct output_file *o, const char *path)
+{
+	return output_file__open_as(o, path, "snapshot");
+}
+
+int output_file__open_as(struct output_file *o, const char *path, const char *what)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir, *doing;
@@ -290,7 +295,7 @@ int output_file__open(struct output_file *o, const char *path)
 		dir = strdup(".");
 	else
 		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (!dir || asprintf(&doing, "cannot write snapshot to %s", path) < 0) {
+	if (!dir || asprintf(&doing, "cannot write %s to %s", what, path) < 0) {
 		free(dir);
 		return -ENOMEM;
 	}
@@ -299,7 +304,7 @@ int output_file__open(struct output_file *o, const char *path)
 	free(doing);
 	if (dirfd < 0)
 		return dirfd;
-	err = output_file__open_at(o, dirfd, slash ? slash + 1 : path, path);
+	err = output_file__open_what(o, dirfd, slash ? slash + 1 : path, path, what);
 	if (err) {
 		close(dirfd);
 		return err;

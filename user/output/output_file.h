@@ -37,6 +37,8 @@ struct output_file {
 int output_file__open_dir(const char *path, bool create, const char *doing);
 /* Prints a one-line error and returns a negative errno when path is unwritable. */
 int output_file__open(struct output_file *o, const char *path);
+/* The same, for a file that is not a snapshot: messages say "cannot write WHAT to PATH". */
+int output_file__open_as(struct output_file *o, const char *path, const char *what);
 /* The same, for the file name in dirfd (kept open by the caller); path is for messages. */
 int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path);
 /* The same for a file that holds no snapshot: its messages say "cannot write WHAT to PATH". */

@@ -22,6 +22,9 @@ struct mt_config {
 	double duration_s;	/* 0: until Ctrl-C or every target has exited */
 	const char *output;	/* -o FILE, PATTERN (with %t) or DIR/ */
 	bool json;		/* snapshot on stdout instead of the text report */
+	const char *pprof;	/* --pprof FILE: the final snapshot as a pprof profile */
+	const char *folded;	/* --folded FILE: the final snapshot as folded stacks */
+	unsigned int folded_value; /* --folded-value: render/folded.h's enum folded_value */
 	int top;		/* stack sites in the text report */
 	uint64_t ringbuf_bytes;
 	bool verbose;
