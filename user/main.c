@@ -141,9 +141,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
 		return 1;
-	if (cfg.prometheus &&
-	    prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) {
-	if (render_files__open(&out.rendered, &cfg)) {
+	if ((cfg.prometheus &&
+	     prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) ||
+	    render_files__open(&out.rendered, &cfg)) {
+		prometheus_file__release(&out.prom);
 		snapshot_files__release(&out.snap);
 		return 1;
 	}
