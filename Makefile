@@ -38,7 +38,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Ivmlinux -Ii
 
 # user/STAGE/*.c: the stages in data-path order (tools/check-stages.sh keeps their includes
 # pointing one way); user/main.c stays on top, user/preload/ is a library of its own.
-STAGES     := util symbolize attach account ingest output compare cli
+STAGES     := util symbolize attach account ingest output compare render cli
 USER_SRCS  := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 SAN_OBJS   := $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(LIB_OBJS))

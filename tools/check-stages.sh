@@ -9,7 +9,7 @@
 # offending line and exits 1, else prints one line and exits 0.
 set -u
 cd "${1:-.}" || exit 2
-stages=(util symbolize attach account ingest output compare cli)
+stages=(util symbolize attach account ingest output compare render cli)
 declare -A rank
 for i in "${!stages[@]}"; do rank[${stages[$i]}]=$i; done
 bad=0

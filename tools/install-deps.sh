@@ -16,10 +16,17 @@ set -eu
 # unwind table make bench builds (tests/bench/unwind_table_bench.c).
 # python3.11-dev: Python.h, against which the tests build their C extension module
 # (tests/progs/python/mtext.c) for Debian's python3.11.
+# prometheus (for its promtool) and prometheus-node-exporter: test_prometheus checks
+# --prometheus's file with promtool check metrics and has a real node_exporter serve it. On a
+# machine with systemd, Debian starts both as services (:9090, :9100); the test needs neither
+# (systemctl disable --now prometheus prometheus-node-exporter).
+# golang-go: go tool pprof, which reads the pprof profiles memtrace writes back in
+# tests/integration/test_pprof.c (the reference reader of profile.proto).
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
 	  libc6-dbg libiberty-dev libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
-	  libmimalloc-dev libcap2-bin libpython3.11 python3.11-dev)
+	  libmimalloc-dev libcap2-bin libpython3.11 python3.11-dev prometheus
+	  prometheus-node-exporter golang-go)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

@@ -7,9 +7,11 @@
 
 #include "cli/subcommands.h"
 #include "ingest/session.h"
+#include "output/prometheus_file.h"
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "output/snapshot_files.h"
+#include "render/render_files.h"
 #include "util/config.h"
 #include "util/privileges.h"
 
@@ -33,6 +35,8 @@ static void on_signal(int sig)
 struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
+	struct prometheus_file prom;	/* --prometheus */
+	struct render_files rendered;	/* --pprof, --folded: at the end only */
 	bool stdout_failed;		/* said once: every interval would say it again */
 	bool stdout_closed;		/* its reader is gone (| head): not written again */
 };
@@ -67,6 +71,11 @@ static int emit(struct outputs *o, const struct run_summary *sum)
 	int err = emit_stdout(o, sum), snap_err;
 	FILE *f;
 
+	/* the same summary as the report and the snapshot: every number agrees */
+	if (cfg->prometheus) {
+		snap_err = prometheus_file__write(&o->prom, sum);
+		err = err ? err : snap_err;
+	}
 	if (!cfg->output)
 		return err;
 	f = snapshot_files__next(&o->snap);
@@ -90,6 +99,15 @@ static int emit_interval(const struct run_summary *sum, void *ctx)
 	return 0;
 }
 
+/* Without --interval, only the Prometheus file is written between start and end. */
+static int emit_export(const struct run_summary *sum, void *ctx)
+{
+	struct outputs *o = ctx;
+
+	prometheus_file__write(&o->prom, sum);
+	return 0;
+}
+
 /*
  * jemalloc's options (util/heap.h): freed pages go back to the system within
  * a second, not ten, so that memtrace's memory follows what it holds; one
@@ -102,6 +120,7 @@ int main(int argc, char **argv)
 {
 	struct mt_config cfg;
 	struct outputs out = { .cfg = &cfg };
+	struct session_reports reports = { emit_interval, emit_export, &out };
 	struct run_summary sum = {};
 	struct session s = {};
 	bool started = false;
@@ -122,17 +141,26 @@ int main(int argc, char **argv)
 		return 1;
 	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
 		return 1;
+	if ((cfg.prometheus &&
+	     prometheus_file__open(&out.prom, cfg.prometheus, cfg.prometheus_job)) ||
+	    render_files__open(&out.rendered, &cfg)) {
+		prometheus_file__release(&out.prom);
+		snapshot_files__release(&out.snap);
+		return 1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
 	err = session__start(&s, &cfg);
 	started = true;
 	if (!err)
-		err = session__run(&s, &stop_signal, emit_interval, &out);
+		err = session__run(&s, &stop_signal, &reports);
 	if (!err)
 		err = session__finish(&s, &sum);
 	if (!err)
 		write_err = emit(&out, &sum);
+	if (!err && render_files__write(&out.rendered, &sum) && !write_err)
+		write_err = -EIO;
 
 	if (started)
 		session__detach(&s);
@@ -144,6 +172,8 @@ int main(int argc, char **argv)
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);
+	prometheus_file__release(&out.prom);
+	render_files__release(&out.rendered);
 	config__release(&cfg);
 	return status;
 }

@@ -65,8 +65,8 @@ static void add_leak(struct build *b, size_t proc, const char *leaf, const char 
 
 	assert_true(i < MAX_LEAKS);
 	snprintf(b->names[i], sizeof(b->names[i]), "%s", leaf);
-	b->frames[i][0] = (struct snap_frame){ b->names[i], exe, (char *)file, 10, false, NULL, false };
-	b->frames[i][1] = (struct snap_frame){ (char *)"main", exe, (char *)file, 99, false, NULL, false };
+	b->frames[i][0] = (struct snap_frame){ b->names[i], exe, (char *)file, 10, false, NULL, false, 0 };
+	b->frames[i][1] = (struct snap_frame){ (char *)"main", exe, (char *)file, 99, false, NULL, false, 0 };
 	*l = (struct snap_leak){
 		.pid = b->procs[proc].pid,
 		.bytes = bytes,

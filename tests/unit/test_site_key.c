@@ -17,7 +17,7 @@
 #include "compare/site_set.h"
 
 #define FRAME(sym, mod, file, line) \
-	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL, false }
+	{ (char *)(sym), (char *)(mod), (char *)(file), line, false, NULL, false, 0 }
 
 static char *key_of(struct snap_frame *frames, size_t n, const char *allocator, unsigned int depth)
 {
@@ -186,7 +186,7 @@ static void test_depth(void **state)
 static void test_inlined_frames(void **state)
 {
 	struct snap_frame frames[] = {
-		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true, NULL, false },
+		{ (char *)"fill_buffer", (char *)"/x/app", NULL, 0, true, NULL, false, 0 },
 		FRAME("process", "/x/app", NULL, 0),
 	};
 
@@ -195,7 +195,7 @@ static void test_inlined_frames(void **state)
 }
 
 #define PY_FRAME(sym, file, line) \
-	{ (char *)(sym), NULL, (char *)(file), line, false, NULL, true }
+	{ (char *)(sym), NULL, (char *)(file), line, false, NULL, true, 0 }
 
 /*
  * A Python frame keys by its qualified name and its file's base name: the

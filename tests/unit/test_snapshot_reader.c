@@ -318,6 +318,8 @@ static void test_round_trip(void **state)
 
 	build_run(w);
 	write_run(w);
+	/* with timelines, which the reader skips (test_minimal_fields reads a snapshot without) */
+	assert_non_null(strstr(w->text, "\"timeline\""));
 	assert_int_equal(parse_text(w, w->text, w->len), 0);
 	assert_string_equal(w->err, "");
 	assert_string_equal(s->path, NAME);

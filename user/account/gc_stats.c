@@ -89,6 +89,9 @@ static void done(struct gc_stats *gs, const struct mt_gc_event *e)
 		g->max_ns = ns;
 	if (e->collected > 0)
 		g->collected += (uint64_t)e->collected;
+	gs->last_start_ns = p->start_ns;
+	gs->last_ns = ns;
+	gs->last_generation = p->generation;
 	*p = gs->pending[--gs->nr_pending];
 }
 

@@ -41,6 +41,9 @@ struct gc_stats {
 	 * a generation out of range: seen, never counted as collections.
 	 */
 	uint64_t unmatched;
+	/* the last collection counted, for the timeline: its start, length and generation */
+	uint64_t last_start_ns, last_ns;
+	int32_t last_generation;
 	struct gc_pending *pending;
 	uint32_t nr_pending, pending_cap;
 };

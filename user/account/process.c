@@ -226,6 +226,7 @@ void process__free(struct mt_process *p)
 	if (!p)
 		return;
 	free(p->exe);
+	timeline__release(&p->timeline);
 	free(p->threads);
 	id_map__release(&p->thread_index);
 	alloc_table__release(&p->live);

@@ -13,6 +13,7 @@
 #include "account/site_stats.h"
 #include "account/size_histogram.h"
 #include "account/stack_table.h"
+#include "account/timeline.h"
 #include "symbolize/dwarf_unwind.h"
 #include "symbolize/proc_maps.h"
 #include "util/id_map.h"
@@ -128,6 +129,8 @@ struct mt_process {
 	/* its interpreter and code objects (py_proc.h); NULL until a stack with Python frames */
 	struct py_proc *python;
 	uint64_t python_maps_gen;	/* the maps_gen python was made with */
+	/* memory over time (process_timeline.h): kept after its end, freed with it */
+	struct timeline timeline;
 };
 
 /* Reads comm, exe and start time from /proc when the process is there. */

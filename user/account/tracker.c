@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/process_timeline.h"
 #include "account/tracker.h"
 
 int tracker__init(struct tracker *t)
@@ -201,6 +202,9 @@ static int end_process(struct tracker *t, struct mt_process *p, enum process_end
 {
 	int err = 0;
 
+	/* the timeline's last slot: the state the process ended with, before retire moves it */
+	if (process_timeline__tick(p, t->timeline_origin_ns, ts_ns))
+		return -ENOMEM;
 	/* the hook may ask how it ended */
 	p->end = end;
 	if (t->on_end)
@@ -294,6 +298,8 @@ static struct mt_process *process_of_record(struct tracker *t, const struct mt_p
 	p->ns_pid = e->ns_pid;
 	p->begin_ns = e->ts_ns;
 	p->maps_followed = t->maps_followed;
+	/* its timeline starts at its start, not its first allocation; a first tick cannot fail */
+	(void)process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns);
 	return p;
 }
 
@@ -335,6 +341,9 @@ int tracker__apply_lifecycle(struct tracker *t, const struct mt_proc_event *e)
 		if (p && e->ts_ns < p->begin_ns)
 			return 0;
 		if (p) {
+			/* its timeline's last slot closes as it stood: the drop is the exec's slot */
+			if (process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns))
+				return -ENOMEM;
 			process__drop_image(p);
 			/* the blocks are gone: the run's current bytes go down with them */
 			t->totals.current_bytes -= p->exec_dropped_bytes < t->totals.current_bytes

@@ -46,6 +46,8 @@ struct tracker {
 	uint64_t leak_age_ns;		/* --leak-age: an exited process's leaks are that old at its exit */
 	/* leaks_opts.sample_bytes: an exited process's sites are weighted by it */
 	uint64_t sample_bytes;
+	/* the run's start, where every process's timeline begins (0: its first record's time) */
+	uint64_t timeline_origin_ns;
 	uint32_t nr_ended;
 	struct folded_processes {
 		uint64_t processes;

@@ -9,6 +9,7 @@
 
 #include "attach/step_probe.h"
 #include "output/snapshot_files.h"
+#include "render/folded.h"
 #include "util/config.h"
 #include "util/units.h"
 
@@ -67,7 +68,15 @@ enum {
 	OPT_MAX_LIVE,
 	OPT_USER,
 	OPT_PYTHON,
+	OPT_PROMETHEUS,
+	OPT_PROMETHEUS_JOB,
+	OPT_PPROF,
+	OPT_FOLDED,
+	OPT_FOLDED_VALUE,
 };
+
+/* --prometheus without --interval: node_exporter is scraped every 15 s or so by default */
+#define PROMETHEUS_DEFAULT_INTERVAL_NS 10000000000ULL
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this running process (repeatable)", 0 },
@@ -85,6 +94,17 @@ static const struct argp_option options[] = {
 	  "Write the JSON snapshot to FILE; with %t in its name, a numbered trail of them; "
 	  "to a directory (DIR/), DIR/snap-NNNN.json", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print the JSON snapshot on stdout instead of the report", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "DIR", 0,
+	  "Write DIR/memtrace.prom for node_exporter's textfile collector at every --interval "
+	  "(every 10 s without one) and at the end, replaced whole each time", 0 },
+	{ "prometheus-job", OPT_PROMETHEUS_JOB, "NAME", 0,
+	  "The job label of --prometheus's series (default memtrace)", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
+	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -293,6 +313,20 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		cfg->json = true;
 		break;
+	case OPT_PPROF:
+		cfg->pprof = arg;
+		break;
+	case OPT_FOLDED:
+		cfg->folded = arg;
+		break;
+	case OPT_FOLDED_VALUE: {
+		enum folded_value value;
+
+		if (folded__parse_value(arg, &value))
+			argp_error(state, FOLDED_VALUE_USAGE, arg);
+		cfg->folded_value = value;
+		break;
+	}
 	case OPT_TOP:
 		if (parse_count(arg, 0, 1000000, &v))
 			argp_error(state, "invalid --top '%s': a number from 0 to 1000000", arg);
@@ -321,6 +355,16 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --max-live '%s': a number of blocks from 0 to %llu",
 				   arg, MAX_LIVE);
 		cfg->max_live = (uint64_t)v;
+		break;
+	case OPT_PROMETHEUS:
+		if (!*arg)
+			argp_error(state, "--prometheus needs a directory");
+		cfg->prometheus = arg;
+		break;
+	case OPT_PROMETHEUS_JOB:
+		if (!*arg)
+			argp_error(state, "--prometheus-job needs a name");
+		cfg->prometheus_job = arg;
 		break;
 	case OPT_KEEP:
 		if (parse_count(arg, 0, INT_MAX, &v))
@@ -412,6 +456,8 @@ static void check_combination(struct argp_state *state)
 		argp_error(state, "--preload cannot follow new processes (-f): drop one");
 	if (cfg->user && !cfg->command)
 		argp_error(state, "--user is for launch mode: -- CMD");
+	if (cfg->prometheus && !cfg->interval_ns)
+		cfg->export_interval_ns = PROMETHEUS_DEFAULT_INTERVAL_NS;
 	if (cfg->command)
 		resolve_user(state, cfg);
 }
@@ -465,6 +511,7 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.max_exited = 1000,
 		.max_unwind_bytes = 256ULL << 20,
 		.python_mode = MT_PYTHON_MIXED,
+		.prometheus_job = "memtrace",
 	};
 	/* in order, so options after CMD belong to CMD */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))

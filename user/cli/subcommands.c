@@ -4,6 +4,7 @@
 #include "cli/subcommands.h"
 #include "compare/compare_cmd.h"
 #include "compare/merge_cmd.h"
+#include "render/report_cmd.h"
 
 static int diff_main(int argc, char **argv)
 {
@@ -35,6 +36,14 @@ static int merge_main(int argc, char **argv)
 	return merge_cmd__run(&cfg);
 }
 
+static int report_main(int argc, char **argv)
+{
+	struct report_config cfg;
+
+	cli_report__parse(argc, argv, &cfg);
+	return report_cmd__run(&cfg);
+}
+
 static const struct {
 	const char *name;
 	int (*main)(int argc, char **argv);
@@ -42,6 +51,7 @@ static const struct {
 	{ "diff", diff_main },
 	{ "check", check_main },
 	{ "merge", merge_main },
+	{ "report", report_main },
 };
 
 int subcommand__run(int argc, char **argv)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* memtrace diff, check and merge: the commands that read snapshots rather than trace. */
+/* memtrace diff, check, merge and report: the commands that read snapshots rather than trace. */
 #ifndef MEMTRACE_SUBCOMMANDS_H
 #define MEMTRACE_SUBCOMMANDS_H
 

@@ -10,6 +10,7 @@
  * jansson keeps no positions in the tree, so a value of the wrong type is
  * named by its path ("processes[2].peak_bytes") rather than line:column.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -224,6 +225,30 @@ static int read_string(const struct reader *r, json_t *obj, const char *where, c
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * An optional "0x..." string: the writer's hex addresses (frames.c). Not
+ * inlined: gcc's -Wformat-truncation then sizes where's message path with
+ * the key, and complains of a truncation a frame's path cannot reach.
+ */
+__attribute__((noinline)) static int read_hex(const struct reader *r, json_t *obj, const char *where, const char *key,
+		    uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+	char *end;
+
+	if (!v || json_is_null(v))
+		return 0;
+	s = json_is_string(v) ? json_string_value(v) : "";
+	if (strncmp(s, "0x", 2) || !isxdigit((unsigned char)s[2]))
+		return wrong_type(r, where, key, "a hex string (\"0x...\")", v);
+	errno = 0;
+	*out = strtoull(s + 2, &end, 16);
+	if (*end || errno)
+		return wrong_type(r, where, key, "a hex string of at most 64 bits", v);
+	return 0;
+}
+
 /* *out is NULL when an optional array is absent or null. */
 static int read_array(const struct reader *r, json_t *obj, const char *where, const char *key,
 		      bool required, json_t **out)
@@ -380,6 +405,8 @@ static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
 		frame__from_mangled(f);
 	if (!err)
 		err = read_string(r, v, where, "module", NULL, &f->module);
+	if (!err)
+		err = read_hex(r, v, where, "module_offset", &f->module_offset);
 	if (!err)
 		err = read_string(r, v, where, "file", NULL, &f->file);
 	if (!err)

@@ -39,6 +39,8 @@ struct snap_frame {
 	char *linkage_name;
 	/* "kind": "python": symbol is the qualified name, file the script's; no module */
 	bool python;
+	/* the address in module's ELF address space (pprof's locations); 0 when unknown */
+	uint64_t module_offset;
 };
 
 struct snap_leak {

@@ -5,6 +5,7 @@
 #include "account/gc_stats.h"
 #include "account/gpu_accounting.h"
 #include "account/mapping_accounting.h"
+#include "account/process_timeline.h"
 #include "account/stack_records.h"
 #include "ingest/dispatch.h"
 
@@ -33,8 +34,12 @@ static const struct kind_info {
 static inline int apply_call(struct tracker *t, struct mt_process *p, const struct mt_event *e)
 {
 	int64_t stack;
+	int err;
 
 	accounting__prefetch(p, e);
+	err = process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns);
+	if (err)
+		return err;
 	stack = stack_records__of_call(&t->stacks, p, e->tid, e->stack_id);
 	if (stack < 0)
 		return (int)stack;
@@ -46,7 +51,10 @@ static __attribute__((noinline)) int apply_gpu(struct tracker *t, struct mt_proc
 					       const struct mt_gpu_event *e)
 {
 	int64_t stack = stack_records__of_call(&t->stacks, p, e->tid, e->stack_id);
+	int err = process_timeline__tick_gpu(p, t->timeline_origin_ns, e->ts_ns);
 
+	if (err)
+		return err;
 	if (stack < 0)
 		return (int)stack;
 	return gpu_accounting__apply(p, &t->gpu, e, (uint32_t)stack);
@@ -57,11 +65,36 @@ static int apply_thread_exit(struct mt_process *p, const struct mt_event *e)
 	return process__thread_exit(p, e->tid, e->comm);
 }
 
-static int apply_step(struct mt_process *p, const struct mt_event *e)
+static int apply_step(struct tracker *t, struct mt_process *p, const struct mt_event *e)
 {
+	int err = process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns);
+
+	if (err)
+		return err;
 	p->steps++;
 	p->last_step_ns = e->ts_ns;
-	return 0;
+	return process_timeline__step(p, e->ts_ns);
+}
+
+/* A collection's end puts it on the timeline, with its start and length. */
+static int apply_gc(struct tracker *t, struct mt_process *p, const struct mt_gc_event *e)
+{
+	uint64_t before = p->gc ? gc_stats__collections(p->gc) : 0;
+	int err = process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns);
+
+	if (!err)
+		err = gc_stats__apply(&p->gc, e);
+	if (err || gc_stats__collections(p->gc) == before)
+		return err;
+	return process_timeline__gc(p, p->gc->last_start_ns, p->gc->last_ns,
+				    p->gc->last_generation);
+}
+
+static int apply_mmap(struct tracker *t, struct mt_process *p, const struct mt_mmap_event *e)
+{
+	int err = process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns);
+
+	return err ? err : mapping_accounting__record(&p->mappings, e);
 }
 
 /*
@@ -94,16 +127,16 @@ static int route(struct tracker *t, const struct mt_record_header *h, const void
 	case MT_REC_STACK:
 		return stack_records__add(t, p, rec);
 	case MT_REC_STEP:
-		return apply_step(p, rec);
+		return apply_step(t, p, rec);
 	case MT_REC_STACK_DUMP:
 		cover_dump(t, p, rec);
 		return stack_records__add_dump(t, p, rec);
 	case MT_REC_GPU:
 		return apply_gpu(t, p, rec);
 	case MT_REC_GC:
-		return gc_stats__apply(&p->gc, rec);
+		return apply_gc(t, p, rec);
 	case MT_REC_MMAP:
-		return mapping_accounting__record(&p->mappings, rec);
+		return apply_mmap(t, p, rec);
 	}
 	return 0;
 }

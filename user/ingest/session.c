@@ -33,9 +33,12 @@ static void start_clock(struct session *s)
 {
 	clock_gettime(CLOCK_REALTIME, &s->started_at);
 	s->start_ns = mono_clock__ns();
+	s->tracker.timeline_origin_ns = s->start_ns;
 	s->last_tick_ns = s->start_ns;
 	if (s->cfg->interval_ns)
 		s->next_tick_ns = s->start_ns + s->cfg->interval_ns;
+	if (s->cfg->export_interval_ns)
+		s->next_export_ns = s->start_ns + s->cfg->export_interval_ns;
 }
 
 static int setup_consumer(struct session *s)
@@ -320,18 +323,40 @@ static int report_interval(struct session *s, session_report_fn on_interval, voi
 	return err;
 }
 
-/* Waits at most until the next poll or the next --interval tick. */
-static int wait_ms(const struct session *s)
+/*
+ * Without --interval, an export (--prometheus) when one is due: exports
+ * keep no grid, as no growth is judged by them.
+ */
+static int export_interval(struct session *s, const struct session_reports *r)
 {
 	uint64_t now = mono_clock__ns();
+	struct run_summary sum;
+	int err;
 
-	if (s->next_tick_ns && s->next_tick_ns < now + POLL_INTERVAL_MS * 1000000ULL)
-		return s->next_tick_ns > now ? (int)((s->next_tick_ns - now + 999999) / 1000000) : 0;
+	if (!s->next_export_ns || now < s->next_export_ns || !r->on_export)
+		return 0;
+	s->next_export_ns = now + s->cfg->export_interval_ns;
+	err = summarize(s, now, false, &sum);
+	if (err)
+		return err;
+	err = r->on_export(&sum, r->ctx);
+	leaks__release(&sum.leaks);
+	return err;
+}
+
+/* Waits at most until the next poll, the next --interval tick or the next export. */
+static int wait_ms(const struct session *s)
+{
+	uint64_t now = mono_clock__ns(), next = s->next_tick_ns;
+
+	if (s->next_export_ns && (!next || s->next_export_ns < next))
+		next = s->next_export_ns;
+	if (next && next < now + POLL_INTERVAL_MS * 1000000ULL)
+		return next > now ? (int)((next - now + 999999) / 1000000) : 0;
 	return POLL_INTERVAL_MS;
 }
 
-int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_fn on_interval,
-		 void *ctx)
+int session__run(struct session *s, volatile sig_atomic_t *stop, const struct session_reports *r)
 {
 	uint64_t deadline = s->cfg->duration_s > 0
 				    ? s->start_ns + (uint64_t)(s->cfg->duration_s * 1e9)
@@ -367,7 +392,9 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_
 			if (err)
 				return err;
 		}
-		err = report_interval(s, on_interval, ctx);
+		err = report_interval(s, r->on_interval, r->ctx);
+		if (!err)
+			err = export_interval(s, r);
 		if (err)
 			return err;
 	}

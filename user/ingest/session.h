@@ -52,6 +52,7 @@ struct session {
 	uint64_t next_tick_ns;		/* --interval: when the next report is due; 0: never */
 	uint64_t last_tick_ns;		/* the last growth sample (tracing's start at first) */
 	unsigned long ticks;		/* interval reports made */
+	uint64_t next_export_ns;	/* no --interval: the next export (--prometheus); 0: never */
 	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
 	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
 	int cgroup_fd;			/* --cgroup's directory, or -1 */
@@ -60,15 +61,25 @@ struct session {
 /* Receives each --interval report; a negative errno stops tracing. */
 typedef int (*session_report_fn)(const struct run_summary *sum, void *ctx);
 
+struct session_reports {
+	session_report_fn on_interval;	/* every --interval */
+	/*
+	 * Every export interval of a run without --interval (--prometheus): a
+	 * summary as of now, with no growth sample taken, so that the growth
+	 * verdicts stay those of the end.
+	 */
+	session_report_fn on_export;
+	void *ctx;
+};
+
 /* Every failure has printed its one-line message. */
 int session__start(struct session *s, const struct mt_config *cfg);
 /*
  * Consumes records until a signal sets *stop, --duration passes or every
- * target exits; every --interval, hands a summary of the run so far to
- * on_interval (the summary is released after).
+ * target exits; every --interval (or export interval), hands a summary of
+ * the run so far to r's function (the summary is released after).
  */
-int session__run(struct session *s, volatile sig_atomic_t *stop, session_report_fn on_interval,
-		 void *ctx);
+int session__run(struct session *s, volatile sig_atomic_t *stop, const struct session_reports *r);
 /*
  * Stops recording, drains what is left and fills in the summary; release
  * its leaks with leaks__release (the symbolizer is the session's).

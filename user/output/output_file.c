@@ -223,14 +223,15 @@ static int open_named(struct output_file *o)
 	return fd;
 }
 
-int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path)
+int output_file__open_what(struct output_file *o, int dirfd, const char *name, const char *path,
+			   const char *what)
 {
 	struct stat st;
 	int fd = -1, err;
 
-	*o = (struct output_file){ .dirfd = dirfd };
+	*o = (struct output_file){ .dirfd = dirfd, .what = what };
 	if (!*name || (!fstatat(dirfd, name, &st, 0) && S_ISDIR(st.st_mode))) {
-		fprintf(stderr, "memtrace: cannot write snapshot to %s: is a directory\n", path);
+		fprintf(stderr, "memtrace: cannot write %s to %s: is a directory\n", what, path);
 		return -EISDIR;
 	}
 	o->path = strdup(path);
@@ -267,13 +268,23 @@ int output_file__open_at(struct output_file *o, int dirfd, const char *name, con
 	}
 	return 0;
 fail:
-	fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", path, strerror(-err));
+	fprintf(stderr, "memtrace: cannot write %s to %s: %s\n", what, path, strerror(-err));
 cleanup:
 	output_file__abort(o);
 	return err;
 }
 
+int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path)
+{
+	return output_file__open_what(o, dirfd, name, path, "snapshot");
+}
+
 int output_file__open(struct output_file *o, const char *path)
+{
+	return output_file__open_as(o, path, "snapshot");
+}
+
+int output_file__open_as(struct output_file *o, const char *path, const char *what)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir, *doing;
@@ -284,7 +295,7 @@ int output_file__open(struct output_file *o, const char *path)
 		dir = strdup(".");
 	else
 		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (!dir || asprintf(&doing, "cannot write snapshot to %s", path) < 0) {
+	if (!dir || asprintf(&doing, "cannot write %s to %s", what, path) < 0) {
 		free(dir);
 		return -ENOMEM;
 	}
@@ -293,7 +304,7 @@ int output_file__open(struct output_file *o, const char *path)
 	free(doing);
 	if (dirfd < 0)
 		return dirfd;
-	err = output_file__open_at(o, dirfd, slash ? slash + 1 : path, path);
+	err = output_file__open_what(o, dirfd, slash ? slash + 1 : path, path, what);
 	if (err) {
 		close(dirfd);
 		return err;
@@ -363,8 +374,8 @@ int output_file__commit(struct output_file *o)
 		err = -errno;
 	o->f = NULL;
 	if (err) {
-		fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", o->path,
-			strerror(-err));
+		fprintf(stderr, "memtrace: cannot write %s to %s: %s\n",
+			o->what ? o->what : "snapshot", o->path, strerror(-err));
 		output_file__abort(o);
 		return err;
 	}

@@ -25,6 +25,7 @@ struct output_file {
 	char *tmp_name;		/* the named temporary file; NULL when unnamed (O_TMPFILE) */
 	int dirfd;		/* its directory */
 	bool own_dir;		/* dirfd is closed with the file */
+	const char *what;	/* what it holds, for messages: "snapshot" unless said */
 	FILE *f;
 };
 
@@ -36,8 +37,13 @@ struct output_file {
 int output_file__open_dir(const char *path, bool create, const char *doing);
 /* Prints a one-line error and returns a negative errno when path is unwritable. */
 int output_file__open(struct output_file *o, const char *path);
+/* The same, for a file that is not a snapshot: messages say "cannot write WHAT to PATH". */
+int output_file__open_as(struct output_file *o, const char *path, const char *what);
 /* The same, for the file name in dirfd (kept open by the caller); path is for messages. */
 int output_file__open_at(struct output_file *o, int dirfd, const char *name, const char *path);
+/* The same for a file that holds no snapshot: its messages say "cannot write WHAT to PATH". */
+int output_file__open_what(struct output_file *o, int dirfd, const char *name, const char *path,
+			   const char *what);
 /* Flushes, syncs and puts the file in place; prints a one-line error on failure. */
 int output_file__commit(struct output_file *o);
 /* Removes the temporary file, if any. NULL-safe on a zeroed struct. */

@@ -14,6 +14,7 @@
 #include "output/gpu_snapshot.h"
 #include "output/mapping_snapshot.h"
 #include "output/snapshot.h"
+#include "output/timeline_snapshot.h"
 #include "util/json_writer.h"
 
 static const char *const drop_names[RUN_DROP_COUNT] = {
@@ -236,9 +237,12 @@ static void write_lifecycle(const struct run_summary *s, const struct mt_process
 	}
 }
 
-static void write_process(const struct run_summary *s, const struct mt_process *p,
-			  struct json_writer *w)
+/* 0 or -ENOMEM: the process is written whole all the same, but for its timeline. */
+static int write_process(const struct run_summary *s, const struct mt_process *p,
+			 struct json_writer *w)
 {
+	int err;
+
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", p->pid);
 	if (p->start_time)
@@ -278,6 +282,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	gpu_snapshot__write_process(s, p, w);
 	gc_snapshot__write_process(p, w);
 	mapping_snapshot__write_process(p, w);
+	err = timeline_snapshot__write_process(s, p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);
 	for (unsigned int i = 0; i < SIZE_HISTOGRAM_BUCKETS; i++) {
@@ -290,6 +295,7 @@ static void write_process(const struct run_summary *s, const struct mt_process *
 	}
 	json_writer__end_array(w);
 	json_writer__end_object(w);
+	return err;
 }
 
 static void write_double_or_null(struct json_writer *w, const char *key, bool known, double v)
@@ -366,7 +372,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 int snapshot__write(const struct run_summary *s, FILE *out)
 {
 	struct json_writer *w = json_writer__new(out, true);
-	int err;
+	int err, proc_err = 0;
 
 	if (!w)
 		return -ENOMEM;
@@ -374,8 +380,11 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 	write_header(s, w);
 	json_writer__key(w, "processes");
 	json_writer__begin_array(w);
-	for (uint32_t i = 0; i < s->tracker->nr_procs; i++)
-		write_process(s, s->tracker->procs[i], w);
+	for (uint32_t i = 0; i < s->tracker->nr_procs; i++) {
+		err = write_process(s, s->tracker->procs[i], w);
+		if (err && !proc_err)
+			proc_err = err;
+	}
 	json_writer__end_array(w);
 	json_writer__key(w, "leaks_omitted");
 	json_writer__begin_object(w);
@@ -389,7 +398,7 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 		write_leak(s, &s->leaks.sites[i], w);
 	json_writer__end_array(w);
 	json_writer__end_object(w);
-	err = json_writer__error(w);
+	err = proc_err ? proc_err : json_writer__error(w);
 	json_writer__free(w);
 	/* the writer knows that a write failed; the stream's last flush says why (ENOSPC, EPIPE) */
 	if (fflush(out) && (!err || err == -EIO))

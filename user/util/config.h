@@ -22,6 +22,9 @@ struct mt_config {
 	double duration_s;	/* 0: until Ctrl-C or every target has exited */
 	const char *output;	/* -o FILE, PATTERN (with %t) or DIR/ */
 	bool json;		/* snapshot on stdout instead of the text report */
+	const char *pprof;	/* --pprof FILE: the final snapshot as a pprof profile */
+	const char *folded;	/* --folded FILE: the final snapshot as folded stacks */
+	unsigned int folded_value; /* --folded-value: render/folded.h's enum folded_value */
 	int top;		/* stack sites in the text report */
 	uint64_t ringbuf_bytes;
 	bool verbose;
@@ -49,6 +52,10 @@ struct mt_config {
 	unsigned int keep;	/* --keep: numbered snapshots kept, 0: all */
 	unsigned int max_exited; /* --max-exited: ended process records kept whole, 0: all */
 	uint64_t max_live;	/* --max-live: live blocks kept over every process, 0: all */
+	const char *prometheus;	/* --prometheus DIR: DIR/memtrace.prom, or NULL */
+	const char *prometheus_job; /* --prometheus-job: the job label */
+	/* without --interval, --prometheus's file is written this often; 0: no such writes */
+	uint64_t export_interval_ns;
 };
 
 /* Parses argv; on bad usage prints one line and returns -EINVAL. */
