@@ -48,5 +48,8 @@ for t in threads:
 for t in threads:
     t.join()
 print("done", len(kept_a), len(kept_b), flush=True)
+# memtrace reads a stack's code objects from the live process when its record comes, which
+# can be a few hundred milliseconds behind at start-up (README "Python", Limits)
 sys.stdout.flush()
+time.sleep(0.5)
 os._exit(0)
