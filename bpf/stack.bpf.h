@@ -90,6 +90,7 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 				       __u32 flags)
 {
 	struct mt_stack_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	__u64 last = 0;
 
 	if (!rec) {
 		drop__count(MT_DROP_STACK_RINGBUF);
@@ -99,6 +100,7 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 		if (i >= nr)
 			break;
 		rec->frames[i] = frames[i];
+		last = frames[i];
 	}
 	rec->kind = MT_REC_STACK;
 	rec->nr_frames = nr;
@@ -106,7 +108,12 @@ static __always_inline bool stack__send(__u32 pid, __u64 id, const __u64 *frames
 	rec->stack_id = id;
 	rec->flags = flags;
 	rec->pad = 0;
-	bpf_ringbuf_submit(rec, events__wakeup_flag());
+	/*
+	 * A stack with Python frames wakes user space now: their code objects
+	 * are read from the live process, and a short script may be gone
+	 * within the poll interval. First sightings only: rare.
+	 */
+	bpf_ringbuf_submit(rec, last & MT_PY_FRAME ? BPF_RB_FORCE_WAKEUP : events__wakeup_flag());
 	return true;
 }
 

@@ -96,7 +96,8 @@ static __always_inline __u64 stack_dump__send(struct pt_regs *ctx, __u32 pid, __
 	d->size = stack_dump__copy(d, d->stack_base);
 	if (!d->size)
 		drop__count(MT_DROP_STACK_ERROR);
-	bpf_ringbuf_submit(d, events__wakeup_flag());
+	/* with Python frames: now, as stack__send says */
+	bpf_ringbuf_submit(d, nr_py ? BPF_RB_FORCE_WAKEUP : events__wakeup_flag());
 	return id;
 }
 
