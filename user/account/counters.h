@@ -36,6 +36,8 @@ static inline void counters__free(struct mt_counters *c, uint64_t size)
 	c->current_bytes -= size;
 }
 
+/* Adds c to sum, field by field (peak_bytes too: a sum of peaks, for whoever wants one). */
+void counters__add(struct mt_counters *sum, const struct mt_counters *c);
 /* Writes the counters as keys of the object being written. */
 void counters__write_json(const struct mt_counters *c, struct json_writer *w);
 

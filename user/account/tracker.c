@@ -152,19 +152,6 @@ static uint32_t index_of(const struct tracker *t, const struct mt_process *p)
 	return i;
 }
 
-static void counters__add(struct mt_counters *sum, const struct mt_counters *c)
-{
-	sum->current_bytes += c->current_bytes;
-	sum->peak_bytes += c->peak_bytes;
-	sum->allocs += c->allocs;
-	sum->frees += c->frees;
-	sum->reallocs += c->reallocs;
-	sum->failed_allocs += c->failed_allocs;
-	sum->allocated_bytes += c->allocated_bytes;
-	sum->freed_bytes += c->freed_bytes;
-	sum->unknown_frees += c->unknown_frees;
-}
-
 /*
  * The oldest ended record goes into the folded totals. Its stacks go too,
  * unless another record of its PID (the image it exec-ed into, a process

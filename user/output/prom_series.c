@@ -5,18 +5,6 @@
 
 #include "output/prom_series.h"
 
-/* The counters a Prometheus counter is made of; peaks do not add up and are left out. */
-static void add_counts(struct mt_counters *sum, const struct mt_counters *c)
-{
-	sum->allocs += c->allocs;
-	sum->frees += c->frees;
-	sum->reallocs += c->reallocs;
-	sum->failed_allocs += c->failed_allocs;
-	sum->allocated_bytes += c->allocated_bytes;
-	sum->freed_bytes += c->freed_bytes;
-	sum->unknown_frees += c->unknown_frees;
-}
-
 static int by_comm(const void *a, const void *b)
 {
 	const struct mt_process *p = *(const struct mt_process *const *)a;
@@ -34,7 +22,7 @@ static void add_gpu(struct prom_comm *c, const struct mt_process *p)
 	c->gpu = true;
 	c->gpu_oom_events += gs->nr_ooms + gs->ooms_omitted;
 	for (int k = 0; k < GPU_KIND_COUNT; k++) {
-		add_counts(&c->gpu_all[k], &gs->kinds[k]);
+		counters__add(&c->gpu_all[k], &gs->kinds[k]);
 		if (!p->exited)
 			c->gpu_live[k] += gs->kinds[k].current_bytes;
 	}
@@ -42,7 +30,7 @@ static void add_gpu(struct prom_comm *c, const struct mt_process *p)
 
 static void add_process(struct prom_comm *c, const struct mt_process *p)
 {
-	add_counts(&c->all, &p->c);
+	counters__add(&c->all, &p->c);
 	allocator_stats__add(&c->all_by_allocator, &p->by_allocator);
 	add_gpu(c, p);
 	if (p->exited)
@@ -67,7 +55,7 @@ static void add_folded(struct prom_series *s, const struct folded_processes *f)
 		*c = (struct prom_comm){};
 		s->n++;
 	}
-	add_counts(&c->all, &f->c);
+	counters__add(&c->all, &f->c);
 	allocator_stats__add(&c->all_by_allocator, &f->by_allocator);
 }
 

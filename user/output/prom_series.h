@@ -28,7 +28,7 @@ struct prom_comm {
 	struct allocator_stats live;		/* live_bytes, live_blocks by allocator */
 	uint64_t peak_bytes;			/* the largest peak_bytes of one of them */
 	uint64_t gpu_live[GPU_KIND_COUNT];	/* current_bytes of each GPU kind */
-	/* every record of the name */
+	/* every record of the name: the counters' sums (their current_bytes and peak_bytes unused) */
 	struct mt_counters all;
 	struct allocator_stats all_by_allocator; /* calls, alloc_bytes */
 	struct mt_counters gpu_all[GPU_KIND_COUNT];
