@@ -76,6 +76,17 @@ vmlinux:
 # before the first build.
 $(BUILD)/user/attach/bpf_loader.o $(BUILD)/asan/user/attach/bpf_loader.o: $(BUILD)/memtrace.skel.h
 
+# The HTML report's page (user/render/html/) as C arrays, with Debian's xxd: the files stay
+# real HTML, CSS and JavaScript, and the binary carries them.
+HTML_ASSETS := user/render/html/report.html user/render/html/report.css user/render/html/report.js
+$(BUILD)/render/html_assets.h: $(HTML_ASSETS)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)(cd user/render/html && for f in $(notdir $(HTML_ASSETS)); do xxd -i $$f; done) > $@
+
+$(BUILD)/user/render/html_page.o $(BUILD)/asan/user/render/html_page.o: \
+		$(BUILD)/render/html_assets.h
+
 $(BUILD)/user/%.o: user/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -267,7 +278,9 @@ demo: deps
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 $(SAN_FLAGS)
-FUZZ_OBJS    := $(FUZZ_DIR)/user/compare/snapshot_reader.o $(FUZZ_DIR)/user/symbolize/demangle.o \
+FUZZ_OBJS    := $(FUZZ_DIR)/user/compare/snapshot_reader.o $(FUZZ_DIR)/user/compare/snapshot_fields.o \
+		$(FUZZ_DIR)/user/compare/snapshot_timeline.o $(FUZZ_DIR)/user/compare/snapshot_details.o \
+		$(FUZZ_DIR)/user/symbolize/demangle.o \
 		$(FUZZ_DIR)/user/util/units.o
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_snapshot_reader
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare/snapshot_details.h"
 #include "compare/snapshot_fields.h"
 #include "compare/snapshot_reader.h"
 #include "compare/snapshot_timeline.h"
@@ -333,6 +334,8 @@ static int read_document(const struct field_reader *r, json_t *root, struct snap
 		err = read_leak(r, json_array_get(leaks, i), i, &s->leaks[i]);
 	if (!err)
 		err = check_leak_sums(r, s);
+	if (!err)
+		err = snapshot_details__read(r, root, s);
 	if (err)
 		return err;
 	return link_leaks(s);
@@ -542,6 +545,7 @@ void snapshot_reader__release(struct snapshot *s)
 		free(s->leaks[i].frames);
 		free(s->leaks[i].allocator);
 	}
+	snapshot_details__release(s);
 	free(s->procs);
 	free(s->leaks);
 	free(s->host);

@@ -111,6 +111,30 @@ struct snap_process {
 	struct snap_timeline timeline;
 };
 
+/* leaks[].lifetimes: blocks freed after, and live at, an age up to le_ns */
+struct snap_lifetime {
+	uint64_t le_ns;
+	uint64_t freed;
+	uint64_t live;
+};
+
+/* A leak's times and totals, by the leak's index (snapshot_details.h); each optional. */
+struct snap_leak_detail {
+	bool has_first_seen, has_oldest_age;
+	double first_seen_s;
+	double oldest_age_s;
+	struct snap_lifetime *lifetimes;
+	size_t nr_lifetimes;
+	bool has_allocated;	/* allocs and allocated_bytes were there */
+	uint64_t allocs, allocated_bytes;
+};
+
+/* The run's GPU memory by kind (gpu.kinds), in the snapshot's order. */
+struct snap_gpu_kind {
+	char *name;
+	struct mt_counters c;
+};
+
 struct snapshot {
 	char *path;		/* as given to the reader */
 	char *host;		/* NULL when absent */
@@ -122,6 +146,14 @@ struct snapshot {
 	size_t nr_procs;
 	struct snap_leak *leaks;
 	size_t nr_leaks;
+	/* snapshot_details.h: NULL, 0 and false when absent */
+	char *started_at;
+	char **command;
+	size_t nr_command;
+	struct snap_gpu_kind *gpu_kinds;
+	size_t nr_gpu_kinds;
+	uint64_t gpu_oom_events;
+	struct snap_leak_detail *leak_details; /* nr_leaks of them, or NULL */
 };
 
 /*
