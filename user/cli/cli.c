@@ -73,6 +73,7 @@ enum {
 	OPT_PPROF,
 	OPT_FOLDED,
 	OPT_FOLDED_VALUE,
+	OPT_HTML,
 };
 
 /* --prometheus without --interval: node_exporter is scraped every 15 s or so by default */
@@ -103,6 +104,8 @@ static const struct argp_option options[] = {
 	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "At the end, write the final snapshot to FILE as a self-contained HTML report", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
 	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
@@ -318,6 +321,9 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FOLDED:
 		cfg->folded = arg;
+		break;
+	case OPT_HTML:
+		cfg->html = arg;
 		break;
 	case OPT_FOLDED_VALUE: {
 		enum folded_value value;

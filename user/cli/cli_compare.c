@@ -8,6 +8,7 @@
 #include "compare/compare_cmd.h"
 #include "compare/site_key.h"
 #include "compare/snapshot_reader.h"
+#include "render/html.h"
 #include "util/units.h"
 
 /* CI scripts tell a broken rule (1) from a broken invocation by this */
@@ -31,6 +32,7 @@ static const char diff_doc[] =
 	"  memtrace diff base.json new.json --fail-on 'peak_bytes:+5%,new_leak_sites:0'\n"
 	"  memtrace diff base.json new.json --rules ci/memtrace.rules --format markdown\n"
 	"  memtrace diff base.json new.json --fail-on 'train/leak_bytes:+1MiB'\n"
+	"  memtrace diff base.json new.json --format html -o diff.html\n"
 	"\v"
 	"Exit status: 0 when every rule holds, 1 when one is broken (each broken rule\n"
 	"is a 'memtrace: rule broken:' line on stderr), 2 for bad usage or input.\n"
@@ -74,7 +76,9 @@ enum {
 
 static const struct argp_option diff_options[] = {
 	RULE_OPTIONS,
-	{ "format", OPT_FORMAT, "FORMAT", 0, "text (default), json or markdown", 0 },
+	{ "format", OPT_FORMAT, "FORMAT", 0,
+	  "text (default), json, markdown or html (a page with a differential flame graph)", 0 },
+	{ "output", 'o', "FILE", 0, "Write to FILE (whole or not at all); default: stdout", 0 },
 	{ "top", OPT_TOP, "N", 0,
 	  "Changed sites listed in text and markdown, processes in markdown (default 20; 0: all)",
 	  0 },
@@ -124,8 +128,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			cfg->format = DIFF_FORMAT_JSON;
 		else if (!strcmp(arg, "markdown"))
 			cfg->format = DIFF_FORMAT_MARKDOWN;
+		else if (!strcmp(arg, "html"))
+			cfg->format = DIFF_FORMAT_HTML;
 		else
-			argp_error(state, "--format must be text, json or markdown, got '%s'", arg);
+			argp_error(state, "--format must be text, json, markdown or html, got '%s'",
+				   arg);
+		break;
+	case 'o':
+		cfg->output = arg;
 		break;
 	case OPT_DEPTH:
 		if (parse_uint(arg, 1000, &cfg->depth))
@@ -176,6 +186,7 @@ static void parse(int argc, char **argv, struct compare_config *cfg, bool check)
 		.depth = SITE_KEY_DEFAULT_DEPTH,
 		.top = 20,
 		.max_input = SNAPSHOT_MAX_INPUT_DEFAULT,
+		.write_html = html__write_diff,
 	};
 	argp_err_exit_status = USAGE_STATUS;
 	/* argp names the program after argv[0] in its messages */

@@ -15,8 +15,9 @@ enum {
 
 static const char doc[] =
 	"Render snapshots in a format other tools open: pprof (gzip-compressed\n"
-	"profile.proto, for go tool pprof, Pyroscope, Parca, Perfetto) or folded\n"
-	"stacks (for flamegraph.pl, inferno, speedscope). Several snapshots are all\n"
+	"profile.proto, for go tool pprof, Pyroscope, Parca, Perfetto), folded\n"
+	"stacks (for flamegraph.pl, inferno, speedscope) or a self-contained HTML\n"
+	"report for a browser. Several snapshots are all\n"
 	"rendered, their sites summed where they share a stack.\n"
 	"\n"
 	"USAGE: memtrace report [OPTION...] SNAP.json... --format FORMAT [-o OUT]\n"
@@ -25,6 +26,7 @@ static const char doc[] =
 	"  memtrace report run.json --format pprof -o p.pb.gz && go tool pprof p.pb.gz\n"
 	"  memtrace report run.json --format folded | flamegraph.pl > live.svg\n"
 	"  memtrace report rank*.json --format folded --folded-value count\n"
+	"  memtrace report run.json --format html -o run.html\n"
 	"\v"
 	"pprof: sample types inuse_objects/count and inuse_space/bytes (the default);\n"
 	"labels pid, comm, allocator, and kind for GPU memory. No alloc_objects or\n"
@@ -34,7 +36,7 @@ static const char doc[] =
 	"bad usage, input or output.";
 
 static const struct argp_option options[] = {
-	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof or folded (required)", 0 },
+	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof, folded or html (required)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (whole or not at all); default: stdout", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
 	  "folded: bytes (live bytes, the default) or count (live blocks)", 0 },
@@ -53,7 +55,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORMAT:
 		if (render__parse_format(arg, &cfg->format))
-			argp_error(state, "invalid --format '%s': pprof or folded", arg);
+			argp_error(state, "invalid --format '%s': pprof, folded or html", arg);
 		cfg->format_set = true;
 		break;
 	case OPT_FOLDED_VALUE:
@@ -74,7 +76,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!cfg->nr_inputs)
 			argp_error(state, "give the snapshots to render");
 		if (!cfg->format_set)
-			argp_error(state, "give --format pprof or --format folded");
+			argp_error(state, "give --format pprof, folded or html");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -9,6 +9,7 @@
 #include "compare/diff_report.h"
 #include "compare/rule_eval.h"
 #include "compare/snapshot_reader.h"
+#include "output/output_file.h"
 #include "util/text_escape.h"
 
 #define STATUS_OK 0
@@ -37,18 +38,48 @@ static int load(const char *cmd, const char *path, uint64_t max, struct snapshot
 	return -1;
 }
 
-static int write_diff(const struct compare_config *cfg, const struct diff *d,
-		      const struct rule_results *rules)
+static int write_format(const struct compare_config *cfg, const struct diff *d,
+			const struct rule_results *rules, FILE *out)
 {
 	switch (cfg->format) {
 	case DIFF_FORMAT_JSON:
-		return diff_json__write(d, rules, stdout);
+		return diff_json__write(d, rules, out);
 	case DIFF_FORMAT_MARKDOWN:
-		return diff_markdown__write(d, rules, cfg->top, stdout);
+		return diff_markdown__write(d, rules, cfg->top, out);
+	case DIFF_FORMAT_HTML:
+		return cfg->write_html ? cfg->write_html(d, out) : -ENOTSUP;
 	case DIFF_FORMAT_TEXT:
 		break;
 	}
-	return diff_text__write(d, rules, cfg->top, stdout);
+	return diff_text__write(d, rules, cfg->top, out);
+}
+
+/* To stdout, or to -o's file, whole or not at all; errors are said here. */
+static int write_diff(const struct compare_config *cfg, const struct diff *d,
+		      const struct rule_results *rules)
+{
+	struct output_file out = {};
+	int err;
+
+	if (!cfg->output) {
+		err = write_format(cfg, d, rules, stdout);
+		if (err)
+			fprintf(stderr, "memtrace diff: cannot write to stdout: %s\n", strerror(-err));
+		return err;
+	}
+	err = output_file__open_as(&out, cfg->output, "the diff");
+	if (err)
+		return err;
+	err = write_format(cfg, d, rules, out.f);
+	if (err) {
+		fputs("memtrace diff: cannot write the diff to ", stderr);
+		text_escape__fputs(cfg->output, stderr);
+		fprintf(stderr, ": %s\n", strerror(-err));
+	} else {
+		err = output_file__commit(&out);
+	}
+	output_file__abort(&out);
+	return err;
 }
 
 int compare__diff(const struct compare_config *cfg)
@@ -73,10 +104,8 @@ int compare__diff(const struct compare_config *cfg)
 		goto cleanup;
 	}
 	ret = write_diff(cfg, &d, cfg->rules.n ? &rules : NULL);
-	if (ret) {
-		fprintf(stderr, "memtrace diff: cannot write to stdout: %s\n", strerror(-ret));
+	if (ret)
 		goto cleanup;
-	}
 	for (size_t i = 0; i < rules.n; i++) {
 		if (!rules.items[i].broken)
 			continue;

@@ -8,20 +8,31 @@
 #define MEMTRACE_COMPARE_CMD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
+#include "compare/diff.h"
 #include "compare/rules.h"
 
 enum diff_format {
 	DIFF_FORMAT_TEXT,
 	DIFF_FORMAT_JSON,
 	DIFF_FORMAT_MARKDOWN,
+	DIFF_FORMAT_HTML,
 };
+
+/*
+ * --format html: the page is the render stage's (render/html.h), which
+ * comes after this one: the command line hands its writer in.
+ */
+typedef int (*diff_html_writer)(const struct diff *d, FILE *out);
 
 struct compare_config {
 	const char *base;		/* diff: the base snapshot; check: NULL */
 	const char *snap;		/* diff: the new snapshot; check: the one checked */
 	struct rule_set rules;		/* --fail-on and --rules, in order */
 	enum diff_format format;	/* diff only */
+	diff_html_writer write_html;	/* diff --format html */
+	const char *output;		/* diff -o: the file written instead of stdout */
 	unsigned int depth;		/* frames in a site key, 0: all */
 	unsigned int top;		/* diff: changed sites listed, 0: all */
 	uint64_t max_input;		/* --max-input: bytes a snapshot may have */

@@ -2,18 +2,21 @@
 #include <errno.h>
 #include <string.h>
 
+#include "render/html.h"
 #include "render/pprof.h"
 #include "render/render.h"
 
 static const char *const names[] = {
 	[RENDER_PPROF] = "pprof",
 	[RENDER_FOLDED] = "folded",
+	[RENDER_HTML] = "html",
 };
 
 /* what messages say is written */
 static const char *const what[] = {
 	[RENDER_PPROF] = "pprof profile",
 	[RENDER_FOLDED] = "folded stacks",
+	[RENDER_HTML] = "HTML report",
 };
 
 int render__parse_format(const char *arg, enum render_format *out)
@@ -37,5 +40,7 @@ int render__write(enum render_format format, enum folded_value value,
 {
 	if (format == RENDER_PPROF)
 		return pprof__write(snaps, nr, out);
+	if (format == RENDER_HTML)
+		return html__write_report(snaps, nr, out);
 	return folded__write(snaps, nr, value, out);
 }

@@ -16,9 +16,10 @@
 enum render_format {
 	RENDER_PPROF,	/* pprof.h */
 	RENDER_FOLDED,	/* folded.h */
+	RENDER_HTML,	/* html.h */
 };
 
-/* "pprof" or "folded"; -EINVAL otherwise. */
+/* "pprof", "folded" or "html"; -EINVAL otherwise. */
 int render__parse_format(const char *arg, enum render_format *out);
 /* What an error message says is written: "pprof profile", "folded stacks". */
 const char *render__format_what(enum render_format format);

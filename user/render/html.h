@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The HTML report: one self-contained page (memtrace report --format html,
+ * the tracer's --html, memtrace diff --format html). The page's HTML, CSS
+ * and JavaScript are files of their own (user/render/html/), built into the
+ * binary; what a page adds is its data, one JSON object in a
+ * <script type="application/json"> element that the script renders. Nothing
+ * is fetched when the page opens: its Content-Security-Policy forbids it.
+ */
+#ifndef MEMTRACE_HTML_H
+#define MEMTRACE_HTML_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "compare/diff.h"
+#include "compare/snapshot_reader.h"
+
+/* snaps as a report page; a negative errno when it cannot be made or written. */
+int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out);
+/* d as a diff page: its table and the new snapshot's stacks coloured by change. */
+int html__write_diff(const struct diff *d, FILE *out);
+
+/* html_page.c: the page around data (len bytes of JSON); 0 or -EIO. */
+int html_page__write(const char *title, const char *data, size_t len, FILE *out);
+
+#endif /* MEMTRACE_HTML_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "render/html.h"
+#include "render/html_data.h"
+
+static void write_lifetimes(struct json_writer *w, const struct snap_leak_detail *d)
+{
+	json_writer__key(w, "lifetimes");
+	json_writer__begin_array(w);
+	for (size_t i = 0; d && i < d->nr_lifetimes; i++) {
+		json_writer__begin_array(w);
+		json_writer__u64(w, d->lifetimes[i].le_ns);
+		json_writer__u64(w, d->lifetimes[i].freed);
+		json_writer__u64(w, d->lifetimes[i].live);
+		json_writer__end_array(w);
+	}
+	json_writer__end_array(w);
+}
+
+static void number_if(struct json_writer *w, const char *key, bool present, double v)
+{
+	json_writer__key(w, key);
+	if (present)
+		json_writer__double(w, v);
+	else
+		json_writer__null(w);
+}
+
+static int write_site(struct html_tables *t, struct json_writer *w, size_t snap,
+		      const struct snap_leak *l, const struct snap_leak_detail *d)
+{
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "snap", snap);
+	json_writer__key(w, "proc");
+	if (l->process == SIZE_MAX)
+		json_writer__null(w);
+	else
+		json_writer__u64(w, l->process);
+	json_writer__kv_u64(w, "pid", l->pid);
+	json_writer__kv_string(w, "allocator", l->allocator);
+	json_writer__kv_u64(w, "bytes", l->bytes);
+	json_writer__kv_u64(w, "count", l->count);
+	json_writer__kv_bool(w, "growing", l->growing);
+	number_if(w, "growth_bytes_per_s", l->has_growth, l->growth_bytes_per_s);
+	number_if(w, "first_seen_s", d && d->has_first_seen, d ? d->first_seen_s : 0);
+	number_if(w, "oldest_age_s", d && d->has_oldest_age, d ? d->oldest_age_s : 0);
+	write_lifetimes(w, d);
+	/* allocated totals only when the snapshot has them: the page offers those views then */
+	if (d && d->has_allocated) {
+		json_writer__kv_u64(w, "allocs", d->allocs);
+		json_writer__kv_u64(w, "allocated_bytes", d->allocated_bytes);
+	}
+	if (html_tables__stack(t, w, l, 0))
+		return -ENOMEM;
+	json_writer__end_object(w);
+	return 0;
+}
+
+static int write_data(const struct snapshot *snaps, size_t nr, FILE *m)
+{
+	struct json_writer *w = json_writer__new(m, false);
+	struct html_tables t = {};
+	int err = 0;
+
+	if (!w)
+		return -ENOMEM;
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "kind", "report");
+	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
+	json_writer__key(w, "snapshots");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < nr; i++)
+		html_data__snapshot(w, &snaps[i]);
+	json_writer__end_array(w);
+	json_writer__key(w, "sites");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < nr && !err; i++)
+		for (size_t j = 0; j < snaps[i].nr_leaks && !err; j++)
+			err = write_site(&t, w, i, &snaps[i].leaks[j],
+					 snaps[i].leak_details ? &snaps[i].leak_details[j] : NULL);
+	json_writer__end_array(w);
+	html_tables__write(&t, w);
+	json_writer__end_object(w);
+	if (!err)
+		err = json_writer__error(w);
+	json_writer__free(w);
+	html_tables__release(&t);
+	return err;
+}
+
+int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *m;
+	int err;
+
+	m = open_memstream(&data, &len);
+	if (!m)
+		return -errno;
+	err = write_data(snaps, nr, m);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = html_page__write("memtrace report", data, len, out);
+	free(data);
+	return err;
+}
