@@ -22,25 +22,44 @@ set -eu
 # (systemctl disable --now prometheus prometheus-node-exporter).
 # golang-go: go tool pprof, which reads the pprof profiles memtrace writes back in
 # tests/integration/test_pprof.c (the reference reader of profile.proto).
+# chromium, nodejs, npm: tests/integration/test_html.c opens the HTML report in headless
+# Chromium, driven by puppeteer-core from npm (installed below into build/browser, at the
+# versions tests/browser/package-lock.json pins; it never downloads a browser of its own).
+# xxd: the HTML report's page files become C arrays at build time (Makefile).
 packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
 	  libc6-dbg libiberty-dev libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
 	  libmimalloc-dev libcap2-bin libpython3.11 python3.11-dev prometheus
-	  prometheus-node-exporter golang-go)
+	  prometheus-node-exporter golang-go chromium nodejs xxd)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-	echo "memtrace: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
-	exit 1
+# npm comes with nodesource's nodejs, and Debian's npm package conflicts with that one
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -ne 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "memtrace: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "memtrace: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
+		apt-get update
+		apt-get install -y --no-install-recommends "${missing[@]}"
+	fi
 fi
-echo "memtrace: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
-	apt-get update
-	apt-get install -y --no-install-recommends "${missing[@]}"
+
+# puppeteer-core for tests/browser/, exactly as its lock file has it; again only when the lock
+# changed or nothing is installed yet
+cd "$(dirname "$0")/.."
+browser=build/browser
+if [ ! -d "$browser/node_modules/puppeteer-core" ] ||
+   ! cmp -s tests/browser/package-lock.json "$browser/package-lock.json"; then
+	echo "memtrace: installing puppeteer-core into $browser (npm ci)"
+	mkdir -p "$browser"
+	cp tests/browser/package.json tests/browser/package-lock.json "$browser/"
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "$browser" --ignore-scripts --no-audit --no-fund
 fi

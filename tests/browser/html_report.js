@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Opens a memtrace HTML page in Debian's headless Chromium (puppeteer-core,
+ * installed by tools/install-deps.sh into build/browser; it never downloads a
+ * browser) with the network off, and asserts what a person would see against
+ * the snapshots the page was made from. Called by tests/integration/test_html.c.
+ *
+ *   node html_report.js report PAGE.html SNAP.json SHOT.png [--site NAME=BYTES/BLOCKS]...
+ *        [--timeline SERIES=V,V,...]
+ *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
+ *        [--gone NAME]...
+ *
+ * --site: the flame graph holds NAME's leaf frames with exactly BYTES live bytes in BLOCKS
+ * blocks, its hover says so, a click on its caller zooms there. --timeline: the chosen
+ * process's SERIES takes exactly those values, in that order, as the chart's hover shows.
+ * Prints "ok ..." per check; the first failure exits 1 with its reason.
+ */
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const modules = process.env.MEMTRACE_NODE_MODULES ||
+	path.resolve(__dirname, '../../build/browser/node_modules');
+const puppeteer = require(path.join(modules, 'puppeteer-core'));
+
+const CHROMIUM = process.env.MEMTRACE_CHROMIUM || '/usr/bin/chromium';
+
+function fail(msg) {
+	throw new Error(msg);
+}
+function ok(msg) {
+	console.log('ok ' + msg);
+}
+function equal(got, want, what) {
+	if (got !== want)
+		fail(what + ': got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want));
+	ok(what + ' = ' + JSON.stringify(want));
+}
+const n = (v) => Number(v).toLocaleString('en-US');
+
+function parseArgs(argv) {
+	const mode = argv[0];
+	const files = [];
+	const opts = { site: [], timeline: [], grown: [], gone: [] };
+	for (let i = 1; i < argv.length; i++) {
+		if (argv[i].startsWith('--'))
+			opts[argv[i].slice(2)].push(argv[++i]);
+		else
+			files.push(argv[i]);
+	}
+	return { mode: mode, files: files, opts: opts };
+}
+
+async function open(page, file) {
+	const attempted = [];
+	const problems = [];
+	await page.setRequestInterception(true);
+	page.on('request', (req) => {
+		const url = req.url();
+		if (url.startsWith('file:') || url.startsWith('data:'))
+			return req.continue();
+		attempted.push(url);
+		return req.abort('blockedbyclient');
+	});
+	page.on('console', (m) => {
+		if (m.type() === 'error' || m.type() === 'warn')
+			problems.push('console ' + m.type() + ': ' + m.text());
+	});
+	page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+	await page.setOfflineMode(true);
+	await page.setViewport({ width: 1280, height: 900 });
+	await page.goto('file://' + path.resolve(file), { waitUntil: 'load' });
+	await page.waitForFunction(() => window.memtraceReport && window.memtraceReport.ready,
+				   { timeout: 10000 });
+	return { attempted: attempted, problems: problems };
+}
+
+async function cardExact(page, key) {
+	return page.$eval('[data-key="' + key + '"] .exact', (e) => e.textContent);
+}
+async function cardValue(page, key) {
+	return page.$eval('[data-key="' + key + '"] .value', (e) => e.textContent);
+}
+
+async function checkSummary(page, snap) {
+	const t = snap.totals;
+	equal(await cardExact(page, 'peak'), n(t.peak_bytes) + ' bytes', 'summary peak');
+	equal(await cardExact(page, 'current'), n(t.current_bytes) + ' bytes', 'summary current');
+	let bytes = 0, blocks = 0;
+	for (const l of snap.leaks) {
+		bytes += l.bytes;
+		blocks += l.count;
+	}
+	equal(await cardExact(page, 'leaks'), n(bytes) + ' bytes in ' + n(blocks) + ' blocks, ' +
+	      n(snap.leaks.length) + ' sites', 'summary leaks');
+	equal(await cardValue(page, 'lost'), n(snap.lost_events), 'summary lost events');
+	equal(await cardValue(page, 'oom'), n(snap.gpu.oom_events), 'summary OOM events');
+	let live = 0, peak = 0, any = false;
+	for (const k in snap.gpu.kinds) {
+		if (k === 'address_reserved')
+			continue;
+		live += snap.gpu.kinds[k].current_bytes;
+		peak = Math.max(peak, snap.gpu.kinds[k].peak_bytes);
+		any = any || snap.gpu.kinds[k].allocs > 0;
+	}
+	if (any)
+		equal(await cardExact(page, 'gpu'), n(live) + ' / ' + n(peak) + ' bytes', 'summary GPU');
+	else
+		equal(await cardValue(page, 'gpu'), 'none', 'summary GPU');
+	const meta = await page.$eval('[data-key="meta"]', (e) => e.textContent);
+	if (snap.command && !meta.includes('command: ' + snap.command.join(' ')))
+		fail('the header does not show the command: ' + meta);
+	if (!meta.includes('host ' + snap.host))
+		fail('the header does not show the host: ' + meta);
+	ok('header shows host and command');
+}
+
+/*
+ * Moves the mouse to the middle of the first drawn flame graph node named
+ * name (up levels above it: its caller's, ...), returns the tooltip's text.
+ */
+async function hoverNode(page, name, up) {
+	const box = await page.evaluate((name, up) => {
+		const f = window.memtraceReport.flame;
+		let node = f.nodes().find((x) => x.name === name && x.rect);
+		for (let i = 0; node && i < (up || 0); i++)
+			node = node.parent;
+		if (!node || !node.rect)
+			return null;
+		const r = document.getElementById('fg-canvas').getBoundingClientRect();
+		return { x: r.left + node.rect.x + node.rect.w / 2, y: r.top + node.rect.y + node.rect.h / 2 };
+	}, name, up);
+	if (!box)
+		fail('no drawn flame graph box for ' + name);
+	await page.mouse.move(box.x, box.y);
+	return { box: box, tip: await page.$eval('#fg-tip', (e) => e.textContent) };
+}
+
+async function checkSite(page, snap, spec) {
+	const m = /^(.+)=(\d+)\/(\d+)$/.exec(spec);
+	if (!m)
+		fail('bad --site ' + spec);
+	const name = m[1], bytes = Number(m[2]), blocks = Number(m[3]);
+	/* the snapshot agrees with the program's known amounts */
+	const leaks = snap.leaks.filter((l) => l.stack.length && l.stack[0].symbol === name);
+	equal(leaks.reduce((a, l) => a + l.bytes, 0), bytes, 'snapshot bytes of ' + name);
+	const leaf = leaks[0].stack[0];
+	/* the flame graph's model: the leaf frames named so hold exactly those */
+	const model = await page.evaluate((name) => {
+		const nodes = window.memtraceReport.flame.nodes().filter((x) => x.name === name);
+		return { n: nodes.length, bytes: nodes.reduce((a, x) => a + x.bytes, 0),
+			 count: nodes.reduce((a, x) => a + x.count, 0),
+			 leaves: nodes.every((x) => x.children.size === 0),
+			 parent: nodes.length ? nodes[0].parent.name : null };
+	}, name);
+	equal(model.bytes, bytes, 'flame graph bytes of ' + name);
+	equal(model.count, blocks, 'flame graph blocks of ' + name);
+	equal(model.leaves, true, name + ' is a leaf of the flame graph');
+	/* what is drawn: the hover over its box */
+	const { tip } = await hoverNode(page, name);
+	const want = [name, leaf.file + ':' + leaf.line, '(' + n(bytes) + ' bytes) in ' + n(blocks) + ' blocks'];
+	for (const w of want)
+		if (!tip.includes(w))
+			fail('the tooltip of ' + name + ' lacks "' + w + '": ' + tip);
+	ok('hover over ' + name + ' shows ' + want.join(' | '));
+	/* a click on its caller zooms there: the caller spans the width, the leaf widens */
+	const before = await page.evaluate((name) =>
+		window.memtraceReport.flame.nodes().find((x) => x.name === name && x.rect).rect.w, name);
+	const { box } = await hoverNode(page, name, 1);
+	await page.mouse.click(box.x, box.y);
+	const after = await page.evaluate((name) => {
+		const f = window.memtraceReport.flame;
+		const leaf = f.nodes().find((x) => x.name === name && x.parent === f.zoomed);
+		return { zoomed: f.zoomed.name, zw: f.zoomed.rect.w, leaf: leaf && leaf.rect ? leaf.rect.w : 0,
+			 share: leaf ? leaf.bytes / f.zoomed.bytes : 0,
+			 width: document.getElementById('fg-canvas').clientWidth };
+	}, name);
+	equal(after.zoomed, model.parent, 'zoomed root after a click on ' + model.parent);
+	equal(Math.round(after.zw), after.width, model.parent + ' spans the width');
+	/* the leaf now takes its share of its caller, of the whole width */
+	if (Math.abs(after.leaf - after.share * after.width) > 1 || after.leaf < before)
+		fail(name + ' is ' + after.leaf + ' px wide after the zoom (' + before + ' before), want ' +
+		     after.share * after.width);
+	ok(name + ' is ' + before.toFixed(1) + ' px wide, ' + after.leaf.toFixed(1) + ' px zoomed');
+	await page.click('#fg-reset');
+	equal(await page.evaluate(() => window.memtraceReport.flame.zoomed.name), 'all',
+	      'zoomed root after reset');
+	/* the search box: its share of all live bytes */
+	const total = snap.leaks.reduce((a, l) => a + l.bytes, 0);
+	await page.type('#fg-search', name);
+	const share = await page.$eval('#fg-match', (e) => e.textContent);
+	const pctText = (bytes * 100 / total).toFixed(1) + '% of live bytes';
+	if (!share.includes(pctText))
+		fail('search for ' + name + ' says "' + share + '", not ' + pctText);
+	ok('search for ' + name + ': ' + share);
+	await page.$eval('#fg-search', (e) => { e.value = ''; e.dispatchEvent(new Event('input')); });
+}
+
+/* The chart's hover at time t, in the chosen process. */
+async function hoverTime(page, t) {
+	const p = await page.evaluate((t) => {
+		const tl = window.memtraceReport.timeline;
+		const r = document.getElementById('tl-canvas').getBoundingClientRect();
+		return { x: r.left + tl.xOf(t), y: r.top + 100 };
+	}, t);
+	await page.mouse.move(p.x, p.y);
+	return page.$eval('#tl-tip', (e) => e.textContent);
+}
+
+async function checkTimeline(page, snap, spec) {
+	const [series, list] = spec.split('=');
+	const want = list.split(',').map(Number);
+	const tl = await page.evaluate((series) => {
+		const tl = window.memtraceReport.timeline;
+		const s = tl.series.find((x) => x.name === series);
+		const t = tl.proc.p.timeline;
+		return s ? { v: s.v, t: t.t_s, res: t.resolution_s, pid: tl.proc.p.pid } : null;
+	}, series);
+	if (!tl)
+		fail('no timeline series ' + series);
+	const proc = snap.processes.find((p) => p.pid === tl.pid);
+	equal(JSON.stringify(tl.v), JSON.stringify(proc.timeline.host_bytes[series]),
+	      'timeline series ' + series + ' is the snapshot\'s');
+	/* the distinct values in order: the known rise and fall */
+	const steps = [];
+	const at = [];
+	tl.v.forEach((v, i) => {
+		if (!steps.length || steps[steps.length - 1] !== v) {
+			steps.push(v);
+			at.push(i);
+		}
+	});
+	if (steps[0] !== 0) {
+		steps.unshift(0);
+		at.unshift(-1);
+	}
+	equal(JSON.stringify(steps), JSON.stringify(want), 'timeline steps of ' + series);
+	/* what is drawn: the hover in the middle of each step */
+	for (let k = 0; k < steps.length; k++) {
+		const start = at[k] < 0 ? 0 : tl.t[at[k]] + tl.res;
+		const end = k + 1 < steps.length ? tl.t[at[k + 1]] + tl.res : start + tl.res;
+		const tip = await hoverTime(page, (start + end) / 2);
+		const text = series + ' ';
+		const line = tip.split('\n').find((l) => l.startsWith(text));
+		if (!line || !line.endsWith('(' + n(steps[k]) + ' bytes)'))
+			fail('hover at ' + ((start + end) / 2).toFixed(2) + ' s shows "' + line + '", want ' +
+			     n(steps[k]) + ' bytes');
+		ok('hover at ' + ((start + end) / 2).toFixed(2) + ' s: ' + line);
+	}
+	/* a drag from the top step's start to its end zooms to that range */
+	const top = steps.indexOf(Math.max(...steps));
+	const t0 = tl.t[at[top]] + tl.res, t1 = tl.t[at[top + 1]] + tl.res;
+	const xs = await page.evaluate((t0, t1) => {
+		const tl = window.memtraceReport.timeline;
+		const r = document.getElementById('tl-canvas').getBoundingClientRect();
+		return { a: r.left + tl.xOf(t0), b: r.left + tl.xOf(t1), y: r.top + 100 };
+	}, t0, t1);
+	await page.mouse.move(xs.a, xs.y);
+	await page.mouse.down();
+	await page.mouse.move(xs.b, xs.y, { steps: 5 });
+	await page.mouse.up();
+	const view = await page.evaluate(() => window.memtraceReport.timeline.view);
+	const px = await page.evaluate(() => {
+		const tl = window.memtraceReport.timeline;
+		return tl.timeOf(tl.xOf(0) + 1) - tl.timeOf(tl.xOf(0));
+	});
+	if (Math.abs(view.t0 - t0) > 2 * px || Math.abs(view.t1 - t1) > 2 * px)
+		fail('drag zoom gave ' + JSON.stringify(view) + ', want ' + t0 + '..' + t1);
+	ok('drag zoomed the timeline to ' + view.t0.toFixed(3) + '..' + view.t1.toFixed(3) + ' s');
+	const tip = await hoverTime(page, (t0 + t1) / 2);
+	if (!tip.includes('(' + n(Math.max(...steps)) + ' bytes)'))
+		fail('zoomed hover shows ' + tip);
+	ok('zoomed hover shows the top step');
+	await page.click('#tl-reset');
+	const full = await page.evaluate(() => window.memtraceReport.timeline.view.t0);
+	equal(full, 0, 'timeline start after reset');
+}
+
+async function report(page, files, opts) {
+	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
+	await checkSummary(page, snap);
+	for (const s of opts.site)
+		await checkSite(page, snap, s);
+	for (const t of opts.timeline)
+		await checkTimeline(page, snap, t);
+	const threads = await page.$$eval('#threads tbody tr', (rows) => rows.length);
+	equal(threads, snap.processes.reduce((a, p) => a + p.threads.length, 0), 'thread rows');
+	const top = await page.$$eval('#top-sites tbody tr', (rows) => rows.length);
+	equal(top, Math.min(snap.leaks.length, 100), 'top site rows');
+}
+
+async function diff(page, files, opts) {
+	const base = JSON.parse(fs.readFileSync(files[1], 'utf8'));
+	const neu = JSON.parse(fs.readFileSync(files[2], 'utf8'));
+	const leafBytes = (s, name) => s.leaks.filter((l) => l.stack.length && l.stack[0].symbol === name)
+		.reduce((a, l) => a + l.bytes, 0);
+	for (const name of opts.grown) {
+		const node = await page.evaluate((name) => {
+			const x = window.memtraceReport.flame.nodes().find((x) => x.name === name && x.rect);
+			if (!x || !x.rect)
+				return null;
+			/* the colour drawn in the middle of its box */
+			const c = document.getElementById('fg-canvas');
+			const ratio = c.width / c.clientWidth;
+			/* at the box's left edge, where no label is written */
+			const px = c.getContext('2d').getImageData(Math.round((x.rect.x + 1.5) * ratio),
+								    Math.round((x.rect.y + x.rect.h / 2) * ratio), 1, 1).data;
+			return { status: x.status, before: x.before, after: x.after, rgb: [px[0], px[1], px[2]] };
+		}, name);
+		if (!node)
+			fail('no drawn node ' + name + ' in the diff flame graph');
+		equal(node.before, leafBytes(base, name), name + ' before');
+		equal(node.after, leafBytes(neu, name), name + ' after');
+		equal(node.status, 'grown', name + ' status');
+		if (!(node.rgb[0] > 200 && node.rgb[0] > node.rgb[2] + 60))
+			fail(name + ' is drawn ' + node.rgb + ', not red');
+		ok(name + ' is drawn red: rgb(' + node.rgb + ')');
+		const { tip } = await hoverNode(page, name);
+		if (!tip.includes('grown'))
+			fail('the tooltip of ' + name + ' does not say grown: ' + tip);
+		ok('hover over ' + name + ' says grown');
+		const row = await page.$$eval('#diff-sites tbody tr', (rows, name) =>
+			rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
+				.find((c) => c[1].startsWith(name + ' ')), name);
+		if (!row || row[0] !== 'grown' || !row[5].startsWith('+'))
+			fail('the diff table has no grown row for ' + name + ': ' + row);
+		ok('diff table: ' + row.join(' | '));
+	}
+	for (const name of opts.gone) {
+		const row = await page.$$eval('#diff-sites tbody tr', (rows, name) =>
+			rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
+				.find((c) => c[1].startsWith(name + ' ')), name);
+		if (!row || row[0] !== 'gone')
+			fail('the diff table has no gone row for ' + name + ': ' + row);
+		ok('diff table: ' + row.join(' | '));
+	}
+}
+
+(async () => {
+	const { mode, files, opts } = parseArgs(process.argv.slice(2));
+	const shot = files[files.length - 1];
+	const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+	let status = 0;
+	try {
+		const page = await browser.newPage();
+		const seen = await open(page, files[0]);
+		if (mode === 'report')
+			await report(page, files, opts);
+		else if (mode === 'diff')
+			await diff(page, files, opts);
+		else
+			fail('unknown mode ' + mode);
+		await page.mouse.move(0, 0);
+		await page.screenshot({ path: shot, fullPage: true });
+		ok('screenshot ' + shot);
+		equal(seen.attempted.length, 0, 'requests off the page (' + seen.attempted.join(' ') + ')');
+		equal(seen.problems.join('\n'), '', 'console errors and warnings');
+	} catch (e) {
+		console.log('FAIL ' + e.message);
+		status = 1;
+		/* what the page showed when it failed, to look at */
+		const pages = await browser.pages();
+		if (pages.length)
+			await pages[pages.length - 1].screenshot({ path: shot, fullPage: true }).catch(() => {});
+	} finally {
+		await browser.close();
+	}
+	process.exit(status);
+})();

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The HTML report in a real browser: Debian's headless Chromium, driven by
+ * tests/browser/html_report.js (puppeteer-core from npm, pinned by its
+ * package-lock.json, installed by tools/install-deps.sh into build/browser),
+ * with the network off. Pages of real runs:
+ *
+ *   - tests/progs/diff_prog.c, by --html at the tracer's end and by memtrace
+ *     report from its -o snapshot: the summary equals the snapshot's, the
+ *     flame graph holds keep_site's 4 x 1000 bytes and base_only_leak's
+ *     3 x 300, its hover says so with file:line, a click zooms to the caller;
+ *   - tests/progs/timeline_steps.c: the chart rises 0 -> 10 -> 20 MiB and
+ *     falls to 5 MiB, as its hover shows, and a drag zooms to a time range;
+ *   - memtrace diff --format html of diff_prog and leakier/diff_prog:
+ *     keep_site grew from 4000 to 6000 bytes and is drawn red, base_only_leak
+ *     is gone from the table.
+ *
+ * Screenshots go to build/test-artifacts/html-*.png.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PATH_LEN 160
+#define ARTIFACTS "build/test-artifacts"
+#define MODULES "build/browser/node_modules/puppeteer-core"
+#define MIB (1024 * 1024)
+
+static char dir[] = "/tmp/memtrace-html-XXXXXX";
+
+static void path_in(char *buf, const char *name)
+{
+	snprintf(buf, PATH_LEN, "%s/%s", dir, name);
+}
+
+/* Runs memtrace with args; fails the test, with its stderr, unless it exits with status 0. */
+static void memtrace_ok(const char *const *args)
+{
+	struct mt_run run;
+
+	harness__run(&run, args);
+	if (run.status)
+		fail_msg("memtrace %s failed (status %d): %s", args[0], run.status, run.err);
+	harness__release(&run);
+}
+
+/* The browser script with args; its lines are printed, its status must be 0. */
+static void browse(const char *args)
+{
+	char cmd[2048], line[1024];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "node tests/browser/html_report.js %s 2>&1", args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		printf("    %s", line);
+	status = pclose(p);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the page failed in the browser (status %d): %s", status, args);
+}
+
+static int setup(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	/* installed by tools/install-deps.sh, as make test runs it: missing is a failure */
+	if (stat("/usr/bin/chromium", &st) || stat(MODULES, &st) || system("node --version >/dev/null")) {
+		fprintf(stderr, "test_html: needs /usr/bin/chromium, node and " MODULES
+				": run tools/install-deps.sh as root\n");
+		return -1;
+	}
+	mkdir(ARTIFACTS, 0755);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_LEN];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) ? -1 : 0;
+}
+
+#define SITES "--site keep_site=4000/4 --site base_only_leak=900/3"
+
+static void test_report_page(void **state)
+{
+	char snap[PATH_LEN], traced[PATH_LEN], report[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(snap, "run.json");
+	path_in(traced, "traced.html");
+	path_in(report, "report.html");
+	memtrace_ok((const char *const[]){ "--stack=fp", "-o", snap, "--html", traced, "--",
+					   PROG("diff_prog"), NULL });
+	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", report, NULL });
+	snprintf(args, sizeof(args), "report %s %s " ARTIFACTS "/html-report.png " SITES, report,
+		 snap);
+	browse(args);
+	/* the tracer's own page: the final snapshot read back, the same numbers */
+	snprintf(args, sizeof(args), "report %s %s " ARTIFACTS "/html-traced.png " SITES, traced,
+		 snap);
+	browse(args);
+}
+
+static void test_timeline_page(void **state)
+{
+	char snap[PATH_LEN], page[PATH_LEN], phases[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(snap, "timeline.json");
+	path_in(page, "timeline.html");
+	path_in(phases, "phases");
+	memtrace_ok((const char *const[]){ "-o", snap, "--", PROG("timeline_steps"), phases, NULL });
+	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	snprintf(args, sizeof(args),
+		 "report %s %s " ARTIFACTS "/html-timeline.png --site grow=%d/1 "
+		 "--timeline libc=0,%d,%d,%d",
+		 page, snap, 5 * MIB, 10 * MIB, 20 * MIB, 5 * MIB);
+	browse(args);
+}
+
+static void test_diff_page(void **state)
+{
+	char base[PATH_LEN], new[PATH_LEN], page[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(base, "base.json");
+	path_in(new, "new.json");
+	path_in(page, "diff.html");
+	memtrace_ok((const char *const[]){ "--stack=fp", "-o", base, "--", PROG("diff_prog"), NULL });
+	memtrace_ok((const char *const[]){ "--stack=fp", "-o", new, "--", PROG("leakier/diff_prog"),
+					   NULL });
+	memtrace_ok((const char *const[]){ "diff", base, new, "--format", "html", "-o", page, NULL });
+	snprintf(args, sizeof(args),
+		 "diff %s %s %s " ARTIFACTS "/html-diff.png --grown keep_site --gone base_only_leak",
+		 page, base, new);
+	browse(args);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_page),
+		cmocka_unit_test(test_timeline_page),
+		cmocka_unit_test(test_diff_page),
+	};
+
+	harness__require_bpf("html");
+	return cmocka_run_group_tests_name("integration: HTML report in Chromium", tests, setup,
+					   teardown);
+}
