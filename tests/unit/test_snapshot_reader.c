@@ -1227,6 +1227,72 @@ static void test_timeline_and_threads(void **state)
 	assert_path(w, "processes[0].threads[0].tid", "expected an integer from 0 to 4294967295");
 }
 
+/* snapshot_details.c: the run's start, command and GPU kinds, each leak's ages and totals */
+static void test_details(void **state)
+{
+	struct world *w = *state;
+	json_t *doc = minimal(), *leak = at(doc, "leaks[0]");
+	const struct snap_leak_detail *d;
+
+	/* none of them in the minimal snapshot: the defaults */
+	assert_int_equal(parse_doc(w, minimal()), 0);
+	assert_null(w->snap.started_at);
+	assert_int_equal(w->snap.nr_command, 0);
+	assert_int_equal(w->snap.nr_gpu_kinds, 0);
+	assert_int_equal(w->snap.gpu_oom_events, 0);
+	assert_non_null(w->snap.leak_details);
+	assert_false(w->snap.leak_details[0].has_first_seen);
+	assert_false(w->snap.leak_details[0].has_oldest_age);
+	assert_false(w->snap.leak_details[0].has_allocated);
+	assert_int_equal(w->snap.leak_details[0].nr_lifetimes, 0);
+
+	json_object_set_new(doc, "started_at", json_string("2026-12-06T10:00:00.000Z"));
+	json_object_set_new(doc, "command", json_pack("[s, s]", "./train", "--fast"));
+	json_object_set_new(doc, "gpu", json_pack("{s:i, s:{s:{s:i, s:i}, s:{s:i}}}", "oom_events",
+						  3, "kinds", "device", "current_bytes", 4096,
+						  "peak_bytes", 8192, "pinned", "allocs", 2));
+	json_object_set_new(leak, "first_seen_s", json_real(0.25));
+	json_object_set_new(leak, "oldest_age_s", json_real(1.5));
+	json_object_set_new(leak, "allocs", json_integer(7));
+	json_object_set_new(leak, "allocated_bytes", json_integer(700));
+	json_object_set_new(leak, "lifetimes",
+			    json_pack("[{s:i, s:i, s:i}, {s:I, s:i}]", "le_ns", 1000, "freed", 5,
+				      "live", 0, "le_ns", (json_int_t)10000000000, "live", 2));
+	assert_int_equal(parse_doc(w, doc), 0);
+	assert_string_equal(w->snap.started_at, "2026-12-06T10:00:00.000Z");
+	assert_int_equal(w->snap.nr_command, 2);
+	assert_string_equal(w->snap.command[1], "--fast");
+	assert_int_equal(w->snap.gpu_oom_events, 3);
+	assert_int_equal(w->snap.nr_gpu_kinds, 2);
+	assert_string_equal(w->snap.gpu_kinds[0].name, "device");
+	assert_int_equal(w->snap.gpu_kinds[0].c.current_bytes, 4096);
+	assert_int_equal(w->snap.gpu_kinds[0].c.peak_bytes, 8192);
+	assert_string_equal(w->snap.gpu_kinds[1].name, "pinned");
+	assert_int_equal(w->snap.gpu_kinds[1].c.allocs, 2);
+	d = &w->snap.leak_details[0];
+	assert_true(d->has_first_seen && d->first_seen_s == 0.25);
+	assert_true(d->has_oldest_age && d->oldest_age_s == 1.5);
+	assert_true(d->has_allocated);
+	assert_int_equal(d->allocs, 7);
+	assert_int_equal(d->allocated_bytes, 700);
+	assert_int_equal(d->nr_lifetimes, 2);
+	assert_int_equal(d->lifetimes[0].le_ns, 1000);
+	assert_int_equal(d->lifetimes[0].freed, 5);
+	assert_int_equal(d->lifetimes[1].le_ns, 10000000000ULL);
+	assert_int_equal(d->lifetimes[1].freed, 0);
+	assert_int_equal(d->lifetimes[1].live, 2);
+
+	/* wrong types are named by their path */
+	assert_int_equal(parse_doc(w, with("", "command", json_pack("[i]", 1))), -EINVAL);
+	assert_path(w, "command[0]", "expected a string, found 1");
+	assert_int_equal(parse_doc(w, with("leaks[0]", "lifetimes", json_pack("[{s:s}]", "le_ns",
+									   "x"))), -EINVAL);
+	assert_path(w, "leaks[0].lifetimes[0].le_ns", "expected a non-negative integer");
+	assert_int_equal(parse_doc(w, with("", "gpu", json_pack("{s:{s:i}}", "kinds", "device",
+								 1))), -EINVAL);
+	assert_path(w, "gpu.kinds.device", "expected an object, found 1");
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1257,6 +1323,7 @@ int main(void)
 		TEST(test_leak_sums),
 		TEST(test_short_error_buffer),
 		TEST(test_timeline_and_threads),
+		TEST(test_details),
 	};
 
 	return cmocka_run_group_tests_name("unit: snapshot reader", tests, NULL, NULL);

@@ -466,6 +466,9 @@
 		let maxDepth = 0;
 		const walk = (n) => {
 			maxDepth = Math.max(maxDepth, n.depth);
+			/* sorted once by name, as flame graphs order siblings: every draw walks them */
+			n.kids = Array.from(n.children.values())
+				.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 			if (data.kind === 'diff')
 				n.status = n.before === 0 && n.after > 0 ? 'new' : n.after > n.before ? 'grown'
 					 : n.after < n.before ? 'shrunk' : 'same';
@@ -516,9 +519,12 @@
 				return 'rgb(' + Math.round(170 - 140 * scale) + ', ' + Math.round(190 - 110 * scale) + ', 235)';
 			return 'rgb(215, 215, 215)';
 		}
-		const h = hue(n.name);
-		return 'hsl(' + (8 + h % 42) + ', ' + (70 + h % 20) + '%, ' + (58 + h % 12) + '%)';
+		return WARM[hue(n.name) % WARM.length];
 	}
+	/* a few warm colours, picked by name: few fillStyle changes for many boxes */
+	const WARM = [];
+	for (let i = 0; i < 16; i++)
+		WARM.push('hsl(' + (8 + i * 37 % 42) + ', ' + (70 + i * 7 % 20) + '%, ' + (58 + i * 5 % 12) + '%)');
 	function isMatch(n) {
 		return fg.search && n.name.toLowerCase().indexOf(fg.search) >= 0;
 	}
@@ -536,39 +542,50 @@
 		ctx.clearRect(0, 0, w, h);
 		ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
 		ctx.textBaseline = 'middle';
-		for (const n of fg.nodes())
+		/* only the boxes drawn last time have a rect to forget */
+		for (const n of fg.drawn || [])
 			n.rect = null;
+		fg.drawn = [];
 		const yOf = (d) => fg.inverted ? h - (d + 1) * ROW - 1 : d * ROW + 1;
 		const z = fg.zoomed;
+		/*
+		 * Boxes are batched by colour and drawn after the walk, labels last:
+		 * setting a fill style is what costs, not the rectangles.
+		 */
+		const batches = new Map();
+		const labels = [];
 		const box = (n, x, bw) => {
 			const y = yOf(n.depth);
-			const matched = isMatch(n);
 			n.rect = { x: x, y: y, w: bw, h: ROW - 1 };
+			fg.drawn.push(n);
 			(fg.rows[n.depth] = fg.rows[n.depth] || []).push(n);
-			ctx.fillStyle = fillFor(n, matched);
-			ctx.fillRect(x, y, Math.max(bw - 0.5, 0.5), ROW - 1);
-			if (bw > 24) {
-				ctx.fillStyle = '#1d2330';
-				let label = n.name;
-				const room = Math.floor((bw - 6) / 6.6);
-				if (label.length > room)
-					label = label.slice(0, Math.max(room - 1, 1)) + '…';
-				ctx.fillText(label, x + 3, y + ROW / 2);
-			}
+			const fill = fillFor(n, isMatch(n));
+			let batch = batches.get(fill);
+			if (!batch)
+				batches.set(fill, batch = []);
+			batch.push(n.rect);
+			if (bw > 24)
+				labels.push(n);
 		};
 		/* the zoomed node's ancestors span the width, faded */
+		ctx.globalAlpha = 0.55;
 		for (let a = z.parent; a; a = a.parent) {
-			ctx.globalAlpha = 0.55;
-			box(a, 0, w);
-			ctx.globalAlpha = 1;
+			const y = yOf(a.depth);
+			a.rect = { x: 0, y: y, w: w, h: ROW - 1 };
+			fg.drawn.push(a);
+			(fg.rows[a.depth] = fg.rows[a.depth] || []).push(a);
+			ctx.fillStyle = fillFor(a, isMatch(a));
+			ctx.fillRect(0, y, w - 0.5, ROW - 1);
+			labels.push(a);
 		}
+		ctx.globalAlpha = 1;
 		const total = z[key];
 		const walk = (n, x, bw) => {
 			box(n, x, bw);
 			let cx = x;
-			const kids = Array.from(n.children.values()).filter((c) => c[key] > 0)
-				.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-			for (const c of kids) {
+			for (const c of n.kids) {
+				if (!(c[key] > 0))
+					continue;
 				const cw = c[key] / total * w;
 				/* narrower than a third of a pixel: neither it nor its children show */
 				if (cw >= 0.33)
@@ -577,6 +594,19 @@
 			}
 		};
 		walk(z, 0, w);
+		for (const [fill, rects] of batches) {
+			ctx.fillStyle = fill;
+			for (const r of rects)
+				ctx.fillRect(r.x, r.y, Math.max(r.w - 0.5, 0.5), r.h);
+		}
+		ctx.fillStyle = '#1d2330';
+		for (const n of labels) {
+			let label = n.name;
+			const room = Math.floor((n.rect.w - 6) / 6.6);
+			if (label.length > room)
+				label = label.slice(0, Math.max(room - 1, 1)) + '…';
+			ctx.fillText(label, n.rect.x + 3, n.rect.y + ROW / 2);
+		}
 	}
 
 	function nodeAt(x, y) {
