@@ -9,6 +9,7 @@
  *        [--timeline SERIES=V,V,...]
  *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
  *        [--gone NAME]...
+ *   node html_report.js hostile PAGE.html SNAP.json SHOT.png --name NAME
  *
  * --site: the flame graph holds NAME's leaf frames with exactly BYTES live bytes in BLOCKS
  * blocks, its hover says so, a click on its caller zooms there. --timeline: the chosen
@@ -41,7 +42,7 @@ const n = (v) => Number(v).toLocaleString('en-US');
 function parseArgs(argv) {
 	const mode = argv[0];
 	const files = [];
-	const opts = { site: [], timeline: [], grown: [], gone: [] };
+	const opts = { site: [], timeline: [], grown: [], gone: [], name: [] };
 	for (let i = 1; i < argv.length; i++) {
 		if (argv[i].startsWith('--'))
 			opts[argv[i].slice(2)].push(argv[++i]);
@@ -336,6 +337,23 @@ async function diff(page, files, opts) {
 	}
 }
 
+/* A name made of markup and a comment opener stays text: no element, no script, no request. */
+async function hostile(page, files, opts) {
+	const name = opts.name[0];
+	const seen = await page.evaluate((name) => ({
+		injected: document.querySelectorAll('img, b, iframe').length,
+		pwned: window.pwned === 1,
+		node: window.memtraceReport.flame.nodes().some((x) => x.name === name),
+		table: document.getElementById('top-sites').textContent.includes(name),
+		comm: document.getElementById('tl-process').textContent.includes('<b>x</b>'),
+	}), name);
+	equal(seen.injected, 0, 'elements made from the names');
+	equal(seen.pwned, false, 'script run from a name');
+	equal(seen.node, true, 'flame graph node named exactly ' + JSON.stringify(name));
+	equal(seen.table, true, 'top sites show the name as text');
+	equal(seen.comm, true, 'the process list shows <b>x</b> as text');
+}
+
 (async () => {
 	const { mode, files, opts } = parseArgs(process.argv.slice(2));
 	const shot = files[files.length - 1];
@@ -349,6 +367,8 @@ async function diff(page, files, opts) {
 			await report(page, files, opts);
 		else if (mode === 'diff')
 			await diff(page, files, opts);
+		else if (mode === 'hostile')
+			await hostile(page, files, opts);
 		else
 			fail('unknown mode ' + mode);
 		await page.mouse.move(0, 0);

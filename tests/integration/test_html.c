@@ -13,7 +13,9 @@
  *     falls to 5 MiB, as its hover shows, and a drag zooms to a time range;
  *   - memtrace diff --format html of diff_prog and leakier/diff_prog:
  *     keep_site grew from 4000 to 6000 bytes and is drawn red, base_only_leak
- *     is gone from the table.
+ *     is gone from the table;
+ *   - a snapshot written by hand whose names are markup ("</script><img ...>",
+ *     "<b>x</b>"): shown as text, no element made, no script run, no request.
  *
  * Screenshots go to build/test-artifacts/html-*.png.
  */
@@ -152,12 +154,42 @@ static void test_diff_page(void **state)
 	browse(args);
 }
 
+/* Markup in a frame's name and a process's comm, with a request and a script in it. */
+#define HOSTILE "</script><img src=http://127.0.0.1:9/x onerror=window.pwned=1><!--"
+
+static void test_hostile_names(void **state)
+{
+	char snap[PATH_LEN], page[PATH_LEN], args[1024];
+	FILE *f;
+
+	(void)state;
+	path_in(snap, "hostile.json");
+	path_in(page, "hostile.html");
+	f = fopen(snap, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"schema\": \"memtrace.snapshot.v1\", \"host\": \"h\", \"duration_s\": 1,"
+		   " \"lost_events\": 0, \"totals\": {\"current_bytes\": 64, \"peak_bytes\": 64,"
+		   " \"allocs\": 1, \"frees\": 0, \"reallocs\": 0, \"failed_allocs\": 0,"
+		   " \"allocated_bytes\": 64, \"freed_bytes\": 0, \"unknown_frees\": 0},"
+		   " \"processes\": [{\"pid\": 7, \"comm\": \"<b>x</b>\", \"current_bytes\": 64,"
+		   " \"timeline\": {\"resolution_s\": 0.1, \"t_s\": [0], \"host_bytes\": "
+		   "{\"libc\": [64]}, \"events\": []}}],"
+		   " \"leaks\": [{\"pid\": 7, \"bytes\": 64, \"count\": 1, \"stack\": "
+		   "[{\"symbol\": \"" HOSTILE "\"}, {\"symbol\": \"main\"}]}]}\n");
+	assert_int_equal(fclose(f), 0);
+	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	snprintf(args, sizeof(args), "hostile %s %s " ARTIFACTS "/html-hostile.png --name '%s'",
+		 page, snap, HOSTILE);
+	browse(args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_page),
 		cmocka_unit_test(test_timeline_page),
 		cmocka_unit_test(test_diff_page),
+		cmocka_unit_test(test_hostile_names),
 	};
 
 	harness__require_bpf("html");
