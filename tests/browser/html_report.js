@@ -6,7 +6,7 @@
  * the snapshots the page was made from. Called by tests/integration/test_html.c.
  *
  *   node html_report.js report PAGE.html SNAP.json SHOT.png [--site NAME=BYTES/BLOCKS]...
- *        [--timeline SERIES=V,V,...]
+ *        [--timeline SERIES=V,V,...] [--series NAME]...
  *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
  *        [--gone NAME]...
  *   node html_report.js hostile PAGE.html SNAP.json SHOT.png --name NAME
@@ -14,6 +14,8 @@
  * --site: the flame graph holds NAME's leaf frames with exactly BYTES live bytes in BLOCKS
  * blocks, its hover says so, a click on its caller zooms there. --timeline: the chosen
  * process's SERIES takes exactly those values, in that order, as the chart's hover shows.
+ * --series: the chart has the series NAME ("libc", "GPU device"), the snapshot's values, and
+ * its hover after the last point shows the last one.
  * Prints "ok ..." per check; the first failure exits 1 with its reason.
  */
 'use strict';
@@ -42,7 +44,7 @@ const n = (v) => Number(v).toLocaleString('en-US');
 function parseArgs(argv) {
 	const mode = argv[0];
 	const files = [];
-	const opts = { site: [], timeline: [], grown: [], gone: [], name: [] };
+	const opts = { site: [], timeline: [], grown: [], gone: [], name: [], series: [] };
 	for (let i = 1; i < argv.length; i++) {
 		if (argv[i].startsWith('--'))
 			opts[argv[i].slice(2)].push(argv[++i]);
@@ -96,14 +98,16 @@ async function checkSummary(page, snap) {
 	      n(snap.leaks.length) + ' sites', 'summary leaks');
 	equal(await cardValue(page, 'lost'), n(snap.lost_events), 'summary lost events');
 	equal(await cardValue(page, 'oom'), n(snap.gpu.oom_events), 'summary OOM events');
+	/* device memory as the text report's GPU line counts it, and the highest process peak */
 	let live = 0, peak = 0, any = false;
 	for (const k in snap.gpu.kinds) {
-		if (k === 'address_reserved')
-			continue;
-		live += snap.gpu.kinds[k].current_bytes;
-		peak = Math.max(peak, snap.gpu.kinds[k].peak_bytes);
+		if (['device', 'managed', 'async', 'vmm_physical'].includes(k))
+			live += snap.gpu.kinds[k].current_bytes;
 		any = any || snap.gpu.kinds[k].allocs > 0;
 	}
+	for (const p of snap.processes)
+		for (const v of (p.timeline && p.timeline.gpu_peak_bytes) || [])
+			peak = Math.max(peak, v);
 	if (any)
 		equal(await cardExact(page, 'gpu'), n(live) + ' / ' + n(peak) + ' bytes', 'summary GPU');
 	else
@@ -277,6 +281,27 @@ async function checkTimeline(page, snap, spec) {
 	equal(full, 0, 'timeline start after reset');
 }
 
+async function checkSeries(page, snap, name) {
+	const got = await page.evaluate((name) => {
+		const tl = window.memtraceReport.timeline;
+		const s = tl.series.find((x) => x.name === name);
+		const t = tl.proc.p.timeline;
+		return s ? { v: s.v, pid: tl.proc.p.pid, end: t.t_s[t.t_s.length - 1] + t.resolution_s }
+			 : null;
+	}, name);
+	if (!got)
+		fail('the chart has no series ' + name);
+	const tl = snap.processes.find((p) => p.pid === got.pid).timeline;
+	const want = name.startsWith('GPU ') ? tl.gpu_bytes[name.slice(4)] : tl.host_bytes[name];
+	equal(JSON.stringify(got.v), JSON.stringify(want), 'chart series ' + name);
+	const last = want[want.length - 1];
+	const line = (await hoverTime(page, got.end + 1e-6)).split('\n')
+		.find((l) => l.startsWith(name + ' '));
+	if (!line || !line.endsWith('(' + n(last) + ' bytes)'))
+		fail('hover after the last point shows "' + line + '", want ' + n(last) + ' bytes');
+	ok('hover after the last point: ' + line);
+}
+
 async function report(page, files, opts) {
 	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
 	await checkSummary(page, snap);
@@ -284,6 +309,8 @@ async function report(page, files, opts) {
 		await checkSite(page, snap, s);
 	for (const t of opts.timeline)
 		await checkTimeline(page, snap, t);
+	for (const name of opts.series)
+		await checkSeries(page, snap, name);
 	const threads = await page.$$eval('#threads tbody tr', (rows) => rows.length);
 	equal(threads, snap.processes.reduce((a, p) => a + p.threads.length, 0), 'thread rows');
 	const top = await page.$$eval('#top-sites tbody tr', (rows) => rows.length);

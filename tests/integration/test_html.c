@@ -14,6 +14,9 @@
  *   - memtrace diff --format html of diff_prog and leakier/diff_prog:
  *     keep_site grew from 4000 to 6000 bytes and is drawn red, base_only_leak
  *     is gone from the table;
+ *   - tests/progs/gpu_linked.c through the CUDA test double: GPU device memory
+ *     live and at its peak as the text report counts them, rt_managed's
+ *     5 MiB in the flame graph, the GPU kinds' series in the chart;
  *   - a snapshot written by hand whose names are markup ("</script><img ...>",
  *     "<b>x</b>"): shown as text, no element made, no script run, no request.
  *
@@ -154,6 +157,21 @@ static void test_diff_page(void **state)
 	browse(args);
 }
 
+static void test_gpu_page(void **state)
+{
+	char snap[PATH_LEN], page[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(snap, "gpu.json");
+	path_in(page, "gpu.html");
+	memtrace_ok((const char *const[]){ "--stack=fp", "-o", snap, "--html", page, "--",
+					   PROG("gpu_linked"), "--now", NULL });
+	snprintf(args, sizeof(args),
+		 "report %s %s " ARTIFACTS "/html-gpu.png --site rt_managed=%d/1 --series libc "
+		 "--series 'GPU device' --series 'GPU managed'", page, snap, 5 * MIB);
+	browse(args);
+}
+
 /* Markup in a frame's name and a process's comm, with a request and a script in it. */
 #define HOSTILE "</script><img src=http://127.0.0.1:9/x onerror=window.pwned=1><!--"
 
@@ -189,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_report_page),
 		cmocka_unit_test(test_timeline_page),
 		cmocka_unit_test(test_diff_page),
+		cmocka_unit_test(test_gpu_page),
 		cmocka_unit_test(test_hostile_names),
 	};
 

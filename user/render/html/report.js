@@ -110,16 +110,23 @@
 			c.appendChild(el('div', { class: 'exact' }, exact));
 		$('cards').appendChild(c);
 	}
+	/*
+	 * Device memory, as the text report counts it: device, managed, async and
+	 * VMM physical bytes (not the ranges mapped onto them, not reserved
+	 * address space, not pinned host memory). The peak is the highest
+	 * process's, from its timeline: the kinds' own peaks do not add up to one.
+	 */
+	const DEVICE_KINDS = ['device', 'managed', 'async', 'vmm_physical'];
 	function gpuLive(s) {
 		let live = 0, peak = 0, any = false;
 		for (const k in s.gpu_kinds) {
-			if (k === 'address_reserved')
-				continue;
-			const c = s.gpu_kinds[k];
-			live += c.current_bytes;
-			peak = Math.max(peak, c.peak_bytes);
-			any = any || c.allocs > 0;
+			any = any || s.gpu_kinds[k].allocs > 0;
+			if (DEVICE_KINDS.includes(k))
+				live += s.gpu_kinds[k].current_bytes;
 		}
+		for (const p of s.processes)
+			for (const v of (p.timeline && p.timeline.gpu_peak_bytes) || [])
+				peak = Math.max(peak, v);
 		return { live: live, peak: peak, any: any };
 	}
 	function summary() {
