@@ -142,6 +142,7 @@ static void test_timeline_page(void **state)
 static void test_diff_page(void **state)
 {
 	char base[PATH_LEN], new[PATH_LEN], page[PATH_LEN], args[1024];
+	struct mt_run run;
 
 	(void)state;
 	path_in(base, "base.json");
@@ -150,6 +151,13 @@ static void test_diff_page(void **state)
 	memtrace_ok((const char *const[]){ "--stack=fp", "-o", base, "--", PROG("diff_prog"), NULL });
 	memtrace_ok((const char *const[]){ "--stack=fp", "-o", new, "--", PROG("leakier/diff_prog"),
 					   NULL });
+	/* a page that cannot be written: one line, status 2, nothing left behind */
+	harness__run(&run, (const char *const[]){ "diff", base, new, "--format", "html", "-o",
+						  "/nonexistent/diff.html", NULL });
+	assert_int_equal(run.status, 2);
+	assert_string_equal(run.err, "memtrace: cannot write the diff to /nonexistent/diff.html: "
+				     "No such file or directory\n");
+	harness__release(&run);
 	memtrace_ok((const char *const[]){ "diff", base, new, "--format", "html", "-o", page, NULL });
 	snprintf(args, sizeof(args),
 		 "diff %s %s %s " ARTIFACTS "/html-diff.png --grown keep_site --gone base_only_leak",
