@@ -6,7 +6,7 @@
  * the snapshots the page was made from. Called by tests/integration/test_html.c.
  *
  *   node html_report.js report PAGE.html SNAP.json SHOT.png [--site NAME=BYTES/BLOCKS]...
- *        [--timeline SERIES=V,V,...] [--series NAME]...
+ *        [--timeline SERIES=V,V,...] [--series NAME]... [--events TYPE=N]... [--growing NAME]...
  *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
  *        [--gone NAME]...
  *   node html_report.js hostile PAGE.html SNAP.json SHOT.png --name NAME
@@ -15,7 +15,9 @@
  * blocks, its hover says so, a click on its caller zooms there. --timeline: the chosen
  * process's SERIES takes exactly those values, in that order, as the chart's hover shows.
  * --series: the chart has the series NAME ("libc", "GPU device"), the snapshot's values, and
- * its hover after the last point shows the last one.
+ * its hover after the last point shows the last one. --events: the chart marks exactly N events
+ * of TYPE (gc, oom, step), the snapshot's, and its hover at each says what it was. --growing:
+ * NAME's site is in the growing table, marked GROWING, with its blocks and their lifetimes.
  * Prints "ok ..." per check; the first failure exits 1 with its reason.
  */
 'use strict';
@@ -44,7 +46,8 @@ const n = (v) => Number(v).toLocaleString('en-US');
 function parseArgs(argv) {
 	const mode = argv[0];
 	const files = [];
-	const opts = { site: [], timeline: [], grown: [], gone: [], name: [], series: [] };
+	const opts = { site: [], timeline: [], grown: [], gone: [], name: [], series: [], events: [],
+		       growing: [] };
 	for (let i = 1; i < argv.length; i++) {
 		if (argv[i].startsWith('--'))
 			opts[argv[i].slice(2)].push(argv[++i]);
@@ -302,6 +305,46 @@ async function checkSeries(page, snap, name) {
 	ok('hover after the last point: ' + line);
 }
 
+async function checkEvents(page, snap, spec) {
+	const [type, want] = spec.split('=');
+	const got = await page.evaluate((type) => {
+		const tl = window.memtraceReport.timeline;
+		return { marks: tl.marks.filter((m) => m.type === type), pid: tl.proc.p.pid };
+	}, type);
+	const events = snap.processes.find((p) => p.pid === got.pid).timeline.events
+		.filter((e) => e.type === type);
+	equal(events.length, Number(want), 'snapshot ' + type + ' events');
+	equal(JSON.stringify(got.marks.map((m) => m.t_s)), JSON.stringify(events.map((e) => e.t_s)),
+	      'chart marks of ' + type + ' events');
+	for (const e of events) {
+		const tip = await hoverTime(page, e.t_s);
+		const line = type === 'oom' ? 'OOM: ' : type === 'gc' ? 'GC generation ' + e.generation : 'step';
+		const more = type === 'oom' ? '(' + n(e.size) + ' bytes) of ' + e.kind + ' refused' : '';
+		if (!tip.split('\n').some((l) => l.startsWith(line) && l.includes(more)))
+			fail('hover at the ' + type + ' event at ' + e.t_s + ' s shows: ' + tip);
+	}
+	ok('hover at each ' + type + ' event names it');
+}
+
+async function checkGrowing(page, snap, name) {
+	const leak = snap.leaks.find((l) => l.stack.length && l.stack[0].symbol === name);
+	if (!leak || !leak.growing)
+		fail('the snapshot has no growing site ' + name);
+	const row = await page.$$eval('#growing-sites tbody tr', (rows, name) =>
+		rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
+			.find((c) => c[3].startsWith(name + ' ')), name);
+	if (!row)
+		fail('no row for ' + name + ' in the growing sites');
+	if (!row[0].startsWith('+') || !row[0].endsWith('/s GROWING'))
+		fail(name + "'s growth reads " + row[0]);
+	equal(row[2], n(leak.count), 'blocks of growing ' + name);
+	/* the lifetimes column: every live block in one bucket or another */
+	const live = row[6].split('; ').map((b) => /([\d,]+) live/.exec(b))
+		.reduce((a, m) => a + (m ? Number(m[1].replace(/,/g, '')) : 0), 0);
+	equal(live, leak.lifetimes.reduce((a, b) => a + b.live, 0), 'live blocks in the lifetimes of ' + name);
+	ok('growing ' + name + ': ' + row.join(' | '));
+}
+
 async function report(page, files, opts) {
 	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
 	await checkSummary(page, snap);
@@ -311,6 +354,10 @@ async function report(page, files, opts) {
 		await checkTimeline(page, snap, t);
 	for (const name of opts.series)
 		await checkSeries(page, snap, name);
+	for (const spec of opts.events)
+		await checkEvents(page, snap, spec);
+	for (const name of opts.growing)
+		await checkGrowing(page, snap, name);
 	const threads = await page.$$eval('#threads tbody tr', (rows) => rows.length);
 	equal(threads, snap.processes.reduce((a, p) => a + p.threads.length, 0), 'thread rows');
 	const top = await page.$$eval('#top-sites tbody tr', (rows) => rows.length);

@@ -16,7 +16,11 @@
  *     is gone from the table;
  *   - tests/progs/gpu_linked.c through the CUDA test double: GPU device memory
  *     live and at its peak as the text report counts them, rt_managed's
- *     5 MiB in the flame graph, the GPU kinds' series in the chart;
+ *     5 MiB in the flame graph, the GPU kinds' series in the chart, its two
+ *     OOM events marked on it;
+ *   - tests/progs/train_steps.c with --interval and --step-probe: its 20
+ *     steps marked on the chart, step_leak's 20 x 1000 bytes growing, with
+ *     the lifetimes of its blocks;
  *   - a snapshot written by hand whose names are markup ("</script><img ...>",
  *     "<b>x</b>"): shown as text, no element made, no script run, no request.
  *
@@ -176,7 +180,23 @@ static void test_gpu_page(void **state)
 					   PROG("gpu_linked"), "--now", NULL });
 	snprintf(args, sizeof(args),
 		 "report %s %s " ARTIFACTS "/html-gpu.png --site rt_managed=%d/1 --series libc "
-		 "--series 'GPU device' --series 'GPU managed'", page, snap, 5 * MIB);
+		 "--series 'GPU device' --series 'GPU managed' --events oom=2", page, snap, 5 * MIB);
+	browse(args);
+}
+
+static void test_steps_page(void **state)
+{
+	char snap[PATH_LEN], page[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(snap, "steps.json");
+	path_in(page, "steps.html");
+	memtrace_ok((const char *const[]){ "-o", snap, "--html", page, "--interval", "0.25",
+					   "--step-probe", PROG("train_steps") ":train_step", "--",
+					   PROG("train_steps"), NULL });
+	snprintf(args, sizeof(args),
+		 "report %s %s " ARTIFACTS "/html-steps.png --site step_leak=20000/20 "
+		 "--events step=20 --growing step_leak", page, snap);
 	browse(args);
 }
 
@@ -216,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_timeline_page),
 		cmocka_unit_test(test_diff_page),
 		cmocka_unit_test(test_gpu_page),
+		cmocka_unit_test(test_steps_page),
 		cmocka_unit_test(test_hostile_names),
 	};
 

@@ -294,6 +294,7 @@
 		ctx.beginPath();
 		ctx.rect(PAD.l, PAD.t - 2, pw, ph + 4);
 		ctx.clip();
+		tl.marks = [];
 		for (const e of tl.events) {
 			const color = e.type === 'gc' ? '#2f9e5b' : e.type === 'oom' ? '#c0392b'
 				    : e.type === 'step' ? '#9aa0ab' : null;
@@ -302,6 +303,8 @@
 			ctx.strokeStyle = color;
 			ctx.lineWidth = e.type === 'oom' ? 2 : 1;
 			const x = tl.xOf(e.t_s);
+			if (x >= PAD.l && x <= w - PAD.r)
+				tl.marks.push({ type: e.type, t_s: e.t_s, x: x });
 			ctx.beginPath();
 			ctx.moveTo(x, e.type === 'step' ? PAD.t + ph - 8 : PAD.t);
 			ctx.lineTo(x, PAD.t + ph);
@@ -351,7 +354,8 @@
 			if (e.type === 'gc')
 				lines.push('GC generation ' + e.generation + ', ' + seconds(e.duration_s));
 			else if (e.type === 'oom')
-				lines.push('OOM: ' + bytes(e.size) + ' of ' + e.kind + ' refused');
+				lines.push('OOM: ' + bytes(e.size) + ' (' + count(e.size) + ' bytes) of ' + e.kind +
+					   ' refused, ' + bytes(e.gpu_live_bytes) + ' GPU live');
 			else
 				lines.push(e.type);
 		}
