@@ -10,6 +10,7 @@
  *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
  *        [--gone NAME]...
  *   node html_report.js hostile PAGE.html SNAP.json SHOT.png --name NAME
+ *   node html_report.js measures PAGE.html SNAP.json SHOT.png --measures N
  *
  * --site: the flame graph holds NAME's leaf frames with exactly BYTES live bytes in BLOCKS
  * blocks, its hover says so, a click on its caller zooms there. --timeline: the chosen
@@ -47,7 +48,7 @@ function parseArgs(argv) {
 	const mode = argv[0];
 	const files = [];
 	const opts = { site: [], timeline: [], grown: [], gone: [], name: [], series: [], events: [],
-		       growing: [] };
+		       growing: [], measures: [] };
 	for (let i = 1; i < argv.length; i++) {
 		if (argv[i].startsWith('--'))
 			opts[argv[i].slice(2)].push(argv[++i]);
@@ -193,6 +194,18 @@ async function checkSite(page, snap, spec) {
 	await page.click('#fg-reset');
 	equal(await page.evaluate(() => window.memtraceReport.flame.zoomed.name), 'all',
 	      'zoomed root after reset');
+	/* root at the bottom: the root's box is the canvas's last row, the leaf above its caller */
+	await page.click('#fg-inverted');
+	const flipped = await page.evaluate((name) => {
+		const f = window.memtraceReport.flame;
+		const leaf = f.nodes().find((x) => x.name === name && x.rect);
+		return { root: f.root.rect.y + f.root.rect.h, height: document.getElementById('fg-canvas').clientHeight,
+			 above: leaf.rect.y < leaf.parent.rect.y };
+	}, name);
+	if (Math.abs(flipped.root - flipped.height) > 2 || !flipped.above)
+		fail('root at the bottom: ' + JSON.stringify(flipped));
+	ok('root at the bottom: its box ends at ' + flipped.root + ' of ' + flipped.height + ' px');
+	await page.click('#fg-inverted');
 	/* the search box: its share of all live bytes */
 	const total = snap.leaks.reduce((a, l) => a + l.bytes, 0);
 	await page.type('#fg-search', name);
@@ -428,6 +441,29 @@ async function hostile(page, files, opts) {
 	equal(seen.comm, true, 'the process list shows <b>x</b> as text');
 }
 
+/*
+ * The flame graph's switch offers exactly N measures (live bytes and blocks;
+ * allocated bytes and allocation count only when every site has them), and
+ * each sizes the root by the snapshot's sum over its sites.
+ */
+async function measures(page, files, opts) {
+	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
+	const options = await page.$$eval('#fg-value option', (o) => o.map((x) => x.value));
+	equal(options.length, Number(opts.measures[0]), 'measures offered');
+	for (const key of options) {
+		await page.select('#fg-value', key);
+		const field = key === 'bytes' || key === 'count' || key === 'allocs' ? key : 'allocated_bytes';
+		const got = await page.evaluate((key) => {
+			const f = window.memtraceReport.flame;
+			return { root: f.root[key], measure: f.measure.key, w: f.root.rect.w,
+				 title: document.getElementById('fg-title').textContent };
+		}, key);
+		equal(got.measure, key, 'measure chosen');
+		equal(got.root, snap.leaks.reduce((a, l) => a + l[field], 0), 'flame graph root in ' + key);
+		ok(key + ': ' + got.title);
+	}
+}
+
 (async () => {
 	const { mode, files, opts } = parseArgs(process.argv.slice(2));
 	const shot = files[files.length - 1];
@@ -443,6 +479,8 @@ async function hostile(page, files, opts) {
 			await diff(page, files, opts);
 		else if (mode === 'hostile')
 			await hostile(page, files, opts);
+		else if (mode === 'measures')
+			await measures(page, files, opts);
 		else
 			fail('unknown mode ' + mode);
 		await page.mouse.move(0, 0);

@@ -21,6 +21,9 @@
  *   - tests/progs/train_steps.c with --interval and --step-probe: its 20
  *     steps marked on the chart, step_leak's 20 x 1000 bytes growing, with
  *     the lifetimes of its blocks;
+ *   - snapshots written by hand: with per-site allocs and allocated_bytes the
+ *     flame graph offers those two measures beside live bytes and blocks, and
+ *     sizes its root by their sums; without, only the live ones;
  *   - a snapshot written by hand whose names are markup ("</script><img ...>",
  *     "<b>x</b>"): shown as text, no element made, no script run, no request.
  *
@@ -229,6 +232,46 @@ static void test_hostile_names(void **state)
 	browse(args);
 }
 
+/* Two sites under main; ALLOC: their allocated totals, or nothing. */
+#define SNAP_HEAD "{\"schema\": \"memtrace.snapshot.v1\", \"host\": \"h\", \"duration_s\": 1," \
+	" \"lost_events\": 0, \"totals\": {\"current_bytes\": 300, \"peak_bytes\": 900," \
+	" \"allocs\": 12, \"frees\": 9, \"reallocs\": 0, \"failed_allocs\": 0," \
+	" \"allocated_bytes\": 1800, \"freed_bytes\": 1500, \"unknown_frees\": 0}," \
+	" \"processes\": [{\"pid\": 7, \"comm\": \"app\"}], \"leaks\": ["
+#define SITE(bytes, count, alloc, sym) \
+	"{\"pid\": 7, \"bytes\": " bytes ", \"count\": " count alloc ", \"stack\": " \
+	"[{\"symbol\": \"" sym "\"}, {\"symbol\": \"main\"}]}"
+
+static void measures_page(const char *name, const char *json, const char *nr)
+{
+	char snap[PATH_LEN], page[PATH_LEN], file[32], args[1024];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s.json", name);
+	path_in(snap, file);
+	snprintf(file, sizeof(file), "%s.html", name);
+	path_in(page, file);
+	f = fopen(snap, "w");
+	assert_non_null(f);
+	fputs(json, f);
+	assert_int_equal(fclose(f), 0);
+	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	snprintf(args, sizeof(args), "measures %s %s " ARTIFACTS "/html-%s.png --measures %s", page,
+		 snap, name, nr);
+	browse(args);
+}
+
+static void test_allocated_measures(void **state)
+{
+	(void)state;
+	measures_page("allocated",
+		      SNAP_HEAD SITE("200", "2", ", \"allocs\": 10, \"allocated_bytes\": 1000", "a")
+		      ", " SITE("100", "1", ", \"allocs\": 2, \"allocated_bytes\": 800", "b") "]}",
+		      "4");
+	measures_page("live-only", SNAP_HEAD SITE("200", "2", "", "a") ", "
+		      SITE("100", "1", "", "b") "]}", "2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_diff_page),
 		cmocka_unit_test(test_gpu_page),
 		cmocka_unit_test(test_steps_page),
+		cmocka_unit_test(test_allocated_measures),
 		cmocka_unit_test(test_hostile_names),
 	};
 
