@@ -37,12 +37,15 @@
 #    lost events; missed: a NOTE, as in F), the Python walk's cost per stack in ns, the
 #    stacks taken and the Python frames in the loop's site (0 with --python=off; none in
 #    the default run means the walk did not run and the ratio says nothing).
+# H. the HTML report of 2000 sites x 60 frames (~77k flame graph nodes, tests/bench/html_bench.js):
+#    memtrace report --format html's time, and in headless Chromium the page's time to ready,
+#    a flame graph redraw and a search.
 #
 # Every figure is the median of BENCH_RUNS runs (default 5). The runs go round
 # robin, one of every configuration per round, so a drift of the machine (another
 # tenant, the clock) hits every configuration alike rather than one of them.
 #
-# Environment: BENCH_SECTIONS (default ABEFP: which of A, B-D (any of B, C, D), E, F and P to
+# Environment: BENCH_SECTIONS (default ABEFPH: which of A, B-D (any of B, C, D), E, F, P and H to
 # run),
 # BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
@@ -75,7 +78,7 @@ symbolize=$build/tests/bench/symbolize_bench
 edges=$build/tests/bench/edges
 preload=$(realpath "$build/libmemtrace_preload.so")
 baseline=${BENCH_BASELINE:-}
-sections=${BENCH_SECTIONS:-ABEFP}
+sections=${BENCH_SECTIONS:-ABEFPH}
 has() { [[ $sections == *"$1"* ]]; }
 # B, C and D run together
 [[ $sections == *[BCD]* ]] && sections+=B
@@ -735,6 +738,15 @@ if has P; then
 	spreads "py_chain" "${py_configs[*]}"
 	echo "Python frames: with --python=off the largest of the runs, with the default the median."
 	[ -s "$tmp/bar_py" ] && sed 's/^/NOTE: /' "$tmp/bar_py"
+fi
+
+if has H; then
+	echo
+	echo "H. HTML report"
+	if ! BENCH_RUNS=$runs node tests/bench/html_bench.js "$build/memtrace" >"$tmp/html" 2>&1; then
+		echo "html_bench: $(tail -n 1 "$tmp/html")" >>"$tmp/failures"
+	fi
+	cat "$tmp/html"
 fi
 
 for note in "${notes[@]}"; do
