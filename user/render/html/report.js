@@ -226,6 +226,7 @@
 			}
 		}
 		$('tl-empty').hidden = !!t;
+		$('tl-canvas').hidden = !t;
 		drawTimeline();
 	}
 
@@ -379,6 +380,7 @@
 		if (best < 0) {
 			$('tl-empty').hidden = false;
 			$('tl-canvas').hidden = true;
+			sel.parentElement.parentElement.hidden = true;
 			return;
 		}
 		sel.value = String(best);
