@@ -348,8 +348,10 @@ async function checkGrowing(page, snap, name) {
 			.find((c) => c[3].startsWith(name + ' ')), name);
 	if (!row)
 		fail('no row for ' + name + ' in the growing sites');
-	if (!row[0].startsWith('+') || !row[0].endsWith('/s GROWING'))
-		fail(name + "'s growth reads " + row[0]);
+	const perStep = leak.growth_bytes_per_step === null ? ''
+		: ', +' + Math.round(leak.growth_bytes_per_step) + ' B/step';
+	if (!row[0].startsWith('+') || !row[0].endsWith('/s' + perStep + ' GROWING'))
+		fail(name + "'s growth reads " + row[0] + ', not ending /s' + perStep + ' GROWING');
 	equal(row[2], n(leak.count), 'blocks of growing ' + name);
 	/* the lifetimes column: every live block in one bucket or another */
 	const live = row[6].split('; ').map((b) => /([\d,]+) live/.exec(b))

@@ -1243,6 +1243,7 @@ static void test_details(void **state)
 	assert_non_null(w->snap.leak_details);
 	assert_false(w->snap.leak_details[0].has_first_seen);
 	assert_false(w->snap.leak_details[0].has_oldest_age);
+	assert_false(w->snap.leak_details[0].has_growth_per_step);
 	assert_false(w->snap.leak_details[0].has_allocated);
 	assert_int_equal(w->snap.leak_details[0].nr_lifetimes, 0);
 
@@ -1253,6 +1254,7 @@ static void test_details(void **state)
 						  "peak_bytes", 8192, "pinned", "allocs", 2));
 	json_object_set_new(leak, "first_seen_s", json_real(0.25));
 	json_object_set_new(leak, "oldest_age_s", json_real(1.5));
+	json_object_set_new(leak, "growth_bytes_per_step", json_real(1000.0));
 	json_object_set_new(leak, "allocs", json_integer(7));
 	json_object_set_new(leak, "allocated_bytes", json_integer(700));
 	json_object_set_new(leak, "lifetimes",
@@ -1272,6 +1274,7 @@ static void test_details(void **state)
 	d = &w->snap.leak_details[0];
 	assert_true(d->has_first_seen && d->first_seen_s == 0.25);
 	assert_true(d->has_oldest_age && d->oldest_age_s == 1.5);
+	assert_true(d->has_growth_per_step && d->growth_bytes_per_step == 1000.0);
 	assert_true(d->has_allocated);
 	assert_int_equal(d->allocs, 7);
 	assert_int_equal(d->allocated_bytes, 700);

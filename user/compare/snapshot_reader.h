@@ -120,9 +120,10 @@ struct snap_lifetime {
 
 /* A leak's times and totals, by the leak's index (snapshot_details.h); each optional. */
 struct snap_leak_detail {
-	bool has_first_seen, has_oldest_age;
+	bool has_first_seen, has_oldest_age, has_growth_per_step;
 	double first_seen_s;
 	double oldest_age_s;
+	double growth_bytes_per_step;
 	struct snap_lifetime *lifetimes;
 	size_t nr_lifetimes;
 	bool has_allocated;	/* allocs and allocated_bytes were there */

@@ -47,6 +47,8 @@ static int write_site(struct html_tables *t, struct json_writer *w, size_t snap,
 	number_if(w, "growth_bytes_per_s", l->has_growth, l->growth_bytes_per_s);
 	number_if(w, "first_seen_s", d && d->has_first_seen, d ? d->first_seen_s : 0);
 	number_if(w, "oldest_age_s", d && d->has_oldest_age, d ? d->oldest_age_s : 0);
+	number_if(w, "growth_bytes_per_step", d && d->has_growth_per_step,
+		  d ? d->growth_bytes_per_step : 0);
 	write_lifetimes(w, d);
 	/* allocated totals only when the snapshot has them: the page offers those views then */
 	if (d && d->has_allocated) {

@@ -807,6 +807,8 @@
 					['Oldest', true], ['Lifetimes (by age bucket)']],
 		      growing.slice(0, TOP).map((s) => [
 			      (s.growth_bytes_per_s === null ? '' : signedBytes(Math.round(s.growth_bytes_per_s)) + '/s') +
+			      (s.growth_bytes_per_step === null ? '' :
+			       ', ' + signedBytes(Math.round(s.growth_bytes_per_step)) + '/step') +
 			      (s.growing ? ' GROWING' : ''), bytes(s.bytes), count(s.count), leafText(s),
 			      seconds(s.first_seen_s), seconds(s.oldest_age_s), lifetimes(s)]));
 	}
