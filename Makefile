@@ -77,12 +77,14 @@ vmlinux:
 $(BUILD)/user/attach/bpf_loader.o $(BUILD)/asan/user/attach/bpf_loader.o: $(BUILD)/memtrace.skel.h
 
 # The HTML report's page (user/render/html/) as C arrays, with Debian's xxd: the files stay
-# real HTML, CSS and JavaScript, and the binary carries them.
+# real HTML, CSS and JavaScript, and the binary carries them. Static: tests/unit/test_html.c
+# includes them too, to find them whole in a page.
 HTML_ASSETS := user/render/html/report.html user/render/html/report.css user/render/html/report.js
 $(BUILD)/render/html_assets.h: $(HTML_ASSETS)
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)(cd user/render/html && for f in $(notdir $(HTML_ASSETS)); do xxd -i $$f; done) > $@
+	$(Q)(cd user/render/html && for f in $(notdir $(HTML_ASSETS)); do xxd -i $$f; done) | \
+		sed 's/^unsigned /static const unsigned /' > $@
 
 $(BUILD)/user/render/html_page.o $(BUILD)/asan/user/render/html_page.o: \
 		$(BUILD)/render/html_assets.h

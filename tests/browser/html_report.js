@@ -25,7 +25,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const modules = process.env.MEMTRACE_NODE_MODULES ||
+const modules =
+	process.env.MEMTRACE_NODE_MODULES ||
 	path.resolve(__dirname, '../../build/browser/node_modules');
 const puppeteer = require(path.join(modules, 'puppeteer-core'));
 
@@ -47,13 +48,20 @@ const n = (v) => Number(v).toLocaleString('en-US');
 function parseArgs(argv) {
 	const mode = argv[0];
 	const files = [];
-	const opts = { site: [], timeline: [], grown: [], gone: [], name: [], series: [], events: [],
-		       growing: [], measures: [] };
+	const opts = {
+		site: [],
+		timeline: [],
+		grown: [],
+		gone: [],
+		name: [],
+		series: [],
+		events: [],
+		growing: [],
+		measures: [],
+	};
 	for (let i = 1; i < argv.length; i++) {
-		if (argv[i].startsWith('--'))
-			opts[argv[i].slice(2)].push(argv[++i]);
-		else
-			files.push(argv[i]);
+		if (argv[i].startsWith('--')) opts[argv[i].slice(2)].push(argv[++i]);
+		else files.push(argv[i]);
 	}
 	return { mode: mode, files: files, opts: opts };
 }
@@ -64,8 +72,7 @@ async function open(page, file) {
 	await page.setRequestInterception(true);
 	page.on('request', (req) => {
 		const url = req.url();
-		if (url.startsWith('file:') || url.startsWith('data:'))
-			return req.continue();
+		if (url.startsWith('file:') || url.startsWith('data:')) return req.continue();
 		attempted.push(url);
 		return req.abort('blockedbyclient');
 	});
@@ -77,8 +84,9 @@ async function open(page, file) {
 	await page.setOfflineMode(true);
 	await page.setViewport({ width: 1280, height: 900 });
 	await page.goto('file://' + path.resolve(file), { waitUntil: 'load' });
-	await page.waitForFunction(() => window.memtraceReport && window.memtraceReport.ready,
-				   { timeout: 10000 });
+	await page.waitForFunction(() => window.memtraceReport && window.memtraceReport.ready, {
+		timeout: 10000,
+	});
 	return { attempted: attempted, problems: problems };
 }
 
@@ -93,17 +101,23 @@ async function checkSummary(page, snap) {
 	const t = snap.totals;
 	equal(await cardExact(page, 'peak'), n(t.peak_bytes) + ' bytes', 'summary peak');
 	equal(await cardExact(page, 'current'), n(t.current_bytes) + ' bytes', 'summary current');
-	let bytes = 0, blocks = 0;
+	let bytes = 0,
+		blocks = 0;
 	for (const l of snap.leaks) {
 		bytes += l.bytes;
 		blocks += l.count;
 	}
-	equal(await cardExact(page, 'leaks'), n(bytes) + ' bytes in ' + n(blocks) + ' blocks, ' +
-	      n(snap.leaks.length) + ' sites', 'summary leaks');
+	equal(
+		await cardExact(page, 'leaks'),
+		n(bytes) + ' bytes in ' + n(blocks) + ' blocks, ' + n(snap.leaks.length) + ' sites',
+		'summary leaks'
+	);
 	equal(await cardValue(page, 'lost'), n(snap.lost_events), 'summary lost events');
 	equal(await cardValue(page, 'oom'), n(snap.gpu.oom_events), 'summary OOM events');
 	/* device memory as the text report's GPU line counts it, and the highest process peak */
-	let live = 0, peak = 0, any = false;
+	let live = 0,
+		peak = 0,
+		any = false;
 	for (const k in snap.gpu.kinds) {
 		if (['device', 'managed', 'async', 'vmm_physical'].includes(k))
 			live += snap.gpu.kinds[k].current_bytes;
@@ -113,14 +127,16 @@ async function checkSummary(page, snap) {
 		for (const v of (p.timeline && p.timeline.gpu_peak_bytes) || [])
 			peak = Math.max(peak, v);
 	if (any)
-		equal(await cardExact(page, 'gpu'), n(live) + ' / ' + n(peak) + ' bytes', 'summary GPU');
-	else
-		equal(await cardValue(page, 'gpu'), 'none', 'summary GPU');
+		equal(
+			await cardExact(page, 'gpu'),
+			n(live) + ' / ' + n(peak) + ' bytes',
+			'summary GPU'
+		);
+	else equal(await cardValue(page, 'gpu'), 'none', 'summary GPU');
 	const meta = await page.$eval('[data-key="meta"]', (e) => e.textContent);
 	if (snap.command && !meta.includes('command: ' + snap.command.join(' ')))
 		fail('the header does not show the command: ' + meta);
-	if (!meta.includes('host ' + snap.host))
-		fail('the header does not show the host: ' + meta);
+	if (!meta.includes('host ' + snap.host)) fail('the header does not show the host: ' + meta);
 	ok('header shows host and command');
 }
 
@@ -129,78 +145,114 @@ async function checkSummary(page, snap) {
  * name (up levels above it: its caller's, ...), returns the tooltip's text.
  */
 async function hoverNode(page, name, up) {
-	const box = await page.evaluate((name, up) => {
-		const f = window.memtraceReport.flame;
-		let node = f.nodes().find((x) => x.name === name && x.rect);
-		for (let i = 0; node && i < (up || 0); i++)
-			node = node.parent;
-		if (!node || !node.rect)
-			return null;
-		const r = document.getElementById('fg-canvas').getBoundingClientRect();
-		return { x: r.left + node.rect.x + node.rect.w / 2, y: r.top + node.rect.y + node.rect.h / 2 };
-	}, name, up);
-	if (!box)
-		fail('no drawn flame graph box for ' + name);
+	const box = await page.evaluate(
+		(name, up) => {
+			const f = window.memtraceReport.flame;
+			let node = f.nodes().find((x) => x.name === name && x.rect);
+			for (let i = 0; node && i < (up || 0); i++) node = node.parent;
+			if (!node || !node.rect) return null;
+			const r = document.getElementById('fg-canvas').getBoundingClientRect();
+			return {
+				x: r.left + node.rect.x + node.rect.w / 2,
+				y: r.top + node.rect.y + node.rect.h / 2,
+			};
+		},
+		name,
+		up
+	);
+	if (!box) fail('no drawn flame graph box for ' + name);
 	await page.mouse.move(box.x, box.y);
 	return { box: box, tip: await page.$eval('#fg-tip', (e) => e.textContent) };
 }
 
 async function checkSite(page, snap, spec) {
 	const m = /^(.+)=(\d+)\/(\d+)$/.exec(spec);
-	if (!m)
-		fail('bad --site ' + spec);
-	const name = m[1], bytes = Number(m[2]), blocks = Number(m[3]);
+	if (!m) fail('bad --site ' + spec);
+	const name = m[1],
+		bytes = Number(m[2]),
+		blocks = Number(m[3]);
 	/* the snapshot agrees with the program's known amounts */
 	const leaks = snap.leaks.filter((l) => l.stack.length && l.stack[0].symbol === name);
-	equal(leaks.reduce((a, l) => a + l.bytes, 0), bytes, 'snapshot bytes of ' + name);
+	equal(
+		leaks.reduce((a, l) => a + l.bytes, 0),
+		bytes,
+		'snapshot bytes of ' + name
+	);
 	const leaf = leaks[0].stack[0];
 	/* the flame graph's model: the leaf frames named so hold exactly those */
 	const model = await page.evaluate((name) => {
 		const nodes = window.memtraceReport.flame.nodes().filter((x) => x.name === name);
-		return { n: nodes.length, bytes: nodes.reduce((a, x) => a + x.bytes, 0),
-			 count: nodes.reduce((a, x) => a + x.count, 0),
-			 leaves: nodes.every((x) => x.children.size === 0),
-			 parent: nodes.length ? nodes[0].parent.name : null };
+		return {
+			n: nodes.length,
+			bytes: nodes.reduce((a, x) => a + x.bytes, 0),
+			count: nodes.reduce((a, x) => a + x.count, 0),
+			leaves: nodes.every((x) => x.children.size === 0),
+			parent: nodes.length ? nodes[0].parent.name : null,
+		};
 	}, name);
 	equal(model.bytes, bytes, 'flame graph bytes of ' + name);
 	equal(model.count, blocks, 'flame graph blocks of ' + name);
 	equal(model.leaves, true, name + ' is a leaf of the flame graph');
 	/* what is drawn: the hover over its box */
 	const { tip } = await hoverNode(page, name);
-	const want = [name, leaf.file + ':' + leaf.line, '(' + n(bytes) + ' bytes) in ' + n(blocks) + ' blocks'];
+	const want = [
+		name,
+		leaf.file + ':' + leaf.line,
+		'(' + n(bytes) + ' bytes) in ' + n(blocks) + ' blocks',
+	];
 	for (const w of want)
-		if (!tip.includes(w))
-			fail('the tooltip of ' + name + ' lacks "' + w + '": ' + tip);
+		if (!tip.includes(w)) fail('the tooltip of ' + name + ' lacks "' + w + '": ' + tip);
 	ok('hover over ' + name + ' shows ' + want.join(' | '));
 	/* a click on its caller zooms there: the caller spans the width, the leaf widens */
-	const before = await page.evaluate((name) =>
-		window.memtraceReport.flame.nodes().find((x) => x.name === name && x.rect).rect.w, name);
+	const before = await page.evaluate(
+		(name) =>
+			window.memtraceReport.flame.nodes().find((x) => x.name === name && x.rect)
+				.rect.w,
+		name
+	);
 	const { box } = await hoverNode(page, name, 1);
 	await page.mouse.click(box.x, box.y);
 	const after = await page.evaluate((name) => {
 		const f = window.memtraceReport.flame;
 		const leaf = f.nodes().find((x) => x.name === name && x.parent === f.zoomed);
-		return { zoomed: f.zoomed.name, zw: f.zoomed.rect.w, leaf: leaf && leaf.rect ? leaf.rect.w : 0,
-			 share: leaf ? leaf.bytes / f.zoomed.bytes : 0,
-			 width: document.getElementById('fg-canvas').clientWidth };
+		return {
+			zoomed: f.zoomed.name,
+			zw: f.zoomed.rect.w,
+			leaf: leaf && leaf.rect ? leaf.rect.w : 0,
+			share: leaf ? leaf.bytes / f.zoomed.bytes : 0,
+			width: document.getElementById('fg-canvas').clientWidth,
+		};
 	}, name);
 	equal(after.zoomed, model.parent, 'zoomed root after a click on ' + model.parent);
 	equal(Math.round(after.zw), after.width, model.parent + ' spans the width');
 	/* the leaf now takes its share of its caller, of the whole width */
 	if (Math.abs(after.leaf - after.share * after.width) > 1 || after.leaf < before)
-		fail(name + ' is ' + after.leaf + ' px wide after the zoom (' + before + ' before), want ' +
-		     after.share * after.width);
+		fail(
+			name +
+				' is ' +
+				after.leaf +
+				' px wide after the zoom (' +
+				before +
+				' before), want ' +
+				after.share * after.width
+		);
 	ok(name + ' is ' + before.toFixed(1) + ' px wide, ' + after.leaf.toFixed(1) + ' px zoomed');
 	await page.click('#fg-reset');
-	equal(await page.evaluate(() => window.memtraceReport.flame.zoomed.name), 'all',
-	      'zoomed root after reset');
+	equal(
+		await page.evaluate(() => window.memtraceReport.flame.zoomed.name),
+		'all',
+		'zoomed root after reset'
+	);
 	/* root at the bottom: the root's box is the canvas's last row, the leaf above its caller */
 	await page.click('#fg-inverted');
 	const flipped = await page.evaluate((name) => {
 		const f = window.memtraceReport.flame;
 		const leaf = f.nodes().find((x) => x.name === name && x.rect);
-		return { root: f.root.rect.y + f.root.rect.h, height: document.getElementById('fg-canvas').clientHeight,
-			 above: leaf.rect.y < leaf.parent.rect.y };
+		return {
+			root: f.root.rect.y + f.root.rect.h,
+			height: document.getElementById('fg-canvas').clientHeight,
+			above: leaf.rect.y < leaf.parent.rect.y,
+		};
 	}, name);
 	if (Math.abs(flipped.root - flipped.height) > 2 || !flipped.above)
 		fail('root at the bottom: ' + JSON.stringify(flipped));
@@ -210,11 +262,14 @@ async function checkSite(page, snap, spec) {
 	const total = snap.leaks.reduce((a, l) => a + l.bytes, 0);
 	await page.type('#fg-search', name);
 	const share = await page.$eval('#fg-match', (e) => e.textContent);
-	const pctText = (bytes * 100 / total).toFixed(1) + '% of live bytes';
+	const pctText = ((bytes * 100) / total).toFixed(1) + '% of live bytes';
 	if (!share.includes(pctText))
 		fail('search for ' + name + ' says "' + share + '", not ' + pctText);
 	ok('search for ' + name + ': ' + share);
-	await page.$eval('#fg-search', (e) => { e.value = ''; e.dispatchEvent(new Event('input')); });
+	await page.$eval('#fg-search', (e) => {
+		e.value = '';
+		e.dispatchEvent(new Event('input'));
+	});
 }
 
 /* The chart's hover at time t, in the chosen process. */
@@ -237,11 +292,13 @@ async function checkTimeline(page, snap, spec) {
 		const t = tl.proc.p.timeline;
 		return s ? { v: s.v, t: t.t_s, res: t.resolution_s, pid: tl.proc.p.pid } : null;
 	}, series);
-	if (!tl)
-		fail('no timeline series ' + series);
+	if (!tl) fail('no timeline series ' + series);
 	const proc = snap.processes.find((p) => p.pid === tl.pid);
-	equal(JSON.stringify(tl.v), JSON.stringify(proc.timeline.host_bytes[series]),
-	      'timeline series ' + series + ' is the snapshot\'s');
+	equal(
+		JSON.stringify(tl.v),
+		JSON.stringify(proc.timeline.host_bytes[series]),
+		'timeline series ' + series + " is the snapshot's"
+	);
 	/* the distinct values in order: the known rise and fall */
 	const steps = [];
 	const at = [];
@@ -264,18 +321,30 @@ async function checkTimeline(page, snap, spec) {
 		const text = series + ' ';
 		const line = tip.split('\n').find((l) => l.startsWith(text));
 		if (!line || !line.endsWith('(' + n(steps[k]) + ' bytes)'))
-			fail('hover at ' + ((start + end) / 2).toFixed(2) + ' s shows "' + line + '", want ' +
-			     n(steps[k]) + ' bytes');
+			fail(
+				'hover at ' +
+					((start + end) / 2).toFixed(2) +
+					' s shows "' +
+					line +
+					'", want ' +
+					n(steps[k]) +
+					' bytes'
+			);
 		ok('hover at ' + ((start + end) / 2).toFixed(2) + ' s: ' + line);
 	}
 	/* a drag from the top step's start to its end zooms to that range */
 	const top = steps.indexOf(Math.max(...steps));
-	const t0 = tl.t[at[top]] + tl.res, t1 = tl.t[at[top + 1]] + tl.res;
-	const xs = await page.evaluate((t0, t1) => {
-		const tl = window.memtraceReport.timeline;
-		const r = document.getElementById('tl-canvas').getBoundingClientRect();
-		return { a: r.left + tl.xOf(t0), b: r.left + tl.xOf(t1), y: r.top + 100 };
-	}, t0, t1);
+	const t0 = tl.t[at[top]] + tl.res,
+		t1 = tl.t[at[top + 1]] + tl.res;
+	const xs = await page.evaluate(
+		(t0, t1) => {
+			const tl = window.memtraceReport.timeline;
+			const r = document.getElementById('tl-canvas').getBoundingClientRect();
+			return { a: r.left + tl.xOf(t0), b: r.left + tl.xOf(t1), y: r.top + 100 };
+		},
+		t0,
+		t1
+	);
 	await page.mouse.move(xs.a, xs.y);
 	await page.mouse.down();
 	await page.mouse.move(xs.b, xs.y, { steps: 5 });
@@ -302,16 +371,21 @@ async function checkSeries(page, snap, name) {
 		const tl = window.memtraceReport.timeline;
 		const s = tl.series.find((x) => x.name === name);
 		const t = tl.proc.p.timeline;
-		return s ? { v: s.v, pid: tl.proc.p.pid, end: t.t_s[t.t_s.length - 1] + t.resolution_s }
-			 : null;
+		return s
+			? {
+					v: s.v,
+					pid: tl.proc.p.pid,
+					end: t.t_s[t.t_s.length - 1] + t.resolution_s,
+				}
+			: null;
 	}, name);
-	if (!got)
-		fail('the chart has no series ' + name);
+	if (!got) fail('the chart has no series ' + name);
 	const tl = snap.processes.find((p) => p.pid === got.pid).timeline;
 	const want = name.startsWith('GPU ') ? tl.gpu_bytes[name.slice(4)] : tl.host_bytes[name];
 	equal(JSON.stringify(got.v), JSON.stringify(want), 'chart series ' + name);
 	const last = want[want.length - 1];
-	const line = (await hoverTime(page, got.end + 1e-6)).split('\n')
+	const line = (await hoverTime(page, got.end + 1e-6))
+		.split('\n')
 		.find((l) => l.startsWith(name + ' '));
 	if (!line || !line.endsWith('(' + n(last) + ' bytes)'))
 		fail('hover after the last point shows "' + line + '", want ' + n(last) + ' bytes');
@@ -324,15 +398,25 @@ async function checkEvents(page, snap, spec) {
 		const tl = window.memtraceReport.timeline;
 		return { marks: tl.marks.filter((m) => m.type === type), pid: tl.proc.p.pid };
 	}, type);
-	const events = snap.processes.find((p) => p.pid === got.pid).timeline.events
-		.filter((e) => e.type === type);
+	const events = snap.processes
+		.find((p) => p.pid === got.pid)
+		.timeline.events.filter((e) => e.type === type);
 	equal(events.length, Number(want), 'snapshot ' + type + ' events');
-	equal(JSON.stringify(got.marks.map((m) => m.t_s)), JSON.stringify(events.map((e) => e.t_s)),
-	      'chart marks of ' + type + ' events');
+	equal(
+		JSON.stringify(got.marks.map((m) => m.t_s)),
+		JSON.stringify(events.map((e) => e.t_s)),
+		'chart marks of ' + type + ' events'
+	);
 	for (const e of events) {
 		const tip = await hoverTime(page, e.t_s);
-		const line = type === 'oom' ? 'OOM: ' : type === 'gc' ? 'GC generation ' + e.generation : 'step';
-		const more = type === 'oom' ? '(' + n(e.size) + ' bytes) of ' + e.kind + ' refused' : '';
+		const line =
+			type === 'oom'
+				? 'OOM: '
+				: type === 'gc'
+					? 'GC generation ' + e.generation
+					: 'step';
+		const more =
+			type === 'oom' ? '(' + n(e.size) + ' bytes) of ' + e.kind + ' refused' : '';
 		if (!tip.split('\n').some((l) => l.startsWith(line) && l.includes(more)))
 			fail('hover at the ' + type + ' event at ' + e.t_s + ' s shows: ' + tip);
 	}
@@ -341,40 +425,50 @@ async function checkEvents(page, snap, spec) {
 
 async function checkGrowing(page, snap, name) {
 	const leak = snap.leaks.find((l) => l.stack.length && l.stack[0].symbol === name);
-	if (!leak || !leak.growing)
-		fail('the snapshot has no growing site ' + name);
-	const row = await page.$$eval('#growing-sites tbody tr', (rows, name) =>
-		rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
-			.find((c) => c[3].startsWith(name + ' ')), name);
-	if (!row)
-		fail('no row for ' + name + ' in the growing sites');
-	const perStep = leak.growth_bytes_per_step === null ? ''
-		: ', +' + Math.round(leak.growth_bytes_per_step) + ' B/step';
+	if (!leak || !leak.growing) fail('the snapshot has no growing site ' + name);
+	const row = await page.$$eval(
+		'#growing-sites tbody tr',
+		(rows, name) =>
+			rows
+				.map((r) => Array.from(r.cells).map((c) => c.textContent))
+				.find((c) => c[3].startsWith(name + ' ')),
+		name
+	);
+	if (!row) fail('no row for ' + name + ' in the growing sites');
+	const perStep =
+		leak.growth_bytes_per_step === null
+			? ''
+			: ', +' + Math.round(leak.growth_bytes_per_step) + ' B/step';
 	if (!row[0].startsWith('+') || !row[0].endsWith('/s' + perStep + ' GROWING'))
 		fail(name + "'s growth reads " + row[0] + ', not ending /s' + perStep + ' GROWING');
 	equal(row[2], n(leak.count), 'blocks of growing ' + name);
 	/* the lifetimes column: every live block in one bucket or another */
-	const live = row[6].split('; ').map((b) => /([\d,]+) live/.exec(b))
+	const live = row[6]
+		.split('; ')
+		.map((b) => /([\d,]+) live/.exec(b))
 		.reduce((a, m) => a + (m ? Number(m[1].replace(/,/g, '')) : 0), 0);
-	equal(live, leak.lifetimes.reduce((a, b) => a + b.live, 0), 'live blocks in the lifetimes of ' + name);
+	equal(
+		live,
+		leak.lifetimes.reduce((a, b) => a + b.live, 0),
+		'live blocks in the lifetimes of ' + name
+	);
 	ok('growing ' + name + ': ' + row.join(' | '));
 }
 
 async function report(page, files, opts) {
 	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
 	await checkSummary(page, snap);
-	for (const s of opts.site)
-		await checkSite(page, snap, s);
-	for (const t of opts.timeline)
-		await checkTimeline(page, snap, t);
-	for (const name of opts.series)
-		await checkSeries(page, snap, name);
-	for (const spec of opts.events)
-		await checkEvents(page, snap, spec);
-	for (const name of opts.growing)
-		await checkGrowing(page, snap, name);
+	for (const s of opts.site) await checkSite(page, snap, s);
+	for (const t of opts.timeline) await checkTimeline(page, snap, t);
+	for (const name of opts.series) await checkSeries(page, snap, name);
+	for (const spec of opts.events) await checkEvents(page, snap, spec);
+	for (const name of opts.growing) await checkGrowing(page, snap, name);
 	const threads = await page.$$eval('#threads tbody tr', (rows) => rows.length);
-	equal(threads, snap.processes.reduce((a, p) => a + p.threads.length, 0), 'thread rows');
+	equal(
+		threads,
+		snap.processes.reduce((a, p) => a + p.threads.length, 0),
+		'thread rows'
+	);
 	const top = await page.$$eval('#top-sites tbody tr', (rows) => rows.length);
 	equal(top, Math.min(snap.leaks.length, 100), 'top site rows');
 }
@@ -382,23 +476,36 @@ async function report(page, files, opts) {
 async function diff(page, files, opts) {
 	const base = JSON.parse(fs.readFileSync(files[1], 'utf8'));
 	const neu = JSON.parse(fs.readFileSync(files[2], 'utf8'));
-	const leafBytes = (s, name) => s.leaks.filter((l) => l.stack.length && l.stack[0].symbol === name)
-		.reduce((a, l) => a + l.bytes, 0);
+	const leafBytes = (s, name) =>
+		s.leaks
+			.filter((l) => l.stack.length && l.stack[0].symbol === name)
+			.reduce((a, l) => a + l.bytes, 0);
 	for (const name of opts.grown) {
 		const node = await page.evaluate((name) => {
-			const x = window.memtraceReport.flame.nodes().find((x) => x.name === name && x.rect);
-			if (!x || !x.rect)
-				return null;
+			const x = window.memtraceReport.flame
+				.nodes()
+				.find((x) => x.name === name && x.rect);
+			if (!x || !x.rect) return null;
 			/* the colour drawn in the middle of its box */
 			const c = document.getElementById('fg-canvas');
 			const ratio = c.width / c.clientWidth;
 			/* at the box's left edge, where no label is written */
-			const px = c.getContext('2d').getImageData(Math.round((x.rect.x + 1.5) * ratio),
-								    Math.round((x.rect.y + x.rect.h / 2) * ratio), 1, 1).data;
-			return { status: x.status, before: x.before, after: x.after, rgb: [px[0], px[1], px[2]] };
+			const px = c
+				.getContext('2d')
+				.getImageData(
+					Math.round((x.rect.x + 1.5) * ratio),
+					Math.round((x.rect.y + x.rect.h / 2) * ratio),
+					1,
+					1
+				).data;
+			return {
+				status: x.status,
+				before: x.before,
+				after: x.after,
+				rgb: [px[0], px[1], px[2]],
+			};
 		}, name);
-		if (!node)
-			fail('no drawn node ' + name + ' in the diff flame graph');
+		if (!node) fail('no drawn node ' + name + ' in the diff flame graph');
 		equal(node.before, leafBytes(base, name), name + ' before');
 		equal(node.after, leafBytes(neu, name), name + ' after');
 		equal(node.status, 'grown', name + ' status');
@@ -409,17 +516,27 @@ async function diff(page, files, opts) {
 		if (!tip.includes('grown'))
 			fail('the tooltip of ' + name + ' does not say grown: ' + tip);
 		ok('hover over ' + name + ' says grown');
-		const row = await page.$$eval('#diff-sites tbody tr', (rows, name) =>
-			rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
-				.find((c) => c[1].startsWith(name + ' ')), name);
+		const row = await page.$$eval(
+			'#diff-sites tbody tr',
+			(rows, name) =>
+				rows
+					.map((r) => Array.from(r.cells).map((c) => c.textContent))
+					.find((c) => c[1].startsWith(name + ' ')),
+			name
+		);
 		if (!row || row[0] !== 'grown' || !row[5].startsWith('+'))
 			fail('the diff table has no grown row for ' + name + ': ' + row);
 		ok('diff table: ' + row.join(' | '));
 	}
 	for (const name of opts.gone) {
-		const row = await page.$$eval('#diff-sites tbody tr', (rows, name) =>
-			rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
-				.find((c) => c[1].startsWith(name + ' ')), name);
+		const row = await page.$$eval(
+			'#diff-sites tbody tr',
+			(rows, name) =>
+				rows
+					.map((r) => Array.from(r.cells).map((c) => c.textContent))
+					.find((c) => c[1].startsWith(name + ' ')),
+			name
+		);
 		if (!row || row[0] !== 'gone')
 			fail('the diff table has no gone row for ' + name + ': ' + row);
 		ok('diff table: ' + row.join(' | '));
@@ -429,13 +546,18 @@ async function diff(page, files, opts) {
 /* A name made of markup and a comment opener stays text: no element, no script, no request. */
 async function hostile(page, files, opts) {
 	const name = opts.name[0];
-	const seen = await page.evaluate((name) => ({
-		injected: document.querySelectorAll('img, b, iframe').length,
-		pwned: window.pwned === 1,
-		node: window.memtraceReport.flame.nodes().some((x) => x.name === name),
-		table: document.getElementById('top-sites').textContent.includes(name),
-		comm: document.getElementById('tl-process').textContent.includes('<b>x</b>'),
-	}), name);
+	const seen = await page.evaluate(
+		(name) => ({
+			injected: document.querySelectorAll('img, b, iframe').length,
+			pwned: window.pwned === 1,
+			node: window.memtraceReport.flame.nodes().some((x) => x.name === name),
+			table: document.getElementById('top-sites').textContent.includes(name),
+			comm: document
+				.getElementById('tl-process')
+				.textContent.includes('<b>x</b>'),
+		}),
+		name
+	);
 	equal(seen.injected, 0, 'elements made from the names');
 	equal(seen.pwned, false, 'script run from a name');
 	equal(seen.node, true, 'flame graph node named exactly ' + JSON.stringify(name));
@@ -454,14 +576,25 @@ async function measures(page, files, opts) {
 	equal(options.length, Number(opts.measures[0]), 'measures offered');
 	for (const key of options) {
 		await page.select('#fg-value', key);
-		const field = key === 'bytes' || key === 'count' || key === 'allocs' ? key : 'allocated_bytes';
+		const field =
+			key === 'bytes' || key === 'count' || key === 'allocs'
+				? key
+				: 'allocated_bytes';
 		const got = await page.evaluate((key) => {
 			const f = window.memtraceReport.flame;
-			return { root: f.root[key], measure: f.measure.key, w: f.root.rect.w,
-				 title: document.getElementById('fg-title').textContent };
+			return {
+				root: f.root[key],
+				measure: f.measure.key,
+				w: f.root.rect.w,
+				title: document.getElementById('fg-title').textContent,
+			};
 		}, key);
 		equal(got.measure, key, 'measure chosen');
-		equal(got.root, snap.leaks.reduce((a, l) => a + l[field], 0), 'flame graph root in ' + key);
+		equal(
+			got.root,
+			snap.leaks.reduce((a, l) => a + l[field], 0),
+			'flame graph root in ' + key
+		);
 		ok(key + ': ' + got.title);
 	}
 }
@@ -469,26 +602,28 @@ async function measures(page, files, opts) {
 (async () => {
 	const { mode, files, opts } = parseArgs(process.argv.slice(2));
 	const shot = files[files.length - 1];
-	const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+	const browser = await puppeteer.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
+	});
 	let status = 0;
 	try {
 		const page = await browser.newPage();
 		const seen = await open(page, files[0]);
-		if (mode === 'report')
-			await report(page, files, opts);
-		else if (mode === 'diff')
-			await diff(page, files, opts);
-		else if (mode === 'hostile')
-			await hostile(page, files, opts);
-		else if (mode === 'measures')
-			await measures(page, files, opts);
-		else
-			fail('unknown mode ' + mode);
+		if (mode === 'report') await report(page, files, opts);
+		else if (mode === 'diff') await diff(page, files, opts);
+		else if (mode === 'hostile') await hostile(page, files, opts);
+		else if (mode === 'measures') await measures(page, files, opts);
+		else fail('unknown mode ' + mode);
 		await page.mouse.move(0, 0);
 		await page.screenshot({ path: shot, fullPage: true });
 		ok('screenshot ' + shot);
-		equal(seen.attempted.length, 0, 'requests off the page (' + seen.attempted.join(' ') + ')');
+		equal(
+			seen.attempted.length,
+			0,
+			'requests off the page (' + seen.attempted.join(' ') + ')'
+		);
 		equal(seen.problems.join('\n'), '', 'console errors and warnings');
 	} catch (e) {
 		console.log('FAIL ' + e.message);
@@ -496,7 +631,9 @@ async function measures(page, files, opts) {
 		/* what the page showed when it failed, to look at */
 		const pages = await browser.pages();
 		if (pages.length)
-			await pages[pages.length - 1].screenshot({ path: shot, fullPage: true }).catch(() => {});
+			await pages[pages.length - 1]
+				.screenshot({ path: shot, fullPage: true })
+				.catch(() => {});
 	} finally {
 		await browser.close();
 	}

@@ -43,10 +43,10 @@
 
 #include "harness.h"
 
-#define PATH_LEN 160
+#define PATH_LEN  160
 #define ARTIFACTS "build/test-artifacts"
-#define MODULES "build/browser/node_modules/puppeteer-core"
-#define MIB (1024 * 1024)
+#define MODULES	  "build/browser/node_modules/puppeteer-core"
+#define MIB	  (1024 * 1024)
 
 static char dir[] = "/tmp/memtrace-html-XXXXXX";
 
@@ -89,7 +89,8 @@ static int setup(void **state)
 
 	(void)state;
 	/* installed by tools/install-deps.sh, as make test runs it: missing is a failure */
-	if (stat("/usr/bin/chromium", &st) || stat(MODULES, &st) || system("node --version >/dev/null")) {
+	if (stat("/usr/bin/chromium", &st) || stat(MODULES, &st) ||
+	    system("node --version >/dev/null")) {
 		fprintf(stderr, "test_html: needs /usr/bin/chromium, node and " MODULES
 				": run tools/install-deps.sh as root\n");
 		return -1;
@@ -117,9 +118,9 @@ static void test_report_page(void **state)
 	path_in(snap, "run.json");
 	path_in(traced, "traced.html");
 	path_in(report, "report.html");
-	memtrace_ok((const char *const[]){ "--stack=fp", "-o", snap, "--html", traced, "--",
-					   PROG("diff_prog"), NULL });
-	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", report, NULL });
+	memtrace_ok((const char *const[]){"--stack=fp", "-o", snap, "--html", traced, "--",
+					  PROG("diff_prog"), NULL});
+	memtrace_ok((const char *const[]){"report", snap, "--format", "html", "-o", report, NULL});
 	snprintf(args, sizeof(args), "report %s %s " ARTIFACTS "/html-report.png " SITES, report,
 		 snap);
 	browse(args);
@@ -137,8 +138,8 @@ static void test_timeline_page(void **state)
 	path_in(snap, "timeline.json");
 	path_in(page, "timeline.html");
 	path_in(phases, "phases");
-	memtrace_ok((const char *const[]){ "-o", snap, "--", PROG("timeline_steps"), phases, NULL });
-	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	memtrace_ok((const char *const[]){"-o", snap, "--", PROG("timeline_steps"), phases, NULL});
+	memtrace_ok((const char *const[]){"report", snap, "--format", "html", "-o", page, NULL});
 	snprintf(args, sizeof(args),
 		 "report %s %s " ARTIFACTS "/html-timeline.png --site grow=%d/1 "
 		 "--timeline libc=0,%d,%d,%d",
@@ -155,19 +156,20 @@ static void test_diff_page(void **state)
 	path_in(base, "base.json");
 	path_in(new, "new.json");
 	path_in(page, "diff.html");
-	memtrace_ok((const char *const[]){ "--stack=fp", "-o", base, "--", PROG("diff_prog"), NULL });
-	memtrace_ok((const char *const[]){ "--stack=fp", "-o", new, "--", PROG("leakier/diff_prog"),
-					   NULL });
+	memtrace_ok((const char *const[]){"--stack=fp", "-o", base, "--", PROG("diff_prog"), NULL});
+	memtrace_ok((const char *const[]){"--stack=fp", "-o", new, "--", PROG("leakier/diff_prog"),
+					  NULL});
 	/* a page that cannot be written: one line, status 2, nothing left behind */
-	harness__run(&run, (const char *const[]){ "diff", base, new, "--format", "html", "-o",
-						  "/nonexistent/diff.html", NULL });
+	harness__run(&run, (const char *const[]){"diff", base, new, "--format", "html", "-o",
+						 "/nonexistent/diff.html", NULL});
 	assert_int_equal(run.status, 2);
 	assert_string_equal(run.err, "memtrace: cannot write the diff to /nonexistent/diff.html: "
 				     "No such file or directory\n");
 	harness__release(&run);
-	memtrace_ok((const char *const[]){ "diff", base, new, "--format", "html", "-o", page, NULL });
+	memtrace_ok((const char *const[]){"diff", base, new, "--format", "html", "-o", page, NULL});
 	snprintf(args, sizeof(args),
-		 "diff %s %s %s " ARTIFACTS "/html-diff.png --grown keep_site --gone base_only_leak",
+		 "diff %s %s %s " ARTIFACTS
+		 "/html-diff.png --grown keep_site --gone base_only_leak",
 		 page, base, new);
 	browse(args);
 }
@@ -179,11 +181,12 @@ static void test_gpu_page(void **state)
 	(void)state;
 	path_in(snap, "gpu.json");
 	path_in(page, "gpu.html");
-	memtrace_ok((const char *const[]){ "--stack=fp", "-o", snap, "--html", page, "--",
-					   PROG("gpu_linked"), "--now", NULL });
+	memtrace_ok((const char *const[]){"--stack=fp", "-o", snap, "--html", page, "--",
+					  PROG("gpu_linked"), "--now", NULL});
 	snprintf(args, sizeof(args),
 		 "report %s %s " ARTIFACTS "/html-gpu.png --site rt_managed=%d/1 --series libc "
-		 "--series 'GPU device' --series 'GPU managed' --events oom=2", page, snap, 5 * MIB);
+		 "--series 'GPU device' --series 'GPU managed' --events oom=2",
+		 page, snap, 5 * MIB);
 	browse(args);
 }
 
@@ -194,12 +197,13 @@ static void test_steps_page(void **state)
 	(void)state;
 	path_in(snap, "steps.json");
 	path_in(page, "steps.html");
-	memtrace_ok((const char *const[]){ "-o", snap, "--html", page, "--interval", "0.25",
-					   "--step-probe", PROG("train_steps") ":train_step", "--",
-					   PROG("train_steps"), NULL });
+	memtrace_ok((const char *const[]){"-o", snap, "--html", page, "--interval", "0.25",
+					  "--step-probe", PROG("train_steps") ":train_step", "--",
+					  PROG("train_steps"), NULL});
 	snprintf(args, sizeof(args),
 		 "report %s %s " ARTIFACTS "/html-steps.png --site step_leak=20000/20 "
-		 "--events step=20 --growing step_leak", page, snap);
+		 "--events step=20 --growing step_leak",
+		 page, snap);
 	browse(args);
 }
 
@@ -226,20 +230,21 @@ static void test_hostile_names(void **state)
 		   " \"leaks\": [{\"pid\": 7, \"bytes\": 64, \"count\": 1, \"stack\": "
 		   "[{\"symbol\": \"" HOSTILE "\"}, {\"symbol\": \"main\"}]}]}\n");
 	assert_int_equal(fclose(f), 0);
-	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	memtrace_ok((const char *const[]){"report", snap, "--format", "html", "-o", page, NULL});
 	snprintf(args, sizeof(args), "hostile %s %s " ARTIFACTS "/html-hostile.png --name '%s'",
 		 page, snap, HOSTILE);
 	browse(args);
 }
 
 /* Two sites under main; ALLOC: their allocated totals, or nothing. */
-#define SNAP_HEAD "{\"schema\": \"memtrace.snapshot.v1\", \"host\": \"h\", \"duration_s\": 1," \
-	" \"lost_events\": 0, \"totals\": {\"current_bytes\": 300, \"peak_bytes\": 900," \
-	" \"allocs\": 12, \"frees\": 9, \"reallocs\": 0, \"failed_allocs\": 0," \
-	" \"allocated_bytes\": 1800, \"freed_bytes\": 1500, \"unknown_frees\": 0}," \
+#define SNAP_HEAD                                                                                  \
+	"{\"schema\": \"memtrace.snapshot.v1\", \"host\": \"h\", \"duration_s\": 1,"               \
+	" \"lost_events\": 0, \"totals\": {\"current_bytes\": 300, \"peak_bytes\": 900,"           \
+	" \"allocs\": 12, \"frees\": 9, \"reallocs\": 0, \"failed_allocs\": 0,"                    \
+	" \"allocated_bytes\": 1800, \"freed_bytes\": 1500, \"unknown_frees\": 0},"                \
 	" \"processes\": [{\"pid\": 7, \"comm\": \"app\"}], \"leaks\": ["
-#define SITE(bytes, count, alloc, sym) \
-	"{\"pid\": 7, \"bytes\": " bytes ", \"count\": " count alloc ", \"stack\": " \
+#define SITE(bytes, count, alloc, sym)                                                             \
+	"{\"pid\": 7, \"bytes\": " bytes ", \"count\": " count alloc ", \"stack\": "               \
 	"[{\"symbol\": \"" sym "\"}, {\"symbol\": \"main\"}]}"
 
 static void measures_page(const char *name, const char *json, const char *nr)
@@ -255,7 +260,7 @@ static void measures_page(const char *name, const char *json, const char *nr)
 	assert_non_null(f);
 	fputs(json, f);
 	assert_int_equal(fclose(f), 0);
-	memtrace_ok((const char *const[]){ "report", snap, "--format", "html", "-o", page, NULL });
+	memtrace_ok((const char *const[]){"report", snap, "--format", "html", "-o", page, NULL});
 	snprintf(args, sizeof(args), "measures %s %s " ARTIFACTS "/html-%s.png --measures %s", page,
 		 snap, name, nr);
 	browse(args);
@@ -265,22 +270,21 @@ static void test_allocated_measures(void **state)
 {
 	(void)state;
 	measures_page("allocated",
-		      SNAP_HEAD SITE("200", "2", ", \"allocs\": 10, \"allocated_bytes\": 1000", "a")
-		      ", " SITE("100", "1", ", \"allocs\": 2, \"allocated_bytes\": 800", "b") "]}",
+		      SNAP_HEAD SITE("200", "2", ", \"allocs\": 10, \"allocated_bytes\": 1000",
+				     "a") ", " SITE("100", "1",
+						    ", \"allocs\": 2, \"allocated_bytes\": 800",
+						    "b") "]}",
 		      "4");
-	measures_page("live-only", SNAP_HEAD SITE("200", "2", "", "a") ", "
-		      SITE("100", "1", "", "b") "]}", "2");
+	measures_page("live-only",
+		      SNAP_HEAD SITE("200", "2", "", "a") ", " SITE("100", "1", "", "b") "]}", "2");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report_page),
-		cmocka_unit_test(test_timeline_page),
-		cmocka_unit_test(test_diff_page),
-		cmocka_unit_test(test_gpu_page),
-		cmocka_unit_test(test_steps_page),
-		cmocka_unit_test(test_allocated_measures),
+		cmocka_unit_test(test_report_page),   cmocka_unit_test(test_timeline_page),
+		cmocka_unit_test(test_diff_page),     cmocka_unit_test(test_gpu_page),
+		cmocka_unit_test(test_steps_page),    cmocka_unit_test(test_allocated_measures),
 		cmocka_unit_test(test_hostile_names),
 	};
 

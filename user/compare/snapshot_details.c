@@ -108,14 +108,13 @@ static int read_detail(const struct field_reader *r, json_t *leak, size_t i,
 	int err;
 
 	snprintf(where, sizeof(where), "leaks[%zu]", i);
-	err = fields__number(r, leak, where, "first_seen_s", &d->has_first_seen,
-			     &d->first_seen_s);
+	err = fields__number(r, leak, where, "first_seen_s", &d->has_first_seen, &d->first_seen_s);
 	if (!err)
 		err = fields__number(r, leak, where, "oldest_age_s", &d->has_oldest_age,
 				     &d->oldest_age_s);
 	if (!err)
-		err = fields__number(r, leak, where, "growth_bytes_per_step", &d->has_growth_per_step,
-				     &d->growth_bytes_per_step);
+		err = fields__number(r, leak, where, "growth_bytes_per_step",
+				     &d->has_growth_per_step, &d->growth_bytes_per_step);
 	if (!err)
 		err = read_lifetimes(r, leak, where, d);
 	/* per-site totals, from snapshots that have them: both or neither */

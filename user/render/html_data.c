@@ -41,8 +41,10 @@ static int64_t intern_frame(struct html_tables *t, const struct snap_frame *f)
 	int64_t i;
 
 	site_names__frame(f, name, sizeof(name));
-	hf = (struct html_frame){ .name = intern(t, name, &err), .file = intern(t, f->file, &err),
-				  .module = intern(t, f->module, &err), .line = f->line };
+	hf = (struct html_frame){.name = intern(t, name, &err),
+				 .file = intern(t, f->file, &err),
+				 .module = intern(t, f->module, &err),
+				 .line = f->line};
 	if (err)
 		return err;
 	len = asprintf(&key, "%u %u %u %u", hf.name, hf.file, hf.module, hf.line);

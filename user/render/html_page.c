@@ -15,8 +15,9 @@
  * Inline style and script only, nothing from anywhere: a page a CI job
  * attaches must not call home, and a name in a snapshot must not run code.
  */
-#define CSP "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; " \
-	    "img-src data:"
+#define CSP                                                                                        \
+	"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "              \
+	"img-src data:"
 
 /*
  * Inside <script> the HTML parser looks for "</script" and "<!--" whatever
@@ -39,10 +40,12 @@ static void put_data(const char *data, size_t len, FILE *out)
 
 int html_page__write(const char *title, const char *data, size_t len, FILE *out)
 {
-	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		     "<meta http-equiv=\"Content-Security-Policy\" content=\"" CSP "\">\n"
-		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		     "<title>%s</title>\n<style>\n", title);
+	fprintf(out,
+		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"" CSP "\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>%s</title>\n<style>\n",
+		title);
 	fwrite(report_css, 1, report_css_len, out);
 	fputs("</style>\n</head>\n<body>\n", out);
 	fwrite(report_html, 1, report_html_len, out);

@@ -17,19 +17,23 @@
 	window.memtraceReport = api;
 	$('noscript').remove();
 
-	/* ---- numbers as memtrace's text report says them (user/util/units.c): cut, never rounded */
+	/* ---- numbers as the text report says them (user/util/units.c): cut, never rounded */
 	const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 	function bytes(n) {
-		if (n < 1024)
-			return n + ' B';
+		if (n < 1024) return n + ' B';
 		let unit = 0;
-		while (unit < 5 && n >= Math.pow(2, 10 * (unit + 2)))
-			unit++;
+		while (unit < 5 && n >= Math.pow(2, 10 * (unit + 2))) unit++;
 		const scaled = n / Math.pow(2, 10 * (unit + 1));
 		const whole = Math.floor(scaled);
 		const hundredths = Math.floor((scaled - whole) * 100);
 		if (whole < 10)
-			return whole + '.' + String(hundredths).padStart(2, '0') + ' ' + UNITS[unit];
+			return (
+				whole +
+				'.' +
+				String(hundredths).padStart(2, '0') +
+				' ' +
+				UNITS[unit]
+			);
 		if (whole < 100)
 			return whole + '.' + Math.floor(hundredths / 10) + ' ' + UNITS[unit];
 		return whole + ' ' + UNITS[unit];
@@ -41,25 +45,30 @@
 		return Number(n).toLocaleString('en-US');
 	}
 	function seconds(s) {
-		if (s === null || s === undefined)
-			return '';
-		if (s < 1)
-			return Math.round(s * 1000) + ' ms';
-		if (s < 60)
-			return (Math.floor(s * 10) / 10).toFixed(1) + ' s';
+		if (s === null || s === undefined) return '';
+		if (s < 1) return Math.round(s * 1000) + ' ms';
+		if (s < 60) return (Math.floor(s * 10) / 10).toFixed(1) + ' s';
 		if (s < 3600)
-			return Math.floor(s / 60) + 'm ' + String(Math.floor(s % 60)).padStart(2, '0') + 's';
-		return Math.floor(s / 3600) + 'h ' + String(Math.floor(s % 3600 / 60)).padStart(2, '0') + 'm';
+			return (
+				Math.floor(s / 60) +
+				'm ' +
+				String(Math.floor(s % 60)).padStart(2, '0') +
+				's'
+			);
+		return (
+			Math.floor(s / 3600) +
+			'h ' +
+			String(Math.floor((s % 3600) / 60)).padStart(2, '0') +
+			'm'
+		);
 	}
 	function pct(part, whole) {
-		return whole ? (part * 100 / whole).toFixed(1) + '%' : '0%';
+		return whole ? ((part * 100) / whole).toFixed(1) + '%' : '0%';
 	}
 	function el(tag, attrs, text) {
 		const e = document.createElement(tag);
-		for (const k in attrs || {})
-			e.setAttribute(k, attrs[k]);
-		if (text !== undefined)
-			e.textContent = text;
+		for (const k in attrs || {}) e.setAttribute(k, attrs[k]);
+		if (text !== undefined) e.textContent = text;
 		return e;
 	}
 
@@ -74,13 +83,11 @@
 		};
 	}
 	function where(f) {
-		if (f.file)
-			return f.file + (f.line ? ':' + f.line : '');
+		if (f.file) return f.file + (f.line ? ':' + f.line : '');
 		return f.module || '';
 	}
 	function leafText(site) {
-		if (!site.stack.length)
-			return '[no stack]';
+		if (!site.stack.length) return '[no stack]';
 		const f = frame(site.stack[0]);
 		const w = where(f);
 		return f.name + (w ? '  ' + w : '');
@@ -89,16 +96,19 @@
 	/* ---- processes over every snapshot, with a label each */
 	const snaps = data.kind === 'diff' ? [data.new] : data.snapshots;
 	const procs = [];
-	snaps.forEach((s, si) => s.processes.forEach((p, pi) => {
-		let label = (p.comm || '?') + ' (pid ' + p.pid + ')';
-		if (snaps.length > 1)
-			label += ' [' + s.path + ']';
-		procs.push({ snap: si, index: pi, p: p, label: label });
-	}));
+	snaps.forEach((s, si) =>
+		s.processes.forEach((p, pi) => {
+			let label = (p.comm || '?') + ' (pid ' + p.pid + ')';
+			if (snaps.length > 1) label += ' [' + s.path + ']';
+			procs.push({ snap: si, index: pi, p: p, label: label });
+		})
+	);
 	function procOf(site) {
-		if (site.proc === null || site.proc === undefined)
-			return null;
-		return procs.find((x) => x.snap === (site.snap || 0) && x.index === site.proc) || null;
+		if (site.proc === null || site.proc === undefined) return null;
+		return (
+			procs.find((x) => x.snap === (site.snap || 0) && x.index === site.proc) ||
+			null
+		);
 	}
 
 	/* ---- summary header */
@@ -106,8 +116,7 @@
 		const c = el('div', { class: 'card', 'data-key': key });
 		c.appendChild(el('div', { class: 'label' }, label));
 		c.appendChild(el('div', { class: 'value' }, value));
-		if (exact !== null)
-			c.appendChild(el('div', { class: 'exact' }, exact));
+		if (exact !== null) c.appendChild(el('div', { class: 'exact' }, exact));
 		$('cards').appendChild(c);
 	}
 	/*
@@ -118,11 +127,12 @@
 	 */
 	const DEVICE_KINDS = ['device', 'managed', 'async', 'vmm_physical'];
 	function gpuLive(s) {
-		let live = 0, peak = 0, any = false;
+		let live = 0,
+			peak = 0,
+			any = false;
 		for (const k in s.gpu_kinds) {
 			any = any || s.gpu_kinds[k].allocs > 0;
-			if (DEVICE_KINDS.includes(k))
-				live += s.gpu_kinds[k].current_bytes;
+			if (DEVICE_KINDS.includes(k)) live += s.gpu_kinds[k].current_bytes;
 		}
 		for (const p of s.processes)
 			for (const v of (p.timeline && p.timeline.gpu_peak_bytes) || [])
@@ -130,60 +140,93 @@
 		return { live: live, peak: peak, any: any };
 	}
 	function summary() {
-		if (data.kind === 'diff')
-			return diffSummary();
+		if (data.kind === 'diff') return diffSummary();
 		const multi = snaps.length > 1;
 		snaps.forEach((s, i) => {
 			const pre = multi ? '#' + (i + 1) + ' ' : '';
 			const key = multi ? '.' + i : '';
-			let leakBytes = 0, leakCount = 0, nrSites = 0;
+			let leakBytes = 0,
+				leakCount = 0,
+				nrSites = 0;
 			for (const site of data.sites) {
-				if ((site.snap || 0) !== i)
-					continue;
+				if ((site.snap || 0) !== i) continue;
 				leakBytes += site.bytes;
 				leakCount += site.count;
 				nrSites++;
 			}
 			const g = gpuLive(s);
-			card(pre + 'Peak', bytes(s.totals.peak_bytes), count(s.totals.peak_bytes) + ' bytes',
-			     'peak' + key);
-			card(pre + 'Current', bytes(s.totals.current_bytes),
-			     count(s.totals.current_bytes) + ' bytes', 'current' + key);
-			card(pre + 'Leaks', bytes(leakBytes), count(leakBytes) + ' bytes in ' +
-			     count(leakCount) + ' blocks, ' + count(nrSites) + ' sites', 'leaks' + key);
+			card(
+				pre + 'Peak',
+				bytes(s.totals.peak_bytes),
+				count(s.totals.peak_bytes) + ' bytes',
+				'peak' + key
+			);
+			card(
+				pre + 'Current',
+				bytes(s.totals.current_bytes),
+				count(s.totals.current_bytes) + ' bytes',
+				'current' + key
+			);
+			card(
+				pre + 'Leaks',
+				bytes(leakBytes),
+				count(leakBytes) +
+					' bytes in ' +
+					count(leakCount) +
+					' blocks, ' +
+					count(nrSites) +
+					' sites',
+				'leaks' + key
+			);
 			card(pre + 'Lost events', count(s.lost_events), null, 'lost' + key);
-			card(pre + 'GPU live / peak', g.any ? bytes(g.live) + ' / ' + bytes(g.peak) : 'none',
-			     g.any ? count(g.live) + ' / ' + count(g.peak) + ' bytes' : null, 'gpu' + key);
+			card(
+				pre + 'GPU live / peak',
+				g.any ? bytes(g.live) + ' / ' + bytes(g.peak) : 'none',
+				g.any ? count(g.live) + ' / ' + count(g.peak) + ' bytes' : null,
+				'gpu' + key
+			);
 			card(pre + 'OOM events', count(s.gpu_oom_events), null, 'oom' + key);
 			card(pre + 'Duration', seconds(s.duration_s), null, 'duration' + key);
 			const meta = [];
-			if (s.host)
-				meta.push('host ' + s.host);
-			if (s.started_at)
-				meta.push('started ' + s.started_at);
+			if (s.host) meta.push('host ' + s.host);
+			if (s.started_at) meta.push('started ' + s.started_at);
 			if (s.command && s.command.length)
 				meta.push('command: ' + s.command.join(' '));
 			meta.push(s.path);
-			$('meta').appendChild(el('div', { 'data-key': 'meta' + key }, pre + meta.join(' · ')));
+			$('meta').appendChild(
+				el('div', { 'data-key': 'meta' + key }, pre + meta.join(' · '))
+			);
 		});
 	}
 
 	/* ---- memory over time */
-	const PALETTE = ['#3b6fd4', '#e0782a', '#2f9e5b', '#9b59b6', '#c0392b', '#16a2b8',
-			 '#8c6d1f', '#d63384', '#5d6677', '#20c997'];
+	const PALETTE = [
+		'#3b6fd4',
+		'#e0782a',
+		'#2f9e5b',
+		'#9b59b6',
+		'#c0392b',
+		'#16a2b8',
+		'#8c6d1f',
+		'#d63384',
+		'#5d6677',
+		'#20c997',
+	];
 	const tl = { proc: null, series: [], events: [], view: null, full: null };
 	api.timeline = tl;
 
 	function timelineSeries(p) {
 		const t = p.timeline;
 		const out = [];
-		if (!t)
-			return out;
+		if (!t) return out;
 		for (const name in t.host_bytes)
 			out.push({ name: name, gpu: false, v: t.host_bytes[name] });
 		for (const name in t.gpu_bytes)
 			out.push({ name: 'GPU ' + name, gpu: true, v: t.gpu_bytes[name] });
-		out.forEach((s, i) => { s.color = PALETTE[i % PALETTE.length]; s.t = t.t_s; });
+		out.forEach((s, i) => {
+			s.color = PALETTE[i % PALETTE.length];
+			s.t = t.t_s;
+		});
 		return out;
 	}
 	/* A point holds the state at its slot's end, until the next point's slot ends. */
@@ -193,11 +236,9 @@
 	tl.valueAt = function (name, time) {
 		const s = tl.series.find((x) => x.name === name);
 		const t = tl.proc && tl.proc.p.timeline;
-		if (!s || !t)
-			return null;
+		if (!s || !t) return null;
 		let v = 0;
-		for (let i = 0; i < t.t_s.length && pointTime(t, i) <= time; i++)
-			v = s.v[i];
+		for (let i = 0; i < t.t_s.length && pointTime(t, i) <= time; i++) v = s.v[i];
 		return v;
 	};
 
@@ -218,7 +259,11 @@
 			sp.style.setProperty('--swatch', s.color);
 			legend.appendChild(sp);
 		}
-		for (const [name, color] of [['GC', '#2f9e5b'], ['OOM', '#c0392b'], ['step', '#9aa0ab']]) {
+		for (const [name, color] of [
+			['GC', '#2f9e5b'],
+			['OOM', '#c0392b'],
+			['step', '#9aa0ab'],
+		]) {
 			if (tl.events.some((e) => e.type === name.toLowerCase())) {
 				const sp = el('span', {}, name);
 				sp.style.setProperty('--swatch', color);
@@ -249,8 +294,7 @@
 	}
 	function niceBytesStep(max) {
 		let step = 1;
-		while (max / step > 6)
-			step *= step < 1024 ? 2 : 2;
+		while (max / step > 6) step *= step < 1024 ? 2 : 2;
 		return step;
 	}
 
@@ -259,19 +303,17 @@
 		const { ctx, w, h } = canvasSize(canvas, 280);
 		const t = tl.proc && tl.proc.p.timeline;
 		ctx.clearRect(0, 0, w, h);
-		if (!t)
-			return;
+		if (!t) return;
 		const v = tl.view;
 		let max = 1;
-		for (const s of tl.series)
-			for (const x of s.v)
-				max = Math.max(max, x);
+		for (const s of tl.series) for (const x of s.v) max = Math.max(max, x);
 		const step = niceBytesStep(max);
 		max = Math.ceil(max / step) * step;
-		const pw = w - PAD.l - PAD.r, ph = h - PAD.t - PAD.b;
-		tl.xOf = (time) => PAD.l + (time - v.t0) / (v.t1 - v.t0) * pw;
-		tl.timeOf = (x) => v.t0 + (x - PAD.l) / pw * (v.t1 - v.t0);
-		tl.yOf = (b) => PAD.t + ph - b / max * ph;
+		const pw = w - PAD.l - PAD.r,
+			ph = h - PAD.t - PAD.b;
+		tl.xOf = (time) => PAD.l + ((time - v.t0) / (v.t1 - v.t0)) * pw;
+		tl.timeOf = (x) => v.t0 + ((x - PAD.l) / pw) * (v.t1 - v.t0);
+		tl.yOf = (b) => PAD.t + ph - (b / max) * ph;
 		tl.max = max;
 		ctx.font = '11px system-ui, sans-serif';
 		ctx.strokeStyle = '#e4e7ed';
@@ -297,10 +339,15 @@
 		ctx.clip();
 		tl.marks = [];
 		for (const e of tl.events) {
-			const color = e.type === 'gc' ? '#2f9e5b' : e.type === 'oom' ? '#c0392b'
-				    : e.type === 'step' ? '#9aa0ab' : null;
-			if (!color)
-				continue;
+			const color =
+				e.type === 'gc'
+					? '#2f9e5b'
+					: e.type === 'oom'
+						? '#c0392b'
+						: e.type === 'step'
+							? '#9aa0ab'
+							: null;
+			if (!color) continue;
 			ctx.strokeStyle = color;
 			ctx.lineWidth = e.type === 'oom' ? 2 : 1;
 			const x = tl.xOf(e.t_s);
@@ -329,8 +376,12 @@
 		ctx.restore();
 		if (tl.drag) {
 			ctx.fillStyle = 'rgba(59, 111, 212, 0.15)';
-			ctx.fillRect(Math.min(tl.drag.x0, tl.drag.x1), PAD.t,
-				     Math.abs(tl.drag.x1 - tl.drag.x0), ph);
+			ctx.fillRect(
+				Math.min(tl.drag.x0, tl.drag.x1),
+				PAD.t,
+				Math.abs(tl.drag.x1 - tl.drag.x0),
+				ph
+			);
 		}
 	}
 
@@ -350,25 +401,43 @@
 			lines.push(s.name + ' ' + bytes(v) + ' (' + count(v) + ' bytes)');
 		}
 		for (const e of tl.events) {
-			if (Math.abs(tl.xOf(e.t_s) - x) > 3 || e.type === 'start' || e.type === 'end')
+			if (
+				Math.abs(tl.xOf(e.t_s) - x) > 3 ||
+				e.type === 'start' ||
+				e.type === 'end'
+			)
 				continue;
 			if (e.type === 'gc')
-				lines.push('GC generation ' + e.generation + ', ' + seconds(e.duration_s));
+				lines.push(
+					'GC generation ' +
+						e.generation +
+						', ' +
+						seconds(e.duration_s)
+				);
 			else if (e.type === 'oom')
-				lines.push('OOM: ' + bytes(e.size) + ' (' + count(e.size) + ' bytes) of ' + e.kind +
-					   ' refused, ' + bytes(e.gpu_live_bytes) + ' GPU live');
-			else
-				lines.push(e.type);
+				lines.push(
+					'OOM: ' +
+						bytes(e.size) +
+						' (' +
+						count(e.size) +
+						' bytes) of ' +
+						e.kind +
+						' refused, ' +
+						bytes(e.gpu_live_bytes) +
+						' GPU live'
+				);
+			else lines.push(e.type);
 		}
 		tip.textContent = lines.join('\n');
 		tip.style.display = 'block';
 		tip.style.left = Math.min(x + 12, r.width - 200) + 'px';
-		tip.style.top = (ev.clientY - r.top + 12) + 'px';
+		tip.style.top = ev.clientY - r.top + 12 + 'px';
 	}
 
 	function setupTimeline() {
 		const sel = $('tl-process');
-		let best = -1, bestPeak = -1;
+		let best = -1,
+			bestPeak = -1;
 		procs.forEach((pr, i) => {
 			sel.appendChild(el('option', { value: String(i) }, pr.label));
 			const peak = pr.p.timeline ? pr.p.counters.peak_bytes : -1;
@@ -392,20 +461,24 @@
 		});
 		canvas.addEventListener('mousemove', (ev) => {
 			timelineTip(ev);
-			if (!tl.drag)
-				return;
+			if (!tl.drag) return;
 			tl.drag.x1 = ev.clientX - canvas.getBoundingClientRect().left;
 			drawTimeline();
 		});
-		canvas.addEventListener('mouseleave', () => { $('tl-tip').style.display = 'none'; });
+		canvas.addEventListener('mouseleave', () => {
+			$('tl-tip').style.display = 'none';
+		});
 		window.addEventListener('mouseup', () => {
 			const d = tl.drag;
 			tl.drag = null;
-			if (!d)
-				return;
+			if (!d) return;
 			if (Math.abs(d.x1 - d.x0) >= 4) {
-				const a = tl.timeOf(Math.min(d.x0, d.x1)), b = tl.timeOf(Math.max(d.x0, d.x1));
-				tl.view = { t0: Math.max(a, tl.full.t0), t1: Math.min(b, tl.full.t1) };
+				const a = tl.timeOf(Math.min(d.x0, d.x1)),
+					b = tl.timeOf(Math.max(d.x0, d.x1));
+				tl.view = {
+					t0: Math.max(a, tl.full.t0),
+					t1: Math.min(b, tl.full.t1),
+				};
 			}
 			drawTimeline();
 		});
@@ -423,15 +496,35 @@
 		{ key: 'allocated_bytes', label: 'allocated bytes', isBytes: true, optional: true },
 		{ key: 'allocs', label: 'allocation count', isBytes: false, optional: true },
 	];
-	const fg = { root: null, zoomed: null, measure: MEASURES[0], inverted: false, search: '',
-		     rows: [], maxDepth: 0 };
+	const fg = {
+		root: null,
+		zoomed: null,
+		measure: MEASURES[0],
+		inverted: false,
+		search: '',
+		rows: [],
+		maxDepth: 0,
+	};
 	api.flame = fg;
 
 	function newNode(name, parent, f) {
-		return { name: name, file: f ? f.file : null, line: f ? f.line : 0,
-			 module: f ? f.module : null, parent: parent, children: new Map(),
-			 depth: parent ? parent.depth + 1 : 0, bytes: 0, count: 0, allocated_bytes: 0,
-			 allocs: 0, before: 0, after: 0, status: null, rect: null };
+		return {
+			name: name,
+			file: f ? f.file : null,
+			line: f ? f.line : 0,
+			module: f ? f.module : null,
+			parent: parent,
+			children: new Map(),
+			depth: parent ? parent.depth + 1 : 0,
+			bytes: 0,
+			count: 0,
+			allocated_bytes: 0,
+			allocs: 0,
+			before: 0,
+			after: 0,
+			status: null,
+			rect: null,
+		};
 	}
 	function add(node, site) {
 		node.bytes += site.bytes;
@@ -456,11 +549,20 @@
 		for (const site of sites) {
 			add(root, site);
 			const pr = procOf(site);
-			let node = child(root, 'p' + (pr ? pr.snap + ':' + pr.index : site.pname || site.pid),
-					 pr ? pr.label : (site.pname || 'pid ' + site.pid), null);
+			let node = child(
+				root,
+				'p' + (pr ? pr.snap + ':' + pr.index : site.pname || site.pid),
+				pr ? pr.label : site.pname || 'pid ' + site.pid,
+				null
+			);
 			add(node, site);
 			if (site.allocator && site.allocator.indexOf('.') >= 0) {
-				node = child(node, 'a' + site.allocator, '[' + site.allocator + ']', null);
+				node = child(
+					node,
+					'a' + site.allocator,
+					'[' + site.allocator + ']',
+					null
+				);
 				add(node, site);
 			}
 			if (!site.stack.length) {
@@ -471,7 +573,12 @@
 				node = child(node, site.stack[i], null, null);
 				if (node.name === null) {
 					const f = frame(site.stack[i]);
-					Object.assign(node, { name: f.name, file: f.file, line: f.line, module: f.module });
+					Object.assign(node, {
+						name: f.name,
+						file: f.file,
+						line: f.line,
+						module: f.module,
+					});
 				}
 				add(node, site);
 			}
@@ -479,14 +586,20 @@
 		let maxDepth = 0;
 		const walk = (n) => {
 			maxDepth = Math.max(maxDepth, n.depth);
-			/* sorted once by name, as flame graphs order siblings: every draw walks them */
-			n.kids = Array.from(n.children.values())
-				.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+			/* sorted by name once, flame graph order: every draw walks them */
+			n.kids = Array.from(n.children.values()).sort((a, b) =>
+				a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+			);
 			if (data.kind === 'diff')
-				n.status = n.before === 0 && n.after > 0 ? 'new' : n.after > n.before ? 'grown'
-					 : n.after < n.before ? 'shrunk' : 'same';
-			for (const c of n.children.values())
-				walk(c);
+				n.status =
+					n.before === 0 && n.after > 0
+						? 'new'
+						: n.after > n.before
+							? 'grown'
+							: n.after < n.before
+								? 'shrunk'
+								: 'same';
+			for (const c of n.children.values()) walk(c);
 		};
 		walk(root);
 		fg.maxDepth = maxDepth;
@@ -497,39 +610,45 @@
 		const out = [];
 		const walk = (n) => {
 			out.push(n);
-			for (const c of n.children.values())
-				walk(c);
+			for (const c of n.children.values()) walk(c);
 		};
-		if (fg.root)
-			walk(fg.root);
+		if (fg.root) walk(fg.root);
 		return out;
 	};
 	fg.path = (n) => {
 		const names = [];
-		for (; n; n = n.parent)
-			names.unshift(n.name);
+		for (; n; n = n.parent) names.unshift(n.name);
 		return names;
 	};
 
 	const ROW = 18;
 	function hue(name) {
 		let h = 0;
-		for (let i = 0; i < name.length; i++)
-			h = (h * 31 + name.charCodeAt(i)) >>> 0;
+		for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
 		return h;
 	}
 	function fillFor(n, matched) {
-		if (matched)
-			return '#d63384';
+		if (matched) return '#d63384';
 		if (data.kind === 'diff') {
 			const delta = n.after - n.before;
 			const scale = fg.maxDelta ? Math.min(1, Math.abs(delta) / fg.maxDelta) : 0;
-			if (n.status === 'new')
-				return 'rgb(200, 30, 30)';
+			if (n.status === 'new') return 'rgb(200, 30, 30)';
 			if (delta > 0)
-				return 'rgb(235, ' + Math.round(190 - 150 * scale) + ', ' + Math.round(170 - 140 * scale) + ')';
+				return (
+					'rgb(235, ' +
+					Math.round(190 - 150 * scale) +
+					', ' +
+					Math.round(170 - 140 * scale) +
+					')'
+				);
 			if (delta < 0)
-				return 'rgb(' + Math.round(170 - 140 * scale) + ', ' + Math.round(190 - 110 * scale) + ', 235)';
+				return (
+					'rgb(' +
+					Math.round(170 - 140 * scale) +
+					', ' +
+					Math.round(190 - 110 * scale) +
+					', 235)'
+				);
 			return 'rgb(215, 215, 215)';
 		}
 		return WARM[hue(n.name) % WARM.length];
@@ -537,7 +656,15 @@
 	/* a few warm colours, picked by name: few fillStyle changes for many boxes */
 	const WARM = [];
 	for (let i = 0; i < 16; i++)
-		WARM.push('hsl(' + (8 + i * 37 % 42) + ', ' + (70 + i * 7 % 20) + '%, ' + (58 + i * 5 % 12) + '%)');
+		WARM.push(
+			'hsl(' +
+				(8 + ((i * 37) % 42)) +
+				', ' +
+				(70 + ((i * 7) % 20)) +
+				'%, ' +
+				(58 + ((i * 5) % 12)) +
+				'%)'
+		);
 	function isMatch(n) {
 		return fg.search && n.name.toLowerCase().indexOf(fg.search) >= 0;
 	}
@@ -556,10 +683,9 @@
 		ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
 		ctx.textBaseline = 'middle';
 		/* only the boxes drawn last time have a rect to forget */
-		for (const n of fg.drawn || [])
-			n.rect = null;
+		for (const n of fg.drawn || []) n.rect = null;
 		fg.drawn = [];
-		const yOf = (d) => fg.inverted ? h - (d + 1) * ROW - 1 : d * ROW + 1;
+		const yOf = (d) => (fg.inverted ? h - (d + 1) * ROW - 1 : d * ROW + 1);
 		const z = fg.zoomed;
 		/*
 		 * Boxes are batched by colour and drawn after the walk, labels last:
@@ -574,11 +700,9 @@
 			(fg.rows[n.depth] = fg.rows[n.depth] || []).push(n);
 			const fill = fillFor(n, isMatch(n));
 			let batch = batches.get(fill);
-			if (!batch)
-				batches.set(fill, batch = []);
+			if (!batch) batches.set(fill, (batch = []));
 			batch.push(n.rect);
-			if (bw > 24)
-				labels.push(n);
+			if (bw > 24) labels.push(n);
 		};
 		/* the zoomed node's ancestors span the width, faded */
 		ctx.globalAlpha = 0.55;
@@ -597,12 +721,10 @@
 			box(n, x, bw);
 			let cx = x;
 			for (const c of n.kids) {
-				if (!(c[key] > 0))
-					continue;
-				const cw = c[key] / total * w;
-				/* narrower than a third of a pixel: neither it nor its children show */
-				if (cw >= 0.33)
-					walk(c, cx, cw);
+				if (!(c[key] > 0)) continue;
+				const cw = (c[key] / total) * w;
+				/* under a third of a pixel: neither it nor its children show */
+				if (cw >= 0.33) walk(c, cx, cw);
 				cx += cw;
 			}
 		};
@@ -626,9 +748,7 @@
 		for (const row of fg.rows) {
 			if (!row || !row.length || y < row[0].rect.y || y >= row[0].rect.y + ROW)
 				continue;
-			for (const n of row)
-				if (x >= n.rect.x && x < n.rect.x + n.rect.w)
-					return n;
+			for (const n of row) if (x >= n.rect.x && x < n.rect.x + n.rect.w) return n;
 		}
 		return null;
 	}
@@ -636,16 +756,37 @@
 		const m = fg.measure;
 		const lines = [n.name];
 		const w = n.file ? n.file + (n.line ? ':' + n.line : '') : n.module;
-		if (w)
-			lines.push(w);
-		lines.push(bytes(n.bytes) + ' (' + count(n.bytes) + ' bytes) in ' + count(n.count) +
-			   ' blocks, ' + pct(n[m.key], fg.root[m.key]) + ' of all ' + m.label);
+		if (w) lines.push(w);
+		lines.push(
+			bytes(n.bytes) +
+				' (' +
+				count(n.bytes) +
+				' bytes) in ' +
+				count(n.count) +
+				' blocks, ' +
+				pct(n[m.key], fg.root[m.key]) +
+				' of all ' +
+				m.label
+		);
 		if (fg.hasAllocated)
-			lines.push('allocated ' + bytes(n.allocated_bytes) + ' in ' + count(n.allocs) +
-				   ' allocations');
+			lines.push(
+				'allocated ' +
+					bytes(n.allocated_bytes) +
+					' in ' +
+					count(n.allocs) +
+					' allocations'
+			);
 		if (data.kind === 'diff')
-			lines.push(n.status + ': ' + bytes(n.before) + ' -> ' + bytes(n.after) + ' (' +
-				   signedBytes(n.after - n.before) + ')');
+			lines.push(
+				n.status +
+					': ' +
+					bytes(n.before) +
+					' -> ' +
+					bytes(n.after) +
+					' (' +
+					signedBytes(n.after - n.before) +
+					')'
+			);
 		return lines.join('\n');
 	};
 
@@ -657,20 +798,26 @@
 			return;
 		}
 		const key = fg.measure.key;
-		let sum = 0, nr = 0;
+		let sum = 0,
+			nr = 0;
 		const walk = (n) => {
 			if (isMatch(n)) {
 				sum += n[key];
 				nr++;
 				return;
 			}
-			for (const c of n.children.values())
-				walk(c);
+			for (const c of n.children.values()) walk(c);
 		};
 		walk(fg.root);
 		fg.matchShare = { value: sum, nodes: nr };
-		out.textContent = nr ? 'matched ' + (fg.measure.isBytes ? bytes(sum) : count(sum)) + ', ' +
-			pct(sum, fg.root[key]) + ' of ' + fg.measure.label : 'no match';
+		out.textContent = nr
+			? 'matched ' +
+				(fg.measure.isBytes ? bytes(sum) : count(sum)) +
+				', ' +
+				pct(sum, fg.root[key]) +
+				' of ' +
+				fg.measure.label
+			: 'no match';
 	}
 
 	function setupFlame(sites) {
@@ -684,8 +831,12 @@
 					maxDelta = Math.max(maxDelta, Math.abs(n.after - n.before));
 			fg.maxDelta = maxDelta;
 			const legend = $('fg-legend');
-			for (const [name, color] of [['new', 'rgb(200, 30, 30)'], ['grown', 'rgb(235, 40, 30)'],
-						     ['shrunk', 'rgb(30, 80, 235)'], ['same', 'rgb(215, 215, 215)']]) {
+			for (const [name, color] of [
+				['new', 'rgb(200, 30, 30)'],
+				['grown', 'rgb(235, 40, 30)'],
+				['shrunk', 'rgb(30, 80, 235)'],
+				['same', 'rgb(215, 215, 215)'],
+			]) {
 				const sp = el('span', {}, name);
 				sp.style.setProperty('--swatch', color);
 				legend.appendChild(sp);
@@ -693,8 +844,7 @@
 		}
 		const sel = $('fg-value');
 		const measures = MEASURES.filter((m) => !m.optional || fg.hasAllocated);
-		for (const m of measures)
-			sel.appendChild(el('option', { value: m.key }, m.label));
+		for (const m of measures) sel.appendChild(el('option', { value: m.key }, m.label));
 		/* one measure only: no switch to show */
 		sel.parentElement.hidden = measures.length < 2 && data.kind !== 'diff';
 		sel.addEventListener('change', () => {
@@ -704,7 +854,8 @@
 			drawFlame();
 		});
 		$('fg-title').textContent = titleFor(fg.measure);
-		$('fg-empty').hidden = !!fg.root.bytes || fg.hasAllocated && !!fg.root.allocated_bytes;
+		$('fg-empty').hidden =
+			!!fg.root.bytes || (fg.hasAllocated && !!fg.root.allocated_bytes);
 		$('fg-inverted').addEventListener('change', (ev) => {
 			fg.inverted = ev.target.checked;
 			drawFlame();
@@ -718,7 +869,8 @@
 		const canvas = $('fg-canvas');
 		canvas.addEventListener('mousemove', (ev) => {
 			const r = canvas.getBoundingClientRect();
-			const x = ev.clientX - r.left, y = ev.clientY - r.top;
+			const x = ev.clientX - r.left,
+				y = ev.clientY - r.top;
 			const n = nodeAt(x, y);
 			const tip = $('fg-tip');
 			if (!n) {
@@ -728,14 +880,15 @@
 			tip.textContent = fg.tipText(n);
 			tip.style.display = 'block';
 			tip.style.left = Math.min(x + 12, Math.max(r.width - 360, 0)) + 'px';
-			tip.style.top = (y + 14) + 'px';
+			tip.style.top = y + 14 + 'px';
 		});
-		canvas.addEventListener('mouseleave', () => { $('fg-tip').style.display = 'none'; });
+		canvas.addEventListener('mouseleave', () => {
+			$('fg-tip').style.display = 'none';
+		});
 		canvas.addEventListener('click', (ev) => {
 			const r = canvas.getBoundingClientRect();
 			const n = nodeAt(ev.clientX - r.left, ev.clientY - r.top);
-			if (n)
-				fg.zoom(n);
+			if (n) fg.zoom(n);
 		});
 		drawFlame();
 	}
@@ -746,8 +899,11 @@
 	function titleFor(m) {
 		if (data.kind === 'diff')
 			return 'New snapshot by stack (' + m.label + '), coloured by change';
-		return (m.key === 'bytes' || m.key === 'count' ? 'Live memory' : 'Allocations') +
-			' by stack: ' + m.label;
+		return (
+			(m.key === 'bytes' || m.key === 'count' ? 'Live memory' : 'Allocations') +
+			' by stack: ' +
+			m.label
+		);
 	}
 
 	/* ---- tables */
@@ -762,10 +918,19 @@
 		for (const row of rows) {
 			const r = body.appendChild(el('tr'));
 			row.forEach((cell, i) => {
-				const attrs = head[i][1] ? { class: 'num' } : head[i][2] ? { class: head[i][2] } : {};
-				const td = r.appendChild(el('td', attrs, cell && cell.text !== undefined ? cell.text : cell));
-				if (cell && cell.cls)
-					td.className += ' ' + cell.cls;
+				const attrs = head[i][1]
+					? { class: 'num' }
+					: head[i][2]
+						? { class: head[i][2] }
+						: {};
+				const td = r.appendChild(
+					el(
+						'td',
+						attrs,
+						cell && cell.text !== undefined ? cell.text : cell
+					)
+				);
+				if (cell && cell.cls) td.className += ' ' + cell.cls;
 			});
 		}
 	}
@@ -774,66 +939,156 @@
 		return pr ? pr.label : 'pid ' + site.pid;
 	}
 	function lifetimes(site) {
-		const names = ['1 µs', '10 µs', '100 µs', '1 ms', '10 ms', '100 ms', '1 s', '10 s', '100 s',
-			       '1000 s', '10000 s'];
-		return (site.lifetimes || []).map((l) => {
-			const i = Math.round(Math.log10(l[0] / 1000));
-			const le = i >= 0 && i < names.length ? '≤' + names[i] : '>' + names[names.length - 1];
-			const parts = [];
-			if (l[2])
-				parts.push(count(l[2]) + ' live');
-			if (l[1])
-				parts.push(count(l[1]) + ' freed');
-			return le + ': ' + parts.join(', ');
-		}).join('; ');
+		const names = [
+			'1 µs',
+			'10 µs',
+			'100 µs',
+			'1 ms',
+			'10 ms',
+			'100 ms',
+			'1 s',
+			'10 s',
+			'100 s',
+			'1000 s',
+			'10000 s',
+		];
+		return (site.lifetimes || [])
+			.map((l) => {
+				const i = Math.round(Math.log10(l[0] / 1000));
+				const le =
+					i >= 0 && i < names.length
+						? '≤' + names[i]
+						: '>' + names[names.length - 1];
+				const parts = [];
+				if (l[2]) parts.push(count(l[2]) + ' live');
+				if (l[1]) parts.push(count(l[1]) + ' freed');
+				return le + ': ' + parts.join(', ');
+			})
+			.join('; ');
 	}
 	const TOP = 100;
+	/* "+20.0 KiB/s, +1000 B/step GROWING" */
+	function growthText(s) {
+		const parts = [];
+		if (s.growth_bytes_per_s !== null)
+			parts.push(signedBytes(Math.round(s.growth_bytes_per_s)) + '/s');
+		if (s.growth_bytes_per_step !== null)
+			parts.push(signedBytes(Math.round(s.growth_bytes_per_step)) + '/step');
+		return parts.join(', ') + (s.growing ? ' GROWING' : '');
+	}
 	function siteTables() {
 		const sites = data.sites.slice().sort((a, b) => b.bytes - a.bytes);
-		table('top-sites', [['#', true], ['Live bytes', true], ['Blocks', true], ['Process'],
-				    ['Allocator'], ['Where (leaf frame)', false, 'frame'], ['Oldest', true]],
-		      sites.slice(0, TOP).map((s, i) => [String(i + 1), bytes(s.bytes), count(s.count),
-							  procLabel(s), s.allocator, leafText(s),
-							  seconds(s.oldest_age_s)]));
-		const growing = sites.filter((s) => s.growing || s.growth_bytes_per_s > 0)
+		table(
+			'top-sites',
+			[
+				['#', true],
+				['Live bytes', true],
+				['Blocks', true],
+				['Process'],
+				['Allocator'],
+				['Where (leaf frame)', false, 'frame'],
+				['Oldest', true],
+			],
+			sites
+				.slice(0, TOP)
+				.map((s, i) => [
+					String(i + 1),
+					bytes(s.bytes),
+					count(s.count),
+					procLabel(s),
+					s.allocator,
+					leafText(s),
+					seconds(s.oldest_age_s),
+				])
+		);
+		const growing = sites
+			.filter((s) => s.growing || s.growth_bytes_per_s > 0)
 			.sort((a, b) => (b.growth_bytes_per_s || 0) - (a.growth_bytes_per_s || 0));
 		if (!growing.length) {
-			$('growing-sites').replaceWith(el('p', { id: 'growing-sites', class: 'note' },
-				'No site grew (growth is measured with --interval).'));
+			$('growing-sites').replaceWith(
+				el(
+					'p',
+					{ id: 'growing-sites', class: 'note' },
+					'No site grew (growth is measured with --interval).'
+				)
+			);
 			return;
 		}
-		table('growing-sites', [['Growth', true], ['Live bytes', true], ['Blocks', true],
-					['Where (leaf frame)', false, 'frame'], ['First seen', true],
-					['Oldest', true], ['Lifetimes (by age bucket)']],
-		      growing.slice(0, TOP).map((s) => [
-			      (s.growth_bytes_per_s === null ? '' : signedBytes(Math.round(s.growth_bytes_per_s)) + '/s') +
-			      (s.growth_bytes_per_step === null ? '' :
-			       ', ' + signedBytes(Math.round(s.growth_bytes_per_step)) + '/step') +
-			      (s.growing ? ' GROWING' : ''), bytes(s.bytes), count(s.count), leafText(s),
-			      seconds(s.first_seen_s), seconds(s.oldest_age_s), lifetimes(s)]));
+		table(
+			'growing-sites',
+			[
+				['Growth', true],
+				['Live bytes', true],
+				['Blocks', true],
+				['Where (leaf frame)', false, 'frame'],
+				['First seen', true],
+				['Oldest', true],
+				['Lifetimes (by age bucket)'],
+			],
+			growing
+				.slice(0, TOP)
+				.map((s) => [
+					growthText(s),
+					bytes(s.bytes),
+					count(s.count),
+					leafText(s),
+					seconds(s.first_seen_s),
+					seconds(s.oldest_age_s),
+					lifetimes(s),
+				])
+		);
 	}
 	function threadTable() {
 		const rows = [];
 		for (const pr of procs)
 			for (const t of pr.p.threads)
-				rows.push([pr.label, String(t.tid), t.comm, bytes(t.counters.current_bytes),
-					   bytes(t.counters.peak_bytes), count(t.counters.allocs),
-					   count(t.counters.frees), bytes(t.counters.allocated_bytes),
-					   t.exited ? 'exited' : '']);
-		table('threads', [['Process'], ['TID', true], ['Name'], ['Current', true], ['Peak', true],
-				  ['Allocs', true], ['Frees', true], ['Allocated', true], ['']], rows);
+				rows.push([
+					pr.label,
+					String(t.tid),
+					t.comm,
+					bytes(t.counters.current_bytes),
+					bytes(t.counters.peak_bytes),
+					count(t.counters.allocs),
+					count(t.counters.frees),
+					bytes(t.counters.allocated_bytes),
+					t.exited ? 'exited' : '',
+				]);
+		table(
+			'threads',
+			[
+				['Process'],
+				['TID', true],
+				['Name'],
+				['Current', true],
+				['Peak', true],
+				['Allocs', true],
+				['Frees', true],
+				['Allocated', true],
+				[''],
+			],
+			rows
+		);
 	}
 
 	/* ---- diff page */
 	function diffSummary() {
 		$('title').textContent = 'memtrace diff';
-		$('meta').appendChild(el('div', {}, 'base ' + data.base.path + ' · new ' + data.new.path));
+		$('meta').appendChild(
+			el('div', {}, 'base ' + data.base.path + ' · new ' + data.new.path)
+		);
 		for (const m of data.totals) {
 			const b = m.bytes;
-			card(m.name, (b ? bytes(m.before) : count(m.before)) + ' → ' +
-			     (b ? bytes(m.after) : count(m.after)),
-			     b ? signedBytes(m.after - m.before) : (m.after - m.before >= 0 ? '+' : '') +
-			     count(m.after - m.before), m.name);
+			card(
+				m.name,
+				(b ? bytes(m.before) : count(m.before)) +
+					' → ' +
+					(b ? bytes(m.after) : count(m.after)),
+				b
+					? signedBytes(m.after - m.before)
+					: (m.after - m.before >= 0 ? '+' : '') +
+							count(m.after - m.before),
+				m.name
+			);
 		}
 	}
 	function diffTable() {
@@ -841,18 +1096,33 @@
 		$('flame-row').classList.add('diff');
 		for (const id of ['sites-section', 'growing-section', 'threads-section'])
 			$(id).hidden = true;
-		table('diff-sites', [['Status'], ['Where (leaf frame)', false, 'frame'], ['Process'],
-				     ['Before', true], ['After', true], ['Change', true]],
-		      data.sites.filter((s) => s.diff.status !== 'same').map((s) => [
-			      { text: s.diff.status, cls: 'status-' + s.diff.status }, leafText(s),
-			      s.pname || '', bytes(s.diff.before), bytes(s.diff.after),
-			      signedBytes(s.diff.after - s.diff.before)]));
+		table(
+			'diff-sites',
+			[
+				['Status'],
+				['Where (leaf frame)', false, 'frame'],
+				['Process'],
+				['Before', true],
+				['After', true],
+				['Change', true],
+			],
+			data.sites
+				.filter((s) => s.diff.status !== 'same')
+				.map((s) => [
+					{ text: s.diff.status, cls: 'status-' + s.diff.status },
+					leafText(s),
+					s.pname || '',
+					bytes(s.diff.before),
+					bytes(s.diff.after),
+					signedBytes(s.diff.after - s.diff.before),
+				])
+		);
 	}
 
 	summary();
 	setupTimeline();
 	if (data.kind === 'diff') {
-		/* the table first: it takes its column, and the flame graph is drawn to what is left */
+		/* the table first: it takes its column, the flame graph what is left */
 		diffTable();
 		/* the new snapshot's stacks: bytes and count are the new side's */
 		setupFlame(data.sites.filter((s) => s.diff.after > 0));
