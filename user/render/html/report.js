@@ -200,17 +200,18 @@
 	}
 
 	/* ---- memory over time */
+	/* none of them the marks' green (GC), red (OOM) or grey (steps) */
 	const PALETTE = [
 		'#3b6fd4',
 		'#e0782a',
-		'#2f9e5b',
+		'#0b7a75',
 		'#9b59b6',
-		'#c0392b',
+		'#b8860b',
 		'#16a2b8',
 		'#8c6d1f',
 		'#d63384',
-		'#5d6677',
-		'#20c997',
+		'#34495e',
+		'#7cb342',
 	];
 	const tl = { proc: null, series: [], events: [], view: null, full: null };
 	api.timeline = tl;
