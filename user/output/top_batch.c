@@ -39,7 +39,8 @@ static int write_sites(const struct top_model *m, size_t max_sites, FILE *out)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->sites.n; i++)
 		order[i] = i;
-	qsort_r(order, m->sites.n, sizeof(*order), by_live, (void *)s);
+	if (m->sites.n)
+		qsort_r(order, m->sites.n, sizeof(*order), by_live, (void *)s);
 	for (size_t i = 0; i < m->sites.n && i < max_sites; i++) {
 		const struct top_site *site = &s[order[i]];
 

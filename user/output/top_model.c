@@ -189,7 +189,8 @@ static void row_rates(struct top_list *rows, struct top_list *old, double dt)
 {
 	struct top_row *r = rows->items;
 
-	qsort(old->items, old->n, sizeof(*r), row_key_cmp);
+	if (old->n)
+		qsort(old->items, old->n, sizeof(*r), row_key_cmp);
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct top_row *o = old->n ? bsearch(&r[i], old->items, old->n, sizeof(*r),
 							   row_key_cmp)
@@ -204,7 +205,8 @@ static void site_rates(struct top_list *sites, struct top_list *old, double dt)
 {
 	struct top_site *s = sites->items;
 
-	qsort(old->items, old->n, sizeof(*s), site_key_cmp);
+	if (old->n)
+		qsort(old->items, old->n, sizeof(*s), site_key_cmp);
 	for (size_t i = 0; i < sites->n; i++) {
 		const struct top_site *o = old->n ? bsearch(&s[i], old->items, old->n, sizeof(*s),
 							    site_key_cmp)
@@ -359,7 +361,8 @@ int top_model__order(struct top_model *m)
 	for (size_t i = 0; i < l->n; i++)
 		if (matches(m, i))
 			m->order[m->nr_order++] = i;
-	qsort_r(m->order, m->nr_order, sizeof(*m->order), order_cmp, m);
+	if (m->nr_order)
+		qsort_r(m->order, m->nr_order, sizeof(*m->order), order_cmp, m);
 	follow_expanded(m);
 	if (m->selected >= m->nr_order)
 		m->selected = m->nr_order ? m->nr_order - 1 : 0;

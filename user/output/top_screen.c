@@ -186,11 +186,14 @@ const char *top_screen__sparkline(const uint64_t *v, size_t n, bool utf8, char *
 {
 	static const char ascii[] = " .:-=+*#";
 	uint64_t max = 0;
-	size_t at = 0;
+	size_t at = 0, width = utf8 ? 3 : 1;
 
+	if (!len)
+		return buf;
 	for (size_t i = 0; i < n; i++)
 		max = v[i] > max ? v[i] : max;
-	for (size_t i = 0; i < n && at + 4 < len; i++) {
+	/* whole characters only, and the NUL */
+	for (size_t i = 0; i < n && at + width < len; i++) {
 		unsigned int level = max ? (unsigned int)((double)v[i] / (double)max * 7 + 0.5) : 0;
 
 		if (utf8) {
