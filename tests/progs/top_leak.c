@@ -4,8 +4,9 @@
  * (tests/integration/test_top.c): top_leak_step allocates 1 MiB every
  * 200 ms, STEPS times; the blocks are held HOLD_MS, all freed at once, and
  * the program sleeps HOLD_MS more before it exits. After each change it
- * writes its own figure to FILE (replaced whole): "rising K BYTES",
- * "holding K BYTES", "freed K 0". Nothing else allocates: no stdio.
+ * writes its own figure to FILE (replaced whole): "rising K BYTES T0",
+ * "holding K BYTES T0", "freed K 0 T0", T0 the CLOCK_MONOTONIC ns right
+ * after its first block. Nothing else allocates: no stdio.
  * Usage: top_leak FILE STEPS HOLD_MS
  */
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #define MAX_STEPS 256
 
 static void *blocks[MAX_STEPS];
+static unsigned long long first_ns;
 
 static void sleep_ms(long ms)
 {
@@ -35,7 +37,7 @@ static void say(const char *file, const char *phase, int steps, unsigned long lo
 	int fd, len;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	len = snprintf(line, sizeof(line), "%s %d %llu\n", phase, steps, bytes);
+	len = snprintf(line, sizeof(line), "%s %d %llu %llu\n", phase, steps, bytes, first_ns);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || write(fd, line, (size_t)len) != len || close(fd) || rename(tmp, file))
 		exit(1);
@@ -43,7 +45,7 @@ static void say(const char *file, const char *phase, int steps, unsigned long lo
 
 __attribute__((noinline)) void top_leak_step(int i)
 {
-	blocks[i] = malloc(MIB); /* LEAK_LINE */
+	blocks[i] = malloc(MIB); /* MARK: leak */
 	memset(blocks[i], 1, MIB);
 }
 
@@ -66,6 +68,12 @@ int main(int argc, char **argv)
 		return 2;
 	for (int i = 0; i < steps; i++) {
 		top_leak_step(i);
+		if (!i) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			first_ns = ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+		}
 		say(argv[1], i + 1 == steps ? "holding" : "rising", i + 1,
 		    (unsigned long long)(i + 1) * MIB);
 		if (i + 1 < steps)
