@@ -206,6 +206,54 @@ static void test_filter_and_select(void **state)
 	top_model__release(&m);
 }
 
+/* Ended processes are hidden until e; they are still rows of the frame. */
+static void test_ended(void **state)
+{
+	struct top_model m;
+	struct top_row r = row(40, 0, "sh", 0, 100, 100);
+
+	(void)state;
+	frame_of_three(&m);
+	begin(&m, 2.0, 0);
+	for (size_t i = 0; i < 3; i++)
+		top_model__add_process(&m, &((struct top_row *)m.old_procs.items)[i]);
+	r.exited = r.ended = true;
+	top_model__add_process(&m, &r);
+	top_model__end(&m);
+	assert_int_equal(m.procs.n, 4);
+	assert_int_equal(m.nr_order, 3);
+	top_model__toggle_ended(&m);
+	assert_int_equal(m.nr_order, 4);
+	assert_int_equal(top_model__row(&m, 3)->pid, 40);
+	top_model__toggle_ended(&m);
+	assert_int_equal(m.nr_order, 3);
+	top_model__release(&m);
+}
+
+/* The frame before's site of the same key, for its name; another stack id is another site. */
+static void test_old_site(void **state)
+{
+	struct top_model m;
+	struct top_site a = site(10, 1, MIB, "leak (l.c:3)"), key = site(10, 1, MIB, "");
+	const struct top_site *old;
+
+	(void)state;
+	a.stack_id = key.stack_id = 77;
+	top_model__init(&m, 1);
+	begin(&m, 1.0, 0);
+	assert_null(top_model__old_site(&m, &key));
+	top_model__add_site(&m, &a);
+	top_model__end(&m);
+	begin(&m, 2.0, 0);
+	old = top_model__old_site(&m, &key);
+	assert_non_null(old);
+	assert_string_equal(old->name, "leak (l.c:3)");
+	key.stack_id = 78;
+	assert_null(top_model__old_site(&m, &key));
+	top_model__end(&m);
+	top_model__release(&m);
+}
+
 /* Enter expands the selected site; the expanded one keeps the selection as the order changes. */
 static void test_expand(void **state)
 {
@@ -347,6 +395,8 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_filter_and_select),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_ended),
+		cmocka_unit_test(test_old_site),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_sparkline),

@@ -119,12 +119,21 @@ static void list__swap(struct top_list *a, struct top_list *b)
 	*b = t;
 }
 
+static int row_key_cmp(const void *a, const void *b);
+static int site_key_cmp(const void *a, const void *b);
+
 void top_model__begin(struct top_model *m, const struct top_totals *totals)
 {
-	/* this frame's rows become the frame before, for the rates */
+	/* this frame's rows become the frame before, by key: the rates find theirs */
 	list__swap(&m->procs, &m->old_procs);
 	list__swap(&m->threads, &m->old_threads);
 	list__swap(&m->sites, &m->old_sites);
+	if (m->old_procs.n)
+		qsort(m->old_procs.items, m->old_procs.n, sizeof(struct top_row), row_key_cmp);
+	if (m->old_threads.n)
+		qsort(m->old_threads.items, m->old_threads.n, sizeof(struct top_row), row_key_cmp);
+	if (m->old_sites.n)
+		qsort(m->old_sites.items, m->old_sites.n, sizeof(struct top_site), site_key_cmp);
 	m->procs.n = m->threads.n = m->sites.n = 0;
 	if (m->frames)
 		m->old_elapsed_s = m->totals.elapsed_s;
@@ -176,6 +185,8 @@ static int site_key_cmp(const void *a, const void *b)
 		return x->pid < y->pid ? -1 : 1;
 	if (x->stack != y->stack)
 		return x->stack < y->stack ? -1 : 1;
+	if (x->stack_id != y->stack_id)
+		return x->stack_id < y->stack_id ? -1 : 1;
 	return strcmp(x->allocator, y->allocator);
 }
 
@@ -189,8 +200,6 @@ static void row_rates(struct top_list *rows, struct top_list *old, double dt)
 {
 	struct top_row *r = rows->items;
 
-	if (old->n)
-		qsort(old->items, old->n, sizeof(*r), row_key_cmp);
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct top_row *o = old->n ? bsearch(&r[i], old->items, old->n, sizeof(*r),
 							   row_key_cmp)
@@ -201,12 +210,17 @@ static void row_rates(struct top_list *rows, struct top_list *old, double dt)
 	}
 }
 
+const struct top_site *top_model__old_site(const struct top_model *m, const struct top_site *key)
+{
+	if (!m->old_sites.n)
+		return NULL;
+	return bsearch(key, m->old_sites.items, m->old_sites.n, sizeof(*key), site_key_cmp);
+}
+
 static void site_rates(struct top_list *sites, struct top_list *old, double dt)
 {
 	struct top_site *s = sites->items;
 
-	if (old->n)
-		qsort(old->items, old->n, sizeof(*s), site_key_cmp);
 	for (size_t i = 0; i < sites->n; i++) {
 		const struct top_site *o = old->n ? bsearch(&s[i], old->items, old->n, sizeof(*s),
 							    site_key_cmp)
@@ -320,17 +334,19 @@ static int order_cmp(const void *a, const void *b, void *ctx)
 
 static bool matches(const struct top_model *m, size_t i)
 {
-	if (!m->filter[0])
-		return true;
+	const struct top_row *r;
+
 	if (m->view == TOP_VIEW_SITES) {
 		const struct top_site *s = &((const struct top_site *)m->sites.items)[i];
 
-		return strcasestr(s->name, m->filter) || strcasestr(s->allocator, m->filter);
+		return !m->filter[0] || strcasestr(s->name, m->filter) ||
+		       strcasestr(s->allocator, m->filter);
 	}
-	return strcasestr(((const struct top_row *)(m->view == TOP_VIEW_THREADS ? m->threads.items
-										: m->procs.items))[i]
-				  .comm,
-			  m->filter);
+	r = &((const struct top_row *)(m->view == TOP_VIEW_THREADS ? m->threads.items
+								   : m->procs.items))[i];
+	if (r->ended && !m->show_ended)
+		return false;
+	return !m->filter[0] || strcasestr(r->comm, m->filter);
 }
 
 /* After a new order, the expanded site keeps the selection wherever it went. */
@@ -435,6 +451,12 @@ void top_model__toggle_expand(struct top_model *m)
 	m->expanded = !m->expanded;
 	if (m->expanded)
 		top_model__select(m, 0);
+}
+
+void top_model__toggle_ended(struct top_model *m)
+{
+	m->show_ended = !m->show_ended;
+	top_model__order(m);
 }
 
 const char *top_model__sort_title(const struct top_model *m)

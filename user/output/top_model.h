@@ -32,7 +32,8 @@ enum top_view_kind {
 struct top_row {
 	uint32_t pid, tid;
 	char comm[TOP_NAME_LEN];	/* printable already */
-	bool exited;
+	bool exited;			/* its process's image ended (exit, exec): a key, with pid and tid */
+	bool ended;			/* it exited, or its process: hidden unless show_ended */
 	uint64_t live, peak, allocated, freed;
 	bool has_gpu;			/* the process probed a GPU library or made a GPU call */
 	uint64_t gpu_live;
@@ -42,6 +43,7 @@ struct top_row {
 /* A (process, allocator, stack) with live blocks. */
 struct top_site {
 	uint32_t pid, stack;
+	uint64_t stack_id;		/* the kernel's: a stack table entry can be used again */
 	char allocator[TOP_ALLOCATOR_LEN];
 	uint64_t live, blocks;
 	bool estimated;			/* --sample-bytes: the figures are estimates */
@@ -122,6 +124,7 @@ struct top_model {
 	uint32_t expanded_pid, expanded_stack;	/* which site is expanded */
 	char expanded_allocator[TOP_ALLOCATOR_LEN];
 	bool paused;
+	bool show_ended;		/* the rows of ended processes and threads are listed too */
 };
 
 void top_model__init(struct top_model *m, double refresh_s);
@@ -146,6 +149,14 @@ void top_model__set_filter(struct top_model *m, const char *filter);
 void top_model__select(struct top_model *m, long delta);
 /* Expands the selected site (sites view), or folds the one expanded. */
 void top_model__toggle_expand(struct top_model *m);
+/* Lists the rows of ended processes and threads, or hides them again. */
+void top_model__toggle_ended(struct top_model *m);
+/*
+ * Between top_model__begin and __end: the frame before's site of the same
+ * (pid, stack, allocator) as key, or NULL. Its name is key's: a stack's
+ * symbols do not change.
+ */
+const struct top_site *top_model__old_site(const struct top_model *m, const struct top_site *key);
 
 static inline const struct top_row *top_model__row(const struct top_model *m, size_t i)
 {

@@ -34,7 +34,7 @@ static void fill_row(struct top_row *r, const char *comm, const struct mt_counte
 static int add_process(struct top_model *m, const struct mt_process *p)
 {
 	bool gpu = p->gpu && gpu_accounting__active(p->gpu);
-	struct top_row r = { .pid = p->pid, .exited = p->exited, .has_gpu = gpu,
+	struct top_row r = { .pid = p->pid, .exited = p->exited, .ended = p->exited, .has_gpu = gpu,
 			     .gpu_live = p->gpu ? p->gpu->live_bytes : 0 };
 	int err;
 
@@ -44,7 +44,7 @@ static int add_process(struct top_model *m, const struct mt_process *p)
 		const struct mt_thread *t = &p->threads[i];
 		/* exited: the process's, which keys the row (an exec-ed image's threads) */
 		struct top_row tr = { .pid = p->pid, .tid = t->tid, .exited = p->exited,
-				      .has_gpu = gpu,
+				      .ended = p->exited || t->exited, .has_gpu = gpu,
 				      .gpu_live = p->gpu ? thread_gpu_live(p->gpu, i) : 0 };
 
 		fill_row(&tr, t->comm, &t->c);
@@ -53,14 +53,54 @@ static int add_process(struct top_model *m, const struct mt_process *p)
 	return err;
 }
 
+/*
+ * A site's name: its leaf frame, as the report names it; under a Python
+ * frame, that frame first: "train (train.py:19) > _PyObject_Malloc
+ * (obmalloc.c:2003)", what the program's author wrote, then where it
+ * allocated.
+ */
+static void site_name(const struct run_summary *s, const struct leak_site *ls, char *buf,
+		      size_t len)
+{
+	const struct mt_stack *st = stack_table__get(&s->tracker->stacks, ls->stack);
+	struct leak_frame *frames;
+	char py[TOP_SITE_NAME_LEN], leaf[TOP_SITE_NAME_LEN];
+	bool truncated;
+	size_t n;
+
+	frames__leaf_name(s, ls->process, ls->stack, leaf, sizeof(leaf));
+	snprintf(buf, len, "%s", leaf);
+	if (!st->received)
+		return;
+	frames = calloc(LEAK_MAX_FRAMES, sizeof(*frames));
+	n = frames ? leaks__frames(s->tracker, s->sym, ls, frames, LEAK_MAX_FRAMES, &truncated)
+		   : 0;
+	for (size_t i = 1; i < n; i++) {
+		if (!frames[i].info.python)
+			continue;
+		/* both halves fit: a long Python name does not hide the native leaf */
+		snprintf(buf, len, "%.*s > %.*s", (int)(len / 2 - 4),
+			 frames__name(&frames[i], py, sizeof(py)), (int)(len / 2 - 4), leaf);
+		break;
+	}
+	free(frames);
+}
+
 static int add_site(struct top_model *m, const struct run_summary *s, const struct leak_site *ls)
 {
 	struct top_site site = { .pid = ls->process->pid, .stack = ls->stack,
+				 .stack_id = stack_table__get(&s->tracker->stacks, ls->stack)->id,
 				 .live = ls->live_bytes, .blocks = ls->live_count,
 				 .estimated = ls->estimated };
+	const struct top_site *before;
 
 	snprintf(site.allocator, sizeof(site.allocator), "%s", ls->allocator);
-	frames__leaf_name(s, ls->process, ls->stack, site.name, sizeof(site.name));
+	/* a stack is symbolized once: its name is the frame before's */
+	before = top_model__old_site(m, &site);
+	if (before)
+		memcpy(site.name, before->name, sizeof(site.name));
+	else
+		site_name(s, ls, site.name, sizeof(site.name));
 	return top_model__add_site(m, &site);
 }
 

@@ -403,7 +403,7 @@ static void draw_status(const struct top_model *m, const struct top_screen_extra
 		snprintf(line, sizeof(line), "%s", x->status);
 	else
 		snprintf(line, sizeof(line), "q quit  p/t/S view  < > sort  r reverse  up/down  "
-					     "Enter stack  / filter  space pause  s snapshot");
+					     "Enter stack  / filter  e ended  space pause  s snapshot");
 	attron(A_REVERSE);
 	put(LINES - 1, 0, line);
 	for (int i = (int)strlen(line); i < COLS; i++)

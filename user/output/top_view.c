@@ -280,6 +280,9 @@ static int handle_key(struct top_view *v, int key)
 	case ' ':
 		m->paused = !m->paused;
 		break;
+	case 'e':
+		top_model__toggle_ended(m);
+		break;
 	case 's':
 		snapshot_now(v);
 		break;
