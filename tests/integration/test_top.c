@@ -290,6 +290,15 @@ static void check_holding(const char *site)
 	assert_int_equal(screen_bytes(live), 10 * MIB);
 	assert_int_equal(screen_bytes(peak), 10 * MIB);
 	free(s);
+	/* /: only the rows whose name holds the filter; Esc clears it */
+	assert_int_equal(tmux("send-keys -t top / z z z"), 0);
+	s = wait_screen("filter: zzz_", 1000);
+	assert_null(strstr(s, " top_leak "));
+	free(s);
+	assert_int_equal(tmux("send-keys -t top Escape"), 0);
+	s = wait_screen(" top_leak ", 1000);
+	assert_null(strstr(s, "filter: "));
+	free(s);
 	/* p: the processes view has no TID column */
 	assert_int_equal(tmux("send-keys -t top p"), 0);
 	s = wait_screen("    PID COMM", 1000);
@@ -379,6 +388,59 @@ static void test_screen(void **state)
 	assert_non_null(strstr(s, "memtrace: 1 process traced for"));
 	assert_non_null(strstr(s, "Totals: current 0 B, peak 10.0 MiB, 10.0 MiB allocated | 10 "
 				  "allocs, 10 frees"));
+	assert_null(strstr(s, "q quit  p/t/S view"));
+	free(s);
+	tmux("kill-session -t top");
+}
+
+/* The header's first line: it holds the time elapsed. */
+static void header_line(char *line, size_t len)
+{
+	char *s = capture();
+
+	assert_true(screen_line(s, "memtrace top - ", line, len));
+	free(s);
+}
+
+/*
+ * Space pauses the screen (the elapsed time stands still), space again
+ * goes on; Ctrl-C then ends the run as it ends one without top: CMD gets
+ * SIGINT from the terminal, the final snapshot and the report are written.
+ */
+static void test_pause_and_ctrl_c(void **state)
+{
+	char opts[512], before[256], after[256], *s;
+	json_t *snap, *p;
+
+	(void)state;
+	snprintf(opts, sizeof(opts), "-o %s/final.json", dir);
+	start_top(opts, "30000", 120, 40);
+	free(wait_screen("[p] processes", STARTUP_MS));
+	wait_phase("holding", 10000);
+	assert_int_equal(tmux("send-keys -t top Space"), 0);
+	free(wait_screen(" PAUSED ", 1000));
+	header_line(before, sizeof(before));
+	sleep_ms(2200);
+	header_line(after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(tmux("send-keys -t top Space"), 0);
+	for (double end = now_s() + TWO_REFRESHES_MS / 1e3; !strcmp(before, after); sleep_ms(100)) {
+		assert_true(now_s() < end);
+		header_line(after, sizeof(after));
+	}
+	assert_null(strstr(after, "PAUSED"));
+	assert_int_equal(tmux("send-keys -t top C-c"), 0);
+	assert_int_equal(wait_status(15000), 128 + 2);
+	snap = load_snapshot("final.json");
+	assert_true(json_is_true(json_object_get(snap, "final")));
+	p = harness__only_process(snap);
+	assert_int_equal(harness__u64(p, "current_bytes"), 10 * MIB);
+	assert_int_equal(harness__u64(p, "allocs"), 10);
+	assert_int_equal(harness__u64(p, "frees"), 0);
+	json_decref(snap);
+	s = capture();
+	assert_non_null(strstr(s, "Totals: current 10.0 MiB, peak 10.0 MiB, 10.0 MiB allocated | "
+				  "10 allocs, 0 frees"));
 	assert_null(strstr(s, "q quit  p/t/S view"));
 	free(s);
 	tmux("kill-session -t top");
@@ -553,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_no_terminal),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_screen),
+		cmocka_unit_test(test_pause_and_ctrl_c),
 		cmocka_unit_test(test_too_small),
 	};
 
