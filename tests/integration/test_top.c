@@ -180,19 +180,27 @@ static uint64_t site_live(const char *screen, const char *site, char *line, size
 	return screen_bytes(live);
 }
 
-static void start_top(const char *opts, const char *hold_ms, int cols, int rows)
+static void start_top_env(const char *env, const char *opts, const char *hold_ms, int cols,
+			  int rows)
 {
 	char cwd[4096], path[256];
 
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(path, sizeof(path), "%s/status", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/fig", dir);
+	unlink(path);
 	tmux("kill-session -t top 2>/dev/null");
-	assert_int_equal(tmux("new-session -d -s top -x %d -y %d \"cd %s && LC_ALL=C.UTF-8 "
+	assert_int_equal(tmux("new-session -d -s top -x %d -y %d \"cd %s && LC_ALL=C.UTF-8 %s "
 			      MEMTRACE " top %s -- " PROG("top_leak") " %s/fig 10 %s; "
 			      "echo \\$? > %s/status; sleep 600\"",
-			      cols, rows, cwd, opts, dir, hold_ms, dir),
+			      cols, rows, cwd, env, opts, dir, hold_ms, dir),
 			 0);
+}
+
+static void start_top(const char *opts, const char *hold_ms, int cols, int rows)
+{
+	start_top_env("", opts, hold_ms, cols, rows);
 }
 
 /* memtrace's exit status, once the shell in the pane wrote it. */
@@ -576,17 +584,28 @@ static void test_no_terminal(void **state)
 	harness__release(&r);
 }
 
-/* A terminal of 60x20: refused with its size, exit status 64, the terminal as it was. */
+/*
+ * A terminal of 60x20, or one terminfo cannot move the cursor on (TERM=dumb):
+ * refused with the reason, exit status 64, CMD never started.
+ */
 static void test_too_small(void **state)
 {
-	char *s;
+	char phase[16];
+	uint64_t bytes;
+	int steps;
 
 	(void)state;
 	start_top("", "0", 60, 20);
 	assert_int_equal(wait_status(STARTUP_MS), 64);
-	s = wait_screen("memtrace: top needs a terminal of at least 80x24, this one is 60x20;",
-			1000);
-	free(s);
+	assert_false(figure(phase, &steps, &bytes));
+	free(wait_screen("memtrace: top needs a terminal of at least 80x24, this one is 60x20; "
+			 "--batch prints plain text frames instead", 1000));
+	start_top_env("TERM=dumb", "", "0", 100, 30);
+	assert_int_equal(wait_status(STARTUP_MS), 64);
+	free(wait_screen("memtrace: top cannot draw on this terminal: TERM=dumb is no terminal "
+			 "terminfo knows to move the cursor on; --batch prints plain text frames "
+			 "instead", 1000));
+	assert_false(figure(phase, &steps, &bytes));
 	tmux("kill-session -t top");
 }
 

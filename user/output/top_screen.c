@@ -34,6 +34,23 @@ static struct {
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT };
 
+/* TERM names a terminal terminfo knows, one whose cursor can be moved about. */
+static bool terminal_known(void)
+{
+	TERMINAL *saved = cur_term;
+	char *cup;
+	int err;
+	bool ok;
+
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return false;
+	cup = tigetstr("cup");
+	ok = cup && cup != (char *)-1;
+	del_curterm(cur_term);
+	set_curterm(saved);
+	return ok;
+}
+
 int top_screen__check(int *cols, int *rows)
 {
 	struct winsize ws;
@@ -44,7 +61,9 @@ int top_screen__check(int *cols, int *rows)
 		return -ENOTTY;
 	*cols = ws.ws_col;
 	*rows = ws.ws_row;
-	return *cols < TOP_MIN_COLS || *rows < TOP_MIN_ROWS ? -ERANGE : 0;
+	if (*cols < TOP_MIN_COLS || *rows < TOP_MIN_ROWS)
+		return -ERANGE;
+	return terminal_known() ? 0 : -ENOENT;
 }
 
 static void write_all(int fd, const char *s, size_t len)
@@ -138,9 +157,10 @@ int top_screen__open(void)
 	setlocale(LC_CTYPE, "");
 	screen.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	screen.saved_ok = !tcgetattr(STDIN_FILENO, &screen.saved);
-	set_escdelay(25);
-	if (!initscr())
+	/* newterm, not initscr: a failure is returned, not an exit */
+	if (!newterm(NULL, stdout, stdin))
 		return -ENOTTY;
+	set_escdelay(25);
 	keep_escape(0, "rmkx");
 	keep_escape(1, "rmcup");
 	keep_escape(2, "cnorm");

@@ -19,7 +19,9 @@
 
 /*
  * Whether stdin and stdout are a terminal of at least TOP_MIN_COLS x
- * TOP_MIN_ROWS: 0, or -ENOTTY, or -ERANGE with its size in *cols, *rows.
+ * TOP_MIN_ROWS: 0, or -ENOTTY, or -ERANGE with its size in *cols, *rows,
+ * or -ENOENT when terminfo knows no TERM of that name that can move the
+ * cursor (unset, "dumb").
  */
 int top_screen__check(int *cols, int *rows);
 /*

@@ -38,10 +38,15 @@ int top_view__check(const struct mt_config *cfg)
 	if (err == -ENOTTY)
 		fprintf(stderr, "memtrace: top needs a terminal on stdin and stdout; "
 				"--batch prints plain text frames instead\n");
-	else if (err)
+	else if (err == -ERANGE)
 		fprintf(stderr, "memtrace: top needs a terminal of at least %dx%d, this one is "
 				"%dx%d; --batch prints plain text frames instead\n",
 			TOP_MIN_COLS, TOP_MIN_ROWS, cols, rows);
+	else if (err)
+		fprintf(stderr, "memtrace: top cannot draw on this terminal: TERM=%s is no terminal "
+				"terminfo knows to move the cursor on; --batch prints plain text "
+				"frames instead\n",
+			getenv("TERM") ? getenv("TERM") : "(unset)");
 	return err;
 }
 
