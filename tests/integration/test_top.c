@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -454,6 +455,73 @@ static void test_pause_and_ctrl_c(void **state)
 	tmux("kill-session -t top");
 }
 
+/* A line of the pane's state in tmux's own words (#{alternate_on}: the screen is up). */
+static int pane_flag(const char *format)
+{
+	char cmd[256], out[16] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s display -p -t top '%s'", sock, format);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, sizeof(out), p));
+	pclose(p);
+	return atoi(out);
+}
+
+/*
+ * A fatal signal (SIGABRT here) while the screen is up: the terminal is
+ * given back as memtrace dies (main screen, cooked mode, echo), and it
+ * dies of the signal. Under LC_ALL=C the sparkline was ASCII.
+ */
+static void test_restored_on_fatal_signal(void **state)
+{
+	char cwd[4096], path[256], line[512], stty[4096] = "", *s;
+	long pid = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(path, sizeof(path), "%s/status", dir);
+	unlink(path);
+	tmux("kill-session -t top 2>/dev/null");
+	/* the inner shell writes its PID, then becomes memtrace */
+	assert_int_equal(tmux("new-session -d -s top -x 120 -y 40 \"cd %s && LC_ALL=C sh -c 'echo "
+			      "\\$\\$ > %s/pid; exec " MEMTRACE " top -- " PROG("top_leak")
+			      " %s/fig 3 30000'; echo \\$? > %s/status; stty -a > %s/stty; "
+			      "sleep 600\"",
+			      cwd, dir, dir, dir, dir),
+			 0);
+	s = wait_screen("[p] processes", STARTUP_MS);
+	free(s);
+	wait_phase("holding", 10000);
+	s = wait_screen("host live   3.00 MiB", TWO_REFRESHES_MS);
+	assert_true(screen_line(s, "host live", line, sizeof(line)));
+	assert_null(strstr(s, "\u2581"));
+	assert_non_null(strchr(line + strlen("host live   3.00 MiB"), '#'));
+	free(s);
+	assert_int_equal(pane_flag("#{alternate_on}"), 1);
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_int_equal(kill((pid_t)pid, SIGABRT), 0);
+	assert_int_equal(wait_status(15000), 128 + SIGABRT);
+	assert_int_equal(pane_flag("#{alternate_on}"), 0);
+	snprintf(path, sizeof(path), "%s/stty", dir);
+	for (double end = now_s() + 2; !(f = fopen(path, "r")); sleep_ms(50))
+		assert_true(now_s() < end);
+	sleep_ms(100);
+	assert_true(fread(stty, 1, sizeof(stty) - 1, f) > 0);
+	fclose(f);
+	/* cooked again: line editing and echo on, as the shell left them */
+	assert_non_null(strstr(stty, " icanon"));
+	assert_null(strstr(stty, "-icanon"));
+	assert_non_null(strstr(stty, " echo "));
+	tmux("kill-session -t top");
+}
+
 /* One --batch line's tab-separated fields, in f (at most max); their count. */
 static int fields(char *line, char **f, int max)
 {
@@ -635,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_pause_and_ctrl_c),
+		cmocka_unit_test(test_restored_on_fatal_signal),
 		cmocka_unit_test(test_too_small),
 	};
 

@@ -342,12 +342,12 @@ static void test_sparkline(void **state)
 	(void)state;
 	assert_string_equal(top_screen__sparkline(v, 3, true, buf, sizeof(buf)),
 			    "\u2581\u2585\u2588");
-	assert_string_equal(top_screen__sparkline(v, 3, false, buf, sizeof(buf)), " =#");
-	assert_string_equal(top_screen__sparkline(zero, 2, false, buf, sizeof(buf)), "  ");
+	assert_string_equal(top_screen__sparkline(v, 3, false, buf, sizeof(buf)), "_=#");
+	assert_string_equal(top_screen__sparkline(zero, 2, false, buf, sizeof(buf)), "__");
 	/* a short buffer takes what fits, whole characters only */
 	assert_string_equal(top_screen__sparkline(v, 3, true, buf, 7), "\u2581\u2585");
 	assert_string_equal(top_screen__sparkline(v, 3, true, buf, 6), "\u2581");
-	assert_string_equal(top_screen__sparkline(v, 3, false, buf, 3), " =");
+	assert_string_equal(top_screen__sparkline(v, 3, false, buf, 3), "_=");
 }
 
 /* --batch's frame, byte for byte: the format the README promises. */

@@ -204,7 +204,7 @@ int top_screen__input_fd(void)
 
 const char *top_screen__sparkline(const uint64_t *v, size_t n, bool utf8, char *buf, size_t len)
 {
-	static const char ascii[] = " .:-=+*#";
+	static const char ascii[] = "_.:-=+*#";
 	uint64_t max = 0;
 	size_t at = 0, width = utf8 ? 3 : 1;
 

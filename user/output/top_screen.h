@@ -51,7 +51,7 @@ int top_screen__input_fd(void);
 
 /*
  * A sparkline of n samples, scaled to their largest, in buf: Unicode blocks
- * (U+2581..U+2588) when utf8, else " .:-=+*#". Tested without a terminal.
+ * (U+2581..U+2588) when utf8, else "_.:-=+*#". Tested without a terminal.
  */
 const char *top_screen__sparkline(const uint64_t *v, size_t n, bool utf8, char *buf, size_t len);
 
