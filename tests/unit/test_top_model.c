@@ -84,6 +84,56 @@ static void test_rates(void **state)
 	top_model__release(&m);
 }
 
+/* The resource profile's counters as rates: CPU% of one CPU, faults, IO and network a second. */
+static void test_resource_rates(void **state)
+{
+	struct top_model m;
+	struct top_row r = row(10, 11, "train", 0, 0, 0), plain = row(10, 12, "loader", 0, 0, 0);
+	char buf[64];
+
+	(void)state;
+	r.res = (struct top_resources){ .known = true, .cpu_ns = 500000000ULL, .faults = 100,
+					.io_bytes = 4096, .net_bytes = 0 };
+	snprintf(r.res.bottleneck, sizeof(r.res.bottleneck), "cpu");
+	top_model__init(&m, 1);
+	begin(&m, 1.0, 0);
+	top_model__add_thread(&m, &r);
+	top_model__add_thread(&m, &plain);
+	top_model__end(&m);
+	r.res.cpu_ns += 1500000000ULL;
+	r.res.faults += 300;
+	r.res.io_bytes += 2 * MIB;
+	r.res.net_bytes += 1000;
+	begin(&m, 3.0, 0);
+	top_model__add_thread(&m, &r);
+	top_model__add_thread(&m, &plain);
+	top_model__end(&m);
+	top_model__set_view(&m, TOP_VIEW_THREADS);
+	/* sorted by LIVE, both 0: in the order they came */
+	assert_true(top_model__row(&m, 0)->cpu_pct == 75.0);
+	assert_true(top_model__row(&m, 0)->faults_rate == 150.0);
+	assert_true(top_model__row(&m, 0)->io_rate == 1.0 * MIB);
+	assert_true(top_model__row(&m, 0)->net_rate == 500.0);
+	/* CPU%, FLT/s, IO/s, NET/s, BOTTLENECK: columns 8 to 12 */
+	assert_string_equal(top_model__row_value(&top_row_columns[8], top_model__row(&m, 0), false,
+						 buf, 64),
+			    "75.0");
+	assert_string_equal(top_model__row_value(&top_row_columns[9], top_model__row(&m, 0), true,
+						 buf, 64),
+			    "150");
+	assert_string_equal(top_model__row_value(&top_row_columns[10], top_model__row(&m, 0), false,
+						 buf, 64),
+			    "1.0M/s");
+	assert_string_equal(top_model__row_value(&top_row_columns[12], top_model__row(&m, 0), true,
+						 buf, 64),
+			    "cpu");
+	for (size_t c = 8; c <= 12; c++)
+		assert_string_equal(top_model__row_value(&top_row_columns[c], top_model__row(&m, 1),
+							 true, buf, 64),
+				    "-");
+	top_model__release(&m);
+}
+
 /* An exec-ed image (exited) and the new one share the PID: each keeps its own rates. */
 static void test_rates_by_image(void **state)
 {
@@ -391,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_rates_by_image),
+		cmocka_unit_test(test_resource_rates),
 		cmocka_unit_test(test_site_growth),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_filter_and_select),

@@ -49,10 +49,36 @@ static double row_gpu_live(const struct top_row *r)
 	return r->has_gpu ? (double)r->gpu_live : NAN;
 }
 
+/* The resource profile's columns: "-" while it is not gathered (res.known false). */
+static double row_cpu(const struct top_row *r)
+{
+	return r->res.known ? r->cpu_pct : NAN;
+}
+
+static double row_faults(const struct top_row *r)
+{
+	return r->res.known ? r->faults_rate : NAN;
+}
+
+static double row_io(const struct top_row *r)
+{
+	return r->res.known ? r->io_rate : NAN;
+}
+
+static double row_net(const struct top_row *r)
+{
+	return r->res.known ? r->net_rate : NAN;
+}
+
+static const char *row_bottleneck(const struct top_row *r)
+{
+	return r->res.known && r->res.bottleneck[0] ? r->res.bottleneck : "-";
+}
+
 /*
- * The table, left to right. CPU% to BOTTLENECK come from the per-thread
- * resource profile: until it is gathered they read "-"; each gets its
- * getter here, and the screen and --batch follow.
+ * The table, left to right: a column is one line here, and the screen and
+ * --batch follow. CPU% to BOTTLENECK are the per-thread resource
+ * profile's (struct top_resources, filled in by top_rows.c).
  */
 const struct top_column top_row_columns[] = {
 	{ "PID", 7, TOP_FMT_ID, row_pid, NULL, false },
@@ -63,11 +89,11 @@ const struct top_column top_row_columns[] = {
 	{ "ALLOC/s", 8, TOP_FMT_RATE, row_alloc_rate, NULL, false },
 	{ "FREE/s", 8, TOP_FMT_RATE, row_free_rate, NULL, false },
 	{ "GPU", 7, TOP_FMT_BYTES, row_gpu_live, NULL, false },
-	{ "CPU%", 5, TOP_FMT_PERCENT, NULL, NULL, false },
-	{ "FLT/s", 6, TOP_FMT_COUNT, NULL, NULL, false },
-	{ "IO/s", 7, TOP_FMT_RATE, NULL, NULL, false },
-	{ "NET/s", 7, TOP_FMT_RATE, NULL, NULL, false },
-	{ "BOTTLENECK", 10, TOP_FMT_TEXT, NULL, NULL, false },
+	{ "CPU%", 5, TOP_FMT_PERCENT, row_cpu, NULL, false },
+	{ "FLT/s", 6, TOP_FMT_COUNT, row_faults, NULL, false },
+	{ "IO/s", 7, TOP_FMT_RATE, row_io, NULL, false },
+	{ "NET/s", 7, TOP_FMT_RATE, row_net, NULL, false },
+	{ "BOTTLENECK", 10, TOP_FMT_TEXT, NULL, row_bottleneck, false },
 };
 const size_t top_nr_row_columns = sizeof(top_row_columns) / sizeof(top_row_columns[0]);
 
@@ -207,6 +233,15 @@ static void row_rates(struct top_list *rows, struct top_list *old, double dt)
 
 		r[i].alloc_rate = rate(r[i].allocated, o ? o->allocated : 0, dt);
 		r[i].free_rate = rate(r[i].freed, o ? o->freed : 0, dt);
+		if (!r[i].res.known)
+			continue;
+		/* a row whose profile was not known before counts from 0, as a new row */
+		if (o && !o->res.known)
+			o = NULL;
+		r[i].cpu_pct = rate(r[i].res.cpu_ns, o ? o->res.cpu_ns : 0, dt) / 1e7;
+		r[i].faults_rate = rate(r[i].res.faults, o ? o->res.faults : 0, dt);
+		r[i].io_rate = rate(r[i].res.io_bytes, o ? o->res.io_bytes : 0, dt);
+		r[i].net_rate = rate(r[i].res.net_bytes, o ? o->res.net_bytes : 0, dt);
 	}
 }
 

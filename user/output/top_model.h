@@ -28,6 +28,21 @@ enum top_view_kind {
 	TOP_VIEW_COUNT,
 };
 
+/*
+ * A thread's resource profile (a process's: its threads' summed), as
+ * cumulative counters: the model turns them into rates as it does the
+ * allocation counters. known stays false until the profile is gathered,
+ * and its columns read "-".
+ */
+struct top_resources {
+	bool known;
+	uint64_t cpu_ns;		/* user and system time */
+	uint64_t faults;		/* minor and major page faults */
+	uint64_t io_bytes;		/* read and written */
+	uint64_t net_bytes;		/* sent and received */
+	char bottleneck[16];		/* the verdict: cpu, memory, io, network, gpu, ... */
+};
+
 /* A process (tid 0) or a thread. */
 struct top_row {
 	uint32_t pid, tid;
@@ -38,6 +53,9 @@ struct top_row {
 	bool has_gpu;			/* the process probed a GPU library or made a GPU call */
 	uint64_t gpu_live;
 	double alloc_rate, free_rate;	/* bytes/s since the frame before: the model's */
+	struct top_resources res;
+	/* res as rates since the frame before: the model's */
+	double cpu_pct, faults_rate, io_rate, net_rate;
 };
 
 /* A (process, allocator, stack) with live blocks. */

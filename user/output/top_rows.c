@@ -39,6 +39,7 @@ static int add_process(struct top_model *m, const struct mt_process *p)
 	int err;
 
 	fill_row(&r, p->comm, &p->c);
+	/* r.res and tr.res (top_model.h): the resource profile's counters, once gathered */
 	err = top_model__add_process(m, &r);
 	for (uint32_t i = 0; i < p->nr_threads && !err; i++) {
 		const struct mt_thread *t = &p->threads[i];
