@@ -536,14 +536,15 @@ static void check_batch_row(char **f, int n, bool thread, unsigned long long byt
 {
 	int at = thread ? 3 : 2;
 
-	assert_int_equal(n, thread ? 14 : 13);
+	assert_int_equal(n, thread ? 15 : 14);
 	assert_string_equal(f[at], "top_leak");
 	assert_int_equal(strtoull(f[at + 1], NULL, 10), bytes);	/* LIVE */
 	assert_int_equal(strtoull(f[at + 2], NULL, 10), bytes);	/* PEAK: it never freed */
 	assert_string_equal(f[at + 4], "0");			/* FREE/s */
 	assert_string_equal(f[at + 5], "-");			/* GPU: no GPU library */
-	for (int i = at + 6; i < n; i++)			/* the resource profile's */
+	for (int i = at + 6; i < n - 1; i++)			/* the resource profile's */
 		assert_string_equal(f[i], "-");
+	assert_string_equal(f[n - 1], "0");			/* ENDED: it runs */
 }
 
 static void check_batch_frame(char *frame, int k, unsigned int leak_line)

@@ -406,6 +406,8 @@ static void test_batch_frame(void **state)
 	struct top_model m;
 	struct top_row p = row(10, 0, "train", 3 * MIB, 3 * MIB, 0), t = row(10, 11, "train", 3 * MIB,
 									      3 * MIB, 0);
+
+	t.ended = true;
 	struct top_site a = site(10, 1, MIB, "small (s.c:1)"), b = site(10, 2, 2 * MIB,
 									 "leak (l.c:3)");
 	struct top_totals tt = { .processes = 1, .running = 1, .host_live = 3 * MIB,
@@ -428,8 +430,9 @@ static void test_batch_frame(void **state)
 	fclose(f);
 	assert_string_equal(text,
 			    "frame\t1\t2.000\t1\t1\t3145728\t0\t2\n"
-			    "process\t10\ttrain\t3145728\t3145728\t1572864\t0\t-\t-\t-\t-\t-\t-\n"
-			    "thread\t10\t11\ttrain\t3145728\t3145728\t1572864\t0\t-\t-\t-\t-\t-\t-\n"
+			    "process\t10\ttrain\t3145728\t3145728\t1572864\t0\t-\t-\t-\t-\t-\t-\t0\n"
+			    "thread\t10\t11\ttrain\t3145728\t3145728\t1572864\t0\t-\t-\t-\t-\t-\t-"
+			    "\t1\n"
 			    "site\t10\t2097152\t2\t1048576\tlibc\tleak (l.c:3)\n"
 			    "end\n");
 	free(text);

@@ -16,7 +16,8 @@ static void write_row(const char *kind, const struct top_row *r, bool thread, FI
 			continue;
 		fprintf(out, "\t%s", top_model__row_value(c, r, true, buf, sizeof(buf)));
 	}
-	fputc('\n', out);
+	/* the screen hides them (e shows them); a script is told */
+	fprintf(out, "\t%d\n", r->ended);
 }
 
 static int by_live(const void *a, const void *b, void *ctx)
