@@ -201,7 +201,8 @@ static void check_event(const json_t *ev, const json_t *want, uint64_t tpid, uin
 		assert_true(fabs(json_number_value(json_object_get(ev, "dur")) -
 				 micros(json_number_value(json_object_get(want, "duration_s")))) <
 		    1e-6);
-		assert_int_equal(harness__u64(args, "generation"), harness__u64(want, "generation"));
+		assert_int_equal(harness__u64(args, "generation"),
+				 harness__u64(want, "generation"));
 		return;
 	}
 	assert_true(is(ev, "ph", "i") && is(ev, "s", "p"));

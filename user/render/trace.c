@@ -73,14 +73,14 @@ static char *entity_name(const char *comm, uint32_t id, const char *label)
 static char *snapshot_label(const struct snapshot *s, const struct snap_process *p, size_t nr,
 			    int *err)
 {
-	const char *base;
+	const char *base, *host = s->host ? s->host : "unknown";
 	char *label = NULL;
 
 	if (p->source) {
 		label = strdup(p->source);
 	} else if (nr > 1) {
 		base = strrchr(s->path, '/');
-		if (asprintf(&label, "%s@%s", base ? base + 1 : s->path, s->host ? s->host : "?") < 0)
+		if (asprintf(&label, "%s@%s", base ? base + 1 : s->path, host) < 0)
 			label = NULL;
 	} else {
 		return NULL;
