@@ -91,17 +91,17 @@ static const char snap_b[] =
 	I_EV("future", "120000.0", "") "," I_EV("end", "150000.0", "\"by\":\"exit\"")
 
 static const char want_a[] =
-	"{\"traceEvents\":[" APP("", "3", "4") "," M_EV("process_name", "2", "2", "old (12)")
-	"],\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"memtrace\",\"host\":\"h1\"}}\n";
+	"{\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"memtrace\",\"host\":\"h1\"},"
+	"\"traceEvents\":[" APP("", "3", "4") "," M_EV("process_name", "2", "2", "old (12)") "]}\n";
 
 /* Both: pids 1, 2, 3 in input order, every name labelled FILE@HOST, threads from 4. */
 static const char want_ab[] =
-	"{\"traceEvents\":[" APP(" a.json@h1", "4", "5") ","
+	"{\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"memtrace\"},"
+	"\"traceEvents\":[" APP(" a.json@h1", "4", "5") ","
 	M_EV("process_name", "2", "2", "old (12) a.json@h1") ","
 	M_EV("process_name", "3", "3", "app (10) b.json@h2") ","
 	C_EV("host live bytes", "200000.0", "3", "\"libc\":7") ","
-	C_EV("host peak", "200000.0", "3", "\"bytes\":7")
-	"],\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"memtrace\"}}\n";
+	C_EV("host peak", "200000.0", "3", "\"bytes\":7") "]}\n";
 
 static void load(const char *text, const char *name, struct snapshot *s)
 {

@@ -240,7 +240,13 @@ int trace__write(const struct snapshot *snaps, size_t nr, FILE *out)
 		nr_procs += snaps[i].nr_procs;
 	/* trace pids 1..nr_procs, then the other threads' tids */
 	ids.next_tid = (uint32_t)nr_procs + 1;
+	/*
+	 * The other keys first: Perfetto's tokenizer reads the file in chunks
+	 * and takes a displayTimeUnit past the first as too late.
+	 */
 	json_writer__begin_object(w);
+	json_writer__kv_string(w, "displayTimeUnit", "ms");
+	write_other(w, snaps, nr);
 	json_writer__key(w, "traceEvents");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < nr && !err; i++) {
@@ -250,8 +256,6 @@ int trace__write(const struct snapshot *snaps, size_t nr, FILE *out)
 		}
 	}
 	json_writer__end_array(w);
-	json_writer__kv_string(w, "displayTimeUnit", "ms");
-	write_other(w, snaps, nr);
 	json_writer__end_object(w);
 	if (!err)
 		err = json_writer__error(w);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Snapshots' timelines as Chrome Trace Event JSON (the object form:
- * {"traceEvents": [...], "displayTimeUnit": "ms", "otherData": {...}}), for
+ * {"displayTimeUnit": "ms", "otherData": {...}, "traceEvents": [...]}), for
  * Perfetto (ui.perfetto.dev) and chrome://tracing: memory beside the rest
  * of a trace.
  *
