@@ -103,6 +103,15 @@ static const char want_ab[] =
 	C_EV("host live bytes", "200000.0", "3", "\"libc\":7") ","
 	C_EV("host peak", "200000.0", "3", "\"bytes\":7") "]}\n";
 
+/* A merged snapshot's process keeps the label merge gave it, alone as in company. */
+static const char snap_merged[] =
+	HEAD("n0") "\"processes\": [{\"pid\": 7, \"comm\": \"rank\", \"source\": \"r1.json@n1\"}],"
+	" \"leaks\": []}";
+
+static const char want_merged[] =
+	"{\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"memtrace\",\"host\":\"n0\"},"
+	"\"traceEvents\":[" M_EV("process_name", "1", "1", "rank (7) r1.json@n1") "]}\n";
+
 static void load(const char *text, const char *name, struct snapshot *s)
 {
 	char err[512];
@@ -151,6 +160,19 @@ static void test_two_snapshots(void **state)
 	snapshot_reader__release(&s[1]);
 }
 
+static void test_merged_source(void **state)
+{
+	struct snapshot s = {};
+	char *out;
+
+	(void)state;
+	load(snap_merged, "all.json", &s);
+	out = render(&s, 1);
+	assert_string_equal(out, want_merged);
+	free(out);
+	snapshot_reader__release(&s);
+}
+
 /* What a JSON parser sees: the control bytes and the quote of the name come back as they were. */
 static void test_parses_back(void **state)
 {
@@ -192,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_snapshot),
 		cmocka_unit_test(test_two_snapshots),
+		cmocka_unit_test(test_merged_source),
 		cmocka_unit_test(test_parses_back),
 		cmocka_unit_test(test_format_name),
 	};
