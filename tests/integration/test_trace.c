@@ -7,8 +7,9 @@
  * processes and threads carry their names. tests/progs/timeline_steps.c
  * gives the known rise and fall (10, 20, then 5 MiB), train_steps the steps
  * (--step-probe), python3.11's gc.collect() the collections, gpu_hip (the
- * HIP test double) an OOM event. memtrace report --format trace on the
- * saved snapshot writes the very same bytes.
+ * HIP test double) an OOM event, hostile_comm a name with an escape and a
+ * newline. memtrace report --format trace on the saved snapshot writes the
+ * very same bytes.
  */
 #include <limits.h>
 #include <math.h>
@@ -503,6 +504,32 @@ static void test_oom(void **state)
 	json_decref(t);
 }
 
+/*
+ * hostile_comm -f: a name with an escape and a newline, in a parent and the
+ * child it forks; the trace stays JSON and names both with those bytes, as
+ * a parser reads them back, the child started by a fork.
+ */
+static void test_hostile_name(void **state)
+{
+	const json_t *events;
+	json_t *s, *t;
+	char name[64];
+
+	(void)state;
+	trace_run((const char *const[]){ "-f" }, 1,
+		  (const char *const[]){ PROG("hostile_comm"), "4" }, 2, &s, &t);
+	events = json_object_get(t, "traceEvents");
+	assert_int_equal(json_array_size(json_object_get(s, "processes")), 2);
+	for (uint64_t tpid = 1; tpid <= 2; tpid++) {
+		snprintf(name, sizeof(name), "ev\x1b[31mil\nx (%llu)",
+			 (unsigned long long)harness__u64(
+				 json_array_get(json_object_get(s, "processes"), tpid - 1), "pid"));
+		assert_non_null(name_event(events, "process_name", tpid, name));
+	}
+	json_decref(s);
+	json_decref(t);
+}
+
 /* An unwritable --trace is found before anything is traced: true never runs. */
 static void test_unwritable(void **state)
 {
@@ -525,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_unwritable),
 	};
 	int status;
