@@ -40,7 +40,7 @@ struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
 	struct prometheus_file prom;	/* --prometheus */
-	struct render_files rendered;	/* --pprof, --folded: at the end only */
+	struct render_files rendered;	/* --pprof, --folded, --trace: at the end only */
 	bool stdout_failed;		/* said once: every interval would say it again */
 	bool stdout_closed;		/* its reader is gone (| head): not written again */
 	struct top_view *top;		/* memtrace top's screen or frames, while tracing */

@@ -322,9 +322,9 @@ static void test_errors(void **state)
 	expect_run((const char *const[]){ "--folded-value", "allocated", "--", "true", NULL }, 64,
 		   "memtrace: invalid --folded-value 'allocated'");
 	expect_run((const char *const[]){ "report", snap, NULL }, 2,
-		   "memtrace report: give --format pprof or --format folded");
+		   "memtrace report: give --format pprof, folded or trace");
 	expect_run((const char *const[]){ "report", snap, "--format", "svg", NULL }, 2,
-		   "memtrace report: invalid --format 'svg': pprof or folded");
+		   "memtrace report: invalid --format 'svg': pprof, folded or trace");
 	expect_run((const char *const[]){ "report", "--format", "pprof", "/nonexistent.json",
 					  "-o", "/dev/null", NULL }, 2,
 		   "memtrace report: cannot read /nonexistent.json: No such file or directory\n");

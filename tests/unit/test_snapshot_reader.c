@@ -318,9 +318,11 @@ static void test_round_trip(void **state)
 
 	build_run(w);
 	write_run(w);
-	/* with timelines, which the reader skips (test_minimal_fields reads a snapshot without) */
+	/* with timelines (test_minimal_fields reads a snapshot without) */
 	assert_non_null(strstr(w->text, "\"timeline\""));
 	assert_int_equal(parse_text(w, w->text, w->len), 0);
+	assert_true(s->procs[0].timeline.present && s->procs[0].timeline.nr_points >= 1);
+	assert_true(s->procs[0].nr_threads >= 1);
 	assert_string_equal(w->err, "");
 	assert_string_equal(s->path, NAME);
 	assert_int_equal(gethostname(host, sizeof(host)), 0);
@@ -1118,6 +1120,113 @@ static void test_short_error_buffer(void **state)
 	snapshot_reader__release(NULL);
 }
 
+static const char timeline_json[] =
+	"{\"resolution_s\": 0.1, \"t_s\": [0.0, 0.1, 0.3],"
+	" \"host_bytes\": {\"libc\": [10, 20, 5], \"jemalloc\": [0, 1, 2]},"
+	" \"host_peak_bytes\": [10, 25, 20], \"gpu_bytes\": {\"device\": [0, 4096, 0]},"
+	" \"gpu_peak_bytes\": [0, 4096, 4096], \"brk_bytes\": [1, 2, 3],"
+	" \"events\": [{\"t_s\": 0.0, \"type\": \"start\", \"by\": \"exec\"},"
+	"  {\"t_s\": 0.15, \"type\": \"gc\", \"duration_s\": 0.002, \"generation\": 2},"
+	"  {\"t_s\": 0.2, \"type\": \"oom\", \"size\": 99, \"kind\": \"device\","
+	"   \"gpu_live_bytes\": 4096},"
+	"  {\"t_s\": 0.25, \"type\": \"step\"}, {\"t_s\": 0.31, \"type\": \"end\", \"by\": \"exit\"}],"
+	" \"events_omitted\": {\"gc\": 3, \"step\": 1}}";
+
+static json_t *timeline_doc(void)
+{
+	json_error_t jerr;
+	json_t *tl = json_loads(timeline_json, 0, &jerr);
+
+	if (!tl)
+		print_error("timeline_json:%d:%d: %s\n", jerr.line, jerr.column, jerr.text);
+	assert_non_null(tl);
+	return tl;
+}
+
+/* processes[].timeline and .threads, every field; series that disagree with t_s refused */
+static void test_timeline_and_threads(void **state)
+{
+	struct world *w = *state;
+	json_t *doc = with("processes[0]", "timeline", timeline_doc());
+	const struct snap_timeline *t;
+	const struct snap_process *p;
+
+	assert_int_equal(json_object_set_new(at(doc, "processes[0]"), "threads",
+					     json_pack("[{s:i, s:s, s:b, s:i, s:i}, {s:i}]", "tid",
+						       8, "comm", "worker", "exited", 1,
+						       "current_bytes", 30, "allocs", 4, "tid", 9)),
+			 0);
+	assert_int_equal(parse_doc(w, doc), 0);
+	p = &w->snap.procs[0];
+	t = &p->timeline;
+	assert_true(t->present);
+	assert_true(t->resolution_s == 0.1);
+	assert_int_equal(t->nr_points, 3);
+	assert_true(t->t_s[0] == 0.0 && t->t_s[1] == 0.1 && t->t_s[2] == 0.3);
+	assert_int_equal(t->nr_host, 2);
+	assert_string_equal(t->host[0].name, "libc");
+	assert_int_equal(t->host[0].v[1], 20);
+	assert_int_equal(t->host[0].v[2], 5);
+	assert_string_equal(t->host[1].name, "jemalloc");
+	assert_int_equal(t->host[1].v[2], 2);
+	assert_int_equal(t->host_peak[1], 25);
+	assert_int_equal(t->nr_gpu, 1);
+	assert_string_equal(t->gpu[0].name, "device");
+	assert_int_equal(t->gpu[0].v[1], 4096);
+	assert_int_equal(t->gpu_peak[2], 4096);
+	assert_null(t->anon);
+	assert_int_equal(t->brk[2], 3);
+	assert_int_equal(t->nr_events, 5);
+	assert_string_equal(t->events[0].type, "start");
+	assert_string_equal(t->events[0].by, "exec");
+	assert_int_equal(t->events[0].generation, -1);
+	assert_string_equal(t->events[1].type, "gc");
+	assert_true(t->events[1].duration_s == 0.002);
+	assert_int_equal(t->events[1].generation, 2);
+	assert_string_equal(t->events[2].kind, "device");
+	assert_int_equal(t->events[2].size, 99);
+	assert_int_equal(t->events[2].gpu_live_bytes, 4096);
+	assert_null(t->events[3].by);
+	assert_true(t->events[4].t_s == 0.31);
+	assert_int_equal(t->gc_omitted, 3);
+	assert_int_equal(t->oom_omitted, 0);
+	assert_int_equal(t->step_omitted, 1);
+	assert_int_equal(p->nr_threads, 2);
+	assert_int_equal(p->threads[0].tid, 8);
+	assert_string_equal(p->threads[0].comm, "worker");
+	assert_true(p->threads[0].exited);
+	assert_int_equal(p->threads[0].c.current_bytes, 30);
+	assert_int_equal(p->threads[0].c.allocs, 4);
+	assert_string_equal(p->threads[1].comm, "");
+	assert_false(p->threads[1].exited);
+
+	doc = with("processes[0]", "timeline", timeline_doc());
+	json_array_remove(json_object_get(json_object_get(json_object_get(
+				  at(doc, "processes[0]"), "timeline"), "host_bytes"), "libc"), 0);
+	assert_int_equal(parse_doc(w, doc), -EINVAL);
+	assert_path(w, "processes[0].timeline.host_bytes.libc", "2 values for 3 points of t_s");
+
+	doc = with("processes[0]", "timeline", timeline_doc());
+	json_array_set_new(json_object_get(json_object_get(at(doc, "processes[0]"), "timeline"),
+					   "t_s"), 2, json_real(0.05));
+	assert_int_equal(parse_doc(w, doc), -EINVAL);
+	assert_path(w, "processes[0].timeline.t_s[2]", "earlier than the point before");
+
+	doc = with("processes[0]", "timeline", timeline_doc());
+	json_array_set_new(json_object_get(json_object_get(at(doc, "processes[0]"), "timeline"),
+					   "brk_bytes"), 1, json_integer(-2));
+	assert_int_equal(parse_doc(w, doc), -EINVAL);
+	assert_path(w, "processes[0].timeline.brk_bytes[1]",
+		    "expected a non-negative integer, found -2");
+
+	assert_int_equal(parse_doc(w, with("processes[0]", "timeline", json_integer(1))),
+			 -EINVAL);
+	assert_path(w, "processes[0].timeline", "expected an object, found 1");
+	assert_int_equal(parse_doc(w, with("processes[0]", "threads",
+					   json_pack("[{s:s}]", "tid", "x"))), -EINVAL);
+	assert_path(w, "processes[0].threads[0].tid", "expected an integer from 0 to 4294967295");
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1147,6 +1256,7 @@ int main(void)
 		TEST(test_max_input_pipe),
 		TEST(test_leak_sums),
 		TEST(test_short_error_buffer),
+		TEST(test_timeline_and_threads),
 	};
 
 	return cmocka_run_group_tests_name("unit: snapshot reader", tests, NULL, NULL);

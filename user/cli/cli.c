@@ -75,6 +75,7 @@ enum {
 	OPT_PPROF,
 	OPT_FOLDED,
 	OPT_FOLDED_VALUE,
+	OPT_TRACE,
 	OPT_REFRESH,
 	OPT_BATCH,
 };
@@ -109,6 +110,9 @@ static const struct argp_option options[] = {
 	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
 	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
+	{ "trace", OPT_TRACE, "FILE", 0,
+	  "At the end, write the final snapshot's memory over time to FILE as Chrome Trace Event "
+	  "JSON, for Perfetto and chrome://tracing", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -322,6 +326,9 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FOLDED:
 		cfg->folded = arg;
+		break;
+	case OPT_TRACE:
+		cfg->trace = arg;
 		break;
 	case OPT_FOLDED_VALUE: {
 		enum folded_value value;

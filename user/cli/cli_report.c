@@ -15,9 +15,10 @@ enum {
 
 static const char doc[] =
 	"Render snapshots in a format other tools open: pprof (gzip-compressed\n"
-	"profile.proto, for go tool pprof, Pyroscope, Parca, Perfetto) or folded\n"
-	"stacks (for flamegraph.pl, inferno, speedscope). Several snapshots are all\n"
-	"rendered, their sites summed where they share a stack.\n"
+	"profile.proto, for go tool pprof, Pyroscope, Parca, Perfetto), folded\n"
+	"stacks (for flamegraph.pl, inferno, speedscope) or a trace (Chrome Trace\n"
+	"Event JSON of memory over time, for Perfetto and chrome://tracing). Several\n"
+	"snapshots are all rendered, their sites summed where they share a stack.\n"
 	"\n"
 	"USAGE: memtrace report [OPTION...] SNAP.json... --format FORMAT [-o OUT]\n"
 	"\n"
@@ -25,16 +26,18 @@ static const char doc[] =
 	"  memtrace report run.json --format pprof -o p.pb.gz && go tool pprof p.pb.gz\n"
 	"  memtrace report run.json --format folded | flamegraph.pl > live.svg\n"
 	"  memtrace report rank*.json --format folded --folded-value count\n"
+	"  memtrace report run.json --format trace -o run.trace.json # ui.perfetto.dev\n"
 	"\v"
 	"pprof: sample types inuse_objects/count and inuse_space/bytes (the default);\n"
 	"labels pid, comm, allocator, and kind for GPU memory. No alloc_objects or\n"
 	"alloc_space: snapshots hold no allocated totals per site. folded: one line\n"
 	"\"root;...;leaf VALUE\" per stack, sorted; a GPU site's stack starts with\n"
-	"\"[ALLOCATOR]\" (README.md, \"Other tools' formats\"). Exit status 0, or 2 for\n"
-	"bad usage, input or output.";
+	"\"[ALLOCATOR]\". trace: each process's timeline as counter tracks, its\n"
+	"collections, OOM events, steps, start and end as events (README.md, \"Other\n"
+	"tools' formats\"). Exit status 0, or 2 for bad usage, input or output.";
 
 static const struct argp_option options[] = {
-	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof or folded (required)", 0 },
+	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof, folded or trace (required)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (whole or not at all); default: stdout", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
 	  "folded: bytes (live bytes, the default) or count (live blocks)", 0 },
@@ -53,7 +56,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORMAT:
 		if (render__parse_format(arg, &cfg->format))
-			argp_error(state, "invalid --format '%s': pprof or folded", arg);
+			argp_error(state, "invalid --format '%s': pprof, folded or trace", arg);
 		cfg->format_set = true;
 		break;
 	case OPT_FOLDED_VALUE:
@@ -74,7 +77,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!cfg->nr_inputs)
 			argp_error(state, "give the snapshots to render");
 		if (!cfg->format_set)
-			argp_error(state, "give --format pprof or --format folded");
+			argp_error(state, "give --format pprof, folded or trace");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

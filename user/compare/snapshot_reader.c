@@ -23,259 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare/snapshot_fields.h"
 #include "compare/snapshot_reader.h"
+#include "compare/snapshot_timeline.h"
 #include "symbolize/demangle.h"
 #include "util/units.h"
 
 #define SCHEMA_PREFIX "memtrace.snapshot.v"
 #define SCHEMA_MAJOR  1
-
-/* Room for "leaks[N].stack[M].growth_bytes_per_s" with N and M as large as size_t goes. */
-#define PATH_LEN 128
-
-struct reader {
-	const char *name;
-	char *err;
-	size_t err_len;
-};
-
-static const struct {
-	const char *key;
-	size_t offset;
-} counter_fields[] = {
-	{ "current_bytes", offsetof(struct mt_counters, current_bytes) },
-	{ "peak_bytes", offsetof(struct mt_counters, peak_bytes) },
-	{ "allocs", offsetof(struct mt_counters, allocs) },
-	{ "frees", offsetof(struct mt_counters, frees) },
-	{ "reallocs", offsetof(struct mt_counters, reallocs) },
-	{ "failed_allocs", offsetof(struct mt_counters, failed_allocs) },
-	{ "allocated_bytes", offsetof(struct mt_counters, allocated_bytes) },
-	{ "freed_bytes", offsetof(struct mt_counters, freed_bytes) },
-	{ "unknown_frees", offsetof(struct mt_counters, unknown_frees) },
-};
-
-/* The message is the file's name, then fmt, which starts with its own ':'. */
-__attribute__((format(printf, 3, 4))) static int fail(const struct reader *r, int err,
-						      const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!r->err_len)
-		return err;
-	n = snprintf(r->err, r->err_len, "%s", r->name);
-	if (n < 0 || (size_t)n >= r->err_len)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(r->err + n, r->err_len - n, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* Text from the file goes to a terminal: control bytes and non-ASCII become '?'. */
-static const char *printable(const char *s, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
-static const char *join(char *buf, const char *where, const char *key)
-{
-	if (!key)
-		snprintf(buf, PATH_LEN, "%s", where);
-	else if (!*where)
-		snprintf(buf, PATH_LEN, "%s", key);
-	else
-		snprintf(buf, PATH_LEN, "%s.%s", where, key);
-	return buf;
-}
-
-static const char *describe(const json_t *v, char *buf, size_t len)
-{
-	int n;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
-	case JSON_REAL:
-		/* 2.0 is not the integer 2: say which it was */
-		n = snprintf(buf, len, "%g", json_real_value(v));
-		if (n > 0 && (size_t)n + 2 < len && strspn(buf, "-0123456789") == (size_t)n)
-			strcat(buf, ".0");
-		return buf;
-	case JSON_TRUE:
-		return "true";
-	case JSON_FALSE:
-		return "false";
-	case JSON_NULL:
-		return "null";
-	}
-	return "an unknown value";
-}
-
-static int wrong_type(const struct reader *r, const char *where, const char *key, const char *want,
-		      const json_t *v)
-{
-	char path[PATH_LEN], found[32];
-
-	return fail(r, -EINVAL, ": %s: expected %s, found %s", join(path, where, key), want,
-		    describe(v, found, sizeof(found)));
-}
-
-static int missing(const struct reader *r, const char *where, const char *key)
-{
-	char path[PATH_LEN];
-
-	return fail(r, -EINVAL, ": %s: missing: not a complete memtrace snapshot",
-		    join(path, where, key));
-}
-
-/*
- * The readers of one field: an optional field that is absent or null
- * leaves *out at its default; a required one must be there, not null.
- */
-static int read_u64(const struct reader *r, json_t *obj, const char *where, const char *key,
-		    bool required, uint64_t max, uint64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	char want[48];
-
-	if (!v)
-		return required ? missing(r, where, key) : 0;
-	if (json_is_null(v) && !required)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max) {
-		if (max >= INT64_MAX)
-			snprintf(want, sizeof(want), "a non-negative integer");
-		else
-			snprintf(want, sizeof(want), "an integer from 0 to %llu",
-				 (unsigned long long)max);
-		return wrong_type(r, where, key, want, v);
-	}
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static int read_u32(const struct reader *r, json_t *obj, const char *where, const char *key,
-		    uint32_t *out)
-{
-	uint64_t v = *out;
-	int err;
-
-	err = read_u64(r, obj, where, key, false, UINT32_MAX, &v);
-	*out = (uint32_t)v;
-	return err;
-}
-
-static int read_bool(const struct reader *r, json_t *obj, const char *where, const char *key,
-		     bool *out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return wrong_type(r, where, key, "true or false", v);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int read_number(const struct reader *r, json_t *obj, const char *where, const char *key,
-		       bool *present, double *out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_number(v))
-		return wrong_type(r, where, key, "a number", v);
-	*out = json_number_value(v);
-	if (present)
-		*present = true;
-	return 0;
-}
-
-/* A copy of the string at key, or of dflt (NULL: none) when absent or null. */
-static int read_string(const struct reader *r, json_t *obj, const char *where, const char *key,
-		       const char *dflt, char **out)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *s = dflt;
-
-	if (v && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return wrong_type(r, where, key, "a string", v);
-		s = json_string_value(v);
-	}
-	if (!s)
-		return 0;
-	*out = strdup(s);
-	return *out ? 0 : -ENOMEM;
-}
-
-/*
- * An optional "0x..." string: the writer's hex addresses (frames.c). Not
- * inlined: gcc's -Wformat-truncation then sizes where's message path with
- * the key, and complains of a truncation a frame's path cannot reach.
- */
-__attribute__((noinline)) static int read_hex(const struct reader *r, json_t *obj, const char *where, const char *key,
-		    uint64_t *out)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *s;
-	char *end;
-
-	if (!v || json_is_null(v))
-		return 0;
-	s = json_is_string(v) ? json_string_value(v) : "";
-	if (strncmp(s, "0x", 2) || !isxdigit((unsigned char)s[2]))
-		return wrong_type(r, where, key, "a hex string (\"0x...\")", v);
-	errno = 0;
-	*out = strtoull(s + 2, &end, 16);
-	if (*end || errno)
-		return wrong_type(r, where, key, "a hex string of at most 64 bits", v);
-	return 0;
-}
-
-/* *out is NULL when an optional array is absent or null. */
-static int read_array(const struct reader *r, json_t *obj, const char *where, const char *key,
-		      bool required, json_t **out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v)
-		return required ? missing(r, where, key) : 0;
-	if (json_is_null(v) && !required)
-		return 0;
-	if (!json_is_array(v))
-		return wrong_type(r, where, key, "an array", v);
-	*out = v;
-	return 0;
-}
-
-static int read_counters(const struct reader *r, json_t *obj, const char *where, bool required,
-			 struct mt_counters *c)
-{
-	int err = 0;
-
-	for (size_t i = 0; i < sizeof(counter_fields) / sizeof(counter_fields[0]) && !err; i++)
-		err = read_u64(r, obj, where, counter_fields[i].key, required, UINT64_MAX,
-			       (uint64_t *)((char *)c + counter_fields[i].offset));
-	return err;
-}
 
 /* Decimal digits, at least one, saturating at UINT_MAX; *p moves past them. */
 static bool parse_version(const char **p, unsigned int *v)
@@ -296,7 +51,7 @@ static bool parse_version(const char **p, unsigned int *v)
 }
 
 /* "memtrace.snapshot.v1" or "memtrace.snapshot.v1.N": a minor version only adds fields. */
-static int read_schema(const struct reader *r, json_t *root, unsigned int *minor)
+static int read_schema(const struct field_reader *r, json_t *root, unsigned int *minor)
 {
 	json_t *v = json_object_get(root, "schema");
 	unsigned int major;
@@ -304,11 +59,11 @@ static int read_schema(const struct reader *r, json_t *root, unsigned int *minor
 	const char *p;
 
 	if (!v)
-		return fail(r, -EINVAL, ": schema: missing: not a memtrace snapshot");
+		return fields__fail(r, -EINVAL, ": schema: missing: not a memtrace snapshot");
 	if (!json_is_string(v))
-		return wrong_type(r, "", "schema", "a string", v);
+		return fields__wrong_type(r, "", "schema", "a string", v);
 	p = json_string_value(v);
-	printable(p, shown, sizeof(shown));
+	fields__printable(p, shown, sizeof(shown));
 	if (strncmp(p, SCHEMA_PREFIX, strlen(SCHEMA_PREFIX)))
 		goto unknown;
 	p += strlen(SCHEMA_PREFIX);
@@ -316,7 +71,7 @@ static int read_schema(const struct reader *r, json_t *root, unsigned int *minor
 		goto unknown;
 	/* v2 may change anything after its name: say which version, not which field */
 	if (major > SCHEMA_MAJOR)
-		return fail(r, -EPROTONOSUPPORT,
+		return fields__fail(r, -EPROTONOSUPPORT,
 			    ": schema \"%s\" is newer than this memtrace reads (%s%d): "
 			    "use a newer memtrace",
 			    shown, SCHEMA_PREFIX, SCHEMA_MAJOR);
@@ -328,30 +83,32 @@ static int read_schema(const struct reader *r, json_t *root, unsigned int *minor
 	if (*p++ == '.' && parse_version(&p, minor) && !*p)
 		return 0;
 unknown:
-	return fail(r, -EPROTONOSUPPORT,
+	return fields__fail(r, -EPROTONOSUPPORT,
 		    ": schema \"%s\" is not a memtrace snapshot's (this memtrace reads %s%d)", shown,
 		    SCHEMA_PREFIX, SCHEMA_MAJOR);
 }
 
-static int read_process(const struct reader *r, json_t *v, size_t i, struct snap_process *p)
+static int read_process(const struct field_reader *r, json_t *v, size_t i, struct snap_process *p)
 {
-	char where[PATH_LEN];
+	char where[FIELDS_PATH_LEN];
 	int err;
 
 	snprintf(where, sizeof(where), "processes[%zu]", i);
 	if (!json_is_object(v))
-		return wrong_type(r, where, NULL, "an object", v);
-	err = read_u32(r, v, where, "pid", &p->pid);
+		return fields__wrong_type(r, where, NULL, "an object", v);
+	err = fields__u32(r, v, where, "pid", &p->pid);
 	if (!err)
-		err = read_string(r, v, where, "comm", "", &p->comm);
+		err = fields__string(r, v, where, "comm", "", &p->comm);
 	if (!err)
-		err = read_string(r, v, where, "exe", NULL, &p->exe);
+		err = fields__string(r, v, where, "exe", NULL, &p->exe);
 	if (!err)
-		err = read_bool(r, v, where, "exited", &p->exited);
+		err = fields__bool(r, v, where, "exited", &p->exited);
 	if (!err)
-		err = read_counters(r, v, where, false, &p->c);
+		err = fields__counters(r, v, where, false, &p->c);
 	if (!err)
-		err = read_string(r, v, where, "source", NULL, &p->source);
+		err = fields__string(r, v, where, "source", NULL, &p->source);
+	if (!err)
+		err = snapshot_timeline__read(r, v, i, p);
 	return err;
 }
 
@@ -377,68 +134,68 @@ static void frame__from_mangled(struct snap_frame *f)
  * frames have no kind: native. A kind this reader does not know is read as
  * native too, so that a newer writer's frames still compare by their names.
  */
-static int read_kind(const struct reader *r, json_t *obj, const char *where, bool *python)
+static int read_kind(const struct field_reader *r, json_t *obj, const char *where, bool *python)
 {
 	char *kind = NULL;
-	int err = read_string(r, obj, where, "kind", "native", &kind);
+	int err = fields__string(r, obj, where, "kind", "native", &kind);
 
 	*python = !err && !strcmp(kind, "python");
 	free(kind);
 	return err;
 }
 
-static int read_frame(const struct reader *r, json_t *v, size_t leak, size_t i,
+static int read_frame(const struct field_reader *r, json_t *v, size_t leak, size_t i,
 		      struct snap_frame *f)
 {
-	char where[PATH_LEN];
+	char where[FIELDS_PATH_LEN];
 	int err;
 
 	snprintf(where, sizeof(where), "leaks[%zu].stack[%zu]", leak, i);
 	if (!json_is_object(v))
-		return wrong_type(r, where, NULL, "an object", v);
+		return fields__wrong_type(r, where, NULL, "an object", v);
 	err = read_kind(r, v, where, &f->python);
 	if (!err)
-		err = read_string(r, v, where, "symbol", NULL, &f->symbol);
+		err = fields__string(r, v, where, "symbol", NULL, &f->symbol);
 	if (!err)
-		err = read_string(r, v, where, "linkage_name", NULL, &f->linkage_name);
+		err = fields__string(r, v, where, "linkage_name", NULL, &f->linkage_name);
 	if (!err && !json_object_get(v, "linkage_name"))
 		frame__from_mangled(f);
 	if (!err)
-		err = read_string(r, v, where, "module", NULL, &f->module);
+		err = fields__string(r, v, where, "module", NULL, &f->module);
 	if (!err)
-		err = read_hex(r, v, where, "module_offset", &f->module_offset);
+		err = fields__hex(r, v, where, "module_offset", &f->module_offset);
 	if (!err)
-		err = read_string(r, v, where, "file", NULL, &f->file);
+		err = fields__string(r, v, where, "file", NULL, &f->file);
 	if (!err)
-		err = read_u32(r, v, where, "line", &f->line);
+		err = fields__u32(r, v, where, "line", &f->line);
 	if (!err)
-		err = read_bool(r, v, where, "inlined", &f->inlined);
+		err = fields__bool(r, v, where, "inlined", &f->inlined);
 	return err;
 }
 
-static int read_leak(const struct reader *r, json_t *v, size_t i, struct snap_leak *l)
+static int read_leak(const struct field_reader *r, json_t *v, size_t i, struct snap_leak *l)
 {
-	char where[PATH_LEN];
+	char where[FIELDS_PATH_LEN];
 	json_t *stack = NULL;
 	int err;
 
 	snprintf(where, sizeof(where), "leaks[%zu]", i);
 	if (!json_is_object(v))
-		return wrong_type(r, where, NULL, "an object", v);
-	err = read_u32(r, v, where, "pid", &l->pid);
+		return fields__wrong_type(r, where, NULL, "an object", v);
+	err = fields__u32(r, v, where, "pid", &l->pid);
 	if (!err)
-		err = read_string(r, v, where, "allocator", "libc", &l->allocator);
+		err = fields__string(r, v, where, "allocator", "libc", &l->allocator);
 	if (!err)
-		err = read_u64(r, v, where, "bytes", false, UINT64_MAX, &l->bytes);
+		err = fields__u64(r, v, where, "bytes", false, UINT64_MAX, &l->bytes);
 	if (!err)
-		err = read_u64(r, v, where, "count", false, UINT64_MAX, &l->count);
+		err = fields__u64(r, v, where, "count", false, UINT64_MAX, &l->count);
 	if (!err)
-		err = read_bool(r, v, where, "growing", &l->growing);
+		err = fields__bool(r, v, where, "growing", &l->growing);
 	if (!err)
-		err = read_number(r, v, where, "growth_bytes_per_s", &l->has_growth,
+		err = fields__number(r, v, where, "growth_bytes_per_s", &l->has_growth,
 				  &l->growth_bytes_per_s);
 	if (!err)
-		err = read_array(r, v, where, "stack", false, &stack);
+		err = fields__array(r, v, where, "stack", false, &stack);
 	if (err || !stack || !json_array_size(stack))
 		return err;
 	/* one frame per element the parser already holds: the input bounds the allocation */
@@ -507,7 +264,7 @@ static int link_leaks(struct snapshot *s)
  * snapshot does, so does each of those, and so does any change between two
  * snapshots. A snapshot past it cannot be memtrace's: refused, not wrapped.
  */
-static int check_leak_sums(const struct reader *r, const struct snapshot *s)
+static int check_leak_sums(const struct field_reader *r, const struct snapshot *s)
 {
 	uint64_t bytes = 0, count = 0;
 
@@ -516,43 +273,43 @@ static int check_leak_sums(const struct reader *r, const struct snapshot *s)
 		count += s->leaks[i].count;
 		/* each addend is at most 2^63-1: the test before the next sum catches any pass */
 		if (bytes > INT64_MAX)
-			return fail(r, -EOVERFLOW, ": leaks[].bytes: the sum over the leaks is past "
+			return fields__fail(r, -EOVERFLOW, ": leaks[].bytes: the sum over the leaks is past "
 						   "2^63-1 (%lld)", (long long)INT64_MAX);
 		if (count > INT64_MAX)
-			return fail(r, -EOVERFLOW, ": leaks[].count: the sum over the leaks is past "
+			return fields__fail(r, -EOVERFLOW, ": leaks[].count: the sum over the leaks is past "
 						   "2^63-1 (%lld)", (long long)INT64_MAX);
 	}
 	return 0;
 }
 
-static int read_document(const struct reader *r, json_t *root, struct snapshot *s)
+static int read_document(const struct field_reader *r, json_t *root, struct snapshot *s)
 {
 	json_t *totals, *procs, *leaks;
 	char found[32];
 	int err;
 
 	if (!json_is_object(root))
-		return fail(r, -EINVAL, ": expected a JSON object at the top level, found %s",
-			    describe(root, found, sizeof(found)));
+		return fields__fail(r, -EINVAL, ": expected a JSON object at the top level, found %s",
+			    fields__describe(root, found, sizeof(found)));
 	err = read_schema(r, root, &s->schema_minor);
 	if (!err)
-		err = read_string(r, root, "", "host", NULL, &s->host);
+		err = fields__string(r, root, "", "host", NULL, &s->host);
 	if (!err)
-		err = read_number(r, root, "", "duration_s", NULL, &s->duration_s);
+		err = fields__number(r, root, "", "duration_s", NULL, &s->duration_s);
 	if (!err)
-		err = read_u64(r, root, "", "lost_events", false, UINT64_MAX, &s->lost_events);
+		err = fields__u64(r, root, "", "lost_events", false, UINT64_MAX, &s->lost_events);
 	if (err)
 		return err;
 	totals = json_object_get(root, "totals");
 	if (!totals)
-		return missing(r, "", "totals");
+		return fields__missing(r, "", "totals");
 	if (!json_is_object(totals))
-		return wrong_type(r, "", "totals", "an object", totals);
-	err = read_counters(r, totals, "totals", true, &s->totals);
+		return fields__wrong_type(r, "", "totals", "an object", totals);
+	err = fields__counters(r, totals, "totals", true, &s->totals);
 	if (!err)
-		err = read_array(r, root, "", "processes", true, &procs);
+		err = fields__array(r, root, "", "processes", true, &procs);
 	if (!err)
-		err = read_array(r, root, "", "leaks", true, &leaks);
+		err = fields__array(r, root, "", "leaks", true, &leaks);
 	if (err)
 		return err;
 
@@ -582,14 +339,14 @@ static int read_document(const struct reader *r, json_t *root, struct snapshot *
 }
 
 /* Where the parser stopped, and what kind of damage it is when jansson knows. */
-static int syntax_error(const struct reader *r, const json_error_t *jerr)
+static int syntax_error(const struct field_reader *r, const json_error_t *jerr)
 {
 	const char *hint = "";
 	char text[JSON_ERROR_TEXT_LENGTH];
 
 	switch (json_error_code(jerr)) {
 	case json_error_out_of_memory:
-		return fail(r, -ENOMEM, ": out of memory");
+		return fields__fail(r, -ENOMEM, ": out of memory");
 	case json_error_premature_end_of_input:
 		hint = "file ends early (truncated?): ";
 		break;
@@ -608,14 +365,14 @@ static int syntax_error(const struct reader *r, const json_error_t *jerr)
 	default:
 		break;
 	}
-	return fail(r, -EINVAL, ":%d:%d: %s%s", jerr->line, jerr->column, hint,
-		    printable(jerr->text, text, sizeof(text)));
+	return fields__fail(r, -EINVAL, ":%d:%d: %s%s", jerr->line, jerr->column, hint,
+		    fields__printable(jerr->text, text, sizeof(text)));
 }
 
 int snapshot_reader__parse(const char *text, size_t len, const char *name, struct snapshot *out,
 			   char *err_buf, size_t err_len)
 {
-	struct reader r = { .name = name, .err = err_buf, .err_len = err_len };
+	struct field_reader r = { .name = name, .err = err_buf, .err_len = err_len };
 	json_t *root = NULL;
 	json_error_t jerr;
 	int err;
@@ -625,7 +382,7 @@ int snapshot_reader__parse(const char *text, size_t len, const char *name, struc
 		err_buf[0] = '\0';
 	/* the usual damage (a failed redirect, a full disk): plainer words than jansson's */
 	if (!len) {
-		err = fail(&r, -EINVAL, ": empty file, not a memtrace snapshot");
+		err = fields__fail(&r, -EINVAL, ": empty file, not a memtrace snapshot");
 		goto cleanup;
 	}
 	/* a key twice is a damaged file, and which value wins would be jansson's choice */
@@ -642,7 +399,7 @@ int snapshot_reader__parse(const char *text, size_t len, const char *name, struc
 	err = read_document(&r, root, out);
 cleanup:
 	if (err == -ENOMEM)
-		fail(&r, err, ": out of memory");
+		fields__fail(&r, err, ": out of memory");
 	json_decref(root);
 	if (err)
 		snapshot_reader__release(out);
@@ -773,6 +530,7 @@ void snapshot_reader__release(struct snapshot *s)
 		free(s->procs[i].comm);
 		free(s->procs[i].exe);
 		free(s->procs[i].source);
+		snapshot_timeline__release(&s->procs[i]);
 	}
 	for (size_t i = 0; i < s->nr_leaks; i++) {
 		for (size_t j = 0; j < s->leaks[i].nr_frames; j++) {

@@ -56,6 +56,49 @@ struct snap_leak {
 	size_t process;		/* index into snapshot.procs of its pid, or SIZE_MAX */
 };
 
+/* One series of a timeline: a value per point (snap_timeline.t_s). */
+struct snap_series {
+	char *name;		/* the allocator or GPU kind it is by */
+	uint64_t *v;
+};
+
+struct snap_event {
+	double t_s;
+	char *type;		/* "start", "end", "gc", "oom", "step", or a newer type as read */
+	char *by;		/* start: "exec", "fork", "seen"; end: "exec", "exit"; else NULL */
+	double duration_s;	/* gc */
+	int64_t generation;	/* gc; -1 when absent */
+	uint64_t size;		/* oom: the failed request */
+	char *kind;		/* oom: the GPU kind; else NULL */
+	uint64_t gpu_live_bytes; /* oom */
+};
+
+/* processes[].timeline: memory over time (README, "Memory over time"). */
+struct snap_timeline {
+	bool present;
+	double resolution_s;
+	size_t nr_points;
+	double *t_s;		/* each point's start, seconds after tracing began */
+	struct snap_series *host; /* host live bytes by allocator */
+	size_t nr_host;
+	struct snap_series *gpu; /* GPU live bytes by kind */
+	size_t nr_gpu;
+	uint64_t *host_peak;	/* the series below are NULL when absent */
+	uint64_t *gpu_peak;
+	uint64_t *anon;
+	uint64_t *brk;
+	struct snap_event *events; /* in time order */
+	size_t nr_events;
+	uint64_t gc_omitted, oom_omitted, step_omitted; /* events_omitted */
+};
+
+struct snap_thread {
+	uint32_t tid;
+	char *comm;		/* "" when absent */
+	bool exited;
+	struct mt_counters c;
+};
+
 struct snap_process {
 	uint32_t pid;
 	char *comm;		/* "" when absent */
@@ -63,6 +106,9 @@ struct snap_process {
 	bool exited;
 	struct mt_counters c;
 	char *source;		/* merged snapshots: which file/host it came from; else NULL */
+	struct snap_thread *threads;
+	size_t nr_threads;
+	struct snap_timeline timeline;
 };
 
 struct snapshot {

@@ -4,16 +4,19 @@
 
 #include "render/pprof.h"
 #include "render/render.h"
+#include "render/trace.h"
 
 static const char *const names[] = {
 	[RENDER_PPROF] = "pprof",
 	[RENDER_FOLDED] = "folded",
+	[RENDER_TRACE] = "trace",
 };
 
 /* what messages say is written */
 static const char *const what[] = {
 	[RENDER_PPROF] = "pprof profile",
 	[RENDER_FOLDED] = "folded stacks",
+	[RENDER_TRACE] = "trace",
 };
 
 int render__parse_format(const char *arg, enum render_format *out)
@@ -37,5 +40,7 @@ int render__write(enum render_format format, enum folded_value value,
 {
 	if (format == RENDER_PPROF)
 		return pprof__write(snaps, nr, out);
+	if (format == RENDER_TRACE)
+		return trace__write(snaps, nr, out);
 	return folded__write(snaps, nr, value, out);
 }

@@ -28,6 +28,8 @@ int render_files__open(struct render_files *r, const struct mt_config *cfg)
 	err = add(r, cfg->pprof, RENDER_PPROF);
 	if (!err)
 		err = add(r, cfg->folded, RENDER_FOLDED);
+	if (!err)
+		err = add(r, cfg->trace, RENDER_TRACE);
 	if (err)
 		render_files__release(r);
 	return err;

@@ -24,6 +24,7 @@ struct mt_config {
 	bool json;		/* snapshot on stdout instead of the text report */
 	const char *pprof;	/* --pprof FILE: the final snapshot as a pprof profile */
 	const char *folded;	/* --folded FILE: the final snapshot as folded stacks */
+	const char *trace;	/* --trace FILE: the final snapshot's timelines as a Chrome trace */
 	unsigned int folded_value; /* --folded-value: render/folded.h's enum folded_value */
 	int top;		/* stack sites in the text report */
 	uint64_t ringbuf_bytes;
