@@ -337,6 +337,37 @@ static void test_expand(void **state)
 	top_model__release(&m);
 }
 
+/* At 0.1 s a refresh, the minute's 600 samples in 60 columns: the largest of each ten. */
+static void test_history_columns(void **state)
+{
+	struct top_model m;
+	uint64_t v[TOP_HISTORY_MAX];
+	size_t n;
+
+	(void)state;
+	top_model__init(&m, 0.1);
+	for (int i = 1; i <= 700; i++) {
+		/* a spike in one sample of the 20th column: kept */
+		begin(&m, i / 10.0, i == 295 ? 1000000 : (uint64_t)i);
+		top_model__end(&m);
+	}
+	n = top_model__history_columns(&m, false, v, 60);
+	assert_int_equal(n, 60);
+	assert_int_equal(v[0], 110);	/* samples 101..110 */
+	assert_int_equal(v[19], 1000000);
+	assert_int_equal(v[59], 700);
+	/* fewer samples than columns: as they are */
+	top_model__release(&m);
+	top_model__init(&m, 1);
+	for (int i = 1; i <= 3; i++) {
+		begin(&m, i, (uint64_t)i);
+		top_model__end(&m);
+	}
+	assert_int_equal(top_model__history_columns(&m, false, v, 60), 3);
+	assert_int_equal(v[2], 3);
+	top_model__release(&m);
+}
+
 /* A minute of samples: at 1 s a refresh, the last 60, oldest first. */
 static void test_history(void **state)
 {
@@ -452,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_ended),
 		cmocka_unit_test(test_old_site),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_history_columns),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_batch_frame),

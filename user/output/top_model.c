@@ -298,6 +298,26 @@ size_t top_model__history(const struct top_model *m, bool gpu, uint64_t *out, si
 	return n;
 }
 
+size_t top_model__history_columns(const struct top_model *m, bool gpu, uint64_t *out,
+				  size_t width)
+{
+	uint64_t all[TOP_HISTORY_MAX];
+	size_t n = top_model__history(m, gpu, all, TOP_HISTORY_MAX);
+
+	if (n <= width) {
+		memcpy(out, all, n * sizeof(*all));
+		return n;
+	}
+	for (size_t c = 0; c < width; c++) {
+		size_t from = c * n / width, to = (c + 1) * n / width;
+
+		out[c] = 0;
+		for (size_t i = from; i < to; i++)
+			out[c] = all[i] > out[c] ? all[i] : out[c];
+	}
+	return width;
+}
+
 int top_model__end(struct top_model *m)
 {
 	double dt = m->totals.elapsed_s - m->old_elapsed_s;

@@ -200,5 +200,11 @@ const char *top_model__row_value(const struct top_column *c, const struct top_ro
 				 char *buf, size_t len);
 /* The last samples of host (gpu false) or GPU live bytes, oldest first, at most max: *n. */
 size_t top_model__history(const struct top_model *m, bool gpu, uint64_t *out, size_t max);
+/*
+ * The whole minute of history in at most width values, oldest first: each
+ * the largest of its share of the samples (a peak is never averaged away).
+ */
+size_t top_model__history_columns(const struct top_model *m, bool gpu, uint64_t *out,
+				  size_t width);
 
 #endif /* MEMTRACE_TOP_MODEL_H */

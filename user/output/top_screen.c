@@ -240,14 +240,19 @@ static void draw_live_line(const struct top_model *m, int y, bool gpu)
 {
 	uint64_t v[SPARK_MAX];
 	char bytes[UNITS_BUF], line[128], spark[SPARK_MAX * 3 + 1];
-	int width = COLS - 28;
+	int width;
 	size_t n;
 
-	n = top_model__history(m, gpu, v, width < SPARK_MAX ? (size_t)width : SPARK_MAX);
 	snprintf(line, sizeof(line), "%-4s live %10s  ", gpu ? "GPU" : "host",
 		 units__bytes(gpu ? m->totals.gpu_live : m->totals.host_live, bytes));
 	put(y, 0, line);
-	put(y, (int)strlen(line), top_screen__sparkline(v, n, screen.utf8, spark, sizeof(spark)));
+	/* the minute in the columns left, not the bytes (a block is 3 bytes of UTF-8) */
+	width = COLS - (int)strlen(line) - 1;
+	if (width <= 0)
+		return;
+	n = top_model__history_columns(m, gpu, v, width < SPARK_MAX ? (size_t)width : SPARK_MAX);
+	mvaddstr(y, (int)strlen(line), top_screen__sparkline(v, n, screen.utf8, spark,
+							     sizeof(spark)));
 }
 
 static void draw_header(const struct top_model *m, const struct top_screen_extra *x)
