@@ -629,6 +629,50 @@ static void test_batch(void **state)
 	harness__release(&r);
 }
 
+/* A --batch line of the kind wanted in the last frame of out, split into f; its field count. */
+static int last_line(const char *out, const char *kind, char *buf, size_t len, char **f)
+{
+	const char *frame = out, *at, *end;
+	char start[32];
+
+	for (at = out; (at = strstr(at, "frame\t")); at++)
+		frame = at;
+	snprintf(start, sizeof(start), "\n%s\t", kind);
+	/* the frame line starts the frame; the others follow a newline */
+	at = !strcmp(kind, "frame") ? frame : strstr(frame, start);
+	if (!at)
+		fail_msg("no %s line in the last frame:\n%s", kind, frame);
+	at += at != frame;
+	end = strchr(at, '\n');
+	snprintf(buf, len, "%.*s", (int)(end - at), at);
+	return fields(buf, f, 16);
+}
+
+/* GPU memory through the CUDA test double: the header's, the rows' and the site's, exact. */
+static void test_batch_gpu(void **state)
+{
+	char fig[256], buf[3][512], *f[3][16], want[64];
+	unsigned int line = harness__marker_line("tests/progs/top_gpu.c", "gpu");
+	struct mt_run r;
+
+	(void)state;
+	snprintf(fig, sizeof(fig), "%s/gpu-fig", dir);
+	harness__run(&r, (const char *const[]){ "top", "--batch", "-n", "2", "--", PROG("top_gpu"),
+						fig, "30000", NULL });
+	assert_int_equal(r.status, 128 + 15);
+	assert_int_equal(last_line(r.out, "frame", buf[0], sizeof(buf[0]), f[0]), 8);
+	assert_string_equal(f[0][1], "2");
+	assert_string_equal(f[0][6], "3145728");	/* GPU_LIVE */
+	assert_int_equal(last_line(r.out, "process", buf[1], sizeof(buf[1]), f[1]), 14);
+	assert_string_equal(f[1][7], "3145728");
+	assert_int_equal(last_line(r.out, "thread", buf[2], sizeof(buf[2]), f[2]), 15);
+	assert_string_equal(f[2][8], "3145728");
+	snprintf(want, sizeof(want), "\t3145728\t1\t0\tcuda.device\ttop_gpu_alloc (top_gpu.c:%u)\n",
+		 line);
+	assert_non_null(strstr(strstr(r.out, "frame\t2\t"), want));
+	harness__release(&r);
+}
+
 /* Not a terminal: the one line, exit status 64, and CMD never started. */
 static void test_no_terminal(void **state)
 {
@@ -702,6 +746,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_terminal),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_batch_gpu),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_pause_and_ctrl_c),
 		cmocka_unit_test(test_restored_on_fatal_signal),
