@@ -104,7 +104,8 @@ static const struct argp_option options[] = {
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
-	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
+	  "--folded's values: bytes (live bytes, the default), blocks (live blocks), "
+	  "allocated (bytes allocated) or count (allocations)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
