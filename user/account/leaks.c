@@ -389,7 +389,7 @@ static int by_pid_begin(const void *a, const void *b)
  * The process record a stack's freed blocks belong to: stacks are by PID,
  * and a PID may name several records (an exec's images, a PID used again),
  * one after the other: the last that began before the first freed block
- * was allocated. NULL when none does (folded away).
+ * was allocated, else the first. NULL when the PID has none (folded away).
  */
 static const struct mt_process *owner_of(const struct owner *o, size_t n, uint32_t pid,
 					 uint64_t first_ns)
@@ -405,6 +405,9 @@ static const struct mt_process *owner_of(const struct owner *o, size_t n, uint32
 		else
 			hi = mid;
 	}
+	/* the first: a record made on sight begins after its first call was stamped */
+	if (lo < n && o[lo].pid == pid)
+		found = o[lo++].p;
 	for (; lo < n && o[lo].pid == pid && o[lo].begin_ns <= first_ns; lo++)
 		found = o[lo].p;
 	return found;
