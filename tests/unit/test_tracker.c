@@ -226,6 +226,46 @@ static void test_totals_by_allocator(void **state)
 	leaks__release(&freed);
 }
 
+/*
+ * --sample-bytes 4096: a freed sampled block of 64 bytes stands for
+ * 1 / (1 - e^(-64/4096)) = 64.5013 blocks, one of 8192 bytes for itself:
+ * two of the first and one of the second are 130.0026 allocations of
+ * 16448.17 bytes, an estimate.
+ */
+static void test_totals_sampled(void **state)
+{
+	static const uint64_t frames[] = { 0x401000 };
+	const struct leaks_opts opts = { .now_ns = clock_ns + 100000, .sample_bytes = 4096 };
+	struct leak_report live, freed;
+	struct tracker *t = *state;
+
+	t->sample_bytes = 4096;
+	proc_record(t, MT_PROC_FORK, PID, "app");
+	unit__stack(t, PID, 0xdd, 1, frames);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x3000, 64);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x3000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x3000, 64);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x3000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x4000, 8192);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x4000, 0);
+	/* not sampled: in no site */
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, MT_NO_STACK, 0x5000, 16);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x5000, 0);
+	assert_int_equal(leaks__collect(t, &opts, &live), 0);
+	assert_int_equal(leaks__collect_freed(t, &opts, &live, &freed), 0);
+	assert_int_equal(live.n, 0);
+	assert_int_equal(freed.n, 1);
+	assert_true(freed.sites[0].estimated);
+	assert_int_equal(freed.sites[0].allocs, 130);
+	assert_int_equal(freed.sites[0].allocated_bytes, 16448);
+	assert_int_equal(freed.sites[0].frees, 130);
+	assert_int_equal(freed.sites[0].freed_bytes, 16448);
+	/* the lifetimes count the sampled blocks themselves */
+	assert_int_equal(freed.sites[0].freed_count_raw, 3);
+	leaks__release(&live);
+	leaks__release(&freed);
+}
+
 /* A fork child that only exec-ed leaves no record of its own image before the exec. */
 static void test_idle_child_forgotten(void **state)
 {
@@ -357,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_freed_sites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totals_by_allocator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totals_sampled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_child_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_live, setup, teardown),

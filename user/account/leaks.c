@@ -54,7 +54,7 @@ static const struct freed_lifetimes *site_freed(const struct mt_process *p, uint
 		e = p->gpu ? site_stats__find(&p->gpu->sites[gpu_api][gpu_kind], stack) : NULL;
 		return e ? &e->freed : NULL;
 	}
-	if (stack && p->stacks && p->stacks->stacks[stack].freed_allocator == allocator + 1)
+	if (stack && p->stacks && p->stacks->stacks[stack].freed.allocator == allocator + 1)
 		return &p->stacks->stacks[stack].freed;
 	e = site_stats__find_tagged(&p->sites, stack, (uint8_t)(allocator + 1));
 	return e ? &e->freed : NULL;
@@ -429,11 +429,11 @@ static int collect_freed_stacks(const struct tracker *t, struct leak_report *r, 
 		const struct mt_stack *st = &t->stacks.stacks[i];
 		const struct mt_process *p;
 
-		if (!st->freed_allocator || !st->id)
+		if (!st->freed.allocator || !st->id)
 			continue;
 		p = owner_of(o, t->nr_procs, st->pid, st->freed.first_ns);
 		if (p)
-			err = add_freed(r, cap, live, p, i, st->freed_allocator - 1u, &st->freed,
+			err = add_freed(r, cap, live, p, i, st->freed.allocator - 1u, &st->freed,
 					-1, 0);
 	}
 	free(o);

@@ -48,6 +48,14 @@ struct freed_lifetimes {
 	uint64_t first_ns;			/* UINT64_MAX: none freed yet */
 	uint64_t bytes;				/* their bytes, unweighted */
 	uint32_t thread;			/* SITE_THREAD_*, or the allocating thread */
+	/*
+	 * The stack table's: 1 + the allocator (enum mt_allocator) whose blocks
+	 * are here, 0 before the first. Another allocator's blocks of the same
+	 * stack, rare (a call through a pointer), go to the process's
+	 * site_stats (process__block_freed). In what was padding, on the line
+	 * the free touches anyway.
+	 */
+	uint8_t allocator;
 	uint64_t count[LIFETIME_BUCKETS];
 	/* --sample-bytes: the same blocks, each by its weight (sample_weight.h) */
 	struct weighted_sum estimate;

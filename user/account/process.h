@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/cdefs.h> /* __always_inline */
 
 #include "account/alloc_table.h"
 #include "account/allocator_stats.h"
@@ -142,21 +143,21 @@ struct mt_process {
  * freed another allocator's blocks first: then p->sites, under the
  * allocator's tag. Inline: every free goes through here.
  */
-static inline void process__block_freed(struct mt_process *p, const struct live_block *b,
-					uint64_t free_ns)
+static __always_inline void process__block_freed(struct mt_process *p,
+						 const struct live_block *b, uint64_t free_ns)
 {
 	struct freed_lifetimes *f = NULL;
 	struct mt_stack *st;
 
 	if (b->stack && p->stacks) {
 		st = &p->stacks->stacks[b->stack];
-		if (!st->freed_allocator) {
-			st->freed_allocator = b->allocator + 1;
+		if (!st->freed.allocator) {
+			st->freed.allocator = b->allocator + 1;
 			/* a placeholder (its stack record lost) still has its process */
 			if (!st->pid)
 				st->pid = p->pid;
 		}
-		if (st->freed_allocator == b->allocator + 1) {
+		if (st->freed.allocator == b->allocator + 1) {
 			f = &st->freed;
 			freed_lifetimes__add(f, b->ts_ns, free_ns, b->size, b->thread);
 		}

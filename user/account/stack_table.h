@@ -17,6 +17,11 @@
 #include "util/id_map.h"
 
 struct mt_stack {
+	/*
+	 * its freed blocks: a stack belongs to one process (its id hashes the
+	 * pid). First: what every free touches, away from what only reports read.
+	 */
+	struct freed_lifetimes freed;
 	uint64_t id;
 	uint32_t pid;
 	uint16_t nr_frames;
@@ -24,15 +29,7 @@ struct mt_stack {
 	bool truncated;		/* the walk stopped before the outermost frame */
 	/* of which the Python walk: its bound, or a frame it could not read */
 	bool python_truncated;
-	/*
-	 * 1 + the allocator (enum mt_allocator) whose freed blocks are in freed;
-	 * 0: none freed yet. Another allocator's, rare (a call through a
-	 * pointer), go to the process's site_stats (process__block_freed).
-	 */
-	uint8_t freed_allocator;
 	uint64_t *frames;	/* leaf first: frames[0] is the direct caller */
-	/* its freed blocks: a stack belongs to one process (its id hashes the pid) */
-	struct freed_lifetimes freed;
 };
 
 struct stack_table {
