@@ -290,11 +290,12 @@ static void test_folded_values(void **state)
 		if (run.status)
 			fail_msg("memtrace report failed (status %d): %s", run.status, run.err);
 		harness__release(&run);
-		n = snprintf(expect, sizeof(expect), "%.*smain;base_only_leak %s\n%.*smain;keep_site %s\n",
-			     prefix, bytes, want[i].base, prefix, bytes, want[i].keep);
+		n = snprintf(expect, sizeof(expect),
+			     "%.*smain;base_only_leak %s\n%.*smain;keep_site %s\n", prefix, bytes,
+			     want[i].base, prefix, bytes, want[i].keep);
 		if (want[i].peak)
-			snprintf(expect + n, sizeof(expect) - n, "%.*smain;passing_peak %s\n", prefix,
-				 bytes, want[i].peak);
+			snprintf(expect + n, sizeof(expect) - n, "%.*smain;passing_peak %s\n",
+				 prefix, bytes, want[i].peak);
 		text = read_file(out);
 		assert_string_equal(text, expect);
 		free(text);

@@ -6,9 +6,9 @@
 
 #include "account/gpu_accounting.h"
 #include "account/leaks.h"
-#include "util/str_map.h"
 #include "attach/allocator_funcs.h"
 #include "symbolize/py_frames.h"
+#include "util/str_map.h"
 
 static int by_bytes_desc(const void *a, const void *b)
 {

@@ -167,7 +167,8 @@ static __always_inline void process__block_freed(struct mt_process *p,
 					b->size, b->thread);
 	/* sampled blocks are few: their weight is worked out here, not stored */
 	if (f && p->sample_bytes && b->stack)
-		weighted_sum__add(&f->estimate, b->size, sample_weight__of(b->size, p->sample_bytes));
+		weighted_sum__add(&f->estimate, b->size,
+				  sample_weight__of(b->size, p->sample_bytes));
 }
 
 /* Reads comm, exe and start time from /proc when the process is there. */

@@ -61,7 +61,8 @@ static inline struct freed_lifetimes *site_stats__on_free(struct site_stats *s, 
 {
 	struct site_entry *e;
 
-	if (s->hint < s->n && s->entries[s->hint].stack == stack && s->entries[s->hint].tag == tag) {
+	if (s->hint < s->n && s->entries[s->hint].stack == stack &&
+	    s->entries[s->hint].tag == tag) {
 		e = &s->entries[s->hint];
 	} else {
 		e = site_stats__entry_tagged(s, stack, tag);

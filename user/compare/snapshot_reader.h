@@ -91,7 +91,7 @@ struct snapshot {
 	size_t nr_procs;
 	struct snap_leak *leaks;
 	size_t nr_leaks;
-	/* sites that allocated and hold nothing live: bytes and count 0 (none in older snapshots) */
+	/* sites that allocated, nothing live: bytes and count 0 (none in older snapshots) */
 	struct snap_leak *freed_sites;
 	size_t nr_freed_sites;
 	struct snap_module *modules;	/* none in older snapshots */
