@@ -389,7 +389,7 @@ static int by_pid_begin(const void *a, const void *b)
  * The process record a stack's freed blocks belong to: stacks are by PID,
  * and a PID may name several records (an exec's images, a PID used again),
  * one after the other: the last that began before the first freed block
- * was allocated, else the first. NULL when the PID has none (folded away).
+ * was allocated. NULL when none did (folded away).
  */
 static const struct mt_process *owner_of(const struct owner *o, size_t n, uint32_t pid,
 					 uint64_t first_ns)
@@ -405,11 +405,18 @@ static const struct mt_process *owner_of(const struct owner *o, size_t n, uint32
 		else
 			hi = mid;
 	}
-	/* the first: a record made on sight begins after its first call was stamped */
-	if (lo < n && o[lo].pid == pid)
-		found = o[lo++].p;
-	for (; lo < n && o[lo].pid == pid && o[lo].begin_ns <= first_ns; lo++)
-		found = o[lo].p;
+	for (; lo < n && o[lo].pid == pid; lo++) {
+		/*
+		 * A fork or exec record stamps its process's beginning in the
+		 * kernel, before any call of its; a process memtrace found (-p,
+		 * -a, launch mode) begins when user space saw it, after its first
+		 * calls were stamped: it owns what came before it.
+		 */
+		if (o[lo].begin_ns <= first_ns || (!found && !o[lo].p->forked && !o[lo].p->exec_ts))
+			found = o[lo].p;
+		else
+			break;
+	}
 	return found;
 }
 
