@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 	if (!err && !cfg.command && write_err)
 		status = 1;
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);

@@ -105,11 +105,13 @@ static const struct argp_option options[] = {
 	{ "prometheus-job", OPT_PROMETHEUS_JOB, "NAME", 0,
 	  "The job label of --prometheus's series (default memtrace)", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0,
-	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
+	  "At the end, write the final snapshot's leak and freed sites to FILE as a gzipped "
+	  "pprof profile", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
-	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	  "At the end, write the final snapshot's sites to FILE as folded stacks", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
-	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
+	  "--folded's values: bytes (live bytes, the default), blocks (live blocks), "
+	  "allocated (bytes allocated) or count (allocations)", 0 },
 	{ "trace", OPT_TRACE, "FILE", 0,
 	  "At the end, write the final snapshot's memory over time to FILE as Chrome Trace Event "
 	  "JSON, for Perfetto and chrome://tracing", 0 },

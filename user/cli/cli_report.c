@@ -25,12 +25,12 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  memtrace report run.json --format pprof -o p.pb.gz && go tool pprof p.pb.gz\n"
 	"  memtrace report run.json --format folded | flamegraph.pl > live.svg\n"
-	"  memtrace report rank*.json --format folded --folded-value count\n"
+	"  memtrace report rank*.json --format folded --folded-value allocated\n"
 	"  memtrace report run.json --format trace -o run.trace.json # ui.perfetto.dev\n"
 	"\v"
-	"pprof: sample types inuse_objects/count and inuse_space/bytes (the default);\n"
-	"labels pid, comm, allocator, and kind for GPU memory. No alloc_objects or\n"
-	"alloc_space: snapshots hold no allocated totals per site. folded: one line\n"
+	"pprof: sample types alloc_objects/count, alloc_space/bytes, inuse_objects/count\n"
+	"and inuse_space/bytes (the default); labels pid, comm, tid, thread, allocator,\n"
+	"and kind for GPU memory; mappings with build ids. folded: one line\n"
 	"\"root;...;leaf VALUE\" per stack, sorted; a GPU site's stack starts with\n"
 	"\"[ALLOCATOR]\". trace: each process's timeline as counter tracks, its\n"
 	"collections, OOM events, steps, start and end as events (README.md, \"Other\n"
@@ -40,7 +40,8 @@ static const struct argp_option options[] = {
 	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof, folded or trace (required)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (whole or not at all); default: stdout", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
-	  "folded: bytes (live bytes, the default) or count (live blocks)", 0 },
+	  "folded: bytes (live bytes, the default), blocks (live blocks), allocated "
+	  "(bytes allocated) or count (allocations)", 0 },
 	{ "max-input", OPT_MAX_INPUT, "SIZE", 0,
 	  "Refuse an input larger than SIZE bytes (K, M, G suffixes; default 2G)", 0 },
 	{},

@@ -289,11 +289,15 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 	err = leaks__collect(&s->tracker, &leaks, &out->leaks);
 	if (!err)
 		err = growth_sampler__run(&s->tracker, &growth, &out->leaks);
+	/* before leaks__keep: a young live site is no freed site either */
+	if (!err)
+		err = leaks__collect_freed(&s->tracker, &leaks, &out->leaks, &out->freed);
 	if (err) {
 		leaks__release(&out->leaks);
 		return err;
 	}
 	leaks__keep(&out->leaks, cfg->max_sites);
+	leaks__keep_freed(&out->freed, cfg->max_sites);
 	return 0;
 }
 
@@ -321,6 +325,7 @@ static int report_interval(struct session *s, session_report_fn on_interval, voi
 	sum.interval = ++s->ticks;
 	err = on_interval(&sum, ctx);
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	return err;
 }
 
@@ -342,6 +347,7 @@ static int export_interval(struct session *s, const struct session_reports *r)
 		return err;
 	err = r->on_export(&sum, r->ctx);
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	return err;
 }
 
