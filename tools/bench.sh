@@ -12,7 +12,8 @@
 #    memtrace (default options) as a column of its own. Below the table: each
 #    configuration's new/delete pair over its malloc/free pair.
 # B. ingest rate and memory per live block (ingest_bench).
-# C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench).
+# C. snapshot write and read back, 1M live blocks over 10k stacks (snapshot_bench);
+#    memtrace top's refresh from the same summary, the first and a later one.
 # D. symbolizing 100k distinct addresses, first pass (symbolize_bench); again over
 #    libstdc++ alone, whose C++ names are demangled.
 # E. memtrace's own time around a program (tests/bench/edges): from its start
@@ -573,6 +574,8 @@ if has B; then
 		kv snapshot_write_s "C. s to write the snapshot, 10k stacks symbolized"
 		kv snapshot_read_s "C. s to read it back (jansson)"
 		kv snapshot_bytes "C. snapshot size in bytes"
+		kv top_first_refresh_s "C. s of memtrace top's first refresh past leaks__collect: 10k sites named"
+		kv top_refresh_s "C. s of each later refresh past leaks__collect: names kept, rates, --batch frame"
 		kv symbolize_100k_s "D. s to symbolize 100k distinct addresses, cold"
 		kv symbolize_named "D. share of them named (libc6-dbg names glibc's static functions)"
 		kv symbolize_checked "D. of them checked against dladdr1, all agreeing"

@@ -22,6 +22,8 @@ set -eu
 # (systemctl disable --now prometheus prometheus-node-exporter).
 # golang-go: go tool pprof, which reads the pprof profiles memtrace writes back in
 # tests/integration/test_pprof.c (the reference reader of profile.proto).
+# libncurses-dev: memtrace top's screen (ncursesw). tmux: test_top runs memtrace top in a real
+# terminal and reads the screen back (tmux capture-pane).
 # chromium, nodejs, npm: tests/integration/test_html.c opens the HTML report in headless
 # Chromium, driven by puppeteer-core from npm (installed below into build/browser, at the
 # versions tests/browser/package-lock.json pins; it never downloads a browser of its own).
@@ -30,7 +32,7 @@ packages=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev
 	  libdebuginfod-dev zlib1g-dev libcapstone-dev libcmocka-dev libjansson-dev python3.11
 	  libc6-dbg libiberty-dev libclang-rt-14-dev g++ libjemalloc-dev libgoogle-perftools-dev
 	  libmimalloc-dev libcap2-bin libpython3.11 python3.11-dev prometheus
-	  prometheus-node-exporter golang-go chromium nodejs xxd)
+	  prometheus-node-exporter golang-go libncurses-dev tmux chromium nodejs xxd)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

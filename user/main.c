@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "cli/subcommands.h"
 #include "ingest/session.h"
@@ -11,6 +12,8 @@
 #include "output/report.h"
 #include "output/snapshot.h"
 #include "output/snapshot_files.h"
+#include "output/top_screen.h"
+#include "output/top_view.h"
 #include "render/render_files.h"
 #include "util/config.h"
 #include "util/privileges.h"
@@ -25,8 +28,9 @@ static volatile sig_atomic_t stop_signal, stop_waiting;
  */
 static void on_signal(int sig)
 {
+	/* memtrace top's screen: the terminal must be usable after memtrace is gone */
 	if (stop_waiting)
-		signal(sig, SIG_DFL), raise(sig);
+		top_screen__restore_now(), signal(sig, SIG_DFL), raise(sig);
 	if (stop_signal)
 		stop_waiting = sig;
 	stop_signal = sig;
@@ -36,9 +40,11 @@ struct outputs {
 	const struct mt_config *cfg;
 	struct snapshot_files snap;	/* -o */
 	struct prometheus_file prom;	/* --prometheus */
-	struct render_files rendered;	/* --pprof, --folded: at the end only */
+	struct render_files rendered;	/* --pprof, --folded, --trace: at the end only */
 	bool stdout_failed;		/* said once: every interval would say it again */
 	bool stdout_closed;		/* its reader is gone (| head): not written again */
+	struct top_view *top;		/* memtrace top's screen or frames, while tracing */
+	bool stdout_taken;		/* by top: its screen, or --batch's frames to the end */
 };
 
 /* The report or --json snapshot on stdout; a failure is said once. */
@@ -49,6 +55,8 @@ static int emit_stdout(struct outputs *o, const struct run_summary *sum)
 
 	if (o->stdout_closed)
 		return -EPIPE;
+	if (o->stdout_taken)
+		return 0;
 	/* with --json, stdout holds one document: the final snapshot */
 	if (cfg->json && !sum->interval)
 		err = snapshot__write(sum, stdout);
@@ -65,11 +73,30 @@ static int emit_stdout(struct outputs *o, const struct run_summary *sum)
 	return err;
 }
 
+/* The snapshot to -o; *where, when asked for, gets its path (free it). */
+static int write_snapshot(struct outputs *o, const struct run_summary *sum, char **where)
+{
+	FILE *f = snapshot_files__next(&o->snap);
+	int err;
+
+	if (!f)
+		return -EIO;
+	err = snapshot__write(sum, f);
+	if (err) {
+		fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", o->snap.out.path,
+			strerror(-err));
+		snapshot_files__discard(&o->snap);
+		return err;
+	}
+	if (where)
+		*where = strdup(o->snap.out.path);
+	return snapshot_files__commit(&o->snap);
+}
+
 static int emit(struct outputs *o, const struct run_summary *sum)
 {
 	const struct mt_config *cfg = o->cfg;
 	int err = emit_stdout(o, sum), snap_err;
-	FILE *f;
 
 	/* the same summary as the report and the snapshot: every number agrees */
 	if (cfg->prometheus) {
@@ -78,18 +105,57 @@ static int emit(struct outputs *o, const struct run_summary *sum)
 	}
 	if (!cfg->output)
 		return err;
-	f = snapshot_files__next(&o->snap);
-	if (!f)
-		return -EIO;
-	snap_err = snapshot__write(sum, f);
-	if (snap_err) {
-		fprintf(stderr, "memtrace: cannot write snapshot to %s: %s\n", o->snap.out.path,
-			strerror(-snap_err));
-		snapshot_files__discard(&o->snap);
-		return snap_err;
-	}
-	snap_err = snapshot_files__commit(&o->snap);
+	snap_err = write_snapshot(o, sum, NULL);
 	return snap_err ? snap_err : err;
+}
+
+/* memtrace top's s key: the snapshot alone, now. */
+static int top_snapshot(void *ctx, const struct run_summary *sum, char **where)
+{
+	return write_snapshot(ctx, sum, where);
+}
+
+static int top_refresh(const struct run_summary *sum, void *ctx)
+{
+	return top_view__refresh(((struct outputs *)ctx)->top, sum);
+}
+
+static int top_input(void *ctx)
+{
+	return top_view__input(((struct outputs *)ctx)->top);
+}
+
+/*
+ * memtrace top: the screen (or --batch's frames) once the probes are in, so
+ * that a failure to start is said on the terminal as in a run without top.
+ */
+static int top_start(struct outputs *o, struct session *s, struct session_reports *r)
+{
+	struct top_view_opts opts = { .cfg = o->cfg, .session = s, .snapshot = top_snapshot,
+				      .ctx = o };
+	int err = top_view__open(&opts, &o->top);
+
+	if (err)
+		return err;
+	o->stdout_taken = true;
+	r->on_refresh = top_refresh;
+	r->refresh_ns = o->cfg->top_refresh_ns;
+	if (!o->cfg->top_batch) {
+		r->on_input = top_input;
+		r->input_fd = top_screen__input_fd();
+	}
+	/* the terminal gone: as SIGTERM */
+	signal(SIGHUP, on_signal);
+	return 0;
+}
+
+/* The terminal back before the report: it goes there as in a run without top. */
+static void top_end(struct outputs *o)
+{
+	top_view__free(o->top);
+	o->top = NULL;
+	/* --batch: stdout holds the frames alone, to the end */
+	o->stdout_taken = o->cfg->top_batch;
 }
 
 /* A failed interval report is said, and tracing goes on: the next one may work. */
@@ -120,7 +186,8 @@ int main(int argc, char **argv)
 {
 	struct mt_config cfg;
 	struct outputs out = { .cfg = &cfg };
-	struct session_reports reports = { emit_interval, emit_export, &out };
+	struct session_reports reports = { .on_interval = emit_interval, .on_export = emit_export,
+					  .ctx = &out };
 	struct run_summary sum = {};
 	struct session s = {};
 	bool started = false;
@@ -137,6 +204,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cli__parse(argc, argv, &cfg))
 		return 2;
+	if (cfg.top_mode && top_view__check(&cfg)) {
+		config__release(&cfg);
+		return EX_USAGE;
+	}
 	if (privileges__check())
 		return 1;
 	if (cfg.output && snapshot_files__open(&out.snap, cfg.output, cfg.keep))
@@ -153,8 +224,11 @@ int main(int argc, char **argv)
 
 	err = session__start(&s, &cfg);
 	started = true;
+	if (!err && cfg.top_mode)
+		err = top_start(&out, &s, &reports);
 	if (!err)
 		err = session__run(&s, &stop_signal, &reports);
+	top_end(&out);
 	if (!err)
 		err = session__finish(&s, &sum);
 	if (!err)
@@ -169,6 +243,7 @@ int main(int argc, char **argv)
 	if (!err && !cfg.command && write_err)
 		status = 1;
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);

@@ -9,8 +9,14 @@
  * map is this bench's own: frames are return addresses inside real
  * functions of this binary and of libc, so the symbolizer does real work.
  *
+ * memtrace top's refresh from the same summary: its rows (every leak site
+ * named, Python frames looked for: the first frame symbolizes each stack,
+ * later ones take the names of the frame before) and a --batch frame
+ * written; on top of leaks_collect_s, which each refresh pays too.
+ *
  * Usage: snapshot_bench [FILE]   (default: a temporary file, removed)
- * Prints leaks_collect_s, snapshot_write_s, snapshot_read_s, snapshot_bytes.
+ * Prints leaks_collect_s, snapshot_write_s, snapshot_read_s, snapshot_bytes,
+ * top_first_refresh_s, top_refresh_s.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -30,6 +36,8 @@
 #include "account/tracker.h"
 #include "ingest/dispatch.h"
 #include "output/snapshot.h"
+#include "output/top_batch.h"
+#include "output/top_rows.h"
 #include "symbolize/proc_maps.h"
 #include "symbolize/symbolizer.h"
 
@@ -227,12 +235,31 @@ static int write_snapshot(struct run_summary *s, const char *path, double *secs)
 	return err;
 }
 
+/* One refresh of memtrace top: the frame's rows, then its --batch text (to /dev/null). */
+static int top_refresh(struct top_model *m, struct run_summary *s, double *secs)
+{
+	double start = now_s(CLOCK_MONOTONIC);
+	FILE *null = fopen("/dev/null", "w");
+	int err;
+
+	if (!null)
+		return -errno;
+	s->duration_s += 1;
+	err = top_rows__collect(s, m) ?: top_batch__write(m, 10, null);
+	fclose(null);
+	*secs = now_s(CLOCK_MONOTONIC) - start;
+	if (!err && m->sites.n != NR_STACKS)
+		err = -EPROTO;
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	char tmp[] = "/tmp/memtrace-snapshot-bench-XXXXXX";
 	const char *path = argc > 1 ? argv[1] : tmp;
 	struct run_summary s = {};
-	double start, collect_s, write_s = 0, read_s;
+	double start, collect_s, write_s = 0, read_s, top_first_s = 0, top_s = 0;
+	struct top_model m;
 	struct tracker t = {};
 	json_error_t jerr;
 	struct stat st;
@@ -280,6 +307,12 @@ int main(int argc, char **argv)
 	}
 	err = check_snapshot(root);
 	json_decref(root);
+	top_model__init(&m, 1);
+	if (!err)
+		err = top_refresh(&m, &s, &top_first_s) ?: top_refresh(&m, &s, &top_s);
+	top_model__release(&m);
+	if (err)
+		fprintf(stderr, "snapshot_bench: memtrace top's refresh: %s\n", strerror(-err));
 	if (err || stat(path, &st)) {
 		err = err ? err : -errno;
 		goto cleanup;
@@ -288,6 +321,8 @@ int main(int argc, char **argv)
 	printf("snapshot_write_s %.3f\n", write_s);
 	printf("snapshot_read_s %.3f\n", read_s);
 	printf("snapshot_bytes %lld\n", (long long)st.st_size);
+	printf("top_first_refresh_s %.3f\n", top_first_s);
+	printf("top_refresh_s %.3f\n", top_s);
 cleanup:
 	if (argc == 1)
 		unlink(tmp);

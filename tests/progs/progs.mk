@@ -143,13 +143,20 @@ $(GPU_DOUBLE)/libamdhip64.so.6: tests/gpu_double/hip_double.c tests/gpu_double/g
 # opens the library it is given by path, and must not find the double's libcuda.
 GPU_RPATH := -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double'
 GPU_PROGS := $(addprefix $(BUILD)/tests/progs/,gpu_linked gpu_hip gpu_dlopen gpu_dlsym \
-	gpu_real_cudart)
+	gpu_real_cudart top_gpu)
 
 $(BUILD)/tests/progs/gpu_linked: tests/progs/gpu_linked.c $(GPU_DOUBLE_DEPS) \
 		$(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
 		-l:libcudart.so.13 -l:libcuda.so.1
+
+# memtrace top's GPU column (test_top): 3 MiB held through the double's cudaMalloc
+$(BUILD)/tests/progs/top_gpu: tests/progs/top_gpu.c $(GPU_DOUBLE_DEPS) \
+		$(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
+	$(call msg,CC-PROG,$@)
+	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
+		-l:libcudart.so.13
 
 $(BUILD)/tests/progs/gpu_hip: tests/progs/gpu_hip.c $(GPU_DOUBLE_DEPS) \
 		$(GPU_DOUBLE)/libamdhip64.so.6 | $(BUILD)/tests/progs

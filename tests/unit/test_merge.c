@@ -225,6 +225,78 @@ static void test_pid_collision(void **state)
 	assert_int_equal(integer(json_array_get(leaks, 3), "pid"), 101);
 }
 
+/*
+ * freed_sites are carried through as leaks are, largest allocated first,
+ * PIDs renumbered with their processes; what --max-sites left out is
+ * summed; modules are listed once each. Inputs without them (rank0 and
+ * rank1 above) give a merge without them.
+ */
+static void test_freed_sites(void **state)
+{
+	struct merge_input in[] = {
+		{ "rank0.json", json_loads(rank0, 0, NULL) },
+		{ "rank1.json", json_loads(rank1, 0, NULL) },
+	};
+	json_t *out, *freed, *omitted, *mods;
+	struct snapshot snap;
+	char *buf = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_null(json_object_get(merged, "freed_sites"));
+	assert_null(json_object_get(merged, "modules"));
+	assert_non_null(in[0].root);
+	assert_non_null(in[1].root);
+	assert_non_null(f);
+	assert_int_equal(json_object_set_new(in[0].root, "freed_sites", json_pack(
+		"[{s:i, s:i, s:i, s:i, s:i, s:[]}]", "pid", 100, "bytes", 0, "count", 0, "allocs",
+		5, "allocated_bytes", 50, "stack")), 0);
+	assert_int_equal(json_object_set_new(in[0].root, "freed_sites_omitted", json_pack(
+		"{s:i, s:i, s:i}", "sites", 1, "allocated_bytes", 7, "allocs", 1)), 0);
+	assert_int_equal(json_object_set_new(in[0].root, "modules", json_pack(
+		"[{s:s, s:s}]", "path", "/a/train", "build_id", "aa")), 0);
+	assert_int_equal(json_object_set_new(in[1].root, "freed_sites", json_pack(
+		"[{s:i, s:i, s:i, s:i, s:i, s:[]}]", "pid", 100, "bytes", 0, "count", 0, "allocs",
+		9, "allocated_bytes", 900, "stack")), 0);
+	assert_int_equal(json_object_set_new(in[1].root, "freed_sites_omitted", json_pack(
+		"{s:i, s:i, s:i}", "sites", 2, "allocated_bytes", 3, "allocs", 4)), 0);
+	assert_int_equal(json_object_set_new(in[1].root, "modules", json_pack(
+		"[{s:s, s:s}, {s:s, s:n}]", "path", "/a/train", "build_id", "aa", "path",
+		"/lib/libc.so.6", "build_id")), 0);
+	assert_int_equal(merge__write(in, 2, f, NULL, 0), 0);
+	assert_int_equal(fclose(f), 0);
+	out = json_loads(buf, 0, NULL);
+	assert_non_null(out);
+	freed = json_object_get(out, "freed_sites");
+	assert_int_equal(json_array_size(freed), 2);
+	assert_int_equal(integer(json_array_get(freed, 0), "allocated_bytes"), 900);
+	/* rank1's PID 100 is 102 in the merge (test_pid_collision) */
+	assert_int_equal(integer(json_array_get(freed, 0), "pid"), 102);
+	assert_int_equal(integer(json_array_get(freed, 1), "allocated_bytes"), 50);
+	assert_int_equal(integer(json_array_get(freed, 1), "pid"), 100);
+	omitted = json_object_get(out, "freed_sites_omitted");
+	assert_int_equal(integer(omitted, "sites"), 3);
+	assert_int_equal(integer(omitted, "allocated_bytes"), 10);
+	assert_int_equal(integer(omitted, "allocs"), 5);
+	mods = json_object_get(out, "modules");
+	assert_int_equal(json_array_size(mods), 2);
+	assert_string_equal(string(json_array_get(mods, 0), "path"), "/a/train");
+	assert_string_equal(string(json_array_get(mods, 1), "path"), "/lib/libc.so.6");
+	/* and the reader takes it */
+	if (snapshot_reader__parse(buf, len, "merged.json", &snap, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(snap.nr_freed_sites, 2);
+	assert_int_equal(snap.freed_sites[0].allocs, 9);
+	assert_int_equal(snap.nr_modules, 2);
+	assert_null(snap.modules[1].build_id);
+	snapshot_reader__release(&snap);
+	json_decref(out);
+	json_decref(in[0].root);
+	json_decref(in[1].root);
+	free(buf);
+}
+
 static void test_merged_from(void **state)
 {
 	json_t *from = json_object_get(merged, "merged_from");
@@ -398,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_gpu_sums),
 		cmocka_unit_test(test_mappings_sums),
 		cmocka_unit_test(test_pid_collision),
+		cmocka_unit_test(test_freed_sites),
 		cmocka_unit_test(test_merged_from),
 		cmocka_unit_test(test_reads_back),
 		cmocka_unit_test(test_merge_merged),

@@ -116,7 +116,7 @@ static void test_folded_count_two_snapshots(void **state)
 	(void)state;
 	load(snap_a, &s[0]);
 	load(snap_b, &s[1]);
-	text = folded(s, 2, FOLDED_COUNT);
+	text = folded(s, 2, FOLDED_BLOCKS);
 	assert_string_equal(text,
 			    "<module> (train.py:3);Model.step (train.py:28);PyBytes_FromSize 1\n"
 			    "[cuda.device];main;work 2\n"
@@ -135,10 +135,64 @@ static void test_folded_value_names(void **state)
 	(void)state;
 	assert_int_equal(folded__parse_value("bytes", &v), 0);
 	assert_int_equal(v, FOLDED_BYTES);
+	assert_int_equal(folded__parse_value("blocks", &v), 0);
+	assert_int_equal(v, FOLDED_BLOCKS);
+	assert_int_equal(folded__parse_value("allocated", &v), 0);
+	assert_int_equal(v, FOLDED_ALLOCATED);
 	assert_int_equal(folded__parse_value("count", &v), 0);
 	assert_int_equal(v, FOLDED_COUNT);
-	assert_int_equal(folded__parse_value("allocated", &v), -EINVAL);
+	assert_int_equal(folded__parse_value("objects", &v), -EINVAL);
 	assert_int_equal(folded__parse_value("", &v), -EINVAL);
+}
+
+/*
+ * A snapshot with allocated totals: work allocated 6 blocks (1200 bytes) in
+ * thread 31 "worker", 2 live (400 bytes); churn allocated 10 (640 bytes),
+ * from several threads, all freed: a freed site. An old-style site (no
+ * totals) adds its live figures to bytes and blocks only.
+ */
+static const char snap_totals[] =
+	HEAD "\"processes\": [{\"pid\": 30, \"comm\": \"app\"}],"
+	"\"leaks\": ["
+	"{\"pid\": 30, \"allocator\": \"libc\", \"bytes\": 400, \"count\": 2, \"allocs\": 6,"
+	" \"allocated_bytes\": 1200, \"frees\": 4, \"freed_bytes\": 800, \"tid\": 31,"
+	" \"thread_comm\": \"worker\", \"stack\": ["
+	NATIVE("\"work\"", "\"/bin/app\"", "\"0x1010\"", "\"app.c\"", "12", "false") ","
+	MAIN "]},"
+	"{\"pid\": 30, \"allocator\": \"libc\", \"bytes\": 5, \"count\": 1, \"stack\": ["
+	NATIVE("\"old\"", "\"/lib/libx.so\"", "\"0x2a\"", "null", "null", "false") "]}"
+	"], \"freed_sites\": ["
+	"{\"pid\": 30, \"allocator\": \"libc\", \"bytes\": 0, \"count\": 0, \"allocs\": 10,"
+	" \"allocated_bytes\": 640, \"frees\": 10, \"freed_bytes\": 640, \"tid\": null,"
+	" \"thread_comm\": null, \"stack\": ["
+	NATIVE("\"churn\"", "\"/bin/app\"", "\"0x1030\"", "\"app.c\"", "20", "false") ","
+	MAIN "]}],"
+	"\"modules\": [{\"path\": \"/bin/app\", \"build_id\": \"0a1b2c3d\"},"
+	" {\"path\": \"/lib/libx.so\", \"build_id\": null}]}";
+
+static void test_folded_totals(void **state)
+{
+	static const struct {
+		enum folded_value value;
+		const char *text;
+	} want[] = {
+		{ FOLDED_BYTES, "main;work 400\nold 5\n" },
+		{ FOLDED_BLOCKS, "main;work 2\nold 1\n" },
+		/* the old-style site has no totals: 0, left out */
+		{ FOLDED_ALLOCATED, "main;churn 640\nmain;work 1200\n" },
+		{ FOLDED_COUNT, "main;churn 10\nmain;work 6\n" },
+	};
+	struct snapshot s = {};
+
+	(void)state;
+	load(snap_totals, &s);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *text = folded(&s, 1, want[i].value);
+
+		assert_string_equal(text, want[i].text);
+		free(text);
+	}
+	snapshot_reader__release(&s);
 }
 
 /* the reader takes module_offset as the writer writes it, "0x" and hex digits, or refuses it */
@@ -397,6 +451,80 @@ static void test_pprof_profile(void **state)
 	snapshot_reader__release(&s);
 }
 
+/* The string a message's field num names in the string table; NULL when absent. */
+static const char *string_field(const struct profile *prof, const struct field *msg, uint32_t num)
+{
+	uint64_t i;
+
+	return ints(msg, num, &i, 1) ? prof->strings[i] : NULL;
+}
+
+/*
+ * Sample types alloc_objects, alloc_space, inuse_objects, inuse_space (the
+ * default); a freed site has alloc_* only; tid and thread labels; each
+ * mapping with its build id.
+ */
+static void test_pprof_totals(void **state)
+{
+	static const char *const types[] = { "alloc_objects", "count", "alloc_space", "bytes",
+					      "inuse_objects", "count", "inuse_space", "bytes" };
+	struct snapshot s = {};
+	struct pb_buf pb = {};
+	struct profile prof;
+	uint64_t values[4], tid = 0;
+	struct field st[4];
+	const uint8_t *p;
+	struct field f;
+	size_t n = 0;
+
+	(void)state;
+	load(snap_totals, &s);
+	assert_int_equal(pprof__encode(&s, 1, &pb), 0);
+	decode(&pb, &prof);
+	assert_int_equal(prof.nr_sample_types, 4);
+	/* the sample types are the profile's field 1, in order */
+	for (p = pb.data; next_field(&p, pb.data + pb.len, &f) && n < 4;)
+		if (f.num == 1)
+			st[n++] = f;
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(string_field(&prof, &st[i], 1), types[2 * i]);
+		assert_string_equal(string_field(&prof, &st[i], 2), types[2 * i + 1]);
+	}
+	assert_string_equal(prof.strings[prof.default_sample_type], "inuse_space");
+	/* work, the old-style site, then the freed site */
+	assert_int_equal(prof.nr_samples, 3);
+	assert_int_equal(ints(&prof.samples[0], 2, values, 4), 4);
+	assert_int_equal(values[0], 6);
+	assert_int_equal(values[1], 1200);
+	assert_int_equal(values[2], 2);
+	assert_int_equal(values[3], 400);
+	assert_string_equal(label(&prof, &prof.samples[0], "thread", NULL), "worker");
+	assert_non_null(label(&prof, &prof.samples[0], "tid", &tid));
+	assert_int_equal(tid, 31);
+	/* a site of a snapshot without totals: its alloc_* 0, nothing said of threads */
+	assert_int_equal(ints(&prof.samples[1], 2, values, 4), 4);
+	assert_int_equal(values[0], 0);
+	assert_int_equal(values[1], 0);
+	assert_int_equal(values[3], 5);
+	assert_null(label(&prof, &prof.samples[1], "thread", NULL));
+	assert_int_equal(ints(&prof.samples[2], 2, values, 4), 4);
+	assert_int_equal(values[0], 10);
+	assert_int_equal(values[1], 640);
+	assert_int_equal(values[2], 0);
+	assert_int_equal(values[3], 0);
+	assert_string_equal(label(&prof, &prof.samples[2], "thread", NULL), "several");
+	assert_null(label(&prof, &prof.samples[2], "tid", NULL));
+	/* /bin/app with its build id (field 6), /lib/libx.so without */
+	assert_int_equal(prof.nr_mappings, 2);
+	assert_string_equal(string_field(&prof, &prof.mappings[0], 5), "/bin/app");
+	assert_string_equal(string_field(&prof, &prof.mappings[0], 6), "0a1b2c3d");
+	assert_string_equal(string_field(&prof, &prof.mappings[1], 5), "/lib/libx.so");
+	assert_null(string_field(&prof, &prof.mappings[1], 6));
+	release_profile(&prof);
+	pb__release(&pb);
+	snapshot_reader__release(&s);
+}
+
 /* pprof__write is pprof__encode, gzip-compressed */
 static void test_pprof_gzip(void **state)
 {
@@ -437,6 +565,8 @@ int main(void)
 		cmocka_unit_test(test_folded_bytes),
 		cmocka_unit_test(test_folded_count_two_snapshots),
 		cmocka_unit_test(test_folded_value_names),
+		cmocka_unit_test(test_folded_totals),
+		cmocka_unit_test(test_pprof_totals),
 		cmocka_unit_test(test_bad_module_offset),
 		cmocka_unit_test(test_pprof_profile),
 		cmocka_unit_test(test_pprof_gzip),

@@ -51,13 +51,15 @@ static void test_on_free(void **state)
 	(void)state;
 	/* churn at stack 7: 1000 blocks living 500 ns; two long-lived ones */
 	for (int i = 0; i < 1000; i++)
-		site_stats__on_free(&s, 7, 10 * S + i, 10 * S + i + 500);
-	site_stats__on_free(&s, 7, 3 * S, 3 * S + 2 * S);
+		site_stats__on_free(&s, 7, 0, 10 * S + i, 10 * S + i + 500, 16, 3);
+	site_stats__on_free(&s, 7, 0, 3 * S, 3 * S + 2 * S, 100, 3);
 	/* stack 0 ("no stack") is a site of its own, interleaved with 7 */
-	site_stats__on_free(&s, 0, 1 * S, 1 * S + 50 * MS);
-	site_stats__on_free(&s, 7, 2 * S, 200 * S);
+	site_stats__on_free(&s, 0, 0, 1 * S, 1 * S + 50 * MS, 5, 1);
+	site_stats__on_free(&s, 7, 0, 2 * S, 200 * S, 1000, 3);
 	/* a free seen before its allocation's timestamp (clocks of two CPUs): lifetime 0 */
-	site_stats__on_free(&s, 0, 5 * S, 5 * S - 10);
+	site_stats__on_free(&s, 0, 0, 5 * S, 5 * S - 10, 7, 2);
+	/* a tag keeps an allocator's frees of stack 7 apart from the stack's own entry */
+	site_stats__on_free(&s, 7, 2, 4 * S, 4 * S + 1, 64, 3);
 	assert_int_equal(s.err, 0);
 
 	e7 = site_stats__find(&s, 7);
@@ -72,6 +74,17 @@ static void test_on_free(void **state)
 	assert_int_equal(e0->freed.count[5], 1);	/* 50 ms: (10 ms, 100 ms] */
 	assert_int_equal(e0->freed.count[0], 1);
 	assert_int_equal(e0->freed.first_ns, 1 * S);
+	/* the totals: bytes, blocks, and the one thread, or several */
+	assert_int_equal(e7->freed.bytes, 1000 * 16 + 100 + 1000);
+	assert_int_equal(freed_lifetimes__count(&e7->freed), 1002);
+	assert_int_equal(e7->freed.thread, 3);
+	assert_int_equal(e0->freed.bytes, 12);
+	assert_int_equal(e0->freed.thread, SITE_THREAD_SEVERAL);
+	e7 = site_stats__find_tagged(&s, 7, 2);
+	assert_non_null(e7);
+	assert_int_equal(e7->freed.bytes, 64);
+	assert_int_equal(freed_lifetimes__count(&e7->freed), 1);
+	assert_null(site_stats__find_tagged(&s, 0, 2));
 	site_stats__release(&s);
 }
 
@@ -83,7 +96,7 @@ static void test_many_sites(void **state)
 	(void)state;
 	for (uint32_t round = 0; round < 3; round++)
 		for (uint32_t stack = 0; stack < 5000; stack++)
-			site_stats__on_free(&s, stack, round, round + 100);
+			site_stats__on_free(&s, stack, 0, round, round + 100, 1, 0);
 	assert_int_equal(s.n, 5000);
 	for (uint32_t stack = 0; stack < 5000; stack++) {
 		const struct site_entry *e = site_stats__find(&s, stack);

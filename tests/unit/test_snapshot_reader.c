@@ -24,6 +24,7 @@
 
 #include "compare/snapshot_reader.h"
 #include "output/snapshot.h"
+#include "symbolize/elf_file.h"
 #include "unit_helpers.h"
 
 #define NAME	"t.json"
@@ -109,6 +110,7 @@ static int teardown(void **state)
 	rmdir(w->dir);
 	if (w->s.tracker) {
 		leaks__release(&w->s.leaks);
+		leaks__release(&w->s.freed);
 		symbolizer__free(w->s.sym);
 		tracker__release(&w->t);
 	}
@@ -1227,6 +1229,141 @@ static void test_timeline_and_threads(void **state)
 	assert_path(w, "processes[0].threads[0].tid", "expected an integer from 0 to 4294967295");
 }
 
+static void call_free(struct tracker *t, uint32_t pid, uint32_t tid, uint64_t ts, uint64_t addr)
+{
+	unit__call(t, &(struct unit_call){ .func = MT_FN_FREE, .pid = pid, .tid = tid,
+					   .ts_ns = ts, .duration_ns = 100, .addr = addr });
+}
+
+static void call_on(struct tracker *t, uint32_t pid, uint32_t tid, uint64_t ts, uint64_t stack_id,
+		    uint64_t addr, uint64_t size)
+{
+	unit__call(t, &(struct unit_call){ .func = MT_FN_MALLOC, .pid = pid, .tid = tid,
+					   .ts_ns = ts, .duration_ns = 100, .stack_id = stack_id,
+					   .addr = addr, .size = size });
+}
+
+/*
+ * Per-site totals since tracing began, written and read back: S1 allocated
+ * 100 + 200 bytes on the main thread and freed the 100 (a leak with its
+ * totals and thread); S2 allocated 64 bytes on two threads and freed both,
+ * and "no stack" 10 bytes, freed: freed sites, largest allocated first; the
+ * modules of the frames with their build ids.
+ */
+static void test_site_totals(void **state)
+{
+	static const struct leaks_opts all_live = { .now_ns = 10 * NS };
+	struct world *w = *state;
+	struct snapshot *s = &w->snap;
+	uint32_t me = (uint32_t)getpid();
+	uint64_t named[2] = {
+		(uint64_t)(uintptr_t)marker_leaf + 1,
+		(uint64_t)(uintptr_t)marker_caller + 2,
+	};
+	struct elf_file *ef = NULL;
+	const struct snap_leak *l;
+	bool found = false;
+	volatile int x = 1;
+
+	assert_int_equal(marker_caller(&x), 6);
+	assert_int_equal(tracker__init(&w->t), 0);
+	w->s.tracker = &w->t;
+	assert_non_null(tracker__add_process(&w->t, me));
+	unit__stack(&w->t, me, S1, 2, named);
+	unit__stack(&w->t, me, S2, 1, named + 1);
+	call_on(&w->t, me, me, 1 * NS, S1, 0x1000, 100);
+	call_on(&w->t, me, me, 2 * NS, S1, 0x2000, 200);
+	call_free(&w->t, me, me, 3 * NS, 0x1000);
+	call_on(&w->t, me, me, 4 * NS, S2, 0x3000, 64);
+	call_free(&w->t, me, me, 5 * NS, 0x3000);
+	call_on(&w->t, me, me + 1, 6 * NS, S2, 0x3000, 64);
+	call_free(&w->t, me, me, 7 * NS, 0x3000);
+	call_on(&w->t, me, me, 8 * NS, MT_NO_STACK, 0x5000, 10);
+	call_free(&w->t, me, me, 9 * NS, 0x5000);
+	w->s.sym = symbolizer__new();
+	assert_non_null(w->s.sym);
+	assert_int_equal(leaks__collect(&w->t, &all_live, &w->s.leaks), 0);
+	assert_int_equal(leaks__collect_freed(&w->t, &all_live, &w->s.leaks, &w->s.freed), 0);
+	w->s.now_ns = 10 * NS;
+	w->s.stack_mode = MT_STACK_FP;
+	write_run(w);
+	assert_int_equal(parse_text(w, w->text, w->len), 0);
+
+	assert_int_equal(s->nr_leaks, 1);
+	l = &s->leaks[0];
+	assert_true(l->has_totals);
+	assert_int_equal(l->bytes, 200);
+	assert_int_equal(l->count, 1);
+	assert_int_equal(l->allocs, 2);
+	assert_int_equal(l->allocated_bytes, 300);
+	assert_int_equal(l->frees, 1);
+	assert_int_equal(l->freed_bytes, 100);
+	assert_true(l->has_tid);
+	assert_int_equal(l->tid, me);
+	assert_non_null(l->thread_comm);
+
+	assert_int_equal(s->nr_freed_sites, 2);
+	l = &s->freed_sites[0];
+	assert_int_equal(l->bytes, 0);
+	assert_int_equal(l->count, 0);
+	assert_int_equal(l->allocs, 2);
+	assert_int_equal(l->allocated_bytes, 128);
+	assert_int_equal(l->frees, 2);
+	assert_int_equal(l->freed_bytes, 128);
+	/* two threads allocated there: no one thread */
+	assert_false(l->has_tid);
+	assert_null(l->thread_comm);
+	assert_int_equal(l->nr_frames, 1);
+	assert_string_equal(l->frames[0].symbol, "marker_caller");
+	assert_int_equal(l->process, 0);
+	l = &s->freed_sites[1];
+	assert_int_equal(l->allocs, 1);
+	assert_int_equal(l->allocated_bytes, 10);
+	assert_int_equal(l->nr_frames, 0);
+	assert_true(l->has_tid);
+
+	/* the frames' module, this test, with its own build id */
+	assert_true(s->nr_modules >= 1);
+	for (size_t i = 0; i < s->nr_modules; i++) {
+		if (strcmp(s->modules[i].path, s->leaks[0].frames[0].module))
+			continue;
+		found = true;
+		assert_int_equal(elf_file__open(s->modules[i].path, &ef), 0);
+		assert_non_null(elf_file__build_id(ef));
+		assert_non_null(s->modules[i].build_id);
+		assert_string_equal(s->modules[i].build_id, elf_file__build_id(ef));
+		elf_file__free(ef);
+	}
+	assert_true(found);
+}
+
+/* A snapshot written before sites had totals: none, and still read. */
+static void test_totals_absent(void **state)
+{
+	struct world *w = *state;
+
+	assert_int_equal(parse_doc(w, minimal()), 0);
+	assert_int_equal(w->snap.nr_leaks, 1);
+	assert_false(w->snap.leaks[0].has_totals);
+	assert_int_equal(w->snap.leaks[0].allocs, 0);
+	assert_int_equal(w->snap.leaks[0].allocated_bytes, 0);
+	assert_false(w->snap.leaks[0].has_tid);
+	assert_null(w->snap.leaks[0].thread_comm);
+	assert_int_equal(w->snap.nr_freed_sites, 0);
+	assert_null(w->snap.freed_sites);
+	assert_int_equal(w->snap.nr_modules, 0);
+	/* damage in the new fields is named by its path */
+	assert_int_equal(parse_doc(w, with("", "freed_sites",
+					   json_pack("[{s:s}]", "allocs", "many"))), -EINVAL);
+	assert_non_null(strstr(w->err, "freed_sites[0].allocs"));
+	assert_int_equal(parse_doc(w, with("", "modules", json_pack("[{s:n}]", "build_id"))),
+			 -EINVAL);
+	assert_non_null(strstr(w->err, "modules[0]"));
+	assert_non_null(strstr(w->err, "path"));
+	assert_int_equal(parse_doc(w, with("leaks[0]", "tid", json_string("x"))), -EINVAL);
+	assert_non_null(strstr(w->err, "leaks[0].tid"));
+}
+
 /* snapshot_details.c: the run's start, command and GPU kinds, each leak's ages and totals */
 static void test_details(void **state)
 {
@@ -1326,6 +1463,8 @@ int main(void)
 		TEST(test_leak_sums),
 		TEST(test_short_error_buffer),
 		TEST(test_timeline_and_threads),
+		TEST(test_site_totals),
+		TEST(test_totals_absent),
 		TEST(test_details),
 	};
 

@@ -2,7 +2,8 @@
 /*
  * The tracker's process records from synthetic ring buffer records: a PID
  * used again after an exit, an exec's split, an idle fork child forgotten,
- * --max-exited folding, --max-live, and when maps are read from /proc.
+ * --max-exited folding, --max-live, when maps are read from /proc, and the
+ * sites' allocation totals across an exec and across allocators.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "account/leaks.h"
 #include "account/tracker.h"
 #include "unit_helpers.h"
 
@@ -110,6 +112,158 @@ static void test_exec_split(void **state)
 	/* the same address again is the new image's block, no unknown free or displacement */
 	assert_int_equal(img->displaced.n, 0);
 	assert_int_equal(t->totals.current_bytes, 5);
+}
+
+/*
+ * An exec frees the old image's blocks at once: its sites' totals count
+ * them freed, and the site is a freed site of the old image, not of the
+ * new one that has its PID (and may have its stacks' ids).
+ */
+static void test_exec_freed_sites(void **state)
+{
+	static const uint64_t frames[] = { 0x401000 }, frames2[] = { 0x402000 };
+	const struct leaks_opts opts = { .now_ns = clock_ns + 100000 };
+	struct leak_report live, freed;
+	struct tracker *t = *state;
+
+	proc_record(t, MT_PROC_FORK, PID, "launcher");
+	unit__stack(t, PID, 0xaa, 1, frames);
+	unit__call(t, &(struct unit_call){ .func = MT_FN_MALLOC, .pid = PID, .tid = PID,
+					   .ts_ns = clock_ns += 1000, .stack_id = 0xaa,
+					   .addr = 0x1000, .size = 300 });
+	unit__call(t, &(struct unit_call){ .func = MT_FN_MALLOC, .pid = PID, .tid = PID,
+					   .ts_ns = clock_ns += 1000, .stack_id = 0xaa,
+					   .addr = 0x2000, .size = 30 });
+	call_record(t, MT_FN_FREE, PID, 0x2000, 0);
+	proc_record(t, MT_PROC_EXEC, PID, "python3");
+	unit__stack(t, PID, 0xbb, 1, frames2);
+	unit__call(t, &(struct unit_call){ .func = MT_FN_MALLOC, .pid = PID, .tid = PID,
+					   .ts_ns = clock_ns += 1000, .stack_id = 0xbb,
+					   .addr = 0x1000, .size = 5 });
+	assert_int_equal(t->nr_procs, 2);
+	assert_int_equal(leaks__collect(t, &opts, &live), 0);
+	assert_int_equal(leaks__collect_freed(t, &opts, &live, &freed), 0);
+	assert_int_equal(live.n, 1);
+	assert_ptr_equal(live.sites[0].process, t->procs[1]);
+	assert_int_equal(live.sites[0].allocs, 1);
+	assert_int_equal(live.sites[0].allocated_bytes, 5);
+	assert_int_equal(live.sites[0].frees, 0);
+	assert_int_equal(freed.n, 1);
+	assert_ptr_equal(freed.sites[0].process, t->procs[0]);
+	assert_int_equal(freed.sites[0].bytes, 0);
+	assert_int_equal(freed.sites[0].allocs, 2);
+	assert_int_equal(freed.sites[0].allocated_bytes, 330);
+	/* one freed by the program, one by the exec */
+	assert_int_equal(freed.sites[0].frees, 2);
+	assert_int_equal(freed.sites[0].freed_bytes, 330);
+	assert_int_equal(freed.sites[0].thread, 0);
+	leaks__release(&live);
+	leaks__release(&freed);
+}
+
+/* A call of allocator's from stack_id (MT_NO_STACK: none) on PID's main thread. */
+static void alloc_call(struct tracker *t, enum mt_func func, uint8_t allocator, uint64_t stack_id,
+		       uint64_t addr, uint64_t size)
+{
+	struct mt_event e = unit__call_event(&(struct unit_call){
+		.func = func, .pid = PID, .tid = PID, .ts_ns = clock_ns += 1000,
+		.stack_id = stack_id, .addr = addr, .size = size });
+
+	e.allocator = allocator;
+	unit__feed(t, &e, sizeof(e));
+}
+
+/*
+ * One stack, two allocators (a call through a pointer), and no stack at
+ * all (--stack=none) with two: each (allocator, stack) has its own totals.
+ */
+static void test_totals_by_allocator(void **state)
+{
+	static const uint64_t frames[] = { 0x401000 };
+	const struct leaks_opts opts = { .now_ns = clock_ns + 100000 };
+	struct leak_report live, freed;
+	struct tracker *t = *state;
+
+	proc_record(t, MT_PROC_FORK, PID, "app");
+	unit__stack(t, PID, 0xcc, 1, frames);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xcc, 0x3000, 10);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x3000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_CXX, 0xcc, 0x4000, 20);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_CXX, MT_NO_STACK, 0x4000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_CXX, 0xcc, 0x5000, 40);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, MT_NO_STACK, 0x6000, 7);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x6000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_CXX, MT_NO_STACK, 0x7000, 9);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_CXX, MT_NO_STACK, 0x7000, 0);
+	assert_int_equal(leaks__collect(t, &opts, &live), 0);
+	assert_int_equal(leaks__collect_freed(t, &opts, &live, &freed), 0);
+	assert_int_equal(live.n, 1);
+	assert_string_equal(live.sites[0].allocator, "cxx");
+	assert_int_equal(live.sites[0].allocs, 2);
+	assert_int_equal(live.sites[0].allocated_bytes, 60);
+	assert_int_equal(live.sites[0].frees, 1);
+	assert_int_equal(live.sites[0].freed_bytes, 20);
+	/* largest allocated first */
+	assert_int_equal(freed.n, 3);
+	assert_string_equal(freed.sites[0].allocator, "libc");
+	assert_int_equal(freed.sites[0].stack, live.sites[0].stack);
+	assert_int_equal(freed.sites[0].allocated_bytes, 10);
+	assert_int_equal(freed.sites[0].allocs, 1);
+	assert_string_equal(freed.sites[1].allocator, "cxx");
+	assert_int_equal(freed.sites[1].stack, 0);
+	assert_int_equal(freed.sites[1].allocated_bytes, 9);
+	assert_string_equal(freed.sites[2].allocator, "libc");
+	assert_int_equal(freed.sites[2].stack, 0);
+	assert_int_equal(freed.sites[2].allocated_bytes, 7);
+	assert_int_equal(freed.sites[2].frees, 1);
+	/* --max-sites 1: the rest counted */
+	leaks__keep_freed(&freed, 1);
+	assert_int_equal(freed.n, 1);
+	assert_int_equal(freed.omitted_sites, 2);
+	assert_int_equal(freed.omitted_bytes, 16);
+	assert_int_equal(freed.omitted_count, 2);
+	leaks__release(&live);
+	leaks__release(&freed);
+}
+
+/*
+ * --sample-bytes 4096: a freed sampled block of 64 bytes stands for
+ * 1 / (1 - e^(-64/4096)) = 64.5013 blocks, one of 8192 bytes for itself:
+ * two of the first and one of the second are 130.0026 allocations of
+ * 16448.17 bytes, an estimate.
+ */
+static void test_totals_sampled(void **state)
+{
+	static const uint64_t frames[] = { 0x401000 };
+	const struct leaks_opts opts = { .now_ns = clock_ns + 100000, .sample_bytes = 4096 };
+	struct leak_report live, freed;
+	struct tracker *t = *state;
+
+	t->sample_bytes = 4096;
+	proc_record(t, MT_PROC_FORK, PID, "app");
+	unit__stack(t, PID, 0xdd, 1, frames);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x3000, 64);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x3000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x3000, 64);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x3000, 0);
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, 0xdd, 0x4000, 8192);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x4000, 0);
+	/* not sampled: in no site */
+	alloc_call(t, MT_FN_MALLOC, MT_ALLOC_LIBC, MT_NO_STACK, 0x5000, 16);
+	alloc_call(t, MT_FN_FREE, MT_ALLOC_LIBC, MT_NO_STACK, 0x5000, 0);
+	assert_int_equal(leaks__collect(t, &opts, &live), 0);
+	assert_int_equal(leaks__collect_freed(t, &opts, &live, &freed), 0);
+	assert_int_equal(live.n, 0);
+	assert_int_equal(freed.n, 1);
+	assert_true(freed.sites[0].estimated);
+	assert_int_equal(freed.sites[0].allocs, 130);
+	assert_int_equal(freed.sites[0].allocated_bytes, 16448);
+	assert_int_equal(freed.sites[0].frees, 130);
+	assert_int_equal(freed.sites[0].freed_bytes, 16448);
+	/* the lifetimes count the sampled blocks themselves */
+	assert_int_equal(freed.sites[0].freed_count_raw, 3);
+	leaks__release(&live);
+	leaks__release(&freed);
 }
 
 /* A fork child that only exec-ed leaves no record of its own image before the exec. */
@@ -241,6 +395,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pid_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_freed_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totals_by_allocator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totals_sampled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_child_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_live, setup, teardown),

@@ -105,10 +105,7 @@ static __always_inline uint8_t release_block(const struct call *call, uint64_t a
 	counters__free(call->c[1], gone.size);
 	counters__free(call->c[2], gone.size);
 	allocator_stats__free(&p->by_allocator, gone.allocator, gone.size);
-	if (gone.stack && p->stacks)
-		freed_lifetimes__add(&p->stacks->stacks[gone.stack].freed, gone.ts_ns, call->start_ns);
-	else
-		site_stats__on_free(&p->sites, gone.stack, gone.ts_ns, call->start_ns);
+	process__block_freed(p, &gone, call->start_ns);
 	return gone.allocator;
 }
 

@@ -31,7 +31,7 @@ static int64_t site_of(struct exit_sites *s, struct id_map *index, size_t *cap, 
 	if (id_map__put(index, site_key(stack, allocator), (uint32_t)s->n))
 		return -ENOMEM;
 	s->sites[s->n] = (struct exit_site){ .stack = stack, .allocator = allocator,
-					     .oldest_ns = UINT64_MAX };
+					     .thread = SITE_THREAD_NONE, .oldest_ns = UINT64_MAX };
 	return (int64_t)s->n++;
 }
 
@@ -63,6 +63,7 @@ int exit_sites__add_table(struct exit_sites *s, const struct alloc_table *table,
 		site = &s->sites[idx];
 		weighted_sum__add(&site->all, b->size, weight);
 		site->estimated |= weight > 1.0;
+		site->thread = site_thread__merge(site->thread, b->thread);
 		if (b->ts_ns < site->oldest_ns)
 			site->oldest_ns = b->ts_ns;
 		site->ages[lifetime_histogram__bucket(age)]++;

@@ -19,6 +19,7 @@ struct exit_site {
 	uint32_t stack;		/* stack table index (0: none) */
 	uint8_t allocator;	/* enum mt_allocator: a stack may call two */
 	bool estimated;		/* some block stands for others: in what was padding, no bigger */
+	uint32_t thread;	/* its blocks' one allocating thread, or SITE_THREAD_SEVERAL */
 	/*
 	 * Every block, and those at least --leak-age old at the exit (its
 	 * leaks), each by its weight (sample_weight.h): exact unless estimated.

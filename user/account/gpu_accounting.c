@@ -206,7 +206,8 @@ static void release(struct gpu_state *gs, struct gpu_totals *totals, const struc
 	if (is_device_memory(b->kind))
 		gs->live_bytes -= b->size;
 	if (gpu_funcs__allocator(b->api, b->kind))
-		site_stats__on_free(&gs->sites[b->api][b->kind], b->stack, b->ts_ns, free_ns);
+		site_stats__on_free(&gs->sites[b->api][b->kind], b->stack, 0, b->ts_ns, free_ns,
+				    b->size, b->thread);
 }
 
 static void record_oom(struct gpu_state *gs, struct gpu_totals *totals,

@@ -8,6 +8,7 @@
 #include "account/leaks.h"
 #include "attach/allocator_funcs.h"
 #include "symbolize/py_frames.h"
+#include "util/str_map.h"
 
 static int by_bytes_desc(const void *a, const void *b)
 {
@@ -38,17 +39,42 @@ static int by_priority(const void *a, const void *b)
 }
 
 /*
- * A new site: of host allocator when gpu is NULL, else of the GPU block's allocator.
- * Its freed lifetimes come from where accounting put them.
+ * Where accounting put the freed blocks of p's site (stack, allocator), or
+ * of its GPU allocator (gpu_api, gpu_kind) when gpu: see
+ * process__block_freed. NULL when none was freed.
  */
-static struct leak_site *new_site(struct leak_report *r, size_t *cap, const struct mt_process *p,
-				  uint32_t stack, unsigned int allocator,
-				  const struct gpu_block *gpu)
+static const struct freed_lifetimes *site_freed(const struct mt_process *p, uint32_t stack,
+						unsigned int allocator, bool gpu,
+						uint8_t gpu_api, uint8_t gpu_kind)
 {
-	const struct freed_lifetimes *freed = NULL;
 	const struct site_entry *e;
-	struct leak_site *s;
 
+	if (gpu) {
+		/* gpu_accounting keeps them apart from the host's, by allocator */
+		e = p->gpu ? site_stats__find(&p->gpu->sites[gpu_api][gpu_kind], stack) : NULL;
+		return e ? &e->freed : NULL;
+	}
+	if (stack && p->stacks && p->stacks->stacks[stack].freed.allocator == allocator + 1)
+		return &p->stacks->stacks[stack].freed;
+	e = site_stats__find_tagged(&p->sites, stack, (uint8_t)(allocator + 1));
+	return e ? &e->freed : NULL;
+}
+
+/* The site's freed blocks, in its lifetimes and its totals. */
+static void take_freed(struct leak_site *s, const struct freed_lifetimes *freed)
+{
+	s->first_ns = freed ? freed->first_ns : UINT64_MAX;
+	if (!freed)
+		return;
+	memcpy(s->freed, freed->count, sizeof(s->freed));
+	s->freed_count_raw = freed_lifetimes__count(freed);
+	s->freed_bytes_raw = freed->bytes;
+	s->freed_est = freed->estimate;
+	s->thread = site_thread__merge(s->thread, freed->thread);
+}
+
+static struct leak_site *grow_sites(struct leak_report *r, size_t *cap)
+{
 	if (r->n == *cap) {
 		size_t grown_cap = *cap ? 2 * *cap : 64;
 		struct leak_site *grown = realloc(r->sites, grown_cap * sizeof(*grown));
@@ -58,37 +84,43 @@ static struct leak_site *new_site(struct leak_report *r, size_t *cap, const stru
 		r->sites = grown;
 		*cap = grown_cap;
 	}
-	s = &r->sites[r->n++];
+	return &r->sites[r->n++];
+}
+
+/*
+ * A new site: of host allocator when gpu is NULL, else of the GPU block's allocator.
+ * Its freed lifetimes come from where accounting put them.
+ */
+static struct leak_site *new_site(struct leak_report *r, size_t *cap, const struct mt_process *p,
+				  uint32_t stack, unsigned int allocator,
+				  const struct gpu_block *gpu)
+{
+	struct leak_site *s = grow_sites(r, cap);
+
+	if (!s)
+		return NULL;
 	*s = (struct leak_site){ .process = p,
 				 .stack = stack,
 				 .allocator = allocator_funcs__name(allocator),
-				 .oldest_ns = UINT64_MAX };
+				 .oldest_ns = UINT64_MAX,
+				 .thread = SITE_THREAD_NONE };
 	if (gpu) {
 		s->allocator = gpu_funcs__allocator(gpu->api, gpu->kind);
 		s->gpu = true;
 		s->gpu_api = gpu->api;
 		s->gpu_kind = gpu->kind;
-		/* gpu_accounting keeps them apart from the host's, by allocator */
-		e = site_stats__find(&p->gpu->sites[gpu->api][gpu->kind], stack);
-		if (e)
-			freed = &e->freed;
-	} else if (stack && p->stacks) {
-		/* where accounting put the site's freed lifetimes (see site_stats__on_free) */
-		freed = &p->stacks->stacks[stack].freed;
-	} else if ((e = site_stats__find(&p->sites, stack))) {
-		freed = &e->freed;
 	}
-	s->first_ns = freed ? freed->first_ns : UINT64_MAX;
-	if (freed)
-		memcpy(s->freed, freed->count, sizeof(s->freed));
+	take_freed(s, site_freed(p, stack, allocator, s->gpu, s->gpu_api, s->gpu_kind));
 	return s;
 }
 
 /* weight: what the block stands for (sample_weight.h), 1 for itself alone */
-static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns, double weight,
-			const struct leaks_opts *o)
+static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns, uint32_t thread,
+			double weight, const struct leaks_opts *o)
 {
 	uint64_t age = o->now_ns > ts_ns ? o->now_ns - ts_ns : 0;
+
+	s->thread = site_thread__merge(s->thread, thread);
 
 	weighted_sum__add(&s->live, size, weight);
 	s->estimated |= weight > 1.0;
@@ -102,8 +134,34 @@ static void add_to_site(struct leak_site *s, uint64_t size, uint64_t ts_ns, doub
 		weighted_sum__add(&s->old, size, weight);
 }
 
+/*
+ * The site's totals since tracing began: its freed blocks and its live
+ * ones. Under --sample-bytes a host site with a stack has only sampled
+ * blocks: each freed one by its weight too, as the live ones.
+ */
+static void round_totals(struct leak_site *s, const struct leaks_opts *o)
+{
+	double allocs, bytes;
+
+	if (o->sample_bytes && !s->gpu && s->stack) {
+		s->frees = weighted_sum__round(s->freed_est.blocks);
+		s->freed_bytes = weighted_sum__round(s->freed_est.bytes);
+		allocs = s->freed_est.blocks + s->live.blocks;
+		bytes = s->freed_est.bytes + s->live.bytes;
+		s->allocs = weighted_sum__round(allocs);
+		s->allocated_bytes = weighted_sum__round(bytes);
+		/* a freed block stood for others: a weight above 1 */
+		s->estimated |= s->freed_est.blocks > (double)s->freed_count_raw + 0.5;
+		return;
+	}
+	s->frees = s->freed_count_raw;
+	s->freed_bytes = s->freed_bytes_raw;
+	s->allocs = s->frees + weighted_sum__round(s->live.blocks);
+	s->allocated_bytes = s->freed_bytes + weighted_sum__round(s->live.bytes);
+}
+
 /* The sums as the integers reports show, once every block is in. */
-static void round_sites(struct leak_report *r)
+static void round_sites(struct leak_report *r, const struct leaks_opts *o)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct leak_site *s = &r->sites[i];
@@ -112,6 +170,7 @@ static void round_sites(struct leak_report *r)
 		s->count = weighted_sum__round(s->old.blocks);
 		s->live_bytes = weighted_sum__round(s->live.bytes);
 		s->live_count = weighted_sum__round(s->live.blocks);
+		round_totals(s, o);
 		r->estimated |= s->estimated;
 	}
 }
@@ -141,7 +200,7 @@ static int collect_table(const struct alloc_table *table, struct leak_report *r,
 				return -ENOMEM;
 			idx = r->n - 1;
 		}
-		add_to_site(&r->sites[idx], b->size, b->ts_ns,
+		add_to_site(&r->sites[idx], b->size, b->ts_ns, b->thread,
 			    sample_weight__of(b->size, o->sample_bytes), o);
 	}
 	return 0;
@@ -164,6 +223,7 @@ static int collect_left(const struct exit_sites *left, struct leak_report *r, si
 		if (e->oldest_ns < s->first_ns)
 			s->first_ns = e->oldest_ns;
 		memcpy(s->live_ages, e->ages, sizeof(s->live_ages));
+		s->thread = site_thread__merge(s->thread, e->thread);
 	}
 	return 0;
 }
@@ -189,7 +249,7 @@ static int collect_gpu(const struct gpu_state *gs, struct leak_report *r, struct
 			idx = r->n - 1;
 		}
 		/* every GPU allocation has its stack */
-		add_to_site(&r->sites[idx], b->size, b->ts_ns, 1.0, o);
+		add_to_site(&r->sites[idx], b->size, b->ts_ns, b->thread, 1.0, o);
 	}
 	return 0;
 }
@@ -218,7 +278,7 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
 		leaks__release(out);
 		return err;
 	}
-	round_sites(out);
+	round_sites(out, opts);
 	/* no site at all (nothing live, or nothing sampled): sites is NULL, which qsort may not get */
 	if (out->n)
 		qsort(out->sites, out->n, sizeof(*out->sites), by_bytes_desc);
@@ -243,6 +303,208 @@ void leaks__keep(struct leak_report *r, size_t max_sites)
 	}
 	r->n = max_sites;
 	qsort(r->sites, r->n, sizeof(*r->sites), by_bytes_desc);
+}
+
+/* What names a site: its process, allocator (a static name) and stack. */
+struct site_key {
+	const struct mt_process *process;
+	const char *allocator;
+	uint32_t stack;
+	uint32_t zero;	/* no padding of unknown bytes in a key compared as bytes */
+};
+
+static int64_t site_key__intern(struct str_map *m, const struct mt_process *p,
+				const char *allocator, uint32_t stack, bool *added)
+{
+	struct site_key k = { .process = p, .allocator = allocator, .stack = stack };
+
+	return str_map__intern(m, &k, sizeof(k), added);
+}
+
+static int by_allocated_desc(const void *a, const void *b)
+{
+	const struct leak_site *x = a, *y = b;
+
+	if (x->allocated_bytes != y->allocated_bytes)
+		return x->allocated_bytes < y->allocated_bytes ? 1 : -1;
+	if (x->allocs != y->allocs)
+		return x->allocs < y->allocs ? 1 : -1;
+	if (x->process->pid != y->process->pid)
+		return x->process->pid < y->process->pid ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	return strcmp(x->allocator, y->allocator);
+}
+
+/* A freed site, unless live has one of that name; 0 or -ENOMEM. */
+static int add_freed(struct leak_report *r, size_t *cap, struct str_map *live,
+		     const struct mt_process *p, uint32_t stack, unsigned int allocator,
+		     const struct freed_lifetimes *freed, int gpu_api, int gpu_kind)
+{
+	const char *name = gpu_api < 0 ? allocator_funcs__name(allocator)
+				       : gpu_funcs__allocator(gpu_api, gpu_kind);
+	struct leak_site *s;
+	bool added;
+	int64_t i;
+
+	if (!name || !freed_lifetimes__count(freed))
+		return 0;
+	i = site_key__intern(live, p, name, stack, &added);
+	if (i < 0)
+		return (int)i;
+	if (!added)
+		return 0;
+	s = grow_sites(r, cap);
+	if (!s)
+		return -ENOMEM;
+	*s = (struct leak_site){ .process = p, .stack = stack, .allocator = name,
+				 .oldest_ns = UINT64_MAX, .thread = SITE_THREAD_NONE };
+	if (gpu_api >= 0) {
+		s->gpu = true;
+		s->gpu_api = (uint8_t)gpu_api;
+		s->gpu_kind = (uint8_t)gpu_kind;
+	}
+	take_freed(s, freed);
+	return 0;
+}
+
+struct owner {
+	uint32_t pid;
+	uint64_t begin_ns;
+	const struct mt_process *p;
+};
+
+static int by_pid_begin(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->begin_ns != y->begin_ns)
+		return x->begin_ns < y->begin_ns ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The process record a stack's freed blocks belong to: stacks are by PID,
+ * and a PID may name several records (an exec's images, a PID used again),
+ * one after the other: the last that began before the first freed block
+ * was allocated. NULL when none did (folded away).
+ */
+static const struct mt_process *owner_of(const struct owner *o, size_t n, uint32_t pid,
+					 uint64_t first_ns)
+{
+	size_t lo = 0, hi = n;
+	const struct mt_process *found = NULL;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && o[lo].pid == pid; lo++) {
+		/*
+		 * A fork or exec record stamps its process's beginning in the
+		 * kernel, before any call of its; a process memtrace found (-p,
+		 * -a, launch mode) begins when user space saw it, after its first
+		 * calls were stamped: it owns what came before it.
+		 */
+		if (o[lo].begin_ns <= first_ns || (!found && !o[lo].p->forked && !o[lo].p->exec_ts))
+			found = o[lo].p;
+		else
+			break;
+	}
+	return found;
+}
+
+/* The freed sites of the stack table's entries: each by its process record. */
+static int collect_freed_stacks(const struct tracker *t, struct leak_report *r, size_t *cap,
+				struct str_map *live)
+{
+	struct owner *o = calloc(t->nr_procs ? t->nr_procs : 1, sizeof(*o));
+	int err = 0;
+
+	if (!o)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->nr_procs; i++)
+		o[i] = (struct owner){ t->procs[i]->pid, t->procs[i]->begin_ns, t->procs[i] };
+	qsort(o, t->nr_procs, sizeof(*o), by_pid_begin);
+	for (uint32_t i = 1; i < t->stacks.n && !err; i++) {
+		const struct mt_stack *st = &t->stacks.stacks[i];
+		const struct mt_process *p;
+
+		if (!st->freed.allocator || !st->id)
+			continue;
+		p = owner_of(o, t->nr_procs, st->pid, st->freed.first_ns);
+		if (p)
+			err = add_freed(r, cap, live, p, i, st->freed.allocator - 1u, &st->freed,
+					-1, 0);
+	}
+	free(o);
+	return err;
+}
+
+int leaks__collect_freed(const struct tracker *t, const struct leaks_opts *opts,
+			 const struct leak_report *live, struct leak_report *out)
+{
+	struct str_map names = {};
+	size_t cap = 0;
+	int err = 0;
+
+	*out = (struct leak_report){};
+	for (size_t i = 0; i < live->n && !err; i++) {
+		const struct leak_site *s = &live->sites[i];
+		int64_t idx = site_key__intern(&names, s->process, s->allocator, s->stack, NULL);
+
+		err = idx < 0 ? (int)idx : 0;
+	}
+	for (uint32_t i = 0; i < t->nr_procs && !err; i++) {
+		const struct mt_process *p = t->procs[i];
+
+		/* no stack, or a stack's second allocator: tagged by allocator */
+		for (uint32_t j = 0; j < p->sites.n && !err; j++) {
+			const struct site_entry *e = &p->sites.entries[j];
+
+			/* sampled, a block without a stack is in no site */
+			if (e->tag && !(opts->sample_bytes && !e->stack))
+				err = add_freed(out, &cap, &names, p, e->stack, e->tag - 1u,
+						&e->freed, -1, 0);
+		}
+		for (int api = 0; p->gpu && api < GPU_API_COUNT && !err; api++)
+			for (int kind = 0; kind < GPU_KIND_COUNT && !err; kind++) {
+				const struct site_stats *gs = &p->gpu->sites[api][kind];
+
+				for (uint32_t j = 0; j < gs->n && !err; j++)
+					err = add_freed(out, &cap, &names, p, gs->entries[j].stack,
+							0, &gs->entries[j].freed, api, kind);
+			}
+	}
+	if (!err)
+		err = collect_freed_stacks(t, out, &cap, &names);
+	str_map__release(&names);
+	if (err) {
+		leaks__release(out);
+		return err;
+	}
+	round_sites(out, opts);
+	if (out->n)
+		qsort(out->sites, out->n, sizeof(*out->sites), by_allocated_desc);
+	return 0;
+}
+
+void leaks__keep_freed(struct leak_report *r, size_t max_sites)
+{
+	if (!max_sites || r->n <= max_sites)
+		return;
+	for (size_t i = max_sites; i < r->n; i++) {
+		r->omitted_sites++;
+		r->omitted_bytes += r->sites[i].allocated_bytes;
+		r->omitted_count += r->sites[i].allocs;
+	}
+	r->n = max_sites;
 }
 
 void leaks__release(struct leak_report *r)

@@ -42,13 +42,27 @@ struct leak_site {
 	/* blocks with this stack, unweighted: an estimated site's sampled blocks themselves */
 	uint64_t live_ages[LIFETIME_BUCKETS];	/* every live block, by its age so far */
 	uint64_t freed[LIFETIME_BUCKETS];	/* freed blocks, by lifetime */
+	/*
+	 * Since tracing began: allocations and their bytes, frees and theirs
+	 * (an exec's dropped blocks among them), rounded when collected. The
+	 * freed blocks' figures plus the live ones': estimates when estimated.
+	 * Allocations past --max-live are in no site.
+	 */
+	uint64_t allocs, allocated_bytes, frees, freed_bytes;
+	uint64_t freed_count_raw, freed_bytes_raw;	/* the freed blocks themselves */
+	struct weighted_sum freed_est;			/* ... each by its weight */
+	/* index of the one thread in process that allocated every block, or SITE_THREAD_* */
+	uint32_t thread;
 	struct growth_result growth;		/* growth_sampler.h; zero without --interval */
 };
 
 struct leak_report {
 	struct leak_site *sites;	/* largest first */
 	size_t n;
-	/* sites left out by leaks__keep's cap, and what they hold */
+	/*
+	 * sites left out by leaks__keep's cap, and what they hold; for freed
+	 * sites (leaks__collect_freed) their allocated bytes and allocations
+	 */
 	size_t omitted_sites;
 	uint64_t omitted_bytes, omitted_count;
 	bool estimated;			/* some site's figures are estimates */
@@ -77,6 +91,17 @@ int leaks__collect(const struct tracker *t, const struct leaks_opts *opts,
  */
 void leaks__keep(struct leak_report *r, size_t max_sites);
 void leaks__release(struct leak_report *r);
+
+/*
+ * The sites that allocated since tracing began but hold no live block
+ * now: every (process, allocator, stack) with freed blocks and no site in
+ * live (leaks__collect's report, before leaks__keep), largest allocated
+ * bytes first, their live figures 0.
+ */
+int leaks__collect_freed(const struct tracker *t, const struct leaks_opts *opts,
+			 const struct leak_report *live, struct leak_report *out);
+/* Keeps at most max_sites (0: all) freed sites, the largest; the rest in omitted_*. */
+void leaks__keep_freed(struct leak_report *r, size_t max_sites);
 
 struct leak_frame {
 	uint64_t ip;

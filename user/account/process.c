@@ -174,14 +174,18 @@ static void drop_tables(struct mt_process *p)
 	p->unwinder = NULL;
 }
 
-void process__drop_image(struct mt_process *p)
+void process__drop_image(struct mt_process *p, uint64_t ts_ns)
 {
 	p->exec_dropped_blocks = p->live.n + p->displaced.n;
 	p->exec_dropped_bytes = 0;
-	alloc_table__for_each(&p->live, b)
+	alloc_table__for_each(&p->live, b) {
 		p->exec_dropped_bytes += b->size;
-	alloc_table__for_each(&p->displaced, b)
+		process__block_freed(p, b, ts_ns);
+	}
+	alloc_table__for_each(&p->displaced, b) {
 		p->exec_dropped_bytes += b->size;
+		process__block_freed(p, b, ts_ns);
+	}
 	drop_tables(p);
 	p->c.current_bytes = 0;
 	for (uint32_t i = 0; i < p->nr_threads; i++)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/cdefs.h> /* __always_inline */
 
 #include "account/alloc_table.h"
 #include "account/allocator_stats.h"
@@ -123,6 +124,8 @@ struct mt_process {
 	bool step_probe_attached;	/* steps are counted (step_probe.h) */
 	struct site_stats sites;	/* per stack: lifetimes, growth */
 	struct stack_table *stacks;	/* the tracker's, where freed lifetimes go; may be NULL */
+	/* the tracker's sample_bytes: what a freed block with a stack stood for */
+	uint64_t sample_bytes;
 	struct gpu_state *gpu;		/* gpu_accounting.h; NULL until a GPU record or library */
 	struct gc_stats *gc;		/* gc_stats.h; NULL until GC probes or a GC record */
 	struct mapping_state *mappings;	/* mapping_accounting.h; NULL until an MT_REC_MMAP */
@@ -132,6 +135,41 @@ struct mt_process {
 	/* memory over time (process_timeline.h): kept after its end, freed with it */
 	struct timeline timeline;
 };
+
+/*
+ * Block b of p's is gone at free_ns (freed, or dropped by an exec): its
+ * site's freed totals and lifetimes. Into its stack's entry, already in
+ * cache from the lookups of the free, unless it has no stack or its stack
+ * freed another allocator's blocks first: then p->sites, under the
+ * allocator's tag. Inline: every free goes through here.
+ */
+static __always_inline void process__block_freed(struct mt_process *p,
+						 const struct live_block *b, uint64_t free_ns)
+{
+	struct freed_lifetimes *f = NULL;
+	struct mt_stack *st;
+
+	if (b->stack && p->stacks) {
+		st = &p->stacks->stacks[b->stack];
+		if (!st->freed.allocator) {
+			st->freed.allocator = b->allocator + 1;
+			/* a placeholder (its stack record lost) still has its process */
+			if (!st->pid)
+				st->pid = p->pid;
+		}
+		if (st->freed.allocator == b->allocator + 1) {
+			f = &st->freed;
+			freed_lifetimes__add(f, b->ts_ns, free_ns, b->size, b->thread);
+		}
+	}
+	if (!f)
+		f = site_stats__on_free(&p->sites, b->stack, b->allocator + 1, b->ts_ns, free_ns,
+					b->size, b->thread);
+	/* sampled blocks are few: their weight is worked out here, not stored */
+	if (f && p->sample_bytes && b->stack)
+		weighted_sum__add(&f->estimate, b->size,
+				  sample_weight__of(b->size, p->sample_bytes));
+}
 
 /* Reads comm, exe and start time from /proc when the process is there. */
 struct mt_process *process__new(uint32_t pid);
@@ -143,8 +181,11 @@ struct mt_process *process__new(uint32_t pid);
 struct mt_process *process__new_seen(uint32_t pid, uint64_t start_boottime, const char *comm);
 /* Reads NSpid of /proc/PID/status: the PID in its own namespace, 0 when not known. */
 uint32_t process__read_ns_pid(uint32_t pid);
-/* The old image's blocks all went at its exec: counted, then forgotten. */
-void process__drop_image(struct mt_process *p);
+/*
+ * The old image's blocks all went at its exec, at ts_ns: counted, freed at
+ * their sites, then forgotten.
+ */
+void process__drop_image(struct mt_process *p, uint64_t ts_ns);
 /*
  * It exited: its live blocks are summed up by site (process.left), those
  * min_age_ns old (--leak-age) apart, sampled ones weighted by sample_bytes

@@ -29,6 +29,7 @@ struct run_summary {
 	const struct tracker *tracker;
 	struct symbolizer *sym;
 	struct leak_report leaks;
+	struct leak_report freed;	/* sites that allocated, none of their blocks live */
 	uint64_t drops[RUN_DROP_COUNT];	/* enum mt_drop, then enum run_drop */
 	struct timespec started_at;	/* CLOCK_REALTIME */
 	double duration_s;

@@ -4,17 +4,28 @@
 
 #include "account/site_stats.h"
 
-const struct site_entry *site_stats__find(const struct site_stats *s, uint32_t stack)
+/* stack index 0 ("no stack") is a site too: keyed apart from the empty id; the tag above */
+static uint64_t site_key(uint32_t stack, uint8_t tag)
 {
-	/* stack index 0 ("no stack") is a site too: key it apart from the empty id */
-	int64_t idx = id_map__get(&s->index, (uint64_t)stack + 1);
+	return ((uint64_t)tag << 33) | ((uint64_t)stack + 1);
+}
+
+const struct site_entry *site_stats__find_tagged(const struct site_stats *s, uint32_t stack,
+						 uint8_t tag)
+{
+	int64_t idx = id_map__get(&s->index, site_key(stack, tag));
 
 	return idx < 0 ? NULL : &s->entries[idx];
 }
 
-struct site_entry *site_stats__entry(struct site_stats *s, uint32_t stack)
+const struct site_entry *site_stats__find(const struct site_stats *s, uint32_t stack)
 {
-	int64_t idx = id_map__get(&s->index, (uint64_t)stack + 1);
+	return site_stats__find_tagged(s, stack, 0);
+}
+
+struct site_entry *site_stats__entry_tagged(struct site_stats *s, uint32_t stack, uint8_t tag)
+{
+	int64_t idx = id_map__get(&s->index, site_key(stack, tag));
 
 	if (idx >= 0)
 		return &s->entries[idx];
@@ -27,10 +38,17 @@ struct site_entry *site_stats__entry(struct site_stats *s, uint32_t stack)
 		s->entries = grown;
 		s->cap = cap;
 	}
-	if (id_map__put(&s->index, (uint64_t)stack + 1, s->n))
+	if (id_map__put(&s->index, site_key(stack, tag), s->n))
 		return NULL;
-	s->entries[s->n] = (struct site_entry){ .stack = stack, .freed.first_ns = UINT64_MAX };
+	s->entries[s->n] = (struct site_entry){ .stack = stack,
+						.tag = tag,
+						.freed = FREED_LIFETIMES_INIT };
 	return &s->entries[s->n++];
+}
+
+struct site_entry *site_stats__entry(struct site_stats *s, uint32_t stack)
+{
+	return site_stats__entry_tagged(s, stack, 0);
 }
 
 void site_stats__begin_sample(struct site_stats *s, double t, uint64_t steps)

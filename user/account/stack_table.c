@@ -37,7 +37,7 @@ int64_t stack_table__add(struct stack_table *t, uint64_t id)
 		if (err)
 			return err;
 		t->nr_unused--;
-		t->stacks[idx] = (struct mt_stack){ .id = id, .freed.first_ns = UINT64_MAX };
+		t->stacks[idx] = (struct mt_stack){ .id = id, .freed = FREED_LIFETIMES_INIT };
 		return idx;
 	}
 	if (t->n == t->cap) {
@@ -51,7 +51,7 @@ int64_t stack_table__add(struct stack_table *t, uint64_t id)
 	err = id_map__put(&t->index, id, t->n);
 	if (err)
 		return err;
-	t->stacks[t->n] = (struct mt_stack){ .id = id, .freed.first_ns = UINT64_MAX };
+	t->stacks[t->n] = (struct mt_stack){ .id = id, .freed = FREED_LIFETIMES_INIT };
 	return t->n++;
 }
 

@@ -17,6 +17,11 @@
 #include "util/id_map.h"
 
 struct mt_stack {
+	/*
+	 * its freed blocks: a stack belongs to one process (its id hashes the
+	 * pid). First: what every free touches, away from what only reports read.
+	 */
+	struct freed_lifetimes freed;
 	uint64_t id;
 	uint32_t pid;
 	uint16_t nr_frames;
@@ -25,8 +30,6 @@ struct mt_stack {
 	/* of which the Python walk: its bound, or a frame it could not read */
 	bool python_truncated;
 	uint64_t *frames;	/* leaf first: frames[0] is the direct caller */
-	/* its freed blocks: a stack belongs to one process (its id hashes the pid) */
-	struct freed_lifetimes freed;
 };
 
 struct stack_table {

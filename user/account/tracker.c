@@ -56,6 +56,7 @@ static struct mt_process *insert_process(struct tracker *t, struct mt_process *p
 		goto fail;
 	p->stacks = &t->stacks;
 	p->live_cap = &t->live_cap;
+	p->sample_bytes = t->sample_bytes;
 	t->procs[t->nr_procs++] = p;
 	return p;
 fail:
@@ -331,7 +332,7 @@ int tracker__apply_lifecycle(struct tracker *t, const struct mt_proc_event *e)
 			/* its timeline's last slot closes as it stood: the drop is the exec's slot */
 			if (process_timeline__tick(p, t->timeline_origin_ns, e->ts_ns))
 				return -ENOMEM;
-			process__drop_image(p);
+			process__drop_image(p, e->ts_ns);
 			/* the blocks are gone: the run's current bytes go down with them */
 			t->totals.current_bytes -= p->exec_dropped_bytes < t->totals.current_bytes
 							   ? p->exec_dropped_bytes

@@ -94,11 +94,25 @@ static int exec_image(const char *path, char *out, size_t len)
 	return -ELOOP;
 }
 
+/* memtrace top holds the terminal: CMD's stdin, stdout and stderr are /dev/null. */
+static int quiet_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return errno;
+	close(fd);
+	return 0;
+}
+
 /*
  * The child: wait at the gate, then become CMD, as the user it runs as;
  * report exec errors on err_fd.
  */
-static void child_exec(const char *path, char **argv, char **env, const struct run_as *as,
+static void child_exec(const char *path, char **argv, char **env, const struct mt_config *cfg,
 		       int gate_fd, int err_fd, pid_t memtrace)
 {
 	char go;
@@ -119,7 +133,9 @@ static void child_exec(const char *path, char **argv, char **env, const struct r
 		_exit(127);
 	/* the death signal would otherwise outlive the exec: CMD must outlive memtrace */
 	prctl(PR_SET_PDEATHSIG, 0);
-	err = -run_as__apply(as);
+	err = cfg->command_quiet ? quiet_stdio() : 0;
+	if (!err)
+		err = -run_as__apply(&cfg->run_as);
 	if (!err) {
 		execve(path, argv, env);
 		err = errno;
@@ -353,7 +369,7 @@ int launcher__start(const struct mt_config *cfg, struct bpf_loader *l, struct pr
 		goto cleanup;
 	}
 	if (out->pid == 0)
-		child_exec(path, argv, user_env ? user_env : env, &cfg->run_as, gate[0],
+		child_exec(path, argv, user_env ? user_env : env, cfg, gate[0],
 			   errpipe[1], self);
 	close(gate[0]);
 	close(errpipe[1]);

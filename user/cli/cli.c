@@ -24,6 +24,8 @@ static const char doc[] =
 	"       memtrace [OPTION...] -a | --cgroup PATH | --comm NAME\n"
 	"       memtrace diff|check|merge ...   compare snapshots, fail CI jobs on\n"
 	"                                       limits (memtrace diff --help)\n"
+	"       memtrace top [OPTION...] ...    the same tracing, watched live\n"
+	"                                       (memtrace top --help)\n"
 	"\n"
 	"Tracing ends on Ctrl-C or SIGTERM, after --duration, or when every target\n"
 	"has exited; then the report is printed and the snapshot written. In launch\n"
@@ -73,6 +75,9 @@ enum {
 	OPT_PPROF,
 	OPT_FOLDED,
 	OPT_FOLDED_VALUE,
+	OPT_TRACE,
+	OPT_REFRESH,
+	OPT_BATCH,
 	OPT_HTML,
 };
 
@@ -101,13 +106,18 @@ static const struct argp_option options[] = {
 	{ "prometheus-job", OPT_PROMETHEUS_JOB, "NAME", 0,
 	  "The job label of --prometheus's series (default memtrace)", 0 },
 	{ "pprof", OPT_PPROF, "FILE", 0,
-	  "At the end, write the final snapshot's leak sites to FILE as a gzipped pprof profile", 0 },
+	  "At the end, write the final snapshot's leak and freed sites to FILE as a gzipped "
+	  "pprof profile", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
-	  "At the end, write the final snapshot's leak sites to FILE as folded stacks", 0 },
+	  "At the end, write the final snapshot's sites to FILE as folded stacks", 0 },
 	{ "html", OPT_HTML, "FILE", 0,
 	  "At the end, write the final snapshot to FILE as a self-contained HTML report", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
-	  "--folded's values: bytes (live bytes, the default) or count (live blocks)", 0 },
+	  "--folded's values: bytes (live bytes, the default), blocks (live blocks), "
+	  "allocated (bytes allocated) or count (allocations)", 0 },
+	{ "trace", OPT_TRACE, "FILE", 0,
+	  "At the end, write the final snapshot's memory over time to FILE as Chrome Trace Event "
+	  "JSON, for Perfetto and chrome://tracing", 0 },
 	{ "top", OPT_TOP, "N", 0, "Stack sites shown in the text report (default 10)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "MIB", 0, "Ring buffer size in MiB, a power of two up to 2048 (default 16)",
 	  0 },
@@ -322,6 +332,9 @@ static error_t parse_output(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		cfg->folded = arg;
 		break;
+	case OPT_TRACE:
+		cfg->trace = arg;
+		break;
 	case OPT_HTML:
 		cfg->html = arg;
 		break;
@@ -498,6 +511,73 @@ void config__release(struct mt_config *cfg)
 	run_as__release(&cfg->run_as);
 }
 
+static const char top_doc[] =
+	"memtrace top -- watch traced processes live: their threads, and the sites that hold "
+	"and grow their memory.\n"
+	"\n"
+	"USAGE: memtrace top [OPTION...] -p PID [-p PID...] [-f]\n"
+	"       memtrace top [OPTION...] [-f] -- CMD [ARGS...]\n"
+	"       memtrace top [OPTION...] -a | --cgroup PATH | --comm NAME\n"
+	"\n"
+	"Full screen, refreshed every --refresh seconds, over the same tracing as memtrace "
+	"itself: q (or Ctrl-C) ends tracing, then the report is printed and the snapshot "
+	"written as a run without top does. Keys: p, t, S (or Tab) processes, threads, sites; "
+	"< > sort column, r reverse; up/down, Enter expand a site; / filter by name; e ended "
+	"processes and threads too; space pause; s snapshot now (-o). With --batch, plain text frames on stdout instead "
+	"(README, \"memtrace top\"). CMD's stdin, stdout and stderr are /dev/null.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  sudo memtrace top -p 1234             # watch a running process\n"
+	"  sudo memtrace top -o s.json -- ./train # s writes s.json now, q at the end\n"
+	"  sudo memtrace top --batch -n 5 -p 1234 # five text frames, a second apart"
+	"\v"
+	"Every tracing option of memtrace (memtrace --help) works here too.";
+
+static const struct argp_option top_options[] = {
+	{ "refresh", OPT_REFRESH, "SECONDS", 0,
+	  "A new frame every SECONDS (s, m, h suffixes; default 1, at least 0.1)", 0 },
+	{ "batch", OPT_BATCH, NULL, 0,
+	  "No screen: a plain text frame on stdout at every refresh (README, \"memtrace top\")",
+	  0 },
+	{ "frames", 'n', "N", 0, "End tracing after N frames (as q does)", 0 },
+	{},
+};
+
+/* memtrace top's own options; the tracing options are its child's (parse_opt). */
+static error_t parse_top_opt(int key, char *arg, struct argp_state *state)
+{
+	struct mt_config *cfg = state->input;
+	long v = 0;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		/* the tracing options fill in the same config */
+		state->child_inputs[0] = cfg;
+		cfg->top_mode = true;
+		break;
+	case OPT_REFRESH:
+		if (parse_duration_ns(arg, MIN_INTERVAL_S, &cfg->top_refresh_ns))
+			argp_error(state, "--refresh must be a duration from 0.1 s to 8760h (a year), "
+					  "got '%s'", arg);
+		break;
+	case OPT_BATCH:
+		cfg->top_batch = true;
+		break;
+	case 'n':
+		if (parse_count(arg, 1, LONG_MAX, &v))
+			argp_error(state, "invalid -n '%s': a number of frames from 1", arg);
+		cfg->top_frames = (unsigned long)v;
+		break;
+	case ARGP_KEY_END:
+		/* CMD's output would tear the screen or the frames apart */
+		cfg->command_quiet = cfg->command != NULL;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 int cli__parse(int argc, char **argv, struct mt_config *cfg)
 {
 	static const struct argp argp = {
@@ -505,6 +585,22 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.parser = parse_opt,
 		.doc = doc,
 	};
+	static const struct argp trace_child = {
+		.options = options,
+		.parser = parse_opt,
+	};
+	static const struct argp_child top_children[] = {
+		{ &trace_child, 0, "Tracing options (as memtrace's):", 0 },
+		{},
+	};
+	static const struct argp top_argp = {
+		.options = top_options,
+		.parser = parse_top_opt,
+		.doc = top_doc,
+		.children = top_children,
+	};
+	static char top_name[] = "memtrace top";
+	bool top = argc > 1 && !strcmp(argv[1], "top");
 
 	*cfg = (struct mt_config){
 		.stack_mode = MT_STACK_FP,
@@ -518,9 +614,13 @@ int cli__parse(int argc, char **argv, struct mt_config *cfg)
 		.max_unwind_bytes = 256ULL << 20,
 		.python_mode = MT_PYTHON_MIXED,
 		.prometheus_job = "memtrace",
+		.top_refresh_ns = 1000000000ULL,
 	};
+	/* argp names the program by argv[0]: "memtrace top: invalid -n ..." */
+	if (top)
+		argv[1] = top_name;
 	/* in order, so options after CMD belong to CMD */
-	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, cfg))
+	if (argp_parse(top ? &top_argp : &argp, argc - top, argv + top, ARGP_IN_ORDER, NULL, cfg))
 		return -EINVAL;
 	return 0;
 }

@@ -16,8 +16,9 @@ enum {
 static const char doc[] =
 	"Render snapshots in a format other tools open: pprof (gzip-compressed\n"
 	"profile.proto, for go tool pprof, Pyroscope, Parca, Perfetto), folded\n"
-	"stacks (for flamegraph.pl, inferno, speedscope) or a self-contained HTML\n"
-	"report for a browser. Several snapshots are all\n"
+	"stacks (for flamegraph.pl, inferno, speedscope), a trace (Chrome Trace\n"
+	"Event JSON of memory over time, for Perfetto and chrome://tracing) or a\n"
+	"self-contained HTML report for a browser. Several snapshots are all\n"
 	"rendered, their sites summed where they share a stack.\n"
 	"\n"
 	"USAGE: memtrace report [OPTION...] SNAP.json... --format FORMAT [-o OUT]\n"
@@ -25,21 +26,24 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  memtrace report run.json --format pprof -o p.pb.gz && go tool pprof p.pb.gz\n"
 	"  memtrace report run.json --format folded | flamegraph.pl > live.svg\n"
-	"  memtrace report rank*.json --format folded --folded-value count\n"
+	"  memtrace report rank*.json --format folded --folded-value allocated\n"
+	"  memtrace report run.json --format trace -o run.trace.json # ui.perfetto.dev\n"
 	"  memtrace report run.json --format html -o run.html\n"
 	"\v"
-	"pprof: sample types inuse_objects/count and inuse_space/bytes (the default);\n"
-	"labels pid, comm, allocator, and kind for GPU memory. No alloc_objects or\n"
-	"alloc_space: snapshots hold no allocated totals per site. folded: one line\n"
+	"pprof: sample types alloc_objects/count, alloc_space/bytes, inuse_objects/count\n"
+	"and inuse_space/bytes (the default); labels pid, comm, tid, thread, allocator,\n"
+	"and kind for GPU memory; mappings with build ids. folded: one line\n"
 	"\"root;...;leaf VALUE\" per stack, sorted; a GPU site's stack starts with\n"
-	"\"[ALLOCATOR]\" (README.md, \"Other tools' formats\"). Exit status 0, or 2 for\n"
-	"bad usage, input or output.";
+	"\"[ALLOCATOR]\". trace: each process's timeline as counter tracks, its\n"
+	"collections, OOM events, steps, start and end as events (README.md, \"Other\n"
+	"tools' formats\"). Exit status 0, or 2 for bad usage, input or output.";
 
 static const struct argp_option options[] = {
-	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof, folded or html (required)", 0 },
+	{ "format", OPT_FORMAT, "FORMAT", 0, "pprof, folded, trace or html (required)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (whole or not at all); default: stdout", 0 },
 	{ "folded-value", OPT_FOLDED_VALUE, "VALUE", 0,
-	  "folded: bytes (live bytes, the default) or count (live blocks)", 0 },
+	  "folded: bytes (live bytes, the default), blocks (live blocks), allocated "
+	  "(bytes allocated) or count (allocations)", 0 },
 	{ "max-input", OPT_MAX_INPUT, "SIZE", 0,
 	  "Refuse an input larger than SIZE bytes (K, M, G suffixes; default 2G)", 0 },
 	{},
@@ -55,7 +59,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORMAT:
 		if (render__parse_format(arg, &cfg->format))
-			argp_error(state, "invalid --format '%s': pprof, folded or html", arg);
+			argp_error(state, "invalid --format '%s': pprof, folded, trace or html", arg);
 		cfg->format_set = true;
 		break;
 	case OPT_FOLDED_VALUE:
@@ -76,7 +80,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!cfg->nr_inputs)
 			argp_error(state, "give the snapshots to render");
 		if (!cfg->format_set)
-			argp_error(state, "give --format pprof, folded or html");
+			argp_error(state, "give --format pprof, folded, trace or html");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

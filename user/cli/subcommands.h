@@ -6,7 +6,8 @@
 /*
  * Runs the subcommand argv[1] names and returns its exit status; -1 when
  * argv[1] names none (memtrace traces, then). A program called "diff" is
- * traced with memtrace -- diff.
+ * traced with memtrace -- diff. memtrace top is no subcommand of these: it
+ * traces, and cli__parse takes its command line (util/config.h).
  */
 int subcommand__run(int argc, char **argv);
 

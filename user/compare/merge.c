@@ -17,7 +17,8 @@ struct renumber {
 
 struct leak_ref {
 	json_t *leak;
-	size_t order;	/* keeps equal sizes in input order */
+	json_int_t size;	/* what the list is ordered by: bytes, or allocated_bytes */
+	size_t order;		/* keeps equal sizes in input order */
 };
 
 /*
@@ -146,6 +147,9 @@ static json_int_t highest_pid(const struct merge_input *in, size_t n)
 		json_array_foreach(json_object_get(in[i].root, "leaks"), j, v)
 			if (pid_of(v) > high)
 				high = pid_of(v);
+		json_array_foreach(json_object_get(in[i].root, "freed_sites"), j, v)
+			if (pid_of(v) > high)
+				high = pid_of(v);
 	}
 	return high;
 }
@@ -235,30 +239,33 @@ static int relabel_processes(struct merge_input *in, size_t n, struct renumber *
 static int by_bytes(const void *a, const void *b)
 {
 	const struct leak_ref *x = a, *y = b;
-	json_int_t bx = json_integer_value(json_object_get(x->leak, "bytes"));
-	json_int_t by = json_integer_value(json_object_get(y->leak, "bytes"));
 
-	if (bx != by)
-		return bx > by ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
 	return x->order < y->order ? -1 : 1;
 }
 
-/* Every input's leaks, PIDs renumbered as their processes', largest first. */
-static json_t *merged_leaks(struct merge_input *in, size_t n, const struct renumber *maps)
+/*
+ * Every input's sites of list ("leaks", "freed_sites"), PIDs renumbered as
+ * their processes', largest by field first.
+ */
+static json_t *merged_leaks(struct merge_input *in, size_t n, const struct renumber *maps,
+			    const char *list, const char *field)
 {
 	struct leak_ref *refs = NULL;
 	json_t *out = json_array(), *leak;
 	size_t nr = 0, j;
 
 	for (size_t i = 0; out && i < n; i++) {
-		json_array_foreach(json_object_get(in[i].root, "leaks"), j, leak) {
+		json_array_foreach(json_object_get(in[i].root, list), j, leak) {
 			struct leak_ref *grown = realloc(refs, (nr + 1) * sizeof(*refs));
 			json_int_t pid = renumber__pid(&maps[i], pid_of(leak));
 
 			if (!grown)
 				goto fail;
 			refs = grown;
-			refs[nr] = (struct leak_ref){ leak, nr };
+			refs[nr] = (struct leak_ref){
+				leak, json_integer_value(json_object_get(leak, field)), nr };
 			nr++;
 			if (maps[i].n && json_object_set_new(leak, "pid", json_integer(pid)))
 				goto fail;
@@ -558,19 +565,49 @@ cleanup:
 	return err;
 }
 
-/* What --max-sites left out of each input's leaks. */
-static int merge_omitted(json_t *root, struct merge_input *in, size_t n, const struct why *w)
+/* What --max-sites left out of each input's list of sites (key: "leaks_omitted"...). */
+static int merge_omitted(json_t *root, struct merge_input *in, size_t n, const char *key,
+			 const struct why *w)
 {
 	json_t *omitted = json_object();
 	int err = omitted ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !err && i < n; i++)
-		err = add_counters(omitted, json_object_get(in[i].root, "leaks_omitted"), w,
-				   "leaks_omitted");
-	if (!err && json_object_set(root, "leaks_omitted", omitted))
+		err = add_counters(omitted, json_object_get(in[i].root, key), w, key);
+	if (!err && json_object_set(root, key, omitted))
 		err = -ENOMEM;
 	json_decref(omitted);
 	return err;
+}
+
+/* Every input's modules, each (path, build id) once, in input order. */
+static json_t *merged_modules(struct merge_input *in, size_t n)
+{
+	json_t *all = json_array(), *m, *seen;
+	size_t j, k;
+
+	for (size_t i = 0; all && i < n; i++) {
+		json_array_foreach(json_object_get(in[i].root, "modules"), j, m) {
+			bool known = false;
+
+			json_array_foreach(all, k, seen)
+				known |= json_equal(seen, m);
+			if (!known && json_array_append(all, m)) {
+				json_decref(all);
+				return NULL;
+			}
+		}
+	}
+	return all;
+}
+
+/* Whether some input has key: a list older snapshots lack stays absent when all lack it. */
+static bool any_has(struct merge_input *in, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_object_get(in[i].root, key))
+			return true;
+	return false;
 }
 
 /* The processes of every input, in input order, relabelled (relabel_processes). */
@@ -621,11 +658,18 @@ static int build(json_t *root, struct merge_input *in, size_t n, struct renumber
 	     json_object_set(root, "leak_age_s", json_object_get(first, "leak_age_s"))) ||
 	    json_object_set_new(root, "processes", merged_processes(in, n)))
 		goto cleanup;
-	err = merge_omitted(root, in, n, w);
+	err = merge_omitted(root, in, n, "leaks_omitted", w);
+	if (!err && any_has(in, n, "freed_sites"))
+		err = merge_omitted(root, in, n, "freed_sites_omitted", w);
 	if (err)
 		goto cleanup;
 	err = -ENOMEM;
-	if (json_object_set_new(root, "leaks", merged_leaks(in, n, maps)) ||
+	if (json_object_set_new(root, "leaks", merged_leaks(in, n, maps, "leaks", "bytes")) ||
+	    (any_has(in, n, "freed_sites") &&
+	     json_object_set_new(root, "freed_sites",
+				 merged_leaks(in, n, maps, "freed_sites", "allocated_bytes"))) ||
+	    (any_has(in, n, "modules") &&
+	     json_object_set_new(root, "modules", merged_modules(in, n))) ||
 	    json_object_set(root, "merged_from", from))
 		goto cleanup;
 	err = 0;

@@ -145,13 +145,13 @@ static int read_kind(const struct field_reader *r, json_t *obj, const char *wher
 	return err;
 }
 
-static int read_frame(const struct field_reader *r, json_t *v, size_t leak, size_t i,
+static int read_frame(const struct field_reader *r, json_t *v, const char *list, size_t leak, size_t i,
 		      struct snap_frame *f)
 {
 	char where[FIELDS_PATH_LEN];
 	int err;
 
-	snprintf(where, sizeof(where), "leaks[%zu].stack[%zu]", leak, i);
+	snprintf(where, sizeof(where), "%s[%zu].stack[%zu]", list, leak, i);
 	if (!json_is_object(v))
 		return fields__wrong_type(r, where, NULL, "an object", v);
 	err = read_kind(r, v, where, &f->python);
@@ -174,13 +174,38 @@ static int read_frame(const struct field_reader *r, json_t *v, size_t leak, size
 	return err;
 }
 
-static int read_leak(const struct field_reader *r, json_t *v, size_t i, struct snap_leak *l)
+/* A site's totals since tracing began, and its one thread: absent in older snapshots. */
+static int read_totals(const struct field_reader *r, json_t *v, const char *where, struct snap_leak *l)
+{
+	json_t *tid = json_object_get(v, "tid");
+	int err;
+
+	l->has_totals = json_object_get(v, "allocs") != NULL;
+	err = fields__u64(r, v, where, "allocs", false, UINT64_MAX, &l->allocs);
+	if (!err)
+		err = fields__u64(r, v, where, "allocated_bytes", false, UINT64_MAX,
+			       &l->allocated_bytes);
+	if (!err)
+		err = fields__u64(r, v, where, "frees", false, UINT64_MAX, &l->frees);
+	if (!err)
+		err = fields__u64(r, v, where, "freed_bytes", false, UINT64_MAX, &l->freed_bytes);
+	l->has_tid = tid && !json_is_null(tid);
+	if (!err)
+		err = fields__u32(r, v, where, "tid", &l->tid);
+	if (!err)
+		err = fields__string(r, v, where, "thread_comm", NULL, &l->thread_comm);
+	return err;
+}
+
+/* An entry of leaks or freed_sites (list), the i-th. */
+static int read_leak(const struct field_reader *r, json_t *v, const char *list, size_t i,
+		     struct snap_leak *l)
 {
 	char where[FIELDS_PATH_LEN];
 	json_t *stack = NULL;
 	int err;
 
-	snprintf(where, sizeof(where), "leaks[%zu]", i);
+	snprintf(where, sizeof(where), "%s[%zu]", list, i);
 	if (!json_is_object(v))
 		return fields__wrong_type(r, where, NULL, "an object", v);
 	err = fields__u32(r, v, where, "pid", &l->pid);
@@ -196,6 +221,8 @@ static int read_leak(const struct field_reader *r, json_t *v, size_t i, struct s
 		err = fields__number(r, v, where, "growth_bytes_per_s", &l->has_growth,
 				  &l->growth_bytes_per_s);
 	if (!err)
+		err = read_totals(r, v, where, l);
+	if (!err)
 		err = fields__array(r, v, where, "stack", false, &stack);
 	if (err || !stack || !json_array_size(stack))
 		return err;
@@ -205,7 +232,7 @@ static int read_leak(const struct field_reader *r, json_t *v, size_t i, struct s
 		return -ENOMEM;
 	l->nr_frames = json_array_size(stack);
 	for (size_t j = 0; j < l->nr_frames && !err; j++)
-		err = read_frame(r, json_array_get(stack, j), i, j, &l->frames[j]);
+		err = read_frame(r, json_array_get(stack, j), list, i, j, &l->frames[j]);
 	return err;
 }
 
@@ -227,12 +254,12 @@ static int compare_slots(const void *a, const void *b)
  * Each leak's process, the first with its pid: sorted and searched, so
  * that a file with many of both costs n log n, not processes x leaks.
  */
-static int link_leaks(struct snapshot *s)
+static int link_leaks(struct snapshot *s, struct snap_leak *leaks, size_t nr_leaks)
 {
 	struct pid_slot *slots = NULL;
 
-	for (size_t i = 0; i < s->nr_leaks; i++)
-		s->leaks[i].process = SIZE_MAX;
+	for (size_t i = 0; i < nr_leaks; i++)
+		leaks[i].process = SIZE_MAX;
 	if (!s->nr_procs)
 		return 0;
 	slots = calloc(s->nr_procs, sizeof(*slots));
@@ -241,19 +268,19 @@ static int link_leaks(struct snapshot *s)
 	for (size_t i = 0; i < s->nr_procs; i++)
 		slots[i] = (struct pid_slot){ .pid = s->procs[i].pid, .index = i };
 	qsort(slots, s->nr_procs, sizeof(*slots), compare_slots);
-	for (size_t i = 0; i < s->nr_leaks; i++) {
+	for (size_t i = 0; i < nr_leaks; i++) {
 		size_t lo = 0, hi = s->nr_procs;
 
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (slots[mid].pid < s->leaks[i].pid)
+			if (slots[mid].pid < leaks[i].pid)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < s->nr_procs && slots[lo].pid == s->leaks[i].pid)
-			s->leaks[i].process = slots[lo].index;
+		if (lo < s->nr_procs && slots[lo].pid == leaks[i].pid)
+			leaks[i].process = slots[lo].index;
 	}
 	free(slots);
 	return 0;
@@ -281,6 +308,52 @@ static int check_leak_sums(const struct field_reader *r, const struct snapshot *
 						   "2^63-1 (%lld)", (long long)INT64_MAX);
 	}
 	return 0;
+}
+
+/* An optional array of sites (freed_sites): absent in older snapshots. */
+static int read_sites(const struct field_reader *r, json_t *root, const char *key,
+		      struct snap_leak **out, size_t *n)
+{
+	json_t *list = NULL;
+	int err = fields__array(r, root, "", key, false, &list);
+
+	if (err || !list || !json_array_size(list))
+		return err;
+	*out = calloc(json_array_size(list), sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	*n = json_array_size(list);
+	for (size_t i = 0; i < *n && !err; i++)
+		err = read_leak(r, json_array_get(list, i), key, i, &(*out)[i]);
+	return err;
+}
+
+/* "modules": [{"path", "build_id"}], absent in older snapshots. */
+static int read_modules(const struct field_reader *r, json_t *root, struct snapshot *s)
+{
+	char where[FIELDS_PATH_LEN];
+	json_t *list = NULL;
+	int err = fields__array(r, root, "", "modules", false, &list);
+
+	if (err || !list || !json_array_size(list))
+		return err;
+	s->modules = calloc(json_array_size(list), sizeof(*s->modules));
+	if (!s->modules)
+		return -ENOMEM;
+	s->nr_modules = json_array_size(list);
+	for (size_t i = 0; i < s->nr_modules && !err; i++) {
+		json_t *v = json_array_get(list, i);
+
+		snprintf(where, sizeof(where), "modules[%zu]", i);
+		if (!json_is_object(v))
+			return fields__wrong_type(r, where, NULL, "an object", v);
+		err = fields__string(r, v, where, "path", NULL, &s->modules[i].path);
+		if (!err && !s->modules[i].path)
+			err = fields__missing(r, where, "path");
+		if (!err)
+			err = fields__string(r, v, where, "build_id", NULL, &s->modules[i].build_id);
+	}
+	return err;
 }
 
 static int read_document(const struct field_reader *r, json_t *root, struct snapshot *s)
@@ -331,14 +404,20 @@ static int read_document(const struct field_reader *r, json_t *root, struct snap
 		s->nr_leaks = json_array_size(leaks);
 	}
 	for (size_t i = 0; i < s->nr_leaks && !err; i++)
-		err = read_leak(r, json_array_get(leaks, i), i, &s->leaks[i]);
+		err = read_leak(r, json_array_get(leaks, i), "leaks", i, &s->leaks[i]);
 	if (!err)
 		err = check_leak_sums(r, s);
 	if (!err)
+		err = read_sites(r, root, "freed_sites", &s->freed_sites, &s->nr_freed_sites);
+	if (!err)
+		err = read_modules(r, root, s);
+	if (!err)
 		err = snapshot_details__read(r, root, s);
-	if (err)
-		return err;
-	return link_leaks(s);
+	if (!err)
+		err = link_leaks(s, s->leaks, s->nr_leaks);
+	if (!err)
+		err = link_leaks(s, s->freed_sites, s->nr_freed_sites);
+	return err;
 }
 
 /* Where the parser stopped, and what kind of damage it is when jansson knows. */
@@ -525,6 +604,22 @@ int snapshot_reader__load(const char *path, struct snapshot *out, char *err_buf,
 	return snapshot_reader__load_max(path, SNAPSHOT_MAX_INPUT_DEFAULT, out, err_buf, err_len);
 }
 
+static void release_sites(struct snap_leak *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < sites[i].nr_frames; j++) {
+			free(sites[i].frames[j].symbol);
+			free(sites[i].frames[j].linkage_name);
+			free(sites[i].frames[j].module);
+			free(sites[i].frames[j].file);
+		}
+		free(sites[i].frames);
+		free(sites[i].allocator);
+		free(sites[i].thread_comm);
+	}
+	free(sites);
+}
+
 void snapshot_reader__release(struct snapshot *s)
 {
 	if (!s)
@@ -535,19 +630,15 @@ void snapshot_reader__release(struct snapshot *s)
 		free(s->procs[i].source);
 		snapshot_timeline__release(&s->procs[i]);
 	}
-	for (size_t i = 0; i < s->nr_leaks; i++) {
-		for (size_t j = 0; j < s->leaks[i].nr_frames; j++) {
-			free(s->leaks[i].frames[j].symbol);
-			free(s->leaks[i].frames[j].linkage_name);
-			free(s->leaks[i].frames[j].module);
-			free(s->leaks[i].frames[j].file);
-		}
-		free(s->leaks[i].frames);
-		free(s->leaks[i].allocator);
+	release_sites(s->leaks, s->nr_leaks);
+	release_sites(s->freed_sites, s->nr_freed_sites);
+	for (size_t i = 0; i < s->nr_modules; i++) {
+		free(s->modules[i].path);
+		free(s->modules[i].build_id);
 	}
+	free(s->modules);
 	snapshot_details__release(s);
 	free(s->procs);
-	free(s->leaks);
 	free(s->host);
 	free(s->path);
 	memset(s, 0, sizeof(*s));

@@ -51,6 +51,15 @@ struct snap_leak {
 	bool growing;
 	bool has_growth;	/* growth_bytes_per_s was a number */
 	double growth_bytes_per_s;
+	/*
+	 * Since tracing began: allocations, their bytes, frees, theirs. Snapshots
+	 * written before sites had them: has_totals false, the four 0.
+	 */
+	bool has_totals;
+	uint64_t allocs, allocated_bytes, frees, freed_bytes;
+	bool has_tid;		/* one thread allocated every block of the site: */
+	uint32_t tid;
+	char *thread_comm;	/* ... its name; NULL when unknown */
 	struct snap_frame *frames; /* leaf first */
 	size_t nr_frames;
 	size_t process;		/* index into snapshot.procs of its pid, or SIZE_MAX */
@@ -136,6 +145,12 @@ struct snap_gpu_kind {
 	struct mt_counters c;
 };
 
+/* A module the sites' frames name, with its GNU build id (hex; NULL when none). */
+struct snap_module {
+	char *path;
+	char *build_id;
+};
+
 struct snapshot {
 	char *path;		/* as given to the reader */
 	char *host;		/* NULL when absent */
@@ -147,6 +162,11 @@ struct snapshot {
 	size_t nr_procs;
 	struct snap_leak *leaks;
 	size_t nr_leaks;
+	/* sites that allocated, nothing live: bytes and count 0 (none in older snapshots) */
+	struct snap_leak *freed_sites;
+	size_t nr_freed_sites;
+	struct snap_module *modules;	/* none in older snapshots */
+	size_t nr_modules;
 	/* snapshot_details.h: NULL, 0 and false when absent */
 	char *started_at;
 	char **command;

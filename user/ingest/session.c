@@ -23,6 +23,7 @@
 #define POLL_INTERVAL_MS 100
 /* epoll ids: 0 is the ring buffer, 1..nr_targets the targets' pidfds */
 #define EPOLL_ID_MMAPS 0x10000
+#define EPOLL_ID_INPUT 0x10001
 /* -f, --cgroup, --comm, -a: how often to look for processes gone without an exit record */
 #define SWEEP_INTERVAL_NS 1000000000ULL
 /* Mapping records of a PID not known yet wait this long for its fork or exec record */
@@ -288,11 +289,15 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 	err = leaks__collect(&s->tracker, &leaks, &out->leaks);
 	if (!err)
 		err = growth_sampler__run(&s->tracker, &growth, &out->leaks);
+	/* before leaks__keep: a young live site is no freed site either */
+	if (!err)
+		err = leaks__collect_freed(&s->tracker, &leaks, &out->leaks, &out->freed);
 	if (err) {
 		leaks__release(&out->leaks);
 		return err;
 	}
 	leaks__keep(&out->leaks, cfg->max_sites);
+	leaks__keep_freed(&out->freed, cfg->max_sites);
 	return 0;
 }
 
@@ -320,6 +325,7 @@ static int report_interval(struct session *s, session_report_fn on_interval, voi
 	sum.interval = ++s->ticks;
 	err = on_interval(&sum, ctx);
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	return err;
 }
 
@@ -341,16 +347,92 @@ static int export_interval(struct session *s, const struct session_reports *r)
 		return err;
 	err = r->on_export(&sum, r->ctx);
 	leaks__release(&sum.leaks);
+	leaks__release(&sum.freed);
 	return err;
 }
 
-/* Waits at most until the next poll, the next --interval tick or the next export. */
+int session__summarize_now(struct session *s, struct run_summary *out)
+{
+	return summarize(s, mono_clock__ns(), false, out);
+}
+
+int session__snapshot_now(struct session *s, struct run_summary *out)
+{
+	int err = summarize(s, mono_clock__ns(), false, out);
+
+	if (!err)
+		out->interval = ++s->ticks;
+	return err;
+}
+
+/*
+ * memtrace top's frame, when one is due: on the refresh grid, unless it fell
+ * behind. A signal number from on_refresh (-n frames shown) ends tracing.
+ */
+static int refresh(struct session *s, const struct session_reports *r, volatile sig_atomic_t *stop)
+{
+	uint64_t now = mono_clock__ns();
+	struct run_summary sum;
+	int err;
+
+	if (!s->next_refresh_ns || now < s->next_refresh_ns)
+		return 0;
+	s->next_refresh_ns += r->refresh_ns;
+	if (s->next_refresh_ns <= now)
+		s->next_refresh_ns = now + r->refresh_ns;
+	err = summarize(s, now, false, &sum);
+	if (err)
+		return err;
+	err = r->on_refresh(&sum, r->ctx);
+	leaks__release(&sum.leaks);
+	if (err > 0) {
+		*stop = err;
+		err = 0;
+	}
+	return err;
+}
+
+/* memtrace top's keys: the terminal joins the ring buffer in the epoll set. */
+static int watch_input(struct session *s, const struct session_reports *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EPOLL_ID_INPUT };
+
+	if (r->on_refresh && r->refresh_ns)
+		s->next_refresh_ns = s->start_ns + r->refresh_ns;
+	if (!r->on_input)
+		return 0;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, r->input_fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/* Keys pressed: a signal number from on_input ends tracing as that signal would. */
+static int take_input(const struct session_reports *r, const struct epoll_event *evs, int n,
+		      volatile sig_atomic_t *stop)
+{
+	int ret;
+
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u32 != EPOLL_ID_INPUT)
+			continue;
+		ret = r->on_input(r->ctx);
+		if (ret < 0)
+			return ret;
+		if (ret > 0)
+			*stop = ret;
+	}
+	return 0;
+}
+
+/* Waits at most until the next poll, --interval tick, export or refresh. */
 static int wait_ms(const struct session *s)
 {
 	uint64_t now = mono_clock__ns(), next = s->next_tick_ns;
 
 	if (s->next_export_ns && (!next || s->next_export_ns < next))
 		next = s->next_export_ns;
+	if (s->next_refresh_ns && (!next || s->next_refresh_ns < next))
+		next = s->next_refresh_ns;
 	if (next && next < now + POLL_INTERVAL_MS * 1000000ULL)
 		return next > now ? (int)((next - now + 999999) / 1000000) : 0;
 	return POLL_INTERVAL_MS;
@@ -364,6 +446,9 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 	struct epoll_event evs[8];
 	int n, err;
 
+	err = watch_input(s, r);
+	if (err)
+		return err;
 	while (!*stop && !targets__all_exited(s) && mono_clock__ns() < deadline) {
 		n = epoll_wait(s->epfd, evs, 8, wait_ms(s));
 		if (n < 0 && errno != EINTR)
@@ -384,7 +469,7 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 				return err;
 		}
 		for (int i = 0; i < n; i++)
-			if (evs[i].data.u32 && evs[i].data.u32 != EPOLL_ID_MMAPS)
+			if (evs[i].data.u32 && evs[i].data.u32 < EPOLL_ID_MMAPS)
 				targets__mark_exited(s, &s->targets[evs[i].data.u32 - 1]);
 		if (s->cfg->step_probe && mono_clock__ns() >= s->next_step_retry_ns) {
 			s->next_step_retry_ns = mono_clock__ns() + STEP_PROBE_RETRY_NS;
@@ -395,6 +480,10 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 		err = report_interval(s, r->on_interval, r->ctx);
 		if (!err)
 			err = export_interval(s, r);
+		if (!err && r->on_refresh)
+			err = refresh(s, r, stop);
+		if (!err && r->on_input)
+			err = take_input(r, evs, n, stop);
 		if (err)
 			return err;
 	}

@@ -56,6 +56,7 @@ struct session {
 	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
 	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
 	int cgroup_fd;			/* --cgroup's directory, or -1 */
+	uint64_t next_refresh_ns;	/* session_reports.on_refresh: the next one; 0: never */
 };
 
 /* Receives each --interval report; a negative errno stops tracing. */
@@ -70,6 +71,19 @@ struct session_reports {
 	 */
 	session_report_fn on_export;
 	void *ctx;
+	/*
+	 * memtrace top: every refresh_ns (from the start), a summary as of now
+	 * with no growth sample taken; NULL: none.
+	 */
+	session_report_fn on_refresh;
+	uint64_t refresh_ns;
+	/*
+	 * memtrace top: called when input_fd (the terminal) is readable; NULL:
+	 * input_fd is not watched. It returns a negative errno to stop with an
+	 * error, a signal number to end tracing as that signal would, or 0.
+	 */
+	int (*on_input)(void *ctx);
+	int input_fd;
 };
 
 /* Every failure has printed its one-line message. */
@@ -80,6 +94,16 @@ int session__start(struct session *s, const struct mt_config *cfg);
  * the run so far to r's function (the summary is released after).
  */
 int session__run(struct session *s, volatile sig_atomic_t *stop, const struct session_reports *r);
+/*
+ * The run so far, as of now, with no growth sample taken (what an export
+ * sees): release its leaks with leaks__release. 0 or a negative errno.
+ */
+int session__summarize_now(struct session *s, struct run_summary *out);
+/*
+ * The same, numbered as the next --interval report (memtrace top's s key):
+ * a snapshot of it is one of the trail, not the final one.
+ */
+int session__snapshot_now(struct session *s, struct run_summary *out);
 /*
  * Stops recording, drains what is left and fills in the summary; release
  * its leaks with leaks__release (the symbolizer is the session's).

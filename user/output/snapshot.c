@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,7 +16,9 @@
 #include "output/mapping_snapshot.h"
 #include "output/snapshot.h"
 #include "output/timeline_snapshot.h"
+#include "util/array.h"
 #include "util/json_writer.h"
+#include "util/str_map.h"
 
 static const char *const drop_names[RUN_DROP_COUNT] = {
 	[MT_DROP_RINGBUF_FULL] = "ringbuf_full",
@@ -333,8 +336,79 @@ static void write_trends(const struct run_summary *s, const struct leak_site *si
 	json_writer__end_array(w);
 }
 
+/*
+ * The modules the sites' frames name, each once, with its build id: what
+ * pprof's mappings and a symbol server need to find the very file.
+ */
+struct modules {
+	struct str_map paths;
+	const char **build_ids;		/* by the path's index; NULL: none */
+	size_t cap;
+	int err;
+};
+
+static void modules__add(struct modules *m, const struct leak_frame *frames, size_t n)
+{
+	for (size_t i = 0; i < n && !m->err; i++) {
+		const char *path = frames[i].info.module;
+		bool added;
+		int64_t idx;
+
+		if (!path || frames[i].info.python)
+			continue;
+		idx = str_map__intern(&m->paths, path, strlen(path), &added);
+		if (idx < 0) {
+			m->err = (int)idx;
+			break;
+		}
+		if (added && ARRAY_RESERVE(&m->build_ids, &m->cap, (size_t)idx + 1)) {
+			m->err = -ENOMEM;
+			break;
+		}
+		if (added || !m->build_ids[idx])
+			m->build_ids[idx] = frames[i].info.build_id;
+	}
+}
+
+static void modules__write(const struct modules *m, struct json_writer *w)
+{
+	json_writer__key(w, "modules");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < m->paths.n; i++) {
+		json_writer__begin_object(w);
+		json_writer__kv_string(w, "path", m->paths.keys[i].key);
+		json_writer__kv_string(w, "build_id", m->build_ids[i]);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+static void modules__release(struct modules *m)
+{
+	str_map__release(&m->paths);
+	free(m->build_ids);
+}
+
+/* Since tracing began; the one thread that allocated every block of the site, or null. */
+static void write_totals(const struct leak_site *site, struct json_writer *w)
+{
+	const struct mt_process *p = site->process;
+	bool one = site->thread < p->nr_threads;
+
+	json_writer__kv_u64(w, "allocs", site->allocs);
+	json_writer__kv_u64(w, "allocated_bytes", site->allocated_bytes);
+	json_writer__kv_u64(w, "frees", site->frees);
+	json_writer__kv_u64(w, "freed_bytes", site->freed_bytes);
+	json_writer__key(w, "tid");
+	if (one)
+		json_writer__u64(w, p->threads[site->thread].tid);
+	else
+		json_writer__null(w);
+	json_writer__kv_string(w, "thread_comm", one ? p->threads[site->thread].comm : NULL);
+}
+
 static void write_leak(const struct run_summary *s, const struct leak_site *site,
-		       struct json_writer *w)
+		       struct modules *mods, struct json_writer *w)
 {
 	const struct mt_stack *stack = stack_table__get(&s->tracker->stacks, site->stack);
 	struct leak_frame frames[LEAK_MAX_FRAMES];
@@ -343,6 +417,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	size_t n;
 
 	n = leaks__frames(s->tracker, s->sym, site, frames, LEAK_MAX_FRAMES, &truncated);
+	modules__add(mods, frames, n);
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "pid", site->process->pid);
 	/* with pid, names the process though its PID may have been used again in the run */
@@ -351,6 +426,7 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__kv_string(w, "allocator", site->allocator);
 	json_writer__kv_u64(w, "bytes", site->bytes);
 	json_writer__kv_u64(w, "count", site->count);
+	write_totals(site, w);
 	json_writer__kv_double(w, "oldest_age_s",
 			       s->now_ns > site->oldest_ns ? (s->now_ns - site->oldest_ns) / 1e9 : 0);
 	why = run_summary__no_stack_reason(s, site->stack, stack->received);
@@ -369,9 +445,28 @@ static void write_leak(const struct run_summary *s, const struct leak_site *site
 	json_writer__end_object(w);
 }
 
+/* A report's sites, and what --max-sites left out of it under omitted_key. */
+static void write_sites(const struct run_summary *s, const struct leak_report *r,
+			const char *key, const char *omitted_key, bool freed,
+			struct modules *mods, struct json_writer *w)
+{
+	json_writer__key(w, omitted_key);
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "sites", r->omitted_sites);
+	json_writer__kv_u64(w, freed ? "allocated_bytes" : "bytes", r->omitted_bytes);
+	json_writer__kv_u64(w, freed ? "allocs" : "count", r->omitted_count);
+	json_writer__end_object(w);
+	json_writer__key(w, key);
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < r->n; i++)
+		write_leak(s, &r->sites[i], mods, w);
+	json_writer__end_array(w);
+}
+
 int snapshot__write(const struct run_summary *s, FILE *out)
 {
 	struct json_writer *w = json_writer__new(out, true);
+	struct modules mods = {};
 	int err, proc_err = 0;
 
 	if (!w)
@@ -386,20 +481,13 @@ int snapshot__write(const struct run_summary *s, FILE *out)
 			proc_err = err;
 	}
 	json_writer__end_array(w);
-	json_writer__key(w, "leaks_omitted");
-	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "sites", s->leaks.omitted_sites);
-	json_writer__kv_u64(w, "bytes", s->leaks.omitted_bytes);
-	json_writer__kv_u64(w, "count", s->leaks.omitted_count);
+	write_sites(s, &s->leaks, "leaks", "leaks_omitted", false, &mods, w);
+	write_sites(s, &s->freed, "freed_sites", "freed_sites_omitted", true, &mods, w);
+	modules__write(&mods, w);
 	json_writer__end_object(w);
-	json_writer__key(w, "leaks");
-	json_writer__begin_array(w);
-	for (size_t i = 0; i < s->leaks.n; i++)
-		write_leak(s, &s->leaks.sites[i], w);
-	json_writer__end_array(w);
-	json_writer__end_object(w);
-	err = proc_err ? proc_err : json_writer__error(w);
+	err = proc_err ? proc_err : mods.err ? mods.err : json_writer__error(w);
 	json_writer__free(w);
+	modules__release(&mods);
 	/* the writer knows that a write failed; the stream's last flush says why (ENOSPC, EPIPE) */
 	if (fflush(out) && (!err || err == -EIO))
 		err = -errno;

@@ -13,13 +13,20 @@
 
 int folded__parse_value(const char *arg, enum folded_value *out)
 {
-	if (!strcmp(arg, "bytes"))
-		*out = FOLDED_BYTES;
-	else if (!strcmp(arg, "count"))
-		*out = FOLDED_COUNT;
-	else
-		return -EINVAL;
-	return 0;
+	static const char *const names[] = {
+		[FOLDED_BYTES] = "bytes",
+		[FOLDED_BLOCKS] = "blocks",
+		[FOLDED_ALLOCATED] = "allocated",
+		[FOLDED_COUNT] = "count",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*out = (enum folded_value)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* ';' separates frames and '\n' lines: neither may be in a name */
@@ -88,7 +95,21 @@ static int add_site(struct folded *f, const struct snap_leak *l, enum folded_val
 		f->values[i] = 0;
 	}
 	/* the reader bounds each snapshot's sum to 2^63-1, not that of many snapshots */
-	add = value == FOLDED_COUNT ? l->count : l->bytes;
+	switch (value) {
+	case FOLDED_BLOCKS:
+		add = l->count;
+		break;
+	case FOLDED_ALLOCATED:
+		add = l->allocated_bytes;
+		break;
+	case FOLDED_COUNT:
+		add = l->allocs;
+		break;
+	case FOLDED_BYTES:
+	default:
+		add = l->bytes;
+		break;
+	}
 	if (f->values[i] > UINT64_MAX - add) {
 		err = -EOVERFLOW;
 		goto cleanup;
@@ -113,9 +134,14 @@ int folded__write(const struct snapshot *snaps, size_t nr, enum folded_value val
 	uint32_t *order = NULL;
 	int err = 0;
 
-	for (size_t i = 0; i < nr && !err; i++)
+	for (size_t i = 0; i < nr && !err; i++) {
 		for (size_t j = 0; j < snaps[i].nr_leaks && !err; j++)
 			err = add_site(&f, &snaps[i].leaks[j], value);
+		/* nothing live: only the allocated figures have something of theirs */
+		for (size_t j = 0; j < snaps[i].nr_freed_sites && !err; j++)
+			if (value == FOLDED_ALLOCATED || value == FOLDED_COUNT)
+				err = add_site(&f, &snaps[i].freed_sites[j], value);
+	}
 	if (err)
 		goto cleanup;
 	order = calloc(f.stacks.n ? f.stacks.n : 1, sizeof(*order));

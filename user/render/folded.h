@@ -17,18 +17,17 @@
 #include "compare/snapshot_reader.h"
 
 enum folded_value {
-	FOLDED_BYTES,	/* live bytes (the default) */
-	FOLDED_COUNT,	/* live blocks */
+	FOLDED_BYTES,		/* live bytes (the default) */
+	FOLDED_BLOCKS,		/* live blocks */
+	FOLDED_ALLOCATED,	/* bytes allocated since tracing began, freed sites' too */
+	FOLDED_COUNT,		/* allocations since tracing began, freed sites' too */
 };
 
-/*
- * --folded-value: "bytes" or "count"; -EINVAL otherwise. Allocated bytes are
- * not offered: a snapshot has no allocated totals per site.
- */
+/* --folded-value: "bytes", "blocks", "allocated" or "count"; -EINVAL otherwise. */
 int folded__parse_value(const char *arg, enum folded_value *out);
-#define FOLDED_VALUE_USAGE                                                                 \
-	"invalid --folded-value '%s': bytes (live bytes) or count (live blocks); snapshots " \
-	"hold no allocated totals per site"
+#define FOLDED_VALUE_USAGE                                                              \
+	"invalid --folded-value '%s': bytes (live bytes), blocks (live blocks), allocated " \
+	"(bytes allocated) or count (allocations)"
 
 /* The lines to out; a negative errno when they cannot be made or written. */
 int folded__write(const struct snapshot *snaps, size_t nr, enum folded_value value, FILE *out);

@@ -18,7 +18,7 @@ enum {
 	VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
 	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
-	MAPPING_ID = 1, MAPPING_FILENAME = 5, MAPPING_HAS_FUNCTIONS = 7,
+	MAPPING_ID = 1, MAPPING_FILENAME = 5, MAPPING_BUILD_ID = 6, MAPPING_HAS_FUNCTIONS = 7,
 	MAPPING_HAS_FILENAMES = 8, MAPPING_HAS_LINE_NUMBERS = 9, MAPPING_HAS_INLINE_FRAMES = 10,
 	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4,
 	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
@@ -34,8 +34,19 @@ struct builder {
 	struct pb_buf msg, sub;		/* scratch for the message being built */
 	uint64_t *loc_ids;
 	size_t loc_cap;
+	const struct snapshot *snap;	/* the one being added: its modules' build ids */
+	bool alloc_types;		/* alloc_objects and alloc_space come first */
 	int err;
 };
+
+/* The build id the snapshot being added gives module, or NULL: a few dozen modules. */
+static const char *build_id_of(const struct builder *b, const char *module)
+{
+	for (size_t i = 0; b->snap && i < b->snap->nr_modules; i++)
+		if (!strcmp(b->snap->modules[i].path, module))
+			return b->snap->modules[i].build_id;
+	return NULL;
+}
 
 /* A string's index in the string table; the first failure sticks in b->err. */
 static uint64_t str(struct builder *b, const char *s)
@@ -62,16 +73,25 @@ static uint64_t intern_id(struct builder *b, struct str_map *m, const char *key,
 	return (uint64_t)i + 1;
 }
 
-static uint64_t mapping_id(struct builder *b, const char *module)
+/* A module is one mapping per build id: two builds at one path (two hosts) are two files. */
+static uint64_t mapping_id(struct builder *b, const char *module, const char *build_id)
 {
+	char key[2 * NAME_LEN];
 	bool added;
-	uint64_t id = intern_id(b, &b->mappings, module, strlen(module), &added);
+	uint64_t id;
+	int len;
 
+	len = snprintf(key, sizeof(key), "%s%c%s", module, 0, build_id ? build_id : "");
+	if ((size_t)len >= sizeof(key))
+		len = sizeof(key) - 1;
+	id = intern_id(b, &b->mappings, key, (size_t)len, &added);
 	if (!added)
 		return id;
 	/* symbolized already: pprof must not look for the binaries to symbolize them again */
 	pb__uint(&b->msg, MAPPING_ID, id);
 	pb__uint(&b->msg, MAPPING_FILENAME, str(b, module));
+	if (build_id)
+		pb__uint(&b->msg, MAPPING_BUILD_ID, str(b, build_id));
 	pb__uint(&b->msg, MAPPING_HAS_FUNCTIONS, 1);
 	pb__uint(&b->msg, MAPPING_HAS_FILENAMES, 1);
 	pb__uint(&b->msg, MAPPING_HAS_LINE_NUMBERS, 1);
@@ -110,12 +130,14 @@ static uint64_t function_id(struct builder *b, const struct snap_frame *f)
 }
 
 /* What makes two locations one: every frame of the group, as the snapshot says it. */
-static int location_key(const struct snap_frame *f, size_t n, char **key, size_t *len)
+static int location_key(const struct snap_frame *f, size_t n, const char *build_id, char **key,
+			size_t *len)
 {
 	FILE *m = open_memstream(key, len);
 
 	if (!m)
 		return -errno;
+	fprintf(m, "%s%c", build_id ? build_id : "", 0);
 	for (size_t i = 0; i < n; i++)
 		fprintf(m, "%s%c%s%c%s%c%s%c%u%c%llx%c%d%c", f[i].symbol ? f[i].symbol : "", 0,
 			f[i].linkage_name ? f[i].linkage_name : "", 0,
@@ -130,13 +152,14 @@ static int location_key(const struct snap_frame *f, size_t n, char **key, size_t
  */
 static uint64_t location_id(struct builder *b, const struct snap_frame *f, size_t n)
 {
+	const char *build_id = f[n - 1].module ? build_id_of(b, f[n - 1].module) : NULL;
 	uint64_t id, map = 0;
 	char *key = NULL;
 	size_t len = 0;
 	bool added;
 	int err;
 
-	err = location_key(f, n, &key, &len);
+	err = location_key(f, n, build_id, &key, &len);
 	if (err) {
 		free(key);
 		b->err = b->err ? b->err : err;
@@ -147,7 +170,7 @@ static uint64_t location_id(struct builder *b, const struct snap_frame *f, size_
 	if (!added)
 		return id;
 	if (f[n - 1].module)
-		map = mapping_id(b, f[n - 1].module);
+		map = mapping_id(b, f[n - 1].module, build_id);
 	pb__uint(&b->sub, LOCATION_ID, id);
 	if (map)
 		pb__uint(&b->sub, LOCATION_MAPPING_ID, map);
@@ -205,22 +228,55 @@ static size_t site_locations(struct builder *b, const struct snap_leak *l)
 	return n;
 }
 
+/*
+ * The site's thread: the one that allocated every block of it (tid, and
+ * thread, its name), or thread "several". Snapshots without the figures
+ * say nothing of threads: no label.
+ */
+static void thread_labels(struct builder *b, const struct snap_leak *l)
+{
+	char tid[16];
+
+	if (l->has_tid) {
+		snprintf(tid, sizeof(tid), "%u", l->tid);
+		label_num(b, "tid", l->tid);
+		label_str(b, "thread", l->thread_comm ? l->thread_comm : tid);
+	} else if (l->has_totals) {
+		label_str(b, "thread", "several");
+	}
+}
+
 static void add_sample(struct builder *b, const struct snapshot *s, const struct snap_leak *l)
 {
 	size_t n = site_locations(b, l);
 	const char *kind = site_names__gpu_kind(l->allocator);
-	/* sample_type's order: inuse_objects, inuse_space */
-	uint64_t values[2] = { l->count, l->bytes };
+	/* sample_type's order: [alloc_objects, alloc_space,] inuse_objects, inuse_space */
+	uint64_t values[4] = { l->allocs, l->allocated_bytes, l->count, l->bytes };
 
 	pb__packed(&b->msg, SAMPLE_LOCATION_ID, b->loc_ids, n);
-	pb__packed(&b->msg, SAMPLE_VALUE, values, 2);
+	if (b->alloc_types)
+		pb__packed(&b->msg, SAMPLE_VALUE, values, 4);
+	else
+		pb__packed(&b->msg, SAMPLE_VALUE, values + 2, 2);
 	label_num(b, "pid", l->pid);
 	if (l->process != SIZE_MAX && s->procs[l->process].comm[0])
 		label_str(b, "comm", s->procs[l->process].comm);
+	thread_labels(b, l);
 	label_str(b, "allocator", l->allocator);
 	if (kind)
 		label_str(b, "kind", kind);
 	pb__message(&b->samples, PROFILE_SAMPLE, &b->msg);
+}
+
+/* Whether a snapshot holds allocated totals: any site with them, or a freed site. */
+static bool has_alloc_totals(const struct snapshot *s)
+{
+	if (s->nr_freed_sites)
+		return true;
+	for (size_t i = 0; i < s->nr_leaks; i++)
+		if (s->leaks[i].has_totals)
+			return true;
+	return false;
 }
 
 static void value_type(struct builder *b, struct pb_buf *out, const char *type, const char *unit)
@@ -262,12 +318,23 @@ int pprof__encode(const struct snapshot *snaps, size_t nr, struct pb_buf *out)
 
 	out->len = 0;
 	str(&b, ""); /* string_table[0] must be "" */
+	/* snapshots of memtrace before sites had totals: the live figures alone, as they were */
+	for (size_t i = 0; i < nr; i++)
+		b.alloc_types |= has_alloc_totals(&snaps[i]);
+	if (b.alloc_types) {
+		value_type(&b, out, "alloc_objects", "count");
+		value_type(&b, out, "alloc_space", "bytes");
+	}
 	value_type(&b, out, "inuse_objects", "count");
 	value_type(&b, out, "inuse_space", "bytes");
 	dflt = str(&b, "inuse_space");
 	for (size_t i = 0; i < nr; i++) {
+		b.snap = &snaps[i];
 		for (size_t j = 0; j < snaps[i].nr_leaks; j++)
 			add_sample(&b, &snaps[i], &snaps[i].leaks[j]);
+		/* allocated, nothing live: alloc_* only */
+		for (size_t j = 0; j < snaps[i].nr_freed_sites; j++)
+			add_sample(&b, &snaps[i], &snaps[i].freed_sites[j]);
 		if (snaps[i].duration_s > duration_s)
 			duration_s = snaps[i].duration_s;
 	}

@@ -5,10 +5,12 @@
 #include "render/html.h"
 #include "render/pprof.h"
 #include "render/render.h"
+#include "render/trace.h"
 
 static const char *const names[] = {
 	[RENDER_PPROF] = "pprof",
 	[RENDER_FOLDED] = "folded",
+	[RENDER_TRACE] = "trace",
 	[RENDER_HTML] = "html",
 };
 
@@ -16,6 +18,7 @@ static const char *const names[] = {
 static const char *const what[] = {
 	[RENDER_PPROF] = "pprof profile",
 	[RENDER_FOLDED] = "folded stacks",
+	[RENDER_TRACE] = "trace",
 	[RENDER_HTML] = "HTML report",
 };
 
@@ -40,6 +43,8 @@ int render__write(enum render_format format, enum folded_value value,
 {
 	if (format == RENDER_PPROF)
 		return pprof__write(snaps, nr, out);
+	if (format == RENDER_TRACE)
+		return trace__write(snaps, nr, out);
 	if (format == RENDER_HTML)
 		return html__write_report(snaps, nr, out);
 	return folded__write(snaps, nr, value, out);

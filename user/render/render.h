@@ -16,12 +16,16 @@
 enum render_format {
 	RENDER_PPROF,	/* pprof.h */
 	RENDER_FOLDED,	/* folded.h */
+	RENDER_TRACE,	/* trace.h */
 	RENDER_HTML,	/* html.h */
 };
 
-/* "pprof", "folded" or "html"; -EINVAL otherwise. */
+/* "pprof", "folded", "trace" or "html"; -EINVAL otherwise. */
 int render__parse_format(const char *arg, enum render_format *out);
-/* What an error message says is written: "pprof profile", "folded stacks". */
+/*
+ * What an error message says is written: "pprof profile", "folded stacks", "trace",
+ * "HTML report".
+ */
 const char *render__format_what(enum render_format format);
 /* snaps in format to out; a negative errno when they cannot be made or written. */
 int render__write(enum render_format format, enum folded_value value,

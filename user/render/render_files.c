@@ -29,6 +29,8 @@ int render_files__open(struct render_files *r, const struct mt_config *cfg)
 	if (!err)
 		err = add(r, cfg->folded, RENDER_FOLDED);
 	if (!err)
+		err = add(r, cfg->trace, RENDER_TRACE);
+	if (!err)
 		err = add(r, cfg->html, RENDER_HTML);
 	if (err)
 		render_files__release(r);

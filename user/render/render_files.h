@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The tracer's --pprof and --folded files. They are opened when memtrace
+ * The tracer's --pprof, --folded and --trace files. They are opened when memtrace
  * starts, so that an unwritable path fails before any tracing, and written
  * at the end from the final snapshot itself: written to memory, parsed back
  * with the snapshot reader and rendered as memtrace report would render the
@@ -17,13 +17,16 @@
 #include "util/config.h"
 
 struct render_files {
-	struct output_file files[3];
-	enum render_format formats[3];
+	struct output_file files[4];	/* --pprof, --folded, --trace, --html */
+	enum render_format formats[4];
 	size_t n;
 	enum folded_value folded_value;
 };
 
-/* Opens cfg's --pprof, --folded and --html files; prints a one-line error, returns a negative errno. */
+/*
+ * Opens cfg's --pprof, --folded, --trace and --html files; prints a one-line error, returns a
+ * negative errno.
+ */
 int render_files__open(struct render_files *r, const struct mt_config *cfg);
 /* Renders the final snapshot of sum into each; failures are said; the first is returned. */
 int render_files__write(struct render_files *r, const struct run_summary *sum);

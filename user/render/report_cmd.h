@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * memtrace report SNAP.json... --format pprof|folded [-o OUT]: saved
+ * memtrace report SNAP.json... --format pprof|folded|trace [-o OUT]: saved
  * snapshots in another tool's format (render.h). Several snapshots are all
  * rendered: their sites summed where they share a stack. Exit status 0, or 2
  * for bad usage, input or output, as diff, check and merge.

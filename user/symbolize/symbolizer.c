@@ -440,6 +440,8 @@ static struct image *symbolizer__locate(struct symbolizer *s, const struct proc_
 	file_off = map->offset + (ip - map->start);
 	out->module_offset = file_off;
 	img = symbolizer__image(s, map, proc_dir);
+	if (img)
+		out->build_id = elf_file__build_id(img->ef);
 	if (!img || elf_file__offset_to_vaddr(img->ef, file_off, &vaddr))
 		return NULL;
 	out->module_offset = vaddr;

@@ -21,6 +21,7 @@ struct symbolizer;
 struct frame_info {
 	const char *module;	/* path of the mapped file, NULL if not file-backed */
 	uint64_t module_offset;	/* link-time virtual address inside the module */
+	const char *build_id;	/* its GNU build id, lowercase hex; NULL: none or unread */
 	const char *symbol;	/* NULL when no symbol contains the address; C++: demangled */
 	/* the mangled name symbol was demangled from; NULL when it was not (C, not C++) */
 	const char *linkage_name;

@@ -24,6 +24,7 @@ struct mt_config {
 	bool json;		/* snapshot on stdout instead of the text report */
 	const char *pprof;	/* --pprof FILE: the final snapshot as a pprof profile */
 	const char *folded;	/* --folded FILE: the final snapshot as folded stacks */
+	const char *trace;	/* --trace FILE: the final snapshot's timelines as a Chrome trace */
 	const char *html;	/* --html FILE: the final snapshot as an HTML report */
 	unsigned int folded_value; /* --folded-value: render/folded.h's enum folded_value */
 	int top;		/* stack sites in the text report */
@@ -57,9 +58,19 @@ struct mt_config {
 	const char *prometheus_job; /* --prometheus-job: the job label */
 	/* without --interval, --prometheus's file is written this often; 0: no such writes */
 	uint64_t export_interval_ns;
+	/* memtrace top (output/top_view.h): the live view instead of a report as tracing goes */
+	bool top_mode;
+	uint64_t top_refresh_ns;	/* --refresh: a new frame every this long */
+	bool top_batch;			/* --batch: plain text frames on stdout, no terminal */
+	unsigned long top_frames;	/* -n: frames before tracing ends; 0: no limit */
+	/* launch mode: CMD's stdin, stdout and stderr are /dev/null (top owns the terminal) */
+	bool command_quiet;
 };
 
-/* Parses argv; on bad usage prints one line and returns -EINVAL. */
+/*
+ * Parses argv; on bad usage prints one line and returns -EINVAL. argv[1]
+ * "top" parses memtrace top's command line: the tracing options and its own.
+ */
 int cli__parse(int argc, char **argv, struct mt_config *cfg);
 void config__release(struct mt_config *cfg);
 /* enum mt_scope for what cfg traces */
