@@ -54,7 +54,8 @@ static const char base_text[] =
 			"\"stack\": [" WORK ", " MAIN "]},"
 			"{\"pid\": 10, \"bytes\": 900, \"count\": 3, \"stack\": [" FRAME(
 				HOSTILE, "h.c", "3") ", " MAIN "]}"
-						     "]}";
+			"], \"freed_sites\": [{\"pid\": 10, \"bytes\": 0, \"count\": 0, \"allocs\": 5,"
+			" \"allocated_bytes\": 500, \"stack\": [" MAIN "]}]}";
 
 /* the same process: work's libc site grew, the hostile one is gone, extra is new */
 static const char new_text[] =
@@ -172,7 +173,13 @@ static void test_report_data(void **state)
 			assert_string_not_equal(json_string_value(json_array_get(strings, i)),
 						json_string_value(json_array_get(strings, j)));
 	sites = json_object_get(data, "sites");
-	assert_int_equal(json_array_size(sites), 3);
+	assert_int_equal(json_array_size(sites), 4);
+	/* the freed site last, marked, with its allocated totals and nothing live */
+	assert_true(json_is_true(json_object_get(json_array_get(sites, 3), "freed")));
+	assert_int_equal(int_at(json_array_get(sites, 3), "bytes"), 0);
+	assert_int_equal(int_at(json_array_get(sites, 3), "allocs"), 5);
+	assert_int_equal(int_at(json_array_get(sites, 3), "allocated_bytes"), 500);
+	assert_null(json_object_get(json_array_get(sites, 0), "freed"));
 	frame_text(data,
 		   json_integer_value(
 			   json_array_get(json_object_get(json_array_get(sites, 0), "stack"), 0)),

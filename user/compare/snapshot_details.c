@@ -117,14 +117,6 @@ static int read_detail(const struct field_reader *r, json_t *leak, size_t i,
 				     &d->has_growth_per_step, &d->growth_bytes_per_step);
 	if (!err)
 		err = read_lifetimes(r, leak, where, d);
-	/* per-site totals, from snapshots that have them: both or neither */
-	if (!err && json_object_get(leak, "allocs") && json_object_get(leak, "allocated_bytes")) {
-		d->has_allocated = true;
-		err = fields__u64(r, leak, where, "allocs", false, UINT64_MAX, &d->allocs);
-		if (!err)
-			err = fields__u64(r, leak, where, "allocated_bytes", false, UINT64_MAX,
-					  &d->allocated_bytes);
-	}
 	return err;
 }
 

@@ -11,10 +11,7 @@
 #include "compare/snapshot_fields.h"
 #include "compare/snapshot_reader.h"
 
-/*
- * root's fields and leaks[].{first_seen_s, oldest_age_s, growth_bytes_per_step, lifetimes,
- * allocs, allocated_bytes}
- */
+/* root's fields and leaks[].{first_seen_s, oldest_age_s, growth_bytes_per_step, lifetimes} */
 int snapshot_details__read(const struct field_reader *r, json_t *root, struct snapshot *s);
 void snapshot_details__release(struct snapshot *s);
 

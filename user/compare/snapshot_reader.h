@@ -135,8 +135,6 @@ struct snap_leak_detail {
 	double growth_bytes_per_step;
 	struct snap_lifetime *lifetimes;
 	size_t nr_lifetimes;
-	bool has_allocated;	/* allocs and allocated_bytes were there */
-	uint64_t allocs, allocated_bytes;
 };
 
 /* The run's GPU memory by kind (gpu.kinds), in the snapshot's order. */

@@ -29,10 +29,13 @@ static void number_if(struct json_writer *w, const char *key, bool present, doub
 		json_writer__null(w);
 }
 
+/* d: the leak's details, NULL for a freed site (no block live: bytes and count 0) */
 static int write_site(struct html_tables *t, struct json_writer *w, size_t snap,
-		      const struct snap_leak *l, const struct snap_leak_detail *d)
+		      const struct snap_leak *l, const struct snap_leak_detail *d, bool freed)
 {
 	json_writer__begin_object(w);
+	if (freed)
+		json_writer__kv_bool(w, "freed", true);
 	json_writer__kv_u64(w, "snap", snap);
 	json_writer__key(w, "proc");
 	if (l->process == SIZE_MAX)
@@ -51,9 +54,9 @@ static int write_site(struct html_tables *t, struct json_writer *w, size_t snap,
 		  d ? d->growth_bytes_per_step : 0);
 	write_lifetimes(w, d);
 	/* allocated totals only when the snapshot has them: the page offers those views then */
-	if (d && d->has_allocated) {
-		json_writer__kv_u64(w, "allocs", d->allocs);
-		json_writer__kv_u64(w, "allocated_bytes", d->allocated_bytes);
+	if (l->has_totals) {
+		json_writer__kv_u64(w, "allocs", l->allocs);
+		json_writer__kv_u64(w, "allocated_bytes", l->allocated_bytes);
 	}
 	if (html_tables__stack(t, w, l, 0))
 		return -ENOMEM;
@@ -82,7 +85,12 @@ static int write_data(const struct snapshot *snaps, size_t nr, FILE *m)
 	for (size_t i = 0; i < nr && !err; i++)
 		for (size_t j = 0; j < snaps[i].nr_leaks && !err; j++)
 			err = write_site(&t, w, i, &snaps[i].leaks[j],
-					 snaps[i].leak_details ? &snaps[i].leak_details[j] : NULL);
+					 snaps[i].leak_details ? &snaps[i].leak_details[j] : NULL,
+					 false);
+	/* what allocated and holds nothing: in the allocated views only */
+	for (size_t i = 0; i < nr && !err; i++)
+		for (size_t j = 0; j < snaps[i].nr_freed_sites && !err; j++)
+			err = write_site(&t, w, i, &snaps[i].freed_sites[j], NULL, true);
 	json_writer__end_array(w);
 	html_tables__write(&t, w);
 	json_writer__end_object(w);

@@ -93,6 +93,9 @@
 		return f.name + (w ? '  ' + w : '');
 	}
 
+	/* the leak sites; freed sites (nothing live) count in the allocated views only */
+	const liveSites = data.sites.filter((s) => !s.freed);
+
 	/* ---- processes over every snapshot, with a label each */
 	const snaps = data.kind === 'diff' ? [data.new] : data.snapshots;
 	const procs = [];
@@ -148,7 +151,7 @@
 			let leakBytes = 0,
 				leakCount = 0,
 				nrSites = 0;
-			for (const site of data.sites) {
+			for (const site of liveSites) {
 				if ((site.snap || 0) !== i) continue;
 				leakBytes += site.bytes;
 				leakCount += site.count;
@@ -978,7 +981,7 @@
 		return parts.join(', ') + (s.growing ? ' GROWING' : '');
 	}
 	function siteTables() {
-		const sites = data.sites.slice().sort((a, b) => b.bytes - a.bytes);
+		const sites = liveSites.slice().sort((a, b) => b.bytes - a.bytes);
 		table(
 			'top-sites',
 			[
