@@ -54,8 +54,8 @@ static const char base_text[] =
 			"\"stack\": [" WORK ", " MAIN "]},"
 			"{\"pid\": 10, \"bytes\": 900, \"count\": 3, \"stack\": [" FRAME(
 				HOSTILE, "h.c", "3") ", " MAIN "]}"
-			"], \"freed_sites\": [{\"pid\": 10, \"bytes\": 0, \"count\": 0, \"allocs\": 5,"
-			" \"allocated_bytes\": 500, \"stack\": [" MAIN "]}]}";
+			"], \"freed_sites\": [{\"pid\": 10, \"bytes\": 0, \"count\": 0,"
+			" \"allocs\": 5, \"allocated_bytes\": 500, \"stack\": [" MAIN "]}]}";
 
 /* the same process: work's libc site grew, the hostile one is gone, extra is new */
 static const char new_text[] =
