@@ -64,7 +64,8 @@ static int write_site(const struct diff *d, const struct diff_site *s, struct ht
 	json_writer__kv_u64(w, "before", diff_site__before(s));
 	json_writer__kv_u64(w, "after", diff_site__after(s));
 	json_writer__end_object(w);
-	if (html_tables__stack(t, w, site->shown, d->depth))
+	/* the whole stack of the leak that shows the site: --depth only keys the matching */
+	if (html_tables__stack(t, w, site->shown, 0))
 		return -ENOMEM;
 	json_writer__end_object(w);
 	return 0;
