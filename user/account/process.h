@@ -10,6 +10,7 @@
 #include "account/allocator_stats.h"
 #include "account/counters.h"
 #include "account/exit_sites.h"
+#include "account/resources.h"
 #include "account/site_stats.h"
 #include "account/size_histogram.h"
 #include "account/stack_table.h"
@@ -47,6 +48,8 @@ struct mt_thread {
 	/* the same for its GPU call in flight, whose host allocations send dumps of their own */
 	uint32_t gpu_dump_stack;
 	uint64_t gpu_dump_id;
+	/* its resource counters as last read (account/resources.h) */
+	struct thread_resources res;
 };
 
 /* How a process's record ended: it may go on under the same PID with a new image. */
