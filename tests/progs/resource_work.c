@@ -12,6 +12,9 @@
  *                   write to every page; then "mapreader": a read of every page of a
  *                   16 MiB file in DIR, mapped after its pages left the page cache,
  *                   with readahead off (one major fault per page)
+ *   frag FILE       the main thread: 100000 blocks of 100 bytes, then all but every
+ *                   tenth freed; writes "arena uordblks live" (mallinfo2, and the bytes
+ *                   it holds) to FILE
  * The figures are the test's (RW_* below, repeated there).
  */
 #define _GNU_SOURCE
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +214,37 @@ static void *map_read(void *arg)
 	return sum == RW_FAULT_FILE / 4096 * 'r' ? NULL : (void *)1;
 }
 
+#define RW_FRAG_BLOCKS 100000
+#define RW_FRAG_SIZE 100
+#define RW_FRAG_KEEP 10
+
+/* A heap left mostly empty: every tenth block held, so none of it can go back */
+static int fragment(const char *out)
+{
+	static void *blocks[RW_FRAG_BLOCKS];
+	struct mallinfo2 mi;
+	size_t live = 0;
+	FILE *f;
+
+	for (int i = 0; i < RW_FRAG_BLOCKS; i++)
+		if (!(blocks[i] = malloc(RW_FRAG_SIZE)))
+			return 7;
+	for (int i = 0; i < RW_FRAG_BLOCKS; i++) {
+		if (i % RW_FRAG_KEEP) {
+			free(blocks[i]);
+			blocks[i] = NULL;
+		} else {
+			live += RW_FRAG_SIZE;
+		}
+	}
+	mi = mallinfo2();
+	f = fopen(out, "w");
+	if (!f)
+		return 7;
+	fprintf(f, "%zu %zu %zu\n", mi.arena, mi.uordblks, live);
+	return fclose(f) ? 7 : 0;
+}
+
 static void run(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -250,8 +285,10 @@ int main(int argc, char **argv)
 		make_file(argv[2], RW_FAULT_FILE / RW_READ_SIZE);
 		run(map_read, NULL);
 		unlink(read_path);
+	} else if (!strcmp(mode, "frag") && argc > 2) {
+		return fragment(argv[2]);
 	} else {
-		fprintf(stderr, "usage: resource_work spin|read DIR|net|fault DIR\n");
+		fprintf(stderr, "usage: resource_work spin|read DIR|net|fault DIR|frag FILE\n");
 		return 64;
 	}
 	return 0;

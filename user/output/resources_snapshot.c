@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "account/mapping_accounting.h"
 #include "output/resources_snapshot.h"
 
 static const char *const group_names[MT_RES_GROUPS] = {
@@ -65,8 +66,30 @@ static void write_cpu(const struct res_profile *p, bool sched, struct json_write
 	json_writer__end_object(w);
 }
 
+/*
+ * The heap the allocator holds from the kernel by brk, against the bytes
+ * the program holds: null without the mapping records (--no-mappings) or
+ * with no heap grown while traced.
+ */
+static void write_heap(const struct mt_process *p, struct json_writer *w)
+{
+	uint64_t heap = p->mappings ? p->mappings->stats.brk_bytes : 0, live = p->c.current_bytes;
+
+	json_writer__key(w, "heap_fragmentation");
+	if (!heap) {
+		json_writer__null(w);
+		return;
+	}
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "heap_bytes", heap);
+	json_writer__kv_u64(w, "live_bytes", live);
+	json_writer__kv_u64(w, "unused_bytes", heap > live ? heap - live : 0);
+	json_writer__kv_double(w, "ratio", heap > live ? (double)(heap - live) / (double)heap : 0);
+	json_writer__end_object(w);
+}
+
 static void write_counters(const struct res_profile *p, const bool on[MT_RES_GROUPS],
-			   struct json_writer *w)
+			   const struct mt_process *proc, struct json_writer *w)
 {
 	bool sched = on[MT_RES_SCHED], fault = on[MT_RES_FAULT], block = on[MT_RES_BLOCK],
 	     net = on[MT_RES_NET];
@@ -77,6 +100,8 @@ static void write_counters(const struct res_profile *p, const bool on[MT_RES_GRO
 	kv_counter(w, "minor_faults", sched, p->minor_faults);
 	kv_counter(w, "major_faults", sched, p->major_faults);
 	kv_counter(w, "fault_ns", fault, p->fault_ns);
+	if (proc)
+		write_heap(proc, w);
 	json_writer__end_object(w);
 	json_writer__key(w, "io");
 	json_writer__begin_object(w);
@@ -117,15 +142,16 @@ static void write_wall(const struct res_profile *p, bool sched, struct json_writ
 	json_writer__end_object(w);
 }
 
+/* proc: a process's profile, with what only a process has; NULL for a thread's */
 static void write_profile(const struct run_resources *run, const struct res_profile *p,
-			  struct json_writer *w)
+			  const struct mt_process *proc, struct json_writer *w)
 {
 	bool on[MT_RES_GROUPS];
 
 	for (int i = 0; i < MT_RES_GROUPS; i++)
 		on[i] = run->probes.on[i] && p->known;
 	json_writer__begin_object(w);
-	write_counters(p, on, w);
+	write_counters(p, on, proc, w);
 	write_wall(p, on[MT_RES_SCHED], w);
 	json_writer__end_object(w);
 }
@@ -141,7 +167,7 @@ void resources_snapshot__write_process(const struct run_resources *run,
 		return;
 	}
 	resources__process(p, run, &prof);
-	write_profile(run, &prof, w);
+	write_profile(run, &prof, p, w);
 }
 
 void resources_snapshot__write_thread(const struct run_resources *run,
@@ -157,5 +183,5 @@ void resources_snapshot__write_thread(const struct run_resources *run,
 		return;
 	}
 	resources__thread(&t->res, t->exited || p->exited, run, &prof);
-	write_profile(run, &prof, w);
+	write_profile(run, &prof, NULL, w);
 }
