@@ -91,6 +91,9 @@ static __always_inline void thread_res__end_sleep(struct mt_thread_res *r, __u64
 		return;
 	d = now - r->sleep_since;
 	switch (r->sleep_kind) {
+	case MT_RES_SLEEP_GPU:
+		r->gpu_sleep_ns += d;
+		break;
 	case MT_RES_SLEEP_FAULT:
 		r->fault_sleep_ns += d;
 		break;
@@ -112,6 +115,7 @@ static __always_inline void thread_res__wait_runq(struct mt_thread_res *r, __u64
 {
 	r->runq_since = now;
 	r->runq_in_fault = r->fault_since != 0;
+	r->runq_in_gpu = r->gpu_since != 0;
 }
 
 #define RES_AF_INET 2
@@ -217,6 +221,8 @@ static __always_inline void thread_res__switch_out(struct mt_thread_res *r, bool
 	r->sleep_since = now;
 	if (r->fault_since)
 		r->sleep_kind = MT_RES_SLEEP_FAULT;
+	else if (r->gpu_since)
+		r->sleep_kind = MT_RES_SLEEP_GPU;
 	else if (task__in_socket_call(prev))
 		r->sleep_kind = MT_RES_SLEEP_NET;
 	else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
@@ -244,6 +250,8 @@ int BPF_PROG(res_switch, bool preempt, struct task_struct *prev, struct task_str
 		r->runq_ns += d;
 		if (r->runq_in_fault)
 			r->fault_runq_ns += d;
+		else if (r->runq_in_gpu)
+			r->gpu_runq_ns += d;
 		r->runq_since = 0;
 	}
 	r->oncpu_since = now;
@@ -383,5 +391,84 @@ RES_NET_KRETPROBE(udp_sendmsg, true)
 RES_NET_KRETPROBE(udp_recvmsg, false)
 RES_NET_KRETPROBE(udpv6_sendmsg, true)
 RES_NET_KRETPROBE(udpv6_recvmsg, false)
+
+/*
+ * GPU copies and waits (user/attach/gpu_funcs.c), uprobes on the GPU
+ * libraries beside the allocation probes. A runtime's call that calls the
+ * driver counts once, as the outer call; a blocking one (a synchronous
+ * copy, a synchronize) is timed from its entry to its return.
+ */
+static __always_inline int thread_res__gpu_enter(__u64 bytes, __u32 dir, bool copy, bool blocking)
+{
+	struct mt_thread_res *r = thread_res__current();
+
+	if (!r)
+		return 0;
+	if (r->gpu_depth++)
+		return 0;
+	if (copy && dir < MT_RES_GPU_DIRS) {
+		r->gpu_bytes[dir] += bytes;
+		r->gpu_calls[dir]++;
+	}
+	if (blocking)
+		r->gpu_since = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* cudaMemcpyKind and hipMemcpyKind: 1 host to device, 2 device to host, 3 device to device */
+static __always_inline __u32 gpu_copy_dir(__u64 kind)
+{
+	return kind >= MT_RES_GPU_H2D && kind <= MT_RES_GPU_D2D ? (__u32)kind : MT_RES_GPU_OTHER;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_copy_kind, __u64 dst, __u64 src, __u64 count, __u64 kind)
+{
+	return thread_res__gpu_enter(count, gpu_copy_dir(kind), true, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_copy_kind_async, __u64 dst, __u64 src, __u64 count, __u64 kind)
+{
+	return thread_res__gpu_enter(count, gpu_copy_dir(kind), true, false);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_copy_htod, __u64 dst, __u64 src, __u64 count)
+{
+	return thread_res__gpu_enter(count, MT_RES_GPU_H2D, true, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_copy_dtoh, __u64 dst, __u64 src, __u64 count)
+{
+	return thread_res__gpu_enter(count, MT_RES_GPU_D2H, true, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_copy_dtod, __u64 dst, __u64 src, __u64 count)
+{
+	return thread_res__gpu_enter(count, MT_RES_GPU_D2D, true, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(res_gpu_sync)
+{
+	return thread_res__gpu_enter(0, MT_RES_GPU_OTHER, false, true);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(res_gpu_exit)
+{
+	struct mt_thread_res *r = thread_res__current();
+
+	if (!r || !r->gpu_depth || --r->gpu_depth)
+		return 0;
+	if (r->gpu_since) {
+		r->gpu_ns += bpf_ktime_get_ns() - r->gpu_since;
+		r->gpu_since = 0;
+	}
+	return 0;
+}
 
 #endif /* MEMTRACE_RESOURCES_BPF_H */

@@ -11,6 +11,15 @@
 /* Threads followed at once; a full map loses the newest threads' counters (counted). */
 #define MT_RES_MAX_THREADS 65536
 
+/* GPU copies by direction (cudaMemcpyKind's 1, 2, 3; the rest "other") */
+enum mt_res_gpu_dir {
+	MT_RES_GPU_OTHER,	/* host to host, or inferred from the pointers (cudaMemcpyDefault) */
+	MT_RES_GPU_H2D,
+	MT_RES_GPU_D2H,
+	MT_RES_GPU_D2D,
+	MT_RES_GPU_DIRS,
+};
+
 /* What a thread slept on, judged when it went off CPU */
 enum mt_res_sleep {
 	MT_RES_SLEEP_NONE,
@@ -18,6 +27,7 @@ enum mt_res_sleep {
 	MT_RES_SLEEP_FAULT,	/* inside a page fault (a major fault's read) */
 	MT_RES_SLEEP_NET,	/* in a system call sending or receiving on a TCP or UDP socket */
 	MT_RES_SLEEP_IO,	/* in io_schedule: block IO */
+	MT_RES_SLEEP_GPU,	/* inside a GPU call that waits for the device */
 };
 
 /* The probes that fill each group of counters (mt_thread_res.missing has a bit per group) */
@@ -26,6 +36,7 @@ enum mt_res_group {
 	MT_RES_FAULT,	/* software perf events: page fault begun, page fault accounted */
 	MT_RES_BLOCK,	/* block_bio_queue */
 	MT_RES_NET,	/* sock_send_length and sock_recv_length (6.3+), else kretprobes */
+	MT_RES_GPU,	/* uprobes on the GPU libraries' copies and waits */
 	MT_RES_GROUPS,
 };
 
@@ -55,6 +66,13 @@ struct mt_thread_res {
 	__u64 read_bytes, write_bytes, read_ops, write_ops;
 	/* sockets: bytes the calls moved, calls that moved any */
 	__u64 tx_bytes, rx_bytes, tx_calls, rx_calls;
+	/* GPU: copies by direction, and time in calls that wait for the device */
+	__u64 gpu_bytes[MT_RES_GPU_DIRS];
+	__u64 gpu_calls[MT_RES_GPU_DIRS];
+	__u64 gpu_ns;		/* in blocking GPU calls (synchronous copies, synchronize) */
+	__u64 gpu_sleep_ns;	/* the part asleep */
+	__u64 gpu_runq_ns;	/* the part waiting for a CPU */
+	__u64 gpu_since;	/* 0: not in a blocking GPU call */
 	/* state between events */
 	__u64 oncpu_since;	/* 0: off CPU */
 	__u64 runq_since;	/* 0: not waiting to run */
@@ -62,7 +80,9 @@ struct mt_thread_res {
 	__u64 fault_since;	/* 0: not in a fault */
 	__u32 sleep_kind;	/* enum mt_res_sleep */
 	__u8 runq_in_fault;	/* its run-queue wait began inside a fault */
-	__u8 pad[3];
+	__u8 runq_in_gpu;	/* ... inside a blocking GPU call */
+	__u8 gpu_depth;		/* GPU copies and waits in flight: a runtime's call of the driver */
+	__u8 pad;
 };
 
 #endif /* MEMTRACE_RESOURCES_H */

@@ -78,7 +78,7 @@ static json_t *run_mode(struct mt_run *run, const char *const *args)
 static void assert_header(const json_t *snap)
 {
 	json_t *res = json_object_get(snap, "resources"), *probes;
-	const char *groups[] = { "scheduler", "page_faults", "block_io", "sockets" };
+	const char *groups[] = { "scheduler", "page_faults", "block_io", "sockets", "gpu" };
 
 	assert_non_null(res);
 	assert_true(json_is_true(json_object_get(res, "enabled")));
@@ -228,6 +228,47 @@ static void test_heap_fragmentation(void **state)
 	harness__release(&run);
 }
 
+/* tests/progs/gpu_transfers.c's copies, by direction, and its waits on the double */
+#define KIB 1024ULL
+#define MIB (1024 * 1024ULL)
+#define GPU_DOUBLE_SYNC_NS (50 * 1000000ULL)
+
+static void test_gpu_transfers_and_waits(void **state)
+{
+	struct mt_run run;
+	json_t *p, *copier, *waiter, *g;
+
+	(void)state;
+	p = run_mode(&run, (const char *const[]){ "--json", "--", PROG("gpu_transfers"), NULL });
+	copier = harness__thread_by_comm(p, "copier");
+	g = group(copier, "gpu");
+	/* the runtime's cudaMemcpy calls the driver's copy: one call each, not two */
+	assert_int_equal(harness__u64(g, "h2d_bytes"), 3 * MIB + 64 * KIB + 2 * 128 * KIB);
+	assert_int_equal(harness__u64(g, "h2d_calls"), 3 + 1 + 2);
+	assert_int_equal(harness__u64(g, "d2h_bytes"), 2 * 256 * KIB + 32 * KIB);
+	assert_int_equal(harness__u64(g, "d2h_calls"), 2 + 1);
+	assert_int_equal(harness__u64(g, "d2d_bytes"), 512 * KIB + 16 * KIB);
+	assert_int_equal(harness__u64(g, "d2d_calls"), 1 + 1);
+	assert_int_equal(harness__u64(g, "other_calls"), 0);
+	waiter = harness__thread_by_comm(p, "waiter");
+	g = group(waiter, "gpu");
+	assert_int_equal(harness__u64(g, "h2d_calls") + harness__u64(g, "d2h_calls") +
+				 harness__u64(g, "d2d_calls"),
+			 0);
+	/* six waits of 50 ms asleep; a loaded machine may wake it late, not early */
+	assert_true(harness__u64(g, "sync_ns") >= 6 * GPU_DOUBLE_SYNC_NS);
+	assert_true(harness__u64(g, "sync_ns") < 6 * GPU_DOUBLE_SYNC_NS * 2);
+	assert_int_equal(harness__u64(group(waiter, "wall"), "gpu_ns"), harness__u64(g, "sync_ns"));
+	assert_string_equal(verdict(waiter), "gpu");
+	assert_wall_adds_up(waiter);
+	assert_wall_adds_up(copier);
+	/* the process's: its threads' */
+	assert_int_equal(harness__u64(json_object_get(json_object_get(p, "resources"), "gpu"),
+				      "h2d_bytes"),
+			 3 * MIB + 64 * KIB + 2 * 128 * KIB);
+	harness__release(&run);
+}
+
 /* --no-resources: nothing loaded, every resources object null, and said why */
 static void test_no_resources(void **state)
 {
@@ -257,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_client_is_network),
 		cmocka_unit_test(test_faults_are_memory),
 		cmocka_unit_test(test_heap_fragmentation),
+		cmocka_unit_test(test_gpu_transfers_and_waits),
 		cmocka_unit_test(test_no_resources),
 	};
 

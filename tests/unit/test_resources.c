@@ -21,7 +21,7 @@
 
 static const struct run_resources all_on = {
 	.enabled = true,
-	.probes = { .on = { true, true, true, true } },
+	.probes = { .on = { true, true, true, true, true } },
 };
 
 static struct thread_resources counters(uint64_t wall, uint64_t on_cpu, uint64_t runq)

@@ -31,13 +31,21 @@ static void copy_counters(const struct mt_thread_res *k, struct res_profile *out
 	out->rx_bytes = k->rx_bytes;
 	out->tx_calls = k->tx_calls;
 	out->rx_calls = k->rx_calls;
+	for (int d = 0; d < MT_RES_GPU_DIRS; d++) {
+		out->gpu_bytes[d] = k->gpu_bytes[d];
+		out->gpu_calls[d] = k->gpu_calls[d];
+	}
+	out->gpu_sync_ns = k->gpu_ns;
 }
 
 /* The sleep going on at the read, in the category it is counted under */
 static void add_current_sleep(const struct mt_thread_res *k, uint64_t d, struct res_wall *w,
-			      uint64_t *fault_sleep)
+			      uint64_t *fault_sleep, uint64_t *gpu_sleep)
 {
 	switch (k->sleep_kind) {
+	case MT_RES_SLEEP_GPU:
+		*gpu_sleep += d;
+		break;
 	case MT_RES_SLEEP_FAULT:
 		*fault_sleep += d;
 		break;
@@ -57,7 +65,8 @@ void resources__thread(const struct thread_resources *r, bool exited,
 		       const struct run_resources *run, struct res_profile *out)
 {
 	const struct mt_thread_res *k = &r->k;
-	uint64_t end, fault_sleep = k->fault_sleep_ns, fault_cpu, on_cpu, runq, parts;
+	uint64_t end, fault_sleep = k->fault_sleep_ns, gpu_sleep = k->gpu_sleep_ns, gpu_ns = k->gpu_ns;
+	uint64_t fault_cpu, gpu_cpu, on_cpu, runq, parts;
 	struct res_wall *w = &out->wall;
 
 	*out = (struct res_profile){ .known = r->seen };
@@ -75,13 +84,19 @@ void resources__thread(const struct thread_resources *r, bool exited,
 	w->io_ns = k->io_sleep_ns;
 	w->network_ns = k->net_sleep_ns;
 	w->other_ns = k->other_sleep_ns;
-	add_current_sleep(k, since(k->sleep_since, r->read_ns, exited), w, &fault_sleep);
+	add_current_sleep(k, since(k->sleep_since, r->read_ns, exited), w, &fault_sleep,
+			  &gpu_sleep);
+	/* a wait for the device still going on counts up to the read */
+	gpu_ns += since(k->gpu_since, r->read_ns, exited);
 	out->blocked_ns = w->io_ns;
 	/* a fault's time is on CPU, asleep (a major fault's read) or waiting to run: its own part */
 	fault_cpu = sub_floor(k->fault_ns, fault_sleep + k->fault_runq_ns);
 	w->fault_ns = k->fault_ns;
-	w->on_cpu_ns = sub_floor(on_cpu, fault_cpu);
-	w->runnable_ns = sub_floor(runq, k->fault_runq_ns);
+	/* the same for a GPU call that waits: spinning on a CPU, asleep, or runnable */
+	gpu_cpu = sub_floor(gpu_ns, gpu_sleep + k->gpu_runq_ns);
+	w->gpu_ns = gpu_ns;
+	w->on_cpu_ns = sub_floor(on_cpu, fault_cpu + gpu_cpu);
+	w->runnable_ns = sub_floor(runq, k->fault_runq_ns + k->gpu_runq_ns);
 	/* sleeps outside the categories are "other": what is left of the wall time */
 	parts = w->on_cpu_ns + w->runnable_ns + w->fault_ns + w->io_ns + w->network_ns +
 		w->gpu_ns;
@@ -112,6 +127,11 @@ static void add_profile(struct res_profile *sum, const struct res_profile *t)
 	sum->rx_bytes += t->rx_bytes;
 	sum->tx_calls += t->tx_calls;
 	sum->rx_calls += t->rx_calls;
+	for (int d = 0; d < MT_RES_GPU_DIRS; d++) {
+		sum->gpu_bytes[d] += t->gpu_bytes[d];
+		sum->gpu_calls[d] += t->gpu_calls[d];
+	}
+	sum->gpu_sync_ns += t->gpu_sync_ns;
 	sum->wall.wall_ns += t->wall.wall_ns;
 	sum->wall.on_cpu_ns += t->wall.on_cpu_ns;
 	sum->wall.runnable_ns += t->wall.runnable_ns;

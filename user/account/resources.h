@@ -58,7 +58,7 @@ struct res_wall {
 	uint64_t fault_ns;	/* in page faults, on CPU or not */
 	uint64_t io_ns;		/* asleep on block IO */
 	uint64_t network_ns;	/* asleep in a socket send or receive */
-	uint64_t gpu_ns;	/* blocked in a GPU call (step 4: 0 until probed) */
+	uint64_t gpu_ns;	/* in GPU calls that wait for the device, on a CPU or not */
 	uint64_t other_ns;	/* asleep on anything else */
 };
 
@@ -70,6 +70,8 @@ struct res_profile {
 	uint64_t minor_faults, major_faults, fault_ns;
 	uint64_t read_bytes, write_bytes, read_ops, write_ops, blocked_ns;
 	uint64_t tx_bytes, rx_bytes, tx_calls, rx_calls;
+	uint64_t gpu_bytes[MT_RES_GPU_DIRS], gpu_calls[MT_RES_GPU_DIRS];
+	uint64_t gpu_sync_ns;		/* in GPU calls that wait for the device */
 	struct res_wall wall;
 	enum res_verdict verdict;
 	double share;			/* the deciding category's share of wall_ns */

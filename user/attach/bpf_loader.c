@@ -132,7 +132,7 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 /* A resource probe group's programs, and the kernel hook it needs at load (NULL: none) */
 struct res_group_progs {
 	const char *btf_name;		/* a tracepoint's name in the kernel's BTF */
-	struct bpf_program *progs[6];
+	struct bpf_program *progs[7];
 	size_t n;
 	size_t required;		/* the first ones must attach; the rest are best effort */
 };
@@ -155,6 +155,14 @@ static void res_groups(struct memtrace *skel, bool net_tp, struct res_group_prog
 	};
 	g[MT_RES_BLOCK] = (struct res_group_progs){
 		"block_bio_queue", { skel->progs.res_bio_queue }, 1, 1
+	};
+	/* uprobes, attached with the GPU libraries' other probes (bpf_loader__attach_gpu) */
+	g[MT_RES_GPU] = (struct res_group_progs){
+		NULL,
+		{ skel->progs.res_gpu_copy_kind, skel->progs.res_gpu_copy_kind_async,
+		  skel->progs.res_gpu_copy_htod, skel->progs.res_gpu_copy_dtoh,
+		  skel->progs.res_gpu_copy_dtod, skel->progs.res_gpu_sync, skel->progs.res_gpu_exit },
+		7, 0
 	};
 	if (net_tp) {
 		g[MT_RES_NET] = (struct res_group_progs){
@@ -451,7 +459,7 @@ int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out)
 
 	res_groups(l->skel, res_net_tracepoints(), g);
 	for (int i = 0; i < MT_RES_GROUPS; i++) {
-		if (!l->res.on[i])
+		if (!l->res.on[i] || i == MT_RES_GPU)
 			continue;
 		err = i == MT_RES_FAULT ? res_attach_faults(l) : res_attach_group(l, &g[i]);
 		if (err == -ENOMEM)
@@ -713,6 +721,7 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 			   dev_t dev, ino_t ino)
 {
 	struct file_site sites[2 * MT_GPU_FN_COUNT];
+	size_t n = 0;
 	int err;
 
 	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
@@ -722,15 +731,21 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 	if (err)
 		return err;
 	for (int i = 0; i < lib->nr_sites; i++) {
-		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
+		const struct gpu_func_info *info = gpu_funcs__info(lib->sites[i].func);
 
-		sites[i] = (struct file_site){
-			.entry = bpf_object__find_program_by_name(l->skel->obj, name),
-			.exit = l->skel->progs.gpu_exit,
+		/* transfers and waits count only in the resource profile */
+		if (gpu_funcs__is_resource(info) && !l->res.on[MT_RES_GPU])
+			continue;
+		sites[n++] = (struct file_site){
+			.entry = bpf_object__find_program_by_name(l->skel->obj, info->prog),
+			.exit = info->exit_prog
+					? bpf_object__find_program_by_name(l->skel->obj,
+									   info->exit_prog)
+					: l->skel->progs.gpu_exit,
 			.offset = lib->sites[i].file_offset,
 		};
 	}
-	return attach_sites(l, pid, lib->open_path, sites, (size_t)lib->nr_sites);
+	return attach_sites(l, pid, lib->open_path, sites, n);
 }
 
 int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,

@@ -174,7 +174,7 @@ static int attach_resources(struct session *s)
 {
 	static const char *const groups[MT_RES_GROUPS] = {
 		[MT_RES_SCHED] = "scheduler", [MT_RES_FAULT] = "page faults",
-		[MT_RES_BLOCK] = "block IO", [MT_RES_NET] = "sockets",
+		[MT_RES_BLOCK] = "block IO", [MT_RES_NET] = "sockets", [MT_RES_GPU] = "GPU call",
 	};
 	struct run_resources *res = &s->tracker.res;
 	int err;

@@ -7,6 +7,7 @@ static const char *const group_names[MT_RES_GROUPS] = {
 	[MT_RES_FAULT] = "page_faults",
 	[MT_RES_BLOCK] = "block_io",
 	[MT_RES_NET] = "sockets",
+	[MT_RES_GPU] = "gpu",
 };
 
 void resources_snapshot__write_run(const struct run_resources *run, struct json_writer *w)
@@ -88,6 +89,27 @@ static void write_heap(const struct mt_process *p, struct json_writer *w)
 	json_writer__end_object(w);
 }
 
+static void write_gpu(const struct res_profile *p, bool gpu, struct json_writer *w)
+{
+	static const char *const dirs[MT_RES_GPU_DIRS][2] = {
+		[MT_RES_GPU_H2D] = { "h2d_bytes", "h2d_calls" },
+		[MT_RES_GPU_D2H] = { "d2h_bytes", "d2h_calls" },
+		[MT_RES_GPU_D2D] = { "d2d_bytes", "d2d_calls" },
+		[MT_RES_GPU_OTHER] = { "other_bytes", "other_calls" },
+	};
+
+	json_writer__key(w, "gpu");
+	json_writer__begin_object(w);
+	for (int d = MT_RES_GPU_H2D; d <= MT_RES_GPU_D2D; d++) {
+		kv_counter(w, dirs[d][0], gpu, p->gpu_bytes[d]);
+		kv_counter(w, dirs[d][1], gpu, p->gpu_calls[d]);
+	}
+	kv_counter(w, dirs[MT_RES_GPU_OTHER][0], gpu, p->gpu_bytes[MT_RES_GPU_OTHER]);
+	kv_counter(w, dirs[MT_RES_GPU_OTHER][1], gpu, p->gpu_calls[MT_RES_GPU_OTHER]);
+	kv_counter(w, "sync_ns", gpu, p->gpu_sync_ns);
+	json_writer__end_object(w);
+}
+
 static void write_counters(const struct res_profile *p, const bool on[MT_RES_GROUPS],
 			   const struct mt_process *proc, struct json_writer *w)
 {
@@ -118,6 +140,7 @@ static void write_counters(const struct res_profile *p, const bool on[MT_RES_GRO
 	kv_counter(w, "tx_packets", net, p->tx_calls);
 	kv_counter(w, "rx_packets", net, p->rx_calls);
 	json_writer__end_object(w);
+	write_gpu(p, on[MT_RES_GPU], w);
 }
 
 static void write_wall(const struct res_profile *p, bool sched, struct json_writer *w)
