@@ -196,6 +196,23 @@ static void test_faults_are_memory(void **state)
 	harness__release(&run);
 }
 
+/* Sockets are the process's: counted from its descriptors while it runs; UNIX ones not */
+static void test_process_sockets(void **state)
+{
+	struct mt_run run;
+	json_t *p, *net;
+
+	(void)state;
+	p = run_mode(&run, (const char *const[]){ "--json", "--", PROG("resource_work"), "sockets",
+						  NULL });
+	net = group(p, "network");
+	assert_int_equal(harness__u64(net, "tcp_sockets"), 3);
+	assert_int_equal(harness__u64(net, "udp_sockets"), 2);
+	net = group(harness__thread_by_comm(p, "resource_work"), "network");
+	assert_true(json_is_null(json_object_get(net, "tcp_sockets")));
+	harness__release(&run);
+}
+
 /* Nine of ten small blocks freed: the heap stays, as mallinfo2 says */
 static void test_heap_fragmentation(void **state)
 {
@@ -297,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_direct_reader_is_io),
 		cmocka_unit_test(test_tcp_client_is_network),
 		cmocka_unit_test(test_faults_are_memory),
+		cmocka_unit_test(test_process_sockets),
 		cmocka_unit_test(test_heap_fragmentation),
 		cmocka_unit_test(test_gpu_transfers_and_waits),
 		cmocka_unit_test(test_no_resources),

@@ -12,6 +12,10 @@
  *                   write to every page; then "mapreader": a read of every page of a
  *                   16 MiB file in DIR, mapped after its pages left the page cache,
  *                   with readahead off (one major fault per page)
+ *   sockets         the main thread: 3 TCP sockets (listening, connected, accepted), 2
+ *                   bound UDP ones, an unbound TCP and UDP one (in no table of the kernel:
+ *                   not counted) and a UNIX socket pair, held for 2.5 s (two of
+ *                   memtrace's reads, a second apart)
  *   frag FILE       the main thread: 100000 blocks of 100 bytes, then all but every
  *                   tenth freed; writes "arena uordblks live" (mallinfo2, and the bytes
  *                   it holds) to FILE
@@ -285,10 +289,32 @@ int main(int argc, char **argv)
 		make_file(argv[2], RW_FAULT_FILE / RW_READ_SIZE);
 		run(map_read, NULL);
 		unlink(read_path);
+	} else if (!strcmp(mode, "sockets")) {
+		struct sockaddr_in addr = { .sin_family = AF_INET,
+					    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in any = addr;
+		struct timespec hold = { 2, 500000000L };
+		socklen_t len = sizeof(addr);
+		int client, unix_pair[2], udp[2];
+
+		listener = socket(AF_INET, SOCK_STREAM, 0);
+		client = socket(AF_INET, SOCK_STREAM, 0);
+		udp[0] = socket(AF_INET, SOCK_DGRAM, 0);
+		udp[1] = socket(AF_INET, SOCK_DGRAM, 0);
+		if (listener < 0 || client < 0 || udp[0] < 0 || udp[1] < 0 ||
+		    bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 1) ||
+		    getsockname(listener, (struct sockaddr *)&addr, &len) ||
+		    connect(client, (struct sockaddr *)&addr, len) || accept(listener, NULL, NULL) < 0 ||
+		    bind(udp[0], (struct sockaddr *)&any, sizeof(any)) ||
+		    bind(udp[1], (struct sockaddr *)&any, sizeof(any)) ||
+		    socket(AF_INET, SOCK_STREAM, 0) < 0 || socket(AF_INET, SOCK_DGRAM, 0) < 0 ||
+		    socketpair(AF_UNIX, SOCK_STREAM, 0, unix_pair))
+			return 3;
+		nanosleep(&hold, NULL);
 	} else if (!strcmp(mode, "frag") && argc > 2) {
 		return fragment(argv[2]);
 	} else {
-		fprintf(stderr, "usage: resource_work spin|read DIR|net|fault DIR|frag FILE\n");
+		fprintf(stderr, "usage: resource_work spin|read DIR|net|fault DIR|sockets|frag FILE\n");
 		return 64;
 	}
 	return 0;

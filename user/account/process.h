@@ -132,6 +132,7 @@ struct mt_process {
 	/* its interpreter and code objects (py_proc.h); NULL until a stack with Python frames */
 	struct py_proc *python;
 	uint64_t python_maps_gen;	/* the maps_gen python was made with */
+	struct process_sockets sockets;	/* the resource profile's (account/resources.h) */
 	/* memory over time (process_timeline.h): kept after its end, freed with it */
 	struct timeline timeline;
 };

@@ -65,6 +65,8 @@ void resources__thread(const struct thread_resources *r, bool exited,
 		       const struct run_resources *run, struct res_profile *out)
 {
 	const struct mt_thread_res *k = &r->k;
+	/* exited, but its last switch-out not seen yet: it ran until then, count to the read */
+	bool done = exited && !k->oncpu_since;
 	uint64_t end, fault_sleep = k->fault_sleep_ns, gpu_sleep = k->gpu_sleep_ns, gpu_ns = k->gpu_ns;
 	uint64_t fault_cpu, gpu_cpu, on_cpu, runq, parts;
 	struct res_wall *w = &out->wall;
@@ -75,19 +77,19 @@ void resources__thread(const struct thread_resources *r, bool exited,
 		return;
 	}
 	copy_counters(k, out);
-	end = exited ? k->last_ns : r->read_ns;
+	end = done ? k->last_ns : r->read_ns;
 	w->wall_ns = sub_floor(end, k->first_ns);
-	on_cpu = k->on_cpu_ns + since(k->oncpu_since, r->read_ns, exited);
-	runq = k->runq_ns + since(k->runq_since, r->read_ns, exited);
+	on_cpu = k->on_cpu_ns + since(k->oncpu_since, r->read_ns, done);
+	runq = k->runq_ns + since(k->runq_since, r->read_ns, done);
 	out->on_cpu_ns = on_cpu;
 	out->runqueue_ns = runq;
 	w->io_ns = k->io_sleep_ns;
 	w->network_ns = k->net_sleep_ns;
 	w->other_ns = k->other_sleep_ns;
-	add_current_sleep(k, since(k->sleep_since, r->read_ns, exited), w, &fault_sleep,
+	add_current_sleep(k, since(k->sleep_since, r->read_ns, done), w, &fault_sleep,
 			  &gpu_sleep);
 	/* a wait for the device still going on counts up to the read */
-	gpu_ns += since(k->gpu_since, r->read_ns, exited);
+	gpu_ns += since(k->gpu_since, r->read_ns, done);
 	out->blocked_ns = w->io_ns;
 	/* a fault's time is on CPU, asleep (a major fault's read) or waiting to run: its own part */
 	fault_cpu = sub_floor(k->fault_ns, fault_sleep + k->fault_runq_ns);

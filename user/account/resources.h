@@ -27,6 +27,12 @@ struct thread_resources {
 	struct mt_thread_res k;	/* the kernel's counters then */
 };
 
+/* A process's sockets over IP, as /proc showed them at the last read while it ran. */
+struct process_sockets {
+	bool known;		/* read at least once */
+	uint32_t tcp, udp;	/* TCP sockets in any state (listening too), UDP sockets */
+};
+
 /* The run's resource probes, for the snapshot's header and the live view (tracker.res). */
 struct run_resources {
 	bool enabled;			/* not --no-resources */
