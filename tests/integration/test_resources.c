@@ -200,7 +200,7 @@ static void test_faults_are_memory(void **state)
 static void test_process_sockets(void **state)
 {
 	struct mt_run run;
-	json_t *p, *net;
+	json_t *p, *net, *rss;
 
 	(void)state;
 	p = run_mode(&run, (const char *const[]){ "--json", "--", PROG("resource_work"), "sockets",
@@ -210,6 +210,12 @@ static void test_process_sockets(void **state)
 	assert_int_equal(harness__u64(net, "udp_sockets"), 2);
 	net = group(harness__thread_by_comm(p, "resource_work"), "network");
 	assert_true(json_is_null(json_object_get(net, "tcp_sockets")));
+	/* read at the same time: its resident bytes in the timeline, a page at least */
+	rss = json_object_get(json_object_get(p, "timeline"), "rss_bytes");
+	assert_true(json_is_array(rss));
+	assert_int_equal(json_array_size(rss),
+			 json_array_size(json_object_get(json_object_get(p, "timeline"), "t_s")));
+	assert_true(json_integer_value(json_array_get(rss, json_array_size(rss) - 1)) >= 4096);
 	harness__release(&run);
 }
 

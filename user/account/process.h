@@ -133,6 +133,7 @@ struct mt_process {
 	struct py_proc *python;
 	uint64_t python_maps_gen;	/* the maps_gen python was made with */
 	struct process_sockets sockets;	/* the resource profile's (account/resources.h) */
+	uint64_t rss_bytes;		/* resident, at the last resource read while it ran; 0: none */
 	/* memory over time (process_timeline.h): kept after its end, freed with it */
 	struct timeline timeline;
 };

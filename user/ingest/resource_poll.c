@@ -102,6 +102,22 @@ static uint32_t count_in(uint32_t pid, const char *file, const uint64_t *inodes,
 	return count;
 }
 
+/* Its resident bytes now (statm's second field, in pages); kept as they were when it is gone. */
+static void read_rss(struct mt_process *p)
+{
+	unsigned long long size, resident;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/statm", p->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "%llu %llu", &size, &resident) == 2 && resident)
+		p->rss_bytes = resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	fclose(f);
+}
+
 /* The process's TCP and UDP sockets now; kept as they were when it is gone. */
 static int read_sockets(struct mt_process *p)
 {
@@ -145,6 +161,7 @@ int resource_poll__read(struct tracker *t, int map_fd, uint64_t now_ns)
 	for (uint32_t i = 0; i < t->nr_procs; i++) {
 		if (t->procs[i]->exited)
 			continue;
+		read_rss(t->procs[i]);
 		err = read_sockets(t->procs[i]);
 		if (err)
 			return err;
