@@ -45,7 +45,8 @@ struct mt_thread_res {
 	__u64 first_ns;		/* when the thread was first seen (tracing's start at the latest) */
 	__u64 last_ns;		/* its last time off CPU */
 	/* scheduling */
-	__u64 on_cpu_ns;	/* switch-in to switch-out */
+	__u64 on_cpu_ns;	/* the kernel's own: se.sum_exec_runtime since first_ns */
+	__u64 base_exec_ns;
 	__u64 runq_ns;		/* woken (or preempted) to switch-in */
 	__u64 voluntary_switches;
 	__u64 involuntary_switches;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <linux/perf_event.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,8 +23,11 @@ static int take_entry(struct tracker *t, const struct mt_thread_res *k, uint64_t
 	int64_t idx;
 
 	*drop = false;
-	if (!p)
+	/* a thread of no process the records made (-a): dropped once it is gone */
+	if (!p) {
+		*drop = syscall(SYS_tgkill, k->tgid, k->tid, 0) && errno == ESRCH;
 		return 0;
+	}
 	idx = process__thread(p, k->tid);
 	if (idx < 0)
 		return (int)idx;
