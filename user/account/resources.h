@@ -3,8 +3,19 @@
  * Each traced thread's resource profile: what the kernel counted for it
  * (bpf/resources.bpf.h), as last read (ingest/resource_poll.c, every
  * second and at the end), and what follows from it: where its wall time
- * went and its bottleneck. A live view reads mt_thread.res of each thread
- * (account/process.h) and calls resources__thread or resources__process.
+ * went and its bottleneck.
+ *
+ * A live view (memtrace top), once a second on the tracing thread:
+ *   tracker.res.enabled        false with --no-resources: show no columns
+ *   tracker.res.probes.on[g]   which groups ran (enum mt_res_group); the others' figures are 0
+ *   for each process p, each thread i of p:
+ *     resources__thread(&p->threads[i].res, p->threads[i].exited || p->exited,
+ *                       &tracker.res, &prof)   the thread's profile as of the last read
+ *     resources__process(p, &tracker.res, &prof) its threads summed, with its own verdict
+ *   p->sockets, p->rss_bytes   the process's sockets and resident bytes at the last read
+ * Rates (CPU %, faults/s, IO and network bytes/s) are the difference of two profiles
+ * over the difference of their threads' res.read_ns. Counters only grow, but for a
+ * thread id used again by a new thread: its counters start from 0.
  */
 #ifndef MEMTRACE_RESOURCES_H_USER
 #define MEMTRACE_RESOURCES_H_USER
@@ -30,7 +41,7 @@ struct thread_resources {
 /* A process's sockets over IP, as /proc showed them at the last read while it ran. */
 struct process_sockets {
 	bool known;		/* read at least once */
-	uint32_t tcp, udp;	/* TCP sockets in any state (listening too), UDP sockets */
+	uint32_t tcp, udp;	/* TCP sockets listening or connected, bound UDP sockets */
 };
 
 /* The run's resource probes, for the snapshot's header and the live view (tracker.res). */
