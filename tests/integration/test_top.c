@@ -697,6 +697,36 @@ static void test_batch_gpu(void **state)
 	harness__release(&r);
 }
 
+/*
+ * A CMD that ends before the first refresh: one frame, the run's end, with
+ * the process ended and its figures exact (1 MiB allocated, all freed).
+ */
+static void test_batch_short(void **state)
+{
+	char fig[256], buf[3][512], *f[3][16];
+	struct mt_run r;
+
+	(void)state;
+	snprintf(fig, sizeof(fig), "%s/short-fig", dir);
+	harness__run(&r, (const char *const[]){ "top", "--batch", "-n", "5", "--", PROG("top_leak"),
+						fig, "1", "0", NULL });
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "frame\t1\t"));
+	assert_null(strstr(r.out, "frame\t2\t"));
+	assert_int_equal(last_line(r.out, "frame", buf[0], sizeof(buf[0]), f[0]), 8);
+	assert_string_equal(f[0][3], "1");	/* processes */
+	assert_string_equal(f[0][4], "0");	/* running */
+	assert_string_equal(f[0][5], "0");	/* host live */
+	assert_int_equal(last_line(r.out, "process", buf[1], sizeof(buf[1]), f[1]), 14);
+	assert_string_equal(f[1][2], "top_leak");
+	assert_string_equal(f[1][3], "0");		/* LIVE */
+	assert_string_equal(f[1][4], "1048576");	/* PEAK */
+	assert_string_equal(f[1][13], "1");		/* ENDED */
+	assert_int_equal(last_line(r.out, "thread", buf[2], sizeof(buf[2]), f[2]), 15);
+	assert_string_equal(f[2][14], "1");
+	harness__release(&r);
+}
+
 /* Not a terminal: the one line, exit status 64, and CMD never started. */
 static void test_no_terminal(void **state)
 {
@@ -771,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_no_terminal),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_batch_gpu),
+		cmocka_unit_test(test_batch_short),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_pause_and_ctrl_c),
 		cmocka_unit_test(test_restored_on_fatal_signal),
