@@ -374,10 +374,17 @@ $(BENCH_DIR)/%_bench: tests/bench/%_bench.c $(BUILD)/libmemtrace.a | $(BENCH_DIR
 	$(Q)$(CC) $(CPPFLAGS) -Itests/bench $(ALL_CFLAGS) -rdynamic -MMD -MP -o $@ $< \
 		$(BUILD)/libmemtrace.a -ljansson $(LDLIBS)
 
+# The resource probes' workloads (tools/bench.sh, R): a plain program, as a traced one would be.
+$(BENCH_DIR)/res_workload: tests/bench/res_workload.c | $(BENCH_DIR)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -g -O2 -fno-builtin -fno-omit-frame-pointer -pthread \
+		-MMD -MP -o $@ $<
+
 # The empty recipe keeps make from saying "Nothing to be done" above the table.
 bench-progs: $(BUILD)/memtrace $(BUILD)/libmemtrace_preload.so $(BENCH_DIR)/workload \
 		$(BENCH_DIR)/workload_nofp \
 		$(BENCH_DIR)/floor $(BENCH_PROGS) $(BENCH_DIR)/edges $(BENCH_DIR)/edges_cxx \
+		$(BENCH_DIR)/res_workload \
 		$(GPU_DOUBLE_LIBS)
 	@:
 

@@ -13,6 +13,7 @@
 #include "lifecycle.bpf.h"
 #include "gc_probe.bpf.h"
 #include "mmap_trace.bpf.h"
+#include "resources.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -38,6 +38,13 @@
 #    lost events; missed: a NOTE, as in F), the Python walk's cost per stack in ns, the
 #    stacks taken and the Python frames in the loop's site (0 with --python=off; none in
 #    the default run means the walk did not run and the ratio says nothing).
+# R. the per-thread resource probes (issue 17): ns per op of tests/bench/res_workload
+#    untraced, under memtrace (resource probes on, the default) and under memtrace
+#    --no-resources, in the same rounds: pairs (a malloc+free: per allocation), syscall
+#    (getppid: a system call no resource probe sees), pingpong (a byte each way between two
+#    threads over pipes: wakeups and context switches), udp (a datagram to itself over
+#    loopback: socket calls), fault (a fresh page written: a minor fault); the resource
+#    probes' cost per op is the difference of the two memtrace columns.
 # H. the HTML report of 2000 sites x 60 frames (~77k flame graph nodes, tests/bench/html_bench.js):
 #    memtrace report --format html's time, and in headless Chromium the page's time to ready,
 #    a flame graph redraw and a search.
@@ -46,8 +53,9 @@
 # robin, one of every configuration per round, so a drift of the machine (another
 # tenant, the clock) hits every configuration alike rather than one of them.
 #
-# Environment: BENCH_SECTIONS (default ABEFPH: which of A, B-D (any of B, C, D), E, F, P and H to
-# run),
+# Environment: BENCH_SECTIONS (default ABEFPRH: which of A, B-D (any of B, C, D), E, F, P, R and
+# H to run), BENCH_RES_N (default 20000: R's iterations but for pairs, which take
+# BENCH_TRACED_N),
 # BENCH_RUNS, BENCH_TRACED_N (default 200000), BENCH_UNTRACED_N
 # (default 10000000): iterations of pairs and churn; threads2 runs half as many
 # in each of its two threads. BENCH_NOFP_N (default BENCH_TRACED_N / 4): the
@@ -79,7 +87,11 @@ symbolize=$build/tests/bench/symbolize_bench
 edges=$build/tests/bench/edges
 preload=$(realpath "$build/libmemtrace_preload.so")
 baseline=${BENCH_BASELINE:-}
-sections=${BENCH_SECTIONS:-ABEFPH}
+sections=${BENCH_SECTIONS:-ABEFPRH}
+res_n=${BENCH_RES_N:-20000}
+res_workload=$build/tests/bench/res_workload
+res_workloads=(pairs syscall pingpong udp fault)
+res_configs=(res-bare res-on res-off)
 has() { [[ $sections == *"$1"* ]]; }
 # B, C and D run together
 [[ $sections == *[BCD]* ]] && sections+=B
@@ -99,7 +111,7 @@ die() {
 }
 
 for bin in "$memtrace" "$workload" "$workload_nofp" "$floor" "$snapshot" "$symbolize" \
-	"$unwind_tables" "$edges" "${edges}_cxx"; do
+	"$unwind_tables" "$edges" "${edges}_cxx" "$res_workload"; do
 	[ -x "$bin" ] || die "$bin is not built: run make bench"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
@@ -167,6 +179,9 @@ label() {
 	py-bare) echo "python alone" ;;
 	py-off) echo "memtrace --python=off" ;;
 	py-default) echo "memtrace (Python frames)" ;;
+	res-bare) echo "untraced" ;;
+	res-on) echo "memtrace" ;;
+	res-off) echo "--no-resources" ;;
 	esac
 }
 
@@ -244,6 +259,38 @@ run_cell() { # CONFIG WORKLOAD
 	fi
 	echo "$ns" >>"$tmp/$config.$w"
 	if [[ $config == mt-* || $config == nofp-* ]]; then
+		lost=$(grep -o '"lost_events": *[0-9]*' "$snap" 2>/dev/null | grep -o '[0-9]*$')
+		echo "${lost:-?}" >>"$tmp/$config.$w.lost"
+	fi
+}
+
+# R: res_workload's WORKLOAD once under CONFIG; appends its ns_per_op to $tmp/CONFIG.WORKLOAD
+# (and memtrace's lost_events to .lost), as run_cell does.
+run_res_cell() { # CONFIG WORKLOAD
+	local config=$1 w=$2 n=$res_n out=$tmp/out err=$tmp/err snap=$tmp/snap.json cmd ns lost
+
+	[ "$w" = pairs ] && n=$traced_n
+	cmd=("$res_workload" "$w" "$n")
+	case $config in
+	res-on) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
+	res-off) cmd=("$memtrace" --top=1 -o "$snap" --no-resources -- "${cmd[@]}") ;;
+	esac
+	rm -f "$snap"
+	nruns=$((nruns + 1))
+	other_tracer
+	if ! "${cmd[@]}" >"$out" 2>"$err"; then
+		failed "${cmd[*]}"
+		return
+	fi
+	other_tracer
+	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
+	if [ -z "$ns" ]; then
+		echo "no ns_per_op on stdout" >>"$err"
+		failed "${cmd[*]}"
+		return
+	fi
+	echo "$ns" >>"$tmp/$config.$w"
+	if [ "$config" != res-bare ]; then
 		lost=$(grep -o '"lost_events": *[0-9]*' "$snap" 2>/dev/null | grep -o '[0-9]*$')
 		echo "${lost:-?}" >>"$tmp/$config.$w.lost"
 	fi
@@ -484,6 +531,13 @@ for ((r = 1; r <= runs; r++)); do
 	if has P; then
 		for c in "${py_configs[@]}"; do
 			run_py_cell "$c"
+		done
+	fi
+	if has R && [ "$(id -u)" -eq 0 ]; then
+		for w in "${res_workloads[@]}"; do
+			for c in "${res_configs[@]}"; do
+				run_res_cell "$c" "$w"
+			done
 		done
 	fi
 done
@@ -741,6 +795,29 @@ if has P; then
 	spreads "py_chain" "${py_configs[*]}"
 	echo "Python frames: with --python=off the largest of the runs, with the default the median."
 	[ -s "$tmp/bar_py" ] && sed 's/^/NOTE: /' "$tmp/bar_py"
+fi
+
+if has R && [ "$(id -u)" -eq 0 ]; then
+	echo
+	echo "R. ns per op of res_workload: pairs = one malloc(64)+free ($traced_n); syscall = one"
+	echo "   getppid(); pingpong = a byte each way between two threads over pipes; udp = a"
+	echo "   64-byte datagram to itself over loopback; fault = a fresh page written ($res_n each)."
+	echo "   resources = memtrace (default) less memtrace --no-resources: the resource probes' cost."
+	echo
+	{
+		echo "workload"$'\t'"untraced"$'\t'"memtrace"$'\t'"--no-resources"$'\t'"resources"
+		for w in "${res_workloads[@]}"; do
+			u=$(median "$tmp/res-bare.$w")
+			on=$(median "$tmp/res-on.$w")
+			off=$(median "$tmp/res-off.$w")
+			d=-
+			[ "$on" != - ] && [ "$off" != - ] &&
+				d=$(awk -v a="$on" -v b="$off" 'BEGIN { printf("%+.1f", a - b) }')
+			echo "$w"$'\t'"$(fmt_ns "$u")"$'\t'"$(fmt_ns "$on")"$'\t'"$(fmt_ns "$off")"$'\t'"$d"
+		done
+	} | print_table
+	echo
+	spreads "${res_workloads[*]}" "${res_configs[*]}"
 fi
 
 if has H; then

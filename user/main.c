@@ -228,9 +228,15 @@ int main(int argc, char **argv)
 		err = top_start(&out, &s, &reports);
 	if (!err)
 		err = session__run(&s, &stop_signal, &reports);
-	top_end(&out);
+	if (!cfg.top_batch)
+		top_end(&out);
 	if (!err)
 		err = session__finish(&s, &sum);
+	if (cfg.top_batch) {
+		if (!err && out.top)
+			top_view__last_frame(out.top, &sum);
+		top_end(&out);
+	}
 	if (!err)
 		write_err = emit(&out, &sum);
 	if (!err && render_files__write(&out.rendered, &sum) && !write_err)

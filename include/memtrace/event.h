@@ -198,6 +198,23 @@ enum mt_gpu_func {
 	MT_GPU_HIP_HOST_FREE,		/* hipHostFree(void *p) */
 	MT_GPU_HIP_FREE_ASYNC,		/* hipFreeAsync(void *p, stream) */
 	MT_GPU_HIP_SET_DEVICE,		/* hipSetDevice(int device) */
+	/*
+	 * Transfers and waits, for the resource profile (bpf/resources.bpf.h):
+	 * counted in the thread's resource counters, never a record. Probed
+	 * only with the resource probes on.
+	 */
+	MT_GPU_CUDA_MEMCPY,		/* cudaMemcpy(dst, src, size_t count, cudaMemcpyKind kind) */
+	MT_GPU_CUDA_MEMCPY_ASYNC,	/* cudaMemcpyAsync(dst, src, count, kind, stream) */
+	MT_GPU_CU_MEMCPY_HTOD,		/* cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n) */
+	MT_GPU_CU_MEMCPY_DTOH,		/* cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t n) */
+	MT_GPU_CU_MEMCPY_DTOD,		/* cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) */
+	MT_GPU_HIP_MEMCPY,		/* hipMemcpy(dst, src, size_t count, hipMemcpyKind kind) */
+	MT_GPU_CUDA_DEVICE_SYNCHRONIZE,	/* cudaDeviceSynchronize(void) */
+	MT_GPU_CUDA_STREAM_SYNCHRONIZE,	/* cudaStreamSynchronize(stream) */
+	MT_GPU_CU_CTX_SYNCHRONIZE,	/* cuCtxSynchronize(void) */
+	MT_GPU_CU_STREAM_SYNCHRONIZE,	/* cuStreamSynchronize(stream) */
+	MT_GPU_HIP_DEVICE_SYNCHRONIZE,	/* hipDeviceSynchronize(void) */
+	MT_GPU_HIP_STREAM_SYNCHRONIZE,	/* hipStreamSynchronize(stream) */
 	MT_GPU_FN_COUNT,
 };
 

@@ -22,6 +22,8 @@
  * identical-code folding.
  */
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 
 #include "gpu_double_api.h"
 #include "gpu_double_pool.h"
@@ -214,4 +216,45 @@ EXPORT CUresult cuMemAddressReserve(CUdeviceptr *ptr, size_t size, size_t alignm
 EXPORT CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size)
 {
 	return (CUresult)pool__free(POOL_RESERVATION, ptr, size);
+}
+
+/* Copies: the "device" is host memory, so a copy is a memcpy, whatever the direction */
+EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount)
+{
+	memcpy((void *)(uintptr_t)dstDevice, srcHost, ByteCount);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemcpyDtoH_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount)
+{
+	memcpy(dstHost, (const void *)(uintptr_t)srcDevice, ByteCount);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemcpyDtoD_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount)
+{
+	memmove((void *)(uintptr_t)dstDevice, (const void *)(uintptr_t)srcDevice, ByteCount);
+	return CUDA_SUCCESS;
+}
+
+/* A wait for the device: GPU_DOUBLE_SYNC_MS asleep, as a blocking-sync context would */
+static void device_wait(void)
+{
+	struct timespec ts = { 0, GPU_DOUBLE_SYNC_MS * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+EXPORT CUresult cuCtxSynchronize(void)
+{
+	device_wait();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamSynchronize(CUstream hStream)
+{
+	(void)hStream;
+	device_wait();
+	return CUDA_SUCCESS;
 }

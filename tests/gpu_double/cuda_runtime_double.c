@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gpu_double_api.h"
 
@@ -173,4 +174,41 @@ EXPORT cudaError_t cudaGetDevice(int *device)
 		return cudaErrorInvalidValue;
 	*device = current_device;
 	return cudaSuccess;
+}
+
+/* As the real runtime: the driver's copy of the direction, on the calling thread */
+EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind)
+{
+	switch (kind) {
+	case cudaMemcpyHostToDevice:
+		return runtime_error(cuMemcpyHtoD_v2((CUdeviceptr)(uintptr_t)dst, src, count));
+	case cudaMemcpyDeviceToHost:
+		return runtime_error(cuMemcpyDtoH_v2(dst, (CUdeviceptr)(uintptr_t)src, count));
+	case cudaMemcpyDeviceToDevice:
+		return runtime_error(cuMemcpyDtoD_v2((CUdeviceptr)(uintptr_t)dst,
+						     (CUdeviceptr)(uintptr_t)src, count));
+	default:
+		memmove(dst, src, count);
+		return cudaSuccess;
+	}
+}
+
+/* Stream-ordered: done at once here, since the "device" is the host */
+EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
+				   enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	(void)kind;
+	(void)stream;
+	memmove(dst, src, count);
+	return cudaSuccess;
+}
+
+EXPORT cudaError_t cudaDeviceSynchronize(void)
+{
+	return runtime_error(cuCtxSynchronize());
+}
+
+EXPORT cudaError_t cudaStreamSynchronize(cudaStream_t stream)
+{
+	return runtime_error(cuStreamSynchronize(stream));
 }

@@ -91,6 +91,11 @@ CUresult cuMemUnmap(CUdeviceptr ptr, size_t size);
 CUresult cuMemAddressReserve(CUdeviceptr *ptr, size_t size, size_t alignment, CUdeviceptr addr,
 			     unsigned long long flags);
 CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size);
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount);
+CUresult cuMemcpyDtoH_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount);
+CUresult cuMemcpyDtoD_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount);
+CUresult cuCtxSynchronize(void);
+CUresult cuStreamSynchronize(CUstream hStream);
 
 /* ---- CUDA runtime API (libcudart.so.13) ---- */
 typedef enum cudaError {
@@ -120,6 +125,18 @@ cudaError_t cudaFreeHost(void *ptr);
 cudaError_t cudaFreeAsync(void *devPtr, cudaStream_t hStream);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int *device);
+enum cudaMemcpyKind {
+	cudaMemcpyHostToHost = 0,
+	cudaMemcpyHostToDevice = 1,
+	cudaMemcpyDeviceToHost = 2,
+	cudaMemcpyDeviceToDevice = 3,
+	cudaMemcpyDefault = 4,
+};
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind);
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+			    cudaStream_t stream);
+cudaError_t cudaDeviceSynchronize(void);
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 #endif /* GPU_DOUBLE_CUDA_HEADERS */
 
 /*
@@ -158,6 +175,19 @@ hipError_t hipHostFree(void *ptr);
 hipError_t hipMallocAsync(void **dev_ptr, size_t size, hipStream_t stream);
 hipError_t hipFreeAsync(void *dev_ptr, hipStream_t stream);
 hipError_t hipSetDevice(int deviceId);
+typedef enum hipMemcpyKind {
+	hipMemcpyHostToHost = 0,
+	hipMemcpyHostToDevice = 1,
+	hipMemcpyDeviceToHost = 2,
+	hipMemcpyDeviceToDevice = 3,
+	hipMemcpyDefault = 4,
+} hipMemcpyKind;
+hipError_t hipMemcpy(void *dst, const void *src, size_t sizeBytes, hipMemcpyKind kind);
+hipError_t hipDeviceSynchronize(void);
+hipError_t hipStreamSynchronize(hipStream_t stream);
+
+/* How long each synchronize of the doubles waits for the "device": a known time, slept. */
+#define GPU_DOUBLE_SYNC_MS 50
 
 /* Devices the doubles pretend to have: 0 to GPU_DOUBLE_DEVICES - 1. */
 #define GPU_DOUBLE_DEVICES 4

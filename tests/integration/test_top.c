@@ -532,6 +532,23 @@ static int fields(char *line, char **f, int max)
 	return n;
 }
 
+/*
+ * The resource profile's columns of a top_leak row: it sleeps between its
+ * steps (a few % of a CPU at most), never touches a socket, and no part of
+ * its wall time reaches half: "balanced" (README, "Resource profiles").
+ */
+static void check_batch_resources(char **f)
+{
+	char *end;
+	double cpu = strtod(f[0], &end);
+
+	assert_true(*end == '\0' && cpu >= 0 && cpu < 20);		/* CPU% */
+	assert_true(strtod(f[1], &end) >= 0 && *end == '\0');	/* FLT/s */
+	assert_true(strtod(f[2], &end) >= 0 && *end == '\0');	/* IO/s */
+	assert_string_equal(f[3], "0");				/* NET/s */
+	assert_string_equal(f[4], "balanced");
+}
+
 static void check_batch_row(char **f, int n, bool thread, unsigned long long bytes)
 {
 	int at = thread ? 3 : 2;
@@ -542,8 +559,7 @@ static void check_batch_row(char **f, int n, bool thread, unsigned long long byt
 	assert_int_equal(strtoull(f[at + 2], NULL, 10), bytes);	/* PEAK: it never freed */
 	assert_string_equal(f[at + 4], "0");			/* FREE/s */
 	assert_string_equal(f[at + 5], "-");			/* GPU: no GPU library */
-	for (int i = at + 6; i < n - 1; i++)			/* the resource profile's */
-		assert_string_equal(f[i], "-");
+	check_batch_resources(f + at + 6);
 	assert_string_equal(f[n - 1], "0");			/* ENDED: it runs */
 }
 
@@ -648,7 +664,10 @@ static int last_line(const char *out, const char *kind, char *buf, size_t len, c
 	return fields(buf, f, 16);
 }
 
-/* GPU memory through the CUDA test double: the header's, the rows' and the site's, exact. */
+/*
+ * GPU memory through the CUDA test double: the header's, the rows' and the
+ * site's, exact; with --no-resources, no resource columns.
+ */
 static void test_batch_gpu(void **state)
 {
 	char fig[256], buf[3][512], *f[3][16], want[64];
@@ -657,19 +676,54 @@ static void test_batch_gpu(void **state)
 
 	(void)state;
 	snprintf(fig, sizeof(fig), "%s/gpu-fig", dir);
-	harness__run(&r, (const char *const[]){ "top", "--batch", "-n", "2", "--", PROG("top_gpu"),
-						fig, "30000", NULL });
+	/* --no-resources: no profile, and its columns read "-" */
+	harness__run(&r, (const char *const[]){ "top", "--batch", "-n", "2", "--no-resources", "--",
+						PROG("top_gpu"), fig, "30000", NULL });
 	assert_int_equal(r.status, 128 + 15);
 	assert_int_equal(last_line(r.out, "frame", buf[0], sizeof(buf[0]), f[0]), 8);
 	assert_string_equal(f[0][1], "2");
 	assert_string_equal(f[0][6], "3145728");	/* GPU_LIVE */
 	assert_int_equal(last_line(r.out, "process", buf[1], sizeof(buf[1]), f[1]), 14);
 	assert_string_equal(f[1][7], "3145728");
+	for (int i = 8; i < 13; i++)
+		assert_string_equal(f[1][i], "-");
 	assert_int_equal(last_line(r.out, "thread", buf[2], sizeof(buf[2]), f[2]), 15);
 	assert_string_equal(f[2][8], "3145728");
+	for (int i = 9; i < 14; i++)
+		assert_string_equal(f[2][i], "-");
 	snprintf(want, sizeof(want), "\t3145728\t1\t0\tcuda.device\ttop_gpu_alloc (top_gpu.c:%u)\n",
 		 line);
 	assert_non_null(strstr(strstr(r.out, "frame\t2\t"), want));
+	harness__release(&r);
+}
+
+/*
+ * A CMD that ends before the first refresh: one frame, the run's end, with
+ * the process ended and its figures exact (1 MiB allocated, all freed).
+ */
+static void test_batch_short(void **state)
+{
+	char fig[256], buf[3][512], *f[3][16];
+	struct mt_run r;
+
+	(void)state;
+	snprintf(fig, sizeof(fig), "%s/short-fig", dir);
+	harness__run(&r, (const char *const[]){ "top", "--batch", "-n", "5", "--", PROG("top_leak"),
+						fig, "1", "0", NULL });
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "frame\t1\t"));
+	assert_null(strstr(r.out, "frame\t2\t"));
+	assert_int_equal(last_line(r.out, "frame", buf[0], sizeof(buf[0]), f[0]), 8);
+	assert_string_equal(f[0][3], "1");	/* processes */
+	assert_string_equal(f[0][4], "0");	/* running */
+	assert_string_equal(f[0][5], "0");	/* host live */
+	assert_int_equal(last_line(r.out, "process", buf[1], sizeof(buf[1]), f[1]), 14);
+	assert_string_equal(f[1][2], "top_leak");
+	assert_string_equal(f[1][3], "0");		/* LIVE */
+	assert_string_equal(f[1][4], "1048576");	/* PEAK */
+	assert_string_equal(f[1][13], "1");		/* ENDED */
+	assert_int_equal(last_line(r.out, "thread", buf[2], sizeof(buf[2]), f[2]), 15);
+	assert_string_equal(f[2][14], "1");
 	harness__release(&r);
 }
 
@@ -747,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_no_terminal),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_batch_gpu),
+		cmocka_unit_test(test_batch_short),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_pause_and_ctrl_c),
 		cmocka_unit_test(test_restored_on_fatal_signal),

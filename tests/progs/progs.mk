@@ -143,10 +143,10 @@ $(GPU_DOUBLE)/libamdhip64.so.6: tests/gpu_double/hip_double.c tests/gpu_double/g
 # opens the library it is given by path, and must not find the double's libcuda.
 GPU_RPATH := -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../gpu_double'
 GPU_PROGS := $(addprefix $(BUILD)/tests/progs/,gpu_linked gpu_hip gpu_dlopen gpu_dlsym \
-	gpu_real_cudart top_gpu)
+	gpu_real_cudart top_gpu gpu_transfers)
 
-$(BUILD)/tests/progs/gpu_linked: tests/progs/gpu_linked.c $(GPU_DOUBLE_DEPS) \
-		$(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
+$(BUILD)/tests/progs/gpu_linked $(BUILD)/tests/progs/gpu_transfers: $(BUILD)/tests/progs/%: \
+		tests/progs/%.c $(GPU_DOUBLE_DEPS) $(GPU_DOUBLE)/libcudart.so.13 | $(BUILD)/tests/progs
 	$(call msg,CC-PROG,$@)
 	$(Q)$(CC) $(PROG_CFLAGS) $(GPU_API_FLAGS) $(GPU_RPATH) -o $@ $< -L$(GPU_DOUBLE) \
 		-l:libcudart.so.13 -l:libcuda.so.1

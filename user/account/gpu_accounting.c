@@ -336,6 +336,10 @@ int gpu_accounting__apply(struct mt_process *p, struct gpu_totals *totals,
 		if (!e->result)
 			gs->threads[thread].device = e->device;
 		return 0;
+	case GPU_OP_TRANSFER:
+	case GPU_OP_SYNC:
+		/* never a record: the resource profile counts them in the kernel */
+		return -EINVAL;
 	}
 	return -EINVAL;
 }

@@ -11,6 +11,7 @@
 #include "account/allocator_stats.h"
 #include "account/counters.h"
 #include "account/exit_sites.h"
+#include "account/resources.h"
 #include "account/site_stats.h"
 #include "account/size_histogram.h"
 #include "account/stack_table.h"
@@ -48,6 +49,8 @@ struct mt_thread {
 	/* the same for its GPU call in flight, whose host allocations send dumps of their own */
 	uint32_t gpu_dump_stack;
 	uint64_t gpu_dump_id;
+	/* its resource counters as last read (account/resources.h) */
+	struct thread_resources res;
 };
 
 /* How a process's record ended: it may go on under the same PID with a new image. */
@@ -132,6 +135,8 @@ struct mt_process {
 	/* its interpreter and code objects (py_proc.h); NULL until a stack with Python frames */
 	struct py_proc *python;
 	uint64_t python_maps_gen;	/* the maps_gen python was made with */
+	struct process_sockets sockets;	/* the resource profile's (account/resources.h) */
+	uint64_t rss_bytes;		/* resident, at the last resource read while it ran; 0: none */
 	/* memory over time (process_timeline.h): kept after its end, freed with it */
 	struct timeline timeline;
 };

@@ -14,6 +14,7 @@ void process_timeline__values(const struct mt_process *p, struct timeline_values
 			v->gpu[k] = p->gpu->kinds[k].current_bytes;
 		v->gpu_peak = p->gpu->live_bytes;
 	}
+	v->rss_bytes = p->rss_bytes;
 	if (p->mappings) {
 		v->anon_bytes = p->mappings->stats.anon_live_bytes;
 		v->brk_bytes = p->mappings->stats.brk_bytes;

@@ -34,6 +34,7 @@ struct timeline_values {
 	uint64_t gpu[GPU_KIND_COUNT];	/* live bytes by kind */
 	uint64_t anon_bytes;		/* anonymous mappings (mapping_accounting.h) */
 	uint64_t brk_bytes;
+	uint64_t rss_bytes;		/* resident, from /proc at the last resource read; 0: none yet */
 	uint64_t host_peak;		/* the most host bytes live at once in the slot */
 	uint64_t gpu_peak;		/* the same of GPU device memory (gpu_state.live_bytes) */
 };

@@ -18,6 +18,7 @@
 #include "account/gpu_accounting.h"
 #include "account/mapping_accounting.h"
 #include "account/process.h"
+#include "account/resources.h"
 #include "account/stack_table.h"
 #include "symbolize/py_frame_table.h"
 #include "util/id_map.h"
@@ -75,6 +76,8 @@ struct tracker {
 	enum mt_python_mode python_mode;
 	/* every process's Python frames, named at ingest: stacks hold their indices */
 	struct py_frame_table py_frames;
+	/* the resource probes of the run (account/resources.h); threads hold their counters */
+	struct run_resources res;
 };
 
 int tracker__init(struct tracker *t);

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -61,6 +63,7 @@ struct bpf_loader {
 	size_t nr_files, files_cap;
 	int nr_cpus;
 	enum mt_scope scope;
+	struct res_probes res;	/* the resource probes loaded, then attached */
 };
 
 static bool libbpf_verbose;
@@ -126,6 +129,89 @@ static void set_config(struct memtrace *skel, const struct bpf_loader_opts *opts
 	}
 }
 
+/* A resource probe group's programs, and the kernel hook it needs at load (NULL: none) */
+struct res_group_progs {
+	const char *btf_name;		/* a tracepoint's name in the kernel's BTF */
+	struct bpf_program *progs[7];
+	size_t n;
+	size_t required;		/* the first ones must attach; the rest are best effort */
+};
+
+/* The sockets' tracepoints (6.3), or kretprobes on the protocols' calls before them */
+static bool res_net_tracepoints(void)
+{
+	return libbpf_find_vmlinux_btf_id("sock_send_length", BPF_TRACE_RAW_TP) >= 0;
+}
+
+static void res_groups(struct memtrace *skel, bool net_tp, struct res_group_progs g[MT_RES_GROUPS])
+{
+	g[MT_RES_SCHED] = (struct res_group_progs){
+		"sched_switch",
+		{ skel->progs.res_switch, skel->progs.res_wakeup, skel->progs.res_wakeup_new }, 3, 3
+	};
+	/* perf events, opened per CPU at attach (res_attach_faults) */
+	g[MT_RES_FAULT] = (struct res_group_progs){
+		NULL, { skel->progs.res_fault_start, skel->progs.res_fault_done }, 2, 0
+	};
+	g[MT_RES_BLOCK] = (struct res_group_progs){
+		"block_bio_queue", { skel->progs.res_bio_queue }, 1, 1
+	};
+	/* uprobes, attached with the GPU libraries' other probes (bpf_loader__attach_gpu) */
+	g[MT_RES_GPU] = (struct res_group_progs){
+		NULL,
+		{ skel->progs.res_gpu_copy_kind, skel->progs.res_gpu_copy_kind_async,
+		  skel->progs.res_gpu_copy_htod, skel->progs.res_gpu_copy_dtoh,
+		  skel->progs.res_gpu_copy_dtod, skel->progs.res_gpu_sync, skel->progs.res_gpu_exit },
+		7, 0
+	};
+	if (net_tp) {
+		g[MT_RES_NET] = (struct res_group_progs){
+			"sock_send_length", { skel->progs.res_sock_send, skel->progs.res_sock_recv },
+			2, 2
+		};
+		return;
+	}
+	/* IPv6's UDP: in a module the kernel may not have loaded */
+	g[MT_RES_NET] = (struct res_group_progs){
+		NULL,
+		{ skel->progs.res_tcp_sendmsg_exit, skel->progs.res_tcp_recvmsg_exit,
+		  skel->progs.res_udp_sendmsg_exit, skel->progs.res_udp_recvmsg_exit,
+		  skel->progs.res_udpv6_sendmsg_exit, skel->progs.res_udpv6_recvmsg_exit },
+		6, 4
+	};
+}
+
+/*
+ * Before load: a group is loaded only when asked for and when the kernel
+ * has its hook (a tp_btf program whose tracepoint is missing would fail
+ * the whole object's load). The network's other variant is not loaded.
+ */
+static void res_choose(struct bpf_loader *l, const struct bpf_loader_opts *opts)
+{
+	struct res_group_progs g[MT_RES_GROUPS], other[MT_RES_GROUPS];
+	bool net_tp = res_net_tracepoints();
+
+	res_groups(l->skel, net_tp, g);
+	res_groups(l->skel, !net_tp, other);
+	for (size_t j = 0; j < other[MT_RES_NET].n; j++)
+		bpf_program__set_autoload(other[MT_RES_NET].progs[j], false);
+	for (int i = 0; i < MT_RES_GROUPS; i++) {
+		bool on = opts->resources;
+
+		l->res.why_not[i] = on ? NULL : "--no-resources";
+		if (on && g[i].btf_name &&
+		    libbpf_find_vmlinux_btf_id(g[i].btf_name, BPF_TRACE_RAW_TP) < 0) {
+			on = false;
+			l->res.why_not[i] = "the kernel has no such tracepoint";
+		}
+		l->res.on[i] = on;
+		for (size_t j = 0; j < g[i].n; j++)
+			bpf_program__set_autoload(g[i].progs[j], on);
+	}
+	if (!opts->resources)
+		bpf_map__set_max_entries(l->skel->maps.thread_res, 1);
+}
+
 /* caller_table's writer: the kernel's table of call sites (bpf/caller_sites.bpf.h) */
 static int write_caller_site(void *ctx, uint64_t addr, const struct mt_caller_site *site)
 {
@@ -187,6 +273,7 @@ int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out
 	if (err)
 		goto cleanup;
 	set_config(l->skel, opts);
+	res_choose(l, opts);
 	l->multi = use_uprobe_multi(l->skel);
 	err = memtrace__load(l->skel);
 	if (err)
@@ -286,6 +373,114 @@ int bpf_loader__attach_mmap(struct bpf_loader *l)
 					l->skel->progs.mmap_sys_exit };
 
 	return attach_all(l, progs, sizeof(progs) / sizeof(progs[0]));
+}
+
+/* A group's links, all made or none kept: a half-attached group would count half. */
+static int res_attach_group(struct bpf_loader *l, const struct res_group_progs *g)
+{
+	size_t first = l->nr_links;
+	int err = 0;
+
+	for (size_t j = 0; j < g->n; j++) {
+		struct bpf_link *link = bpf_program__attach(g->progs[j]);
+
+		if (!link) {
+			if (j < g->required) {
+				err = -errno;
+				break;
+			}
+			continue;
+		}
+		err = keep_link(l, link);
+		if (err)
+			return err;
+	}
+	if (!err)
+		return 0;
+	while (l->nr_links > first)
+		bpf_link__destroy(l->links[--l->nr_links]);
+	return err;
+}
+
+/* One software perf event of the faults, on cpu, for every task, the program at each one */
+static int res_fault_event(struct bpf_loader *l, int cpu, __u64 config, struct bpf_program *prog)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.sample_period = 1,
+	};
+	struct bpf_link *link;
+	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	link = bpf_program__attach_perf_event(prog, fd);
+	if (!link) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	/* the link owns the event's descriptor from here */
+	return keep_link(l, link);
+}
+
+/* A fault's start and its end (minor or major), on every CPU: all or none. */
+static int res_attach_faults(struct bpf_loader *l)
+{
+	size_t first = l->nr_links;
+	int err = 0;
+
+	for (int cpu = 0; cpu < l->nr_cpus && !err; cpu++) {
+		err = res_fault_event(l, cpu, PERF_COUNT_SW_PAGE_FAULTS,
+				      l->skel->progs.res_fault_start);
+		if (!err)
+			err = res_fault_event(l, cpu, PERF_COUNT_SW_PAGE_FAULTS_MIN,
+					      l->skel->progs.res_fault_done);
+		if (!err)
+			err = res_fault_event(l, cpu, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
+					      l->skel->progs.res_fault_done);
+		/* a possible CPU that is offline takes no event: it runs nothing either */
+		if (err == -ENODEV)
+			err = 0;
+	}
+	if (err && err != -ENOMEM)
+		while (l->nr_links > first)
+			bpf_link__destroy(l->links[--l->nr_links]);
+	return err;
+}
+
+int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out)
+{
+	struct res_group_progs g[MT_RES_GROUPS];
+	int err;
+
+	res_groups(l->skel, res_net_tracepoints(), g);
+	for (int i = 0; i < MT_RES_GROUPS; i++) {
+		if (!l->res.on[i] || i == MT_RES_GPU)
+			continue;
+		err = i == MT_RES_FAULT ? res_attach_faults(l) : res_attach_group(l, &g[i]);
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			l->res.on[i] = false;
+			l->res.why_not[i] = "cannot attach its probes on this kernel";
+		}
+	}
+	*out = l->res;
+	return 0;
+}
+
+int bpf_loader__resources_fd(const struct bpf_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.thread_res);
+}
+
+uint64_t bpf_loader__res_threads_lost(const struct bpf_loader *l)
+{
+	return l->skel->bss->res_threads_lost;
 }
 
 static struct bpf_program *entry_prog(struct memtrace *skel, enum mt_func fn)
@@ -526,6 +721,7 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 			   dev_t dev, ino_t ino)
 {
 	struct file_site sites[2 * MT_GPU_FN_COUNT];
+	size_t n = 0;
 	int err;
 
 	if (bpf_loader__probed(l, pid, dev, ino, PROBED_GPU))
@@ -535,15 +731,21 @@ int bpf_loader__attach_gpu(struct bpf_loader *l, pid_t pid, const struct gpu_lib
 	if (err)
 		return err;
 	for (int i = 0; i < lib->nr_sites; i++) {
-		const char *name = gpu_funcs__info(lib->sites[i].func)->prog;
+		const struct gpu_func_info *info = gpu_funcs__info(lib->sites[i].func);
 
-		sites[i] = (struct file_site){
-			.entry = bpf_object__find_program_by_name(l->skel->obj, name),
-			.exit = l->skel->progs.gpu_exit,
+		/* transfers and waits count only in the resource profile */
+		if (gpu_funcs__is_resource(info) && !l->res.on[MT_RES_GPU])
+			continue;
+		sites[n++] = (struct file_site){
+			.entry = bpf_object__find_program_by_name(l->skel->obj, info->prog),
+			.exit = info->exit_prog
+					? bpf_object__find_program_by_name(l->skel->obj,
+									   info->exit_prog)
+					: l->skel->progs.gpu_exit,
 			.offset = lib->sites[i].file_offset,
 		};
 	}
-	return attach_sites(l, pid, lib->open_path, sites, (size_t)lib->nr_sites);
+	return attach_sites(l, pid, lib->open_path, sites, n);
 }
 
 int bpf_loader__attach_usdt(struct bpf_loader *l, const char *prog_name, pid_t pid,

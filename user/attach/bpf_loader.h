@@ -18,6 +18,7 @@
 #include "attach/caller_table.h"
 #include "attach/gpu_locate.h"
 #include "attach/libc_locate.h"
+#include "attach/res_probes.h"
 
 struct bpf_loader;
 
@@ -30,7 +31,9 @@ struct bpf_loader_opts {
 	bool follow;		/* a traced process's children are traced (MT_SCOPE_TARGETS) */
 	int cgroup_fd;		/* --cgroup: its directory, open; else -1 */
 	const char *comm;	/* --comm, or NULL */
+	bool resources;		/* the per-thread resource probes (bpf/resources.bpf.h) */
 };
+
 
 int bpf_loader__open(const struct bpf_loader_opts *opts, struct bpf_loader **out);
 void bpf_loader__free(struct bpf_loader *l);
@@ -40,6 +43,15 @@ int bpf_loader__events_fd(const struct bpf_loader *l);
 int bpf_loader__attach_lifecycle(struct bpf_loader *l);
 /* mmap, munmap, mremap and brk of every traced process, as system calls. */
 int bpf_loader__attach_mmap(struct bpf_loader *l);
+/*
+ * The resource probes that loaded (bpf_loader_opts.resources), each group
+ * whole or not at all: a group whose hook the kernel lacks, or that fails
+ * to attach, is off in out with its reason; the others run. 0 or -ENOMEM.
+ */
+int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out);
+/* The thread_res map (include/memtrace/resources.h), and the threads it had no room for. */
+int bpf_loader__resources_fd(const struct bpf_loader *l);
+uint64_t bpf_loader__res_threads_lost(const struct bpf_loader *l);
 /*
  * Probes every site of img for pid, entry and return at the site's
  * probe_offset (the return address is still at the stack pointer there):

@@ -8,6 +8,10 @@
 #define HIP(fn, sym, prog, kind, op) \
 	[fn] = { { sym, NULL }, prog, GPU_API_HIP, GPU_KIND_##kind, GPU_OP_##op }
 
+/* A transfer or a wait: one entry program per shape of arguments, one return for all */
+#define RES(fn, sym, twin, prog, api, op) \
+	[fn] = { { sym, twin }, prog, GPU_API_##api, GPU_KIND_DEVICE, GPU_OP_##op, "res_gpu_exit" }
+
 static const struct gpu_func_info funcs[MT_GPU_FN_COUNT] = {
 	CUDA(MT_GPU_CU_MEM_ALLOC, "cuMemAlloc_v2", NULL, "cu_mem_alloc", DEVICE, ALLOC),
 	CUDA(MT_GPU_CU_MEM_ALLOC_PITCH, "cuMemAllocPitch_v2", NULL, "cu_mem_alloc_pitch", DEVICE,
@@ -55,6 +59,22 @@ static const struct gpu_func_info funcs[MT_GPU_FN_COUNT] = {
 	HIP(MT_GPU_HIP_HOST_FREE, "hipHostFree", "hip_host_free", PINNED, FREE),
 	HIP(MT_GPU_HIP_FREE_ASYNC, "hipFreeAsync", "hip_free_async", ASYNC, FREE),
 	HIP(MT_GPU_HIP_SET_DEVICE, "hipSetDevice", "hip_set_device", DEVICE, SET_DEVICE),
+	RES(MT_GPU_CUDA_MEMCPY, "cudaMemcpy", NULL, "res_gpu_copy_kind", CUDA, TRANSFER),
+	RES(MT_GPU_CUDA_MEMCPY_ASYNC, "cudaMemcpyAsync", "cudaMemcpyAsync_ptsz",
+	    "res_gpu_copy_kind_async", CUDA, TRANSFER),
+	RES(MT_GPU_CU_MEMCPY_HTOD, "cuMemcpyHtoD_v2", NULL, "res_gpu_copy_htod", CUDA, TRANSFER),
+	RES(MT_GPU_CU_MEMCPY_DTOH, "cuMemcpyDtoH_v2", NULL, "res_gpu_copy_dtoh", CUDA, TRANSFER),
+	RES(MT_GPU_CU_MEMCPY_DTOD, "cuMemcpyDtoD_v2", NULL, "res_gpu_copy_dtod", CUDA, TRANSFER),
+	RES(MT_GPU_HIP_MEMCPY, "hipMemcpy", NULL, "res_gpu_copy_kind", HIP, TRANSFER),
+	RES(MT_GPU_CUDA_DEVICE_SYNCHRONIZE, "cudaDeviceSynchronize", NULL, "res_gpu_sync", CUDA,
+	    SYNC),
+	RES(MT_GPU_CUDA_STREAM_SYNCHRONIZE, "cudaStreamSynchronize", "cudaStreamSynchronize_ptsz",
+	    "res_gpu_sync", CUDA, SYNC),
+	RES(MT_GPU_CU_CTX_SYNCHRONIZE, "cuCtxSynchronize", NULL, "res_gpu_sync", CUDA, SYNC),
+	RES(MT_GPU_CU_STREAM_SYNCHRONIZE, "cuStreamSynchronize", "cuStreamSynchronize_ptsz",
+	    "res_gpu_sync", CUDA, SYNC),
+	RES(MT_GPU_HIP_DEVICE_SYNCHRONIZE, "hipDeviceSynchronize", NULL, "res_gpu_sync", HIP, SYNC),
+	RES(MT_GPU_HIP_STREAM_SYNCHRONIZE, "hipStreamSynchronize", NULL, "res_gpu_sync", HIP, SYNC),
 };
 
 static const char *const kind_names[GPU_KIND_COUNT] = {

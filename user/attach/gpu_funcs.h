@@ -34,6 +34,8 @@ enum gpu_op {
 	GPU_OP_ALLOC,		/* makes memory live (map and reserve included) */
 	GPU_OP_FREE,		/* gives it back (unmap, release, address free included) */
 	GPU_OP_SET_DEVICE,	/* the calling thread's current device */
+	GPU_OP_TRANSFER,	/* a copy: the resource profile's, no record */
+	GPU_OP_SYNC,		/* a wait for the device: the resource profile's, no record */
 };
 
 struct gpu_func_info {
@@ -42,7 +44,14 @@ struct gpu_func_info {
 	enum gpu_api api;
 	enum gpu_kind kind;		/* allocations: the kind made; frees: the kind first looked in */
 	enum gpu_op op;
+	const char *exit_prog;		/* the BPF program on its return; NULL: gpu_exit */
 };
+
+/* Transfers and waits: probed only for the resource profile (bpf/resources.bpf.h). */
+static inline bool gpu_funcs__is_resource(const struct gpu_func_info *info)
+{
+	return info->op == GPU_OP_TRANSFER || info->op == GPU_OP_SYNC;
+}
 
 /* NULL when fn is out of range. */
 const struct gpu_func_info *gpu_funcs__info(enum mt_gpu_func fn);

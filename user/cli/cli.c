@@ -65,6 +65,7 @@ enum {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_NO_MAPPINGS,
+	OPT_NO_RESOURCES,
 	OPT_MAX_EXITED,
 	OPT_MAX_UNWIND_MIB,
 	OPT_MAX_LIVE,
@@ -169,6 +170,9 @@ static const struct argp_option options[] = {
 	{ "no-mappings", OPT_NO_MAPPINGS, NULL, 0,
 	  "Trace no mmap, munmap, mremap or brk: their tracepoints cost every system call on the "
 	  "machine ~0.1 us while memtrace runs (README, \"Mappings\")", 0 },
+	{ "no-resources", OPT_NO_RESOURCES, NULL, 0,
+	  "No per-thread resource profile (CPU, faults, IO, network): its probes run at every "
+	  "context switch, fault, bio and socket call on the machine (README, \"Snapshot\")", 0 },
 	{ "probe-at-entry", OPT_AT_ENTRY, NULL, 0,
 	  "Probe every function at its first instruction (slower; for comparison)", 0 },
 	{},
@@ -420,6 +424,9 @@ static error_t parse_probes(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_MAPPINGS:
 		cfg->no_mappings = true;
+		break;
+	case OPT_NO_RESOURCES:
+		cfg->no_resources = true;
 		break;
 	case OPT_STACK:
 		cfg->stack_auto = !strcmp(arg, "auto");

@@ -14,6 +14,7 @@
 #include "attach/step_probe.h"
 #include "ingest/mmap_watch.h"
 #include "ingest/process_probes.h"
+#include "ingest/resource_poll.h"
 #include "ingest/session.h"
 #include "ingest/targets.h"
 #include "symbolize/symbolizer.h"
@@ -169,6 +170,44 @@ static void drain_before_lifecycle(void *ctx)
 		s->tracker.err = -EIO;
 }
 
+/* The resource probes the kernel has, said with -v; the others' counters are null. */
+static int attach_resources(struct session *s)
+{
+	static const char *const groups[MT_RES_GROUPS] = {
+		[MT_RES_SCHED] = "scheduler", [MT_RES_FAULT] = "page faults",
+		[MT_RES_BLOCK] = "block IO", [MT_RES_NET] = "sockets", [MT_RES_GPU] = "GPU call",
+	};
+	struct run_resources *res = &s->tracker.res;
+	int err;
+
+	res->enabled = !s->cfg->no_resources;
+	res->pmu_why_not = res->enabled ? resource_poll__pmu_why_not() : "--no-resources";
+	err = bpf_loader__attach_resources(s->bpf, &res->probes);
+	if (err || !res->enabled)
+		return err;
+	for (int i = 0; i < MT_RES_GROUPS; i++)
+		if (!res->probes.on[i])
+			fprintf(stderr, "memtrace: no %s counters: %s\n", groups[i],
+				res->probes.why_not[i]);
+	return 0;
+}
+
+/* The kernel's per-thread counters, into the threads (every second, and for each summary) */
+static int read_resources(struct session *s, uint64_t now)
+{
+	int err;
+
+	if (!s->tracker.res.enabled)
+		return 0;
+	s->next_res_ns = now + RESOURCE_POLL_INTERVAL_NS;
+	s->tracker.res.threads_lost = bpf_loader__res_threads_lost(s->bpf);
+	err = resource_poll__read(&s->tracker, bpf_loader__resources_fd(s->bpf), now);
+	if (err)
+		fprintf(stderr, "memtrace: cannot read the threads' resource counters: %s\n",
+			strerror(-err));
+	return err;
+}
+
 int session__start(struct session *s, const struct mt_config *cfg)
 {
 	struct bpf_loader_opts opts = {
@@ -179,6 +218,7 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		.follow = cfg->follow || cfg->cgroup,
 		.cgroup_fd = -1,
 		.comm = cfg->comm,
+		.resources = !cfg->no_resources,
 	};
 	int err;
 
@@ -219,6 +259,8 @@ int session__start(struct session *s, const struct mt_config *cfg)
 		err = bpf_loader__attach_lifecycle(s->bpf);
 	if (!err && !cfg->no_mappings)
 		err = bpf_loader__attach_mmap(s->bpf);
+	if (!err)
+		err = attach_resources(s);
 	if (err)
 		goto fail;
 	/* before any target: no mapping of theirs goes unseen */
@@ -275,6 +317,9 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 		.leak_age_ns = cfg->leak_age_ns,
 		.interval_ns = cfg->interval_ns,
 	};
+	err = read_resources(s, now);
+	if (err)
+		return err;
 	err = bpf_loader__read_drops(s->bpf, out->drops);
 	if (err) {
 		fprintf(stderr, "memtrace: cannot read the drop counters: %s\n", strerror(-err));
@@ -474,6 +519,11 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 		if (s->cfg->step_probe && mono_clock__ns() >= s->next_step_retry_ns) {
 			s->next_step_retry_ns = mono_clock__ns() + STEP_PROBE_RETRY_NS;
 			err = targets__retry_steps(s);
+			if (err)
+				return err;
+		}
+		if (mono_clock__ns() >= s->next_res_ns) {
+			err = read_resources(s, mono_clock__ns());
 			if (err)
 				return err;
 		}

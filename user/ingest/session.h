@@ -55,6 +55,7 @@ struct session {
 	uint64_t next_export_ns;	/* no --interval: the next export (--prometheus); 0: never */
 	uint64_t next_step_retry_ns;	/* --step-probe: when to look for its module again */
 	uint64_t next_sweep_ns;		/* when to look for processes gone unseen (end_vanished) */
+	uint64_t next_res_ns;		/* when to read the resource counters next */
 	int cgroup_fd;			/* --cgroup's directory, or -1 */
 	uint64_t next_refresh_ns;	/* session_reports.on_refresh: the next one; 0: never */
 };

@@ -14,6 +14,7 @@
 #include "output/gc_snapshot.h"
 #include "output/gpu_snapshot.h"
 #include "output/mapping_snapshot.h"
+#include "output/resources_snapshot.h"
 #include "output/snapshot.h"
 #include "output/timeline_snapshot.h"
 #include "util/array.h"
@@ -171,6 +172,7 @@ static void write_header(const struct run_summary *s, struct json_writer *w)
 	write_allocator_totals(s, w);
 	gpu_snapshot__write_totals(&s->tracker->gpu, w);
 	mapping_snapshot__write_totals(s->tracker, w);
+	resources_snapshot__write_run(&s->tracker->res, w);
 	write_folded(&s->tracker->folded, w);
 	write_untracked(&s->tracker->live_cap, w);
 	write_python(&s->tracker->py_frames, w);
@@ -277,6 +279,7 @@ static int write_process(const struct run_summary *s, const struct mt_process *p
 		json_writer__kv_bool(w, "exited", t->exited);
 		counters__write_json(&t->c, w);
 		gpu_snapshot__write_thread(p, i, w);
+		resources_snapshot__write_thread(&s->tracker->res, p, i, w);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
@@ -285,6 +288,7 @@ static int write_process(const struct run_summary *s, const struct mt_process *p
 	gpu_snapshot__write_process(s, p, w);
 	gc_snapshot__write_process(p, w);
 	mapping_snapshot__write_process(p, w);
+	resources_snapshot__write_process(&s->tracker->res, p, w);
 	err = timeline_snapshot__write_process(s, p, w);
 	json_writer__key(w, "size_histogram");
 	json_writer__begin_array(w);

@@ -45,6 +45,12 @@ static uint64_t brk_of(const struct timeline_values *v, unsigned int i)
 	return v->brk_bytes;
 }
 
+static uint64_t rss_of(const struct timeline_values *v, unsigned int i)
+{
+	(void)i;
+	return v->rss_bytes;
+}
+
 static double seconds(const struct run_summary *s, uint64_t ts_ns)
 {
 	return ts_ns > s->start_ns ? (ts_ns - s->start_ns) / 1e9 : 0;
@@ -146,6 +152,9 @@ static void write_points(const struct run_summary *s, const struct mt_process *p
 		write_series(p, "anon_bytes", anon_of, 0, w);
 		write_series(p, "brk_bytes", brk_of, 0, w);
 	}
+	/* the resource reads' (every second), carried by the points the records make */
+	if (p->rss_bytes)
+		write_series(p, "rss_bytes", rss_of, 0, w);
 }
 
 enum event_type { EV_START, EV_GC, EV_OOM, EV_STEP, EV_END };

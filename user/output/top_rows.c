@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "account/gpu_accounting.h"
+#include "account/resources.h"
 #include "output/frames.h"
 #include "output/top_rows.h"
 
@@ -31,15 +32,37 @@ static void fill_row(struct top_row *r, const char *comm, const struct mt_counte
 	r->freed = c->freed_bytes;
 }
 
-static int add_process(struct top_model *m, const struct mt_process *p)
+/* The profile's counters as the model's columns take them; unknown ones read "-". */
+static void fill_res(struct top_resources *out, const struct res_profile *prof)
+{
+	if (!prof->known)
+		return;
+	*out = (struct top_resources){
+		.known = true,
+		.cpu_ns = prof->user_ns + prof->system_ns,
+		.faults = prof->minor_faults + prof->major_faults,
+		.io_bytes = prof->read_bytes + prof->write_bytes,
+		.net_bytes = prof->tx_bytes + prof->rx_bytes,
+	};
+	snprintf(out->bottleneck, sizeof(out->bottleneck), "%s",
+		 resources__verdict_name(prof->verdict));
+}
+
+static int add_process(struct top_model *m, const struct mt_process *p,
+		       const struct run_resources *run)
 {
 	bool gpu = p->gpu && gpu_accounting__active(p->gpu);
 	struct top_row r = { .pid = p->pid, .exited = p->exited, .ended = p->exited, .has_gpu = gpu,
 			     .gpu_live = p->gpu ? p->gpu->live_bytes : 0 };
+	struct res_profile prof;
 	int err;
 
 	fill_row(&r, p->comm, &p->c);
-	/* r.res and tr.res (top_model.h): the resource profile's counters, once gathered */
+	/* --no-resources: no profile, and its columns read "-" */
+	if (run->enabled) {
+		resources__process(p, run, &prof);
+		fill_res(&r.res, &prof);
+	}
 	err = top_model__add_process(m, &r);
 	for (uint32_t i = 0; i < p->nr_threads && !err; i++) {
 		const struct mt_thread *t = &p->threads[i];
@@ -49,6 +72,10 @@ static int add_process(struct top_model *m, const struct mt_process *p)
 				      .gpu_live = p->gpu ? thread_gpu_live(p->gpu, i) : 0 };
 
 		fill_row(&tr, t->comm, &t->c);
+		if (run->enabled) {
+			resources__thread(&t->res, t->exited || p->exited, run, &prof);
+			fill_res(&tr.res, &prof);
+		}
 		err = top_model__add_thread(m, &tr);
 	}
 	return err;
@@ -122,7 +149,7 @@ int top_rows__collect(const struct run_summary *s, struct top_model *m)
 			totals.gpu_live += t->procs[i]->gpu->live_bytes;
 	top_model__begin(m, &totals);
 	for (uint32_t i = 0; i < t->nr_procs && !err; i++)
-		err = add_process(m, t->procs[i]);
+		err = add_process(m, t->procs[i], &t->res);
 	for (size_t i = 0; i < s->leaks.n && !err; i++)
 		err = add_site(m, s, &s->leaks.sites[i]);
 	return err ?: top_model__end(m);

@@ -137,6 +137,16 @@ int top_view__refresh(struct top_view *v, const struct run_summary *sum)
 	return cfg->top_frames && v->model.frames >= cfg->top_frames ? SIGTERM : 0;
 }
 
+void top_view__last_frame(struct top_view *v, const struct run_summary *sum)
+{
+	const struct mt_config *cfg = v->o.cfg;
+
+	if (v->screen || (cfg->top_frames && v->model.frames >= cfg->top_frames))
+		return;
+	/* a failure was said, or stdout is gone: nothing more to do at the end */
+	(void)top_view__refresh(v, sum);
+}
+
 /* The s key: a snapshot to -o now, as an --interval one is written. */
 static void snapshot_now(struct top_view *v)
 {

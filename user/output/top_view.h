@@ -36,6 +36,11 @@ int top_view__check(const struct mt_config *cfg);
 int top_view__open(const struct top_view_opts *opts, struct top_view **out);
 /* A new frame from sum: drawn or printed. 0; SIGTERM once -n frames are out; -errno. */
 int top_view__refresh(struct top_view *v, const struct run_summary *sum);
+/*
+ * --batch: the run's end as one frame more, unless -n's frames were all
+ * shown: a CMD that ends before the first refresh still has its frame.
+ */
+void top_view__last_frame(struct top_view *v, const struct run_summary *sum);
 /* Keys pressed: 0, a signal number that ends tracing (q), or a negative errno. */
 int top_view__input(struct top_view *v);
 /* The terminal given back (stderr's lines written out); NULL-safe. */

@@ -36,6 +36,7 @@ struct mt_config {
 	struct run_as run_as;	/* launch mode: who CMD runs as, resolved at parse time */
 	bool no_gpu;		/* --no-gpu: no GPU library is probed */
 	bool no_mappings;	/* --no-mappings: mmap, munmap, mremap and brk are not traced */
+	bool no_resources;	/* --no-resources: no per-thread resource probes (resources.bpf.h) */
 	bool follow;		/* -f: the targets' new processes are traced too */
 	bool all;		/* -a: every process that maps a probed library */
 	const char *comm;	/* --comm: processes of this name, now and as they exec */
