@@ -7,6 +7,7 @@
  *
  *   node html_report.js report PAGE.html SNAP.json SHOT.png [--site NAME=BYTES/BLOCKS]...
  *        [--timeline SERIES=V,V,...] [--series NAME]... [--events TYPE=N]... [--growing NAME]...
+ *        [--thread COMM=NET]...
  *   node html_report.js diff PAGE.html BASE.json NEW.json SHOT.png --grown NAME
  *        [--gone NAME]...
  *   node html_report.js hostile PAGE.html SNAP.json SHOT.png --name NAME
@@ -19,6 +20,9 @@
  * its hover after the last point shows the last one. --events: the chart marks exactly N events
  * of TYPE (gc, oom, step), the snapshot's, and its hover at each says what it was. --growing:
  * NAME's site is in the growing table, marked GROWING, with its blocks and their lifetimes.
+ * Every thread with a resource profile has its faults and bottleneck (verdict, share) in the
+ * threads table, as the snapshot says; --thread: COMM's row reads NET ("4.00 MiB / 1.00 MiB")
+ * in its network column.
  * Prints "ok ..." per check; the first failure exits 1 with its reason.
  */
 'use strict';
@@ -58,6 +62,7 @@ function parseArgs(argv) {
 		events: [],
 		growing: [],
 		measures: [],
+		thread: [],
 	};
 	for (let i = 1; i < argv.length; i++) {
 		if (argv[i].startsWith('--')) opts[argv[i].slice(2)].push(argv[++i]);
@@ -455,6 +460,43 @@ async function checkGrowing(page, snap, name) {
 	ok('growing ' + name + ': ' + row.join(' | '));
 }
 
+async function threadRows(page) {
+	return page.$$eval('#threads tbody tr', (rows) =>
+		rows.map((r) => Array.from(r.cells).map((c) => c.textContent))
+	);
+}
+
+/* columns of the threads table with a resource profile: Faults, Net, Bottleneck (its share
+ * only for a category's verdict) */
+const FAULTS = 10,
+	NET = 12,
+	BOTTLENECK = 14;
+
+async function checkResources(page, snap, opts) {
+	const rows = await threadRows(page);
+	for (const p of snap.processes)
+		for (const t of p.threads) {
+			if (!t.resources) continue;
+			const row = rows.find((r) => r[1] === String(t.tid));
+			if (!row) fail('no row for thread ' + t.tid);
+			const b = t.resources.bottleneck;
+			const decided = b.verdict !== 'balanced' && b.verdict !== 'unknown';
+			equal(
+				row[BOTTLENECK],
+				b.verdict + (decided ? ' ' + Math.round(b.share * 100) + '%' : ''),
+				'bottleneck of thread ' + t.tid
+			);
+			const m = t.resources.memory;
+			equal(row[FAULTS], n(m.minor_faults + m.major_faults), 'faults of thread ' + t.tid);
+		}
+	for (const spec of opts.thread) {
+		const [comm, net] = spec.split('=');
+		const row = rows.find((r) => r[2] === comm);
+		if (!row) fail('no row for thread ' + comm);
+		equal(row[NET], net, 'network of thread ' + comm);
+	}
+}
+
 async function report(page, files, opts) {
 	const snap = JSON.parse(fs.readFileSync(files[1], 'utf8'));
 	await checkSummary(page, snap);
@@ -463,6 +505,7 @@ async function report(page, files, opts) {
 	for (const name of opts.series) await checkSeries(page, snap, name);
 	for (const spec of opts.events) await checkEvents(page, snap, spec);
 	for (const name of opts.growing) await checkGrowing(page, snap, name);
+	await checkResources(page, snap, opts);
 	const threads = await page.$$eval('#threads tbody tr', (rows) => rows.length);
 	equal(
 		threads,

@@ -284,13 +284,34 @@ static void test_allocated_measures(void **state)
 		      SNAP_HEAD SITE("200", "2", "", "a") ", " SITE("100", "1", "", "b") "]}", "2");
 }
 
+/*
+ * The threads table's resource profile: resource_work's loopback client sends
+ * 64 requests of 64 KiB and reads 64 replies of 16 KiB (tests/progs/resource_work.c):
+ * exactly 4 MiB out and 1 MiB in; every thread's faults and bottleneck as the snapshot's.
+ */
+static void test_resources_page(void **state)
+{
+	char snap[PATH_LEN], page[PATH_LEN], args[1024];
+
+	(void)state;
+	path_in(snap, "res.json");
+	path_in(page, "res.html");
+	memtrace_ok((const char *const[]){"-o", snap, "--html", page, "--", PROG("resource_work"),
+					  "net", NULL});
+	snprintf(args, sizeof(args),
+		 "report %s %s " ARTIFACTS "/html-resources.png "
+		 "--thread 'netclient=4.00 MiB / 1.00 MiB' --thread 'netserver=1.00 MiB / 4.00 MiB'",
+		 page, snap);
+	browse(args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_page),   cmocka_unit_test(test_timeline_page),
 		cmocka_unit_test(test_diff_page),     cmocka_unit_test(test_gpu_page),
 		cmocka_unit_test(test_steps_page),    cmocka_unit_test(test_allocated_measures),
-		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_hostile_names),  cmocka_unit_test(test_resources_page),
 	};
 
 	harness__require_bpf("html");

@@ -1134,6 +1134,18 @@ static const char timeline_json[] =
 	"  {\"t_s\": 0.25, \"type\": \"step\"}, {\"t_s\": 0.31, \"type\": \"end\", \"by\": \"exit\"}],"
 	" \"events_omitted\": {\"gc\": 3, \"step\": 1}}";
 
+static const char resources_json[] =
+	"[{\"tid\": 8, \"resources\": {"
+	" \"cpu\": {\"user_ns\": 1, \"system_ns\": 2, \"on_cpu_ns\": 3, \"runqueue_ns\": 4},"
+	" \"memory\": {\"minor_faults\": 5, \"major_faults\": 6, \"fault_ns\": 7},"
+	" \"io\": {\"read_bytes\": 8, \"write_bytes\": 9, \"blocked_ns\": 10},"
+	" \"network\": {\"tx_bytes\": 11, \"rx_bytes\": 12, \"tcp_sockets\": null},"
+	" \"gpu\": {\"h2d_bytes\": 13, \"d2h_bytes\": 14, \"d2d_bytes\": 15,"
+	"  \"other_bytes\": 16, \"sync_ns\": 17},"
+	" \"wall\": {\"wall_ns\": 18},"
+	" \"bottleneck\": {\"verdict\": \"network\", \"share\": 0.75}}},"
+	" {\"tid\": 9, \"resources\": null}]";
+
 static json_t *timeline_doc(void)
 {
 	json_error_t jerr;
@@ -1201,6 +1213,44 @@ static void test_timeline_and_threads(void **state)
 	assert_int_equal(p->threads[0].c.allocs, 4);
 	assert_string_equal(p->threads[1].comm, "");
 	assert_false(p->threads[1].exited);
+	assert_false(p->threads[0].res.present);
+	assert_false(p->res.present);
+
+	/* a thread's resource profile, the parts the pages show; null is none */
+	doc = minimal();
+	assert_int_equal(json_object_set_new(at(doc, "processes[0]"), "threads",
+					     json_loads(resources_json, 0, NULL)), 0);
+	assert_int_equal(json_object_set_new(at(doc, "processes[0]"), "resources", json_null()),
+			 0);
+	assert_int_equal(parse_doc(w, doc), 0);
+	p = &w->snap.procs[0];
+	assert_false(p->res.present);
+	assert_true(p->threads[0].res.present);
+	assert_string_equal(p->threads[0].res.verdict, "network");
+	assert_true(p->threads[0].res.share == 0.75);
+	assert_int_equal(p->threads[0].res.user_ns, 1);
+	assert_int_equal(p->threads[0].res.system_ns, 2);
+	assert_int_equal(p->threads[0].res.on_cpu_ns, 3);
+	assert_int_equal(p->threads[0].res.runqueue_ns, 4);
+	assert_int_equal(p->threads[0].res.minor_faults, 5);
+	assert_int_equal(p->threads[0].res.major_faults, 6);
+	assert_int_equal(p->threads[0].res.fault_ns, 7);
+	assert_int_equal(p->threads[0].res.read_bytes, 8);
+	assert_int_equal(p->threads[0].res.write_bytes, 9);
+	assert_int_equal(p->threads[0].res.blocked_ns, 10);
+	assert_int_equal(p->threads[0].res.tx_bytes, 11);
+	assert_int_equal(p->threads[0].res.rx_bytes, 12);
+	assert_int_equal(p->threads[0].res.gpu_bytes, 13 + 14 + 15 + 16);
+	assert_int_equal(p->threads[0].res.gpu_sync_ns, 17);
+	assert_int_equal(p->threads[0].res.wall_ns, 18);
+	assert_false(p->threads[1].res.present);
+	doc = minimal();
+	assert_int_equal(json_object_set_new(at(doc, "processes[0]"), "threads",
+					     json_pack("[{s:i, s:{s:{s:s}}}]", "tid", 1, "resources",
+						       "io", "read_bytes", "x")), 0);
+	assert_int_equal(parse_doc(w, doc), -EINVAL);
+	assert_path(w, "processes[0].threads[0].resources.io.read_bytes",
+		    "expected a non-negative integer");
 
 	doc = with("processes[0]", "timeline", timeline_doc());
 	json_array_remove(json_object_get(json_object_get(json_object_get(

@@ -101,11 +101,26 @@ struct snap_timeline {
 	uint64_t gc_omitted, oom_omitted, step_omitted; /* events_omitted */
 };
 
+/* threads[].resources, processes[].resources: what the pages show of a resource profile */
+struct snap_resources {
+	bool present;		/* an object: not --no-resources, not an older snapshot */
+	char *verdict;		/* bottleneck.verdict; NULL when absent */
+	double share;		/* bottleneck.share */
+	uint64_t user_ns, system_ns, on_cpu_ns, runqueue_ns;	/* cpu */
+	uint64_t minor_faults, major_faults, fault_ns;		/* memory */
+	uint64_t read_bytes, write_bytes, blocked_ns;		/* io */
+	uint64_t tx_bytes, rx_bytes;				/* network */
+	uint64_t gpu_bytes;	/* gpu: copied in every direction */
+	uint64_t gpu_sync_ns;	/* gpu.sync_ns */
+	uint64_t wall_ns;	/* wall.wall_ns */
+};
+
 struct snap_thread {
 	uint32_t tid;
 	char *comm;		/* "" when absent */
 	bool exited;
 	struct mt_counters c;
+	struct snap_resources res;
 };
 
 struct snap_process {
@@ -118,6 +133,7 @@ struct snap_process {
 	struct snap_thread *threads;
 	size_t nr_threads;
 	struct snap_timeline timeline;
+	struct snap_resources res;	/* its threads' summed */
 };
 
 /* leaks[].lifetimes: blocks freed after, and live at, an age up to le_ns */

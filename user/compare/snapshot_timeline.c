@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,84 @@ static int read_timeline(const struct field_reader *r, json_t *proc, const char 
 	return err;
 }
 
+struct res_field {
+	const char *group, *key;
+	size_t offset;
+};
+
+#define RES(g, k, f) { g, k, offsetof(struct snap_resources, f) }
+static const struct res_field res_fields[] = {
+	RES("cpu", "user_ns", user_ns),
+	RES("cpu", "system_ns", system_ns),
+	RES("cpu", "on_cpu_ns", on_cpu_ns),
+	RES("cpu", "runqueue_ns", runqueue_ns),
+	RES("memory", "minor_faults", minor_faults),
+	RES("memory", "major_faults", major_faults),
+	RES("memory", "fault_ns", fault_ns),
+	RES("io", "read_bytes", read_bytes),
+	RES("io", "write_bytes", write_bytes),
+	RES("io", "blocked_ns", blocked_ns),
+	RES("network", "tx_bytes", tx_bytes),
+	RES("network", "rx_bytes", rx_bytes),
+	RES("gpu", "sync_ns", gpu_sync_ns),
+	RES("wall", "wall_ns", wall_ns),
+};
+#undef RES
+
+/* gpu's bytes copied, in every direction the snapshot names */
+static const char *const gpu_byte_keys[] = { "h2d_bytes", "d2h_bytes", "d2d_bytes",
+					     "other_bytes" };
+
+static int read_group(const struct field_reader *r, json_t *res, const char *where,
+		      const char *name, json_t **out)
+{
+	char path[FIELDS_PATH_LEN];
+
+	return fields__object(r, res, at(path, "%s.resources", where), name, out);
+}
+
+/* The parts of a resource profile the pages show; null (--no-resources) leaves it absent. */
+static int read_resources(const struct field_reader *r, json_t *v, const char *where,
+			  struct snap_resources *out)
+{
+	char path[FIELDS_PATH_LEN];
+	json_t *res, *g = NULL;
+	int err;
+
+	err = fields__object(r, v, where, "resources", &res);
+	if (err || !res)
+		return err;
+	out->present = true;
+	for (size_t i = 0; i < sizeof(res_fields) / sizeof(res_fields[0]) && !err; i++) {
+		const struct res_field *f = &res_fields[i];
+
+		err = read_group(r, res, where, f->group, &g);
+		if (!err && g)
+			err = fields__u64(r, g, at(path, "%s.resources.%s", where, f->group),
+					  f->key, false, UINT64_MAX,
+					  (uint64_t *)((char *)out + f->offset));
+	}
+	if (!err)
+		err = read_group(r, res, where, "gpu", &g);
+	for (size_t i = 0; g && i < sizeof(gpu_byte_keys) / sizeof(gpu_byte_keys[0]) && !err;
+	     i++) {
+		uint64_t b = 0;
+
+		err = fields__u64(r, g, at(path, "%s.resources.gpu", where), gpu_byte_keys[i],
+				  false, UINT64_MAX, &b);
+		out->gpu_bytes += b;
+	}
+	if (!err)
+		err = read_group(r, res, where, "bottleneck", &g);
+	if (err || !g)
+		return err;
+	at(path, "%s.resources.bottleneck", where);
+	err = fields__string(r, g, path, "verdict", NULL, &out->verdict);
+	if (!err)
+		err = fields__number(r, g, path, "share", NULL, &out->share);
+	return err;
+}
+
 static int read_thread(const struct field_reader *r, json_t *v, const char *proc_where, size_t i,
 		       struct snap_thread *t)
 {
@@ -221,6 +300,8 @@ static int read_thread(const struct field_reader *r, json_t *v, const char *proc
 		err = fields__bool(r, v, where, "exited", &t->exited);
 	if (!err)
 		err = fields__counters(r, v, where, false, &t->c);
+	if (!err)
+		err = read_resources(r, v, where, &t->res);
 	return err;
 }
 
@@ -233,6 +314,8 @@ int snapshot_timeline__read(const struct field_reader *r, json_t *v, size_t i,
 
 	at(where, "processes[%zu]", i);
 	err = read_timeline(r, v, where, &p->timeline);
+	if (!err)
+		err = read_resources(r, v, where, &p->res);
 	if (!err)
 		err = fields__array(r, v, where, "threads", false, &threads);
 	if (err || !threads || !json_array_size(threads))
@@ -259,8 +342,12 @@ void snapshot_timeline__release(struct snap_process *p)
 {
 	struct snap_timeline *t = &p->timeline;
 
-	for (size_t i = 0; i < p->nr_threads; i++)
+	for (size_t i = 0; i < p->nr_threads; i++) {
 		free(p->threads[i].comm);
+		free(p->threads[i].res.verdict);
+	}
+	free(p->res.verdict);
+	p->res.verdict = NULL;
 	free(p->threads);
 	release_series(t->host, t->nr_host);
 	release_series(t->gpu, t->nr_gpu);

@@ -206,6 +206,34 @@ static void write_timeline(struct json_writer *w, const struct snap_timeline *tl
 	json_writer__end_object(w);
 }
 
+/* The profile as the threads table shows it; null without one (--no-resources, older files). */
+static void write_resources(struct json_writer *w, const struct snap_resources *r)
+{
+	json_writer__key(w, "resources");
+	if (!r->present) {
+		json_writer__null(w);
+		return;
+	}
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "verdict", r->verdict);
+	json_writer__kv_double(w, "share", r->share);
+	json_writer__kv_u64(w, "cpu_ns", r->user_ns + r->system_ns);
+	json_writer__kv_u64(w, "on_cpu_ns", r->on_cpu_ns);
+	json_writer__kv_u64(w, "runqueue_ns", r->runqueue_ns);
+	json_writer__kv_u64(w, "minor_faults", r->minor_faults);
+	json_writer__kv_u64(w, "major_faults", r->major_faults);
+	json_writer__kv_u64(w, "fault_ns", r->fault_ns);
+	json_writer__kv_u64(w, "read_bytes", r->read_bytes);
+	json_writer__kv_u64(w, "write_bytes", r->write_bytes);
+	json_writer__kv_u64(w, "blocked_ns", r->blocked_ns);
+	json_writer__kv_u64(w, "tx_bytes", r->tx_bytes);
+	json_writer__kv_u64(w, "rx_bytes", r->rx_bytes);
+	json_writer__kv_u64(w, "gpu_bytes", r->gpu_bytes);
+	json_writer__kv_u64(w, "gpu_sync_ns", r->gpu_sync_ns);
+	json_writer__kv_u64(w, "wall_ns", r->wall_ns);
+	json_writer__end_object(w);
+}
+
 static void write_process(struct json_writer *w, const struct snap_process *p)
 {
 	json_writer__begin_object(w);
@@ -223,9 +251,11 @@ static void write_process(struct json_writer *w, const struct snap_process *p)
 		json_writer__kv_string(w, "comm", p->threads[i].comm);
 		json_writer__kv_bool(w, "exited", p->threads[i].exited);
 		html_data__counters(w, "counters", &p->threads[i].c);
+		write_resources(w, &p->threads[i].res);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
+	write_resources(w, &p->res);
 	write_timeline(w, &p->timeline);
 	json_writer__end_object(w);
 }

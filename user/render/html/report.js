@@ -1044,19 +1044,41 @@
 	}
 	function threadTable() {
 		const rows = [];
+		/* the resource profile's columns, when the run gathered one (not --no-resources) */
+		const res = procs.some((pr) => pr.p.threads.some((t) => t.resources));
+		const resCells = (r) =>
+			!r
+				? ['', '', '', '', '', '', '']
+				: [
+						seconds(r.cpu_ns / 1e9),
+						seconds(r.runqueue_ns / 1e9),
+						count(r.minor_faults + r.major_faults),
+						bytes(r.read_bytes) + ' / ' + bytes(r.write_bytes),
+						bytes(r.tx_bytes) + ' / ' + bytes(r.rx_bytes),
+						r.gpu_bytes || r.gpu_sync_ns
+							? bytes(r.gpu_bytes) + ', ' + seconds(r.gpu_sync_ns / 1e9) + ' waiting'
+							: '',
+						/* a share decides only a category's verdict */
+						r.verdict === 'balanced' || r.verdict === 'unknown'
+							? r.verdict
+							: r.verdict + ' ' + Math.round(r.share * 100) + '%',
+					];
 		for (const pr of procs)
 			for (const t of pr.p.threads)
-				rows.push([
-					pr.label,
-					String(t.tid),
-					t.comm,
-					bytes(t.counters.current_bytes),
-					bytes(t.counters.peak_bytes),
-					count(t.counters.allocs),
-					count(t.counters.frees),
-					bytes(t.counters.allocated_bytes),
-					t.exited ? 'exited' : '',
-				]);
+				rows.push(
+					[
+						pr.label,
+						String(t.tid),
+						t.comm,
+						bytes(t.counters.current_bytes),
+						bytes(t.counters.peak_bytes),
+						count(t.counters.allocs),
+						count(t.counters.frees),
+						bytes(t.counters.allocated_bytes),
+					]
+						.concat(res ? resCells(t.resources) : [])
+						.concat([t.exited ? 'exited' : ''])
+				);
 		table(
 			'threads',
 			[
@@ -1068,8 +1090,21 @@
 				['Allocs', true],
 				['Frees', true],
 				['Allocated', true],
-				[''],
-			],
+			]
+				.concat(
+					res
+						? [
+								['CPU time', true],
+								['Run queue', true],
+								['Faults', true],
+								['IO read / written', true],
+								['Net sent / received', true],
+								['GPU copied, waiting', true],
+								['Bottleneck'],
+							]
+						: []
+				)
+				.concat([['']]),
 			rows
 		);
 	}
