@@ -21,7 +21,9 @@ int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out);
 /* d as a diff page: its table and the new snapshot's stacks coloured by change. */
 int html__write_diff(const struct diff *d, FILE *out);
 
-/* html_page.c: the page around data (len bytes of JSON); 0 or -EIO. */
-int html_page__write(const char *title, const char *data, size_t len, FILE *out);
+/* Writes a page's data, one JSON object, to m: 0 or a negative errno. */
+typedef int (*html_data_fn)(const void *ctx, FILE *m);
+/* html_page.c: the page around what data_fn(ctx) writes; 0 or a negative errno. */
+int html_page__write(const char *title, html_data_fn data_fn, const void *ctx, FILE *out);
 
 #endif /* MEMTRACE_HTML_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account/counters.h"
 #include "render/html_data.h"
 #include "render/site_names.h"
 #include "util/array.h"
@@ -121,15 +122,7 @@ void html_data__counters(struct json_writer *w, const char *key, const struct mt
 {
 	json_writer__key(w, key);
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "current_bytes", c->current_bytes);
-	json_writer__kv_u64(w, "peak_bytes", c->peak_bytes);
-	json_writer__kv_u64(w, "allocs", c->allocs);
-	json_writer__kv_u64(w, "frees", c->frees);
-	json_writer__kv_u64(w, "reallocs", c->reallocs);
-	json_writer__kv_u64(w, "failed_allocs", c->failed_allocs);
-	json_writer__kv_u64(w, "allocated_bytes", c->allocated_bytes);
-	json_writer__kv_u64(w, "freed_bytes", c->freed_bytes);
-	json_writer__kv_u64(w, "unknown_frees", c->unknown_frees);
+	counters__write_json(c, w);
 	json_writer__end_object(w);
 }
 

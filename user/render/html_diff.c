@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "render/html.h"
 #include "render/html_data.h"
@@ -71,8 +70,9 @@ static int write_site(const struct diff *d, const struct diff_site *s, struct ht
 	return 0;
 }
 
-static int write_data(const struct diff *d, FILE *m)
+static int write_data(const void *ctx, FILE *m)
 {
+	const struct diff *d = ctx;
 	struct json_writer *w = json_writer__new(m, false);
 	struct html_tables t = {};
 	int err = 0;
@@ -103,19 +103,5 @@ static int write_data(const struct diff *d, FILE *m)
 
 int html__write_diff(const struct diff *d, FILE *out)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *m;
-	int err;
-
-	m = open_memstream(&data, &len);
-	if (!m)
-		return -errno;
-	err = write_data(d, m);
-	if (fclose(m) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = html_page__write("memtrace diff", data, len, out);
-	free(data);
-	return err;
+	return html_page__write("memtrace diff", write_data, d, out);
 }

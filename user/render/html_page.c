@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "render/html.h"
 #include "render/html_assets.h"
@@ -38,7 +39,7 @@ static void put_data(const char *data, size_t len, FILE *out)
 	fwrite(data + from, 1, len - from, out);
 }
 
-int html_page__write(const char *title, const char *data, size_t len, FILE *out)
+static int write_page(const char *title, const char *data, size_t len, FILE *out)
 {
 	fprintf(out,
 		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -55,4 +56,24 @@ int html_page__write(const char *title, const char *data, size_t len, FILE *out)
 	fwrite(report_js, 1, report_js_len, out);
 	fputs("</script>\n</body>\n</html>\n", out);
 	return fflush(out) || ferror(out) ? -EIO : 0;
+}
+
+int html_page__write(const char *title, html_data_fn data_fn, const void *ctx, FILE *out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *m;
+	int err;
+
+	/* the data whole before the page starts: a failure leaves no half page behind */
+	m = open_memstream(&data, &len);
+	if (!m)
+		return -errno;
+	err = data_fn(ctx, m);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = write_page(title, data, len, out);
+	free(data);
+	return err;
 }

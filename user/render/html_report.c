@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "render/html.h"
 #include "render/html_data.h"
@@ -64,8 +63,15 @@ static int write_site(struct html_tables *t, struct json_writer *w, size_t snap,
 	return 0;
 }
 
-static int write_data(const struct snapshot *snaps, size_t nr, FILE *m)
+struct report_input {
+	const struct snapshot *snaps;
+	size_t nr;
+};
+
+static int write_data(const void *ctx, FILE *m)
 {
+	const struct snapshot *snaps = ((const struct report_input *)ctx)->snaps;
+	size_t nr = ((const struct report_input *)ctx)->nr;
 	struct json_writer *w = json_writer__new(m, false);
 	struct html_tables t = {};
 	int err = 0;
@@ -103,19 +109,7 @@ static int write_data(const struct snapshot *snaps, size_t nr, FILE *m)
 
 int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *m;
-	int err;
+	struct report_input in = { .snaps = snaps, .nr = nr };
 
-	m = open_memstream(&data, &len);
-	if (!m)
-		return -errno;
-	err = write_data(snaps, nr, m);
-	if (fclose(m) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = html_page__write("memtrace report", data, len, out);
-	free(data);
-	return err;
+	return html_page__write("memtrace report", write_data, &in, out);
 }
