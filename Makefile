@@ -272,7 +272,8 @@ test: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(DEMO_BIN)
-	$(Q)$(BUILD)/memtrace -- $(DEMO_BIN)
+	$(Q)$(BUILD)/memtrace --html $(BUILD)/demo.html -- $(DEMO_BIN)
+	@echo "The same run as a page: $(BUILD)/demo.html (open it in a browser)"
 
 # ---- fuzzing: libFuzzer with ASan/UBSan, on a copy of the seed corpus ----
 # Built with clang (libFuzzer is clang's), apart from the gcc objects. jansson
