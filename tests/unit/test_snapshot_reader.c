@@ -1228,8 +1228,6 @@ static void test_timeline_and_threads(void **state)
 	assert_true(p->threads[0].res.present);
 	assert_string_equal(p->threads[0].res.verdict, "network");
 	assert_true(p->threads[0].res.share == 0.75);
-	assert_int_equal(p->threads[0].res.user_ns, 1);
-	assert_int_equal(p->threads[0].res.system_ns, 2);
 	assert_int_equal(p->threads[0].res.on_cpu_ns, 3);
 	assert_int_equal(p->threads[0].res.runqueue_ns, 4);
 	assert_int_equal(p->threads[0].res.minor_faults, 5);

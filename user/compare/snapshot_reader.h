@@ -106,7 +106,7 @@ struct snap_resources {
 	bool present;		/* an object: not --no-resources, not an older snapshot */
 	char *verdict;		/* bottleneck.verdict; NULL when absent */
 	double share;		/* bottleneck.share */
-	uint64_t user_ns, system_ns, on_cpu_ns, runqueue_ns;	/* cpu */
+	uint64_t on_cpu_ns, runqueue_ns;			/* cpu */
 	uint64_t minor_faults, major_faults, fault_ns;		/* memory */
 	uint64_t read_bytes, write_bytes, blocked_ns;		/* io */
 	uint64_t tx_bytes, rx_bytes;				/* network */

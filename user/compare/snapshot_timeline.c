@@ -213,8 +213,6 @@ struct res_field {
 
 #define RES(g, k, f) { g, k, offsetof(struct snap_resources, f) }
 static const struct res_field res_fields[] = {
-	RES("cpu", "user_ns", user_ns),
-	RES("cpu", "system_ns", system_ns),
 	RES("cpu", "on_cpu_ns", on_cpu_ns),
 	RES("cpu", "runqueue_ns", runqueue_ns),
 	RES("memory", "minor_faults", minor_faults),

@@ -36,7 +36,7 @@ enum top_view_kind {
  */
 struct top_resources {
 	bool known;
-	uint64_t cpu_ns;		/* user and system time */
+	uint64_t cpu_ns;		/* on CPU, by the scheduler's clock (not in ticks) */
 	uint64_t faults;		/* minor and major page faults */
 	uint64_t io_bytes;		/* read and written */
 	uint64_t net_bytes;		/* sent and received */

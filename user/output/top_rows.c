@@ -39,7 +39,7 @@ static void fill_res(struct top_resources *out, const struct res_profile *prof)
 		return;
 	*out = (struct top_resources){
 		.known = true,
-		.cpu_ns = prof->user_ns + prof->system_ns,
+		.cpu_ns = prof->on_cpu_ns,
 		.faults = prof->minor_faults + prof->major_faults,
 		.io_bytes = prof->read_bytes + prof->write_bytes,
 		.net_bytes = prof->tx_bytes + prof->rx_bytes,

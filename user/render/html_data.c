@@ -210,7 +210,6 @@ static void write_resources(struct json_writer *w, const struct snap_resources *
 	json_writer__begin_object(w);
 	json_writer__kv_string(w, "verdict", r->verdict);
 	json_writer__kv_double(w, "share", r->share);
-	json_writer__kv_u64(w, "cpu_ns", r->user_ns + r->system_ns);
 	json_writer__kv_u64(w, "on_cpu_ns", r->on_cpu_ns);
 	json_writer__kv_u64(w, "runqueue_ns", r->runqueue_ns);
 	json_writer__kv_u64(w, "minor_faults", r->minor_faults);

@@ -1050,7 +1050,8 @@
 			!r
 				? ['', '', '', '', '', '', '']
 				: [
-						seconds(r.cpu_ns / 1e9),
+						/* the scheduler's own run time: user and system time come in ticks */
+						seconds(r.on_cpu_ns / 1e9),
 						seconds(r.runqueue_ns / 1e9),
 						count(r.minor_faults + r.major_faults),
 						bytes(r.read_bytes) + ' / ' + bytes(r.write_bytes),
