@@ -213,10 +213,42 @@ iterations() { # CONFIG WORKLOAD
 	echo "$n"
 }
 
+# Runs CMD once, between two checks that no other tracer came (other_tracer), with a fresh
+# $tmp/snap.json to write; appends its ns_per_op to FILE. A failed run is reported
+# (failed), leaves no figure and returns 1.
+time_run() { # FILE CMD...
+	local file=$1 ns
+
+	shift
+	rm -f "$tmp/snap.json"
+	nruns=$((nruns + 1))
+	other_tracer
+	if ! "$@" >"$tmp/out" 2>"$tmp/err"; then
+		failed "$*"
+		return 1
+	fi
+	other_tracer
+	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$tmp/out")
+	if [ -z "$ns" ]; then
+		echo "no ns_per_op on stdout" >>"$tmp/err"
+		failed "$*"
+		return 1
+	fi
+	echo "$ns" >>"$file"
+}
+
+# Appends the lost_events of the run's snapshot ($tmp/snap.json) to FILE, "?" when unread.
+record_lost() { # FILE
+	local lost
+
+	lost=$(grep -o '"lost_events": *[0-9]*' "$tmp/snap.json" 2>/dev/null | grep -o '[0-9]*$')
+	echo "${lost:-?}" >>"$1"
+}
+
 # Runs one cell once; appends its ns_per_op (and memtrace's lost_events) to
 # $tmp/CONFIG.WORKLOAD(.lost). A failed run is reported and leaves no figure.
 run_cell() { # CONFIG WORKLOAD
-	local config=$1 w=$2 n out=$tmp/out err=$tmp/err snap=$tmp/snap.json cmd ns lost
+	local config=$1 w=$2 n snap=$tmp/snap.json cmd
 
 	n=$(iterations "$config" "$w")
 	cmd=("$workload" "$w" "$n")
@@ -243,31 +275,16 @@ run_cell() { # CONFIG WORKLOAD
 		;;
 	nofp-dwarf-sampled) cmd=("$memtrace" --top=1 -o "$snap" --stack=dwarf -- "${cmd[@]}") ;;
 	esac
-	rm -f "$snap"
-	nruns=$((nruns + 1))
-	other_tracer
-	if ! "${cmd[@]}" >"$out" 2>"$err"; then
-		failed "${cmd[*]}"
-		return
-	fi
-	other_tracer
-	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
-	if [ -z "$ns" ]; then
-		echo "no ns_per_op on stdout" >>"$err"
-		failed "${cmd[*]}"
-		return
-	fi
-	echo "$ns" >>"$tmp/$config.$w"
+	time_run "$tmp/$config.$w" "${cmd[@]}" || return
 	if [[ $config == mt-* || $config == nofp-* ]]; then
-		lost=$(grep -o '"lost_events": *[0-9]*' "$snap" 2>/dev/null | grep -o '[0-9]*$')
-		echo "${lost:-?}" >>"$tmp/$config.$w.lost"
+		record_lost "$tmp/$config.$w.lost"
 	fi
 }
 
 # R: res_workload's WORKLOAD once under CONFIG; appends its ns_per_op to $tmp/CONFIG.WORKLOAD
 # (and memtrace's lost_events to .lost), as run_cell does.
 run_res_cell() { # CONFIG WORKLOAD
-	local config=$1 w=$2 n=$res_n out=$tmp/out err=$tmp/err snap=$tmp/snap.json cmd ns lost
+	local config=$1 w=$2 n=$res_n snap=$tmp/snap.json cmd
 
 	[ "$w" = pairs ] && n=$traced_n
 	cmd=("$res_workload" "$w" "$n")
@@ -275,24 +292,9 @@ run_res_cell() { # CONFIG WORKLOAD
 	res-on) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	res-off) cmd=("$memtrace" --top=1 -o "$snap" --no-resources -- "${cmd[@]}") ;;
 	esac
-	rm -f "$snap"
-	nruns=$((nruns + 1))
-	other_tracer
-	if ! "${cmd[@]}" >"$out" 2>"$err"; then
-		failed "${cmd[*]}"
-		return
-	fi
-	other_tracer
-	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
-	if [ -z "$ns" ]; then
-		echo "no ns_per_op on stdout" >>"$err"
-		failed "${cmd[*]}"
-		return
-	fi
-	echo "$ns" >>"$tmp/$config.$w"
+	time_run "$tmp/$config.$w" "${cmd[@]}" || return
 	if [ "$config" != res-bare ]; then
-		lost=$(grep -o '"lost_events": *[0-9]*' "$snap" 2>/dev/null | grep -o '[0-9]*$')
-		echo "${lost:-?}" >>"$tmp/$config.$w.lost"
+		record_lost "$tmp/$config.$w.lost"
 	fi
 }
 
@@ -301,7 +303,7 @@ run_res_cell() { # CONFIG WORKLOAD
 # counted less those without a stack; every call gets one, sample_bytes is 0 by default) and the
 # Python frames of the loop's site, the one bytearray(4096) the script keeps (.pyframes).
 run_py_cell() { # CONFIG
-	local config=$1 w=py_chain out=$tmp/out err=$tmp/err snap=$tmp/snap.json cmd ns facts
+	local config=$1 w=py_chain err=$tmp/err snap=$tmp/snap.json cmd facts
 
 	cmd=("$python" -I "$py_chain" "$py_n")
 	case $config in
@@ -309,21 +311,7 @@ run_py_cell() { # CONFIG
 	py-off) cmd=("$memtrace" --top=1 -o "$snap" --python=off -- "${cmd[@]}") ;;
 	py-default) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	esac
-	rm -f "$snap"
-	nruns=$((nruns + 1))
-	other_tracer
-	if ! "${cmd[@]}" >"$out" 2>"$err"; then
-		failed "${cmd[*]}"
-		return
-	fi
-	other_tracer
-	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$out")
-	if [ -z "$ns" ]; then
-		echo "no ns_per_op on stdout" >>"$err"
-		failed "${cmd[*]}"
-		return
-	fi
-	echo "$ns" >>"$tmp/$config.$w"
+	time_run "$tmp/$config.$w" "${cmd[@]}" || return
 	[ "$config" = py-bare ] && return
 	facts=$(py_snapshot_facts "$snap") || {
 		echo "cannot read the snapshot $snap: $facts" >>"$err"
