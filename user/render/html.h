@@ -21,9 +21,16 @@ int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out);
 /* d as a diff page: its table and the new snapshot's stacks coloured by change. */
 int html__write_diff(const struct diff *d, FILE *out);
 
-/* Writes a page's data, one JSON object, to m: 0 or a negative errno. */
-typedef int (*html_data_fn)(const void *ctx, FILE *m);
-/* html_page.c: the page around what data_fn(ctx) writes; 0 or a negative errno. */
-int html_page__write(const char *title, html_data_fn data_fn, const void *ctx, FILE *out);
+struct html_tables;
+struct json_writer;
+
+/* Writes a page's own members of its data object, its frames interned in t; 0 or -ENOMEM. */
+typedef int (*html_body_fn)(const void *ctx, struct json_writer *w, struct html_tables *t);
+/*
+ * html_page.c: the page of kind ("report", "diff"): its data object (kind,
+ * version, what body(ctx) writes, the interned frames), then the page
+ * around it; 0 or a negative errno.
+ */
+int html_page__write(const char *kind, html_body_fn body, const void *ctx, FILE *out);
 
 #endif /* MEMTRACE_HTML_H */

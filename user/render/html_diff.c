@@ -70,18 +70,11 @@ static int write_site(const struct diff *d, const struct diff_site *s, struct ht
 	return 0;
 }
 
-static int write_data(const void *ctx, FILE *m)
+static int write_body(const void *ctx, struct json_writer *w, struct html_tables *t)
 {
 	const struct diff *d = ctx;
-	struct json_writer *w = json_writer__new(m, false);
-	struct html_tables t = {};
 	int err = 0;
 
-	if (!w)
-		return -ENOMEM;
-	json_writer__begin_object(w);
-	json_writer__kv_string(w, "kind", "diff");
-	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
 	json_writer__key(w, "base");
 	html_data__snapshot(w, d->base);
 	json_writer__key(w, "new");
@@ -90,18 +83,12 @@ static int write_data(const void *ctx, FILE *m)
 	json_writer__key(w, "sites");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < d->nr_sites && !err; i++)
-		err = write_site(d, &d->sites[i], &t, w);
+		err = write_site(d, &d->sites[i], t, w);
 	json_writer__end_array(w);
-	html_tables__write(&t, w);
-	json_writer__end_object(w);
-	if (!err)
-		err = json_writer__error(w);
-	json_writer__free(w);
-	html_tables__release(&t);
 	return err;
 }
 
 int html__write_diff(const struct diff *d, FILE *out)
 {
-	return html_page__write("memtrace diff", write_data, d, out);
+	return html_page__write("diff", write_body, d, out);
 }

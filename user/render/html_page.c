@@ -11,6 +11,8 @@
 
 #include "render/html.h"
 #include "render/html_assets.h"
+#include "render/html_data.h"
+#include "util/json_writer.h"
 
 /*
  * Inline style and script only, nothing from anywhere: a page a CI job
@@ -58,9 +60,31 @@ static int write_page(const char *title, const char *data, size_t len, FILE *out
 	return fflush(out) || ferror(out) ? -EIO : 0;
 }
 
-int html_page__write(const char *title, html_data_fn data_fn, const void *ctx, FILE *out)
+/* The page's data object: what body writes between the kind and the interned frames. */
+static int write_data(const char *kind, html_body_fn body, const void *ctx, FILE *m)
 {
-	char *data = NULL;
+	struct json_writer *w = json_writer__new(m, false);
+	struct html_tables t = {};
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "kind", kind);
+	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
+	err = body(ctx, w, &t);
+	html_tables__write(&t, w);
+	json_writer__end_object(w);
+	if (!err)
+		err = json_writer__error(w);
+	json_writer__free(w);
+	html_tables__release(&t);
+	return err;
+}
+
+int html_page__write(const char *kind, html_body_fn body, const void *ctx, FILE *out)
+{
+	char *data = NULL, title[32];
 	size_t len = 0;
 	FILE *m;
 	int err;
@@ -69,9 +93,10 @@ int html_page__write(const char *title, html_data_fn data_fn, const void *ctx, F
 	m = open_memstream(&data, &len);
 	if (!m)
 		return -errno;
-	err = data_fn(ctx, m);
+	err = write_data(kind, body, ctx, m);
 	if (fclose(m) && !err)
 		err = -ENOMEM;
+	snprintf(title, sizeof(title), "memtrace %s", kind);
 	if (!err)
 		err = write_page(title, data, len, out);
 	free(data);

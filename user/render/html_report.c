@@ -68,19 +68,12 @@ struct report_input {
 	size_t nr;
 };
 
-static int write_data(const void *ctx, FILE *m)
+static int write_body(const void *ctx, struct json_writer *w, struct html_tables *t)
 {
 	const struct snapshot *snaps = ((const struct report_input *)ctx)->snaps;
 	size_t nr = ((const struct report_input *)ctx)->nr;
-	struct json_writer *w = json_writer__new(m, false);
-	struct html_tables t = {};
 	int err = 0;
 
-	if (!w)
-		return -ENOMEM;
-	json_writer__begin_object(w);
-	json_writer__kv_string(w, "kind", "report");
-	json_writer__kv_string(w, "version", MEMTRACE_VERSION);
 	json_writer__key(w, "snapshots");
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < nr; i++)
@@ -90,20 +83,14 @@ static int write_data(const void *ctx, FILE *m)
 	json_writer__begin_array(w);
 	for (size_t i = 0; i < nr && !err; i++)
 		for (size_t j = 0; j < snaps[i].nr_leaks && !err; j++)
-			err = write_site(&t, w, i, &snaps[i].leaks[j],
+			err = write_site(t, w, i, &snaps[i].leaks[j],
 					 snaps[i].leak_details ? &snaps[i].leak_details[j] : NULL,
 					 false);
 	/* what allocated and holds nothing: in the allocated views only */
 	for (size_t i = 0; i < nr && !err; i++)
 		for (size_t j = 0; j < snaps[i].nr_freed_sites && !err; j++)
-			err = write_site(&t, w, i, &snaps[i].freed_sites[j], NULL, true);
+			err = write_site(t, w, i, &snaps[i].freed_sites[j], NULL, true);
 	json_writer__end_array(w);
-	html_tables__write(&t, w);
-	json_writer__end_object(w);
-	if (!err)
-		err = json_writer__error(w);
-	json_writer__free(w);
-	html_tables__release(&t);
 	return err;
 }
 
@@ -111,5 +98,5 @@ int html__write_report(const struct snapshot *snaps, size_t nr, FILE *out)
 {
 	struct report_input in = { .snaps = snaps, .nr = nr };
 
-	return html_page__write("memtrace report", write_data, &in, out);
+	return html_page__write("report", write_body, &in, out);
 }
