@@ -256,7 +256,7 @@ int harness__start_tracer_until(struct harness_tracer *t, const char *const *arg
 	free(argv);
 	if (t->pid <= 0)
 		return -errno;
-	return harness__tracer_expect(t, want);
+	return want ? harness__tracer_expect(t, want) : 0;
 }
 
 int harness__tracer_expect(struct harness_tracer *t, const char *want)
@@ -326,6 +326,8 @@ int harness__finish_tracer(struct harness_tracer *t, struct mt_run *r)
 	r->status = exit_code(status);
 	if (!r->out)
 		r->out = strdup("");
+	if (!r->err)
+		r->err = strdup("");
 	parse_output(r);
 	return 0;
 }

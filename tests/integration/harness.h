@@ -61,7 +61,10 @@ struct harness_tracer {
 };
 
 int harness__start_tracer(struct harness_tracer *t, const char *const *args, pid_t traced);
-/* The same, for scopes (-a, --cgroup, --comm): until a stderr line that starts with want. */
+/*
+ * The same, for scopes (-a, --cgroup, --comm): until a stderr line that
+ * starts with want; a NULL want returns at once, wherever memtrace is.
+ */
 int harness__start_tracer_until(struct harness_tracer *t, const char *const *args,
 				const char *want);
 /* Reads its stderr on until a line that starts with want (kept for the run's err). */

@@ -242,14 +242,14 @@ static void test_killed_while_attaching(void **state)
 	start_loop(&target, traced_comm);
 	start_loop(&bystander, bystander_comm);
 	snprintf(pid, sizeof(pid), "%d", target.pid);
-	for (int ms = 0; ms <= 300; ms += 20) {
+	for (int ms = 0; ms <= 480; ms += 20) {
 		const char *const pid_args[] = { "-v", "-p", pid, NULL };
 		const char *const comm_args[] = { "-v", "--comm", traced_comm, NULL };
 		struct harness_tracer t;
 
 		/* no line to wait for: the kill comes wherever memtrace is by then */
 		assert_int_equal(harness__start_tracer_until(&t, ms % 40 ? comm_args : pid_args,
-							     ""),
+							     NULL),
 				 0);
 		harness__tracer_drain(&t, ms);
 		kill(t.pid, SIGKILL);
@@ -277,13 +277,13 @@ static void test_launch_killed_while_attaching(void **state)
 
 	(void)state;
 	start_loop(&bystander, bystander_comm);
-	for (int ms = 0; ms <= 300; ms += 20) {
+	for (int ms = 0; ms <= 480; ms += 20) {
 		struct harness_tracer t;
 
 		assert_int_equal(harness__start_tracer_until(
 					 &t, (const char *const[]){ "-v", "-f", "--",
 								    PROG("exit_after_start"), NULL },
-					 ""),
+					 NULL),
 				 0);
 		harness__tracer_drain(&t, ms);
 		kill(t.pid, SIGKILL);
@@ -353,7 +353,7 @@ static int reap_adopted(pid_t pid)
  */
 static void kill_at_startup_stop(void)
 {
-	for (int attempt = 0; attempt < 50; attempt++) {
+	for (int attempt = 0; attempt < 20; attempt++) {
 		struct harness_tracer t;
 		struct mt_run run;
 		pid_t cmd = 0;
@@ -362,11 +362,15 @@ static void kill_at_startup_stop(void)
 		/* no -v: stderr is not read until the end, its pipe must not fill */
 		assert_int_equal(harness__start_tracer_until(
 					 &t, (const char *const[]){ "--", PROG("exit_after_start"), NULL },
-					 ""),
+					 NULL),
 				 0);
-		for (int i = 0; i < 20000 && !(cmd = stopped_child(t.pid)); i++)
+		/* the stop lasts ~30 ms, ~0.3 s into the run: poll for it, at most 20 s */
+		for (int i = 0; i < 200000 && !(cmd = stopped_child(t.pid)); i++)
 			usleep(100);
 		kill(t.pid, SIGSTOP);
+		/* a SIGSTOP takes effect when memtrace next leaves the kernel */
+		for (int i = 0; i < 10000 && proc_state(t.pid) != 'T'; i++)
+			usleep(100);
 		if (!cmd || (proc_state(cmd) != 't' && proc_state(cmd) != 'T')) {
 			/* too late: it went on before the freeze; try again */
 			kill(t.pid, SIGKILL);
@@ -386,7 +390,7 @@ static void kill_at_startup_stop(void)
 		harness__release(&run);
 		return;
 	}
-	fail_msg("never caught CMD at its startup stop in 50 attempts");
+	fail_msg("never caught CMD at its startup stop in 20 attempts");
 }
 
 static void test_killed_at_startup_stop(void **state)
