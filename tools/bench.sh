@@ -91,8 +91,16 @@ sections=${BENCH_SECTIONS:-ABEFPRH}
 res_n=${BENCH_RES_N:-20000}
 res_workload=$build/tests/bench/res_workload
 res_workloads=(pairs syscall pingpong udp fault)
-res_configs=(res-bare res-on res-off)
+res_configs=(res-bare res-on res-off res-top)
 has() { [[ $sections == *"$1"* ]]; }
+# A - B in ns with its sign, "-" when either is missing.
+difference() { # A B
+	if [ "$1" = - ] || [ "$2" = - ]; then
+		echo -
+	else
+		awk -v a="$1" -v b="$2" 'BEGIN { printf("%+.1f", a - b) }'
+	fi
+}
 # B, C and D run together
 [[ $sections == *[BCD]* ]] && sections+=B
 
@@ -182,6 +190,7 @@ label() {
 	res-bare) echo "untraced" ;;
 	res-on) echo "memtrace" ;;
 	res-off) echo "--no-resources" ;;
+	res-top) echo "memtrace top --batch" ;;
 	esac
 }
 
@@ -214,13 +223,13 @@ iterations() { # CONFIG WORKLOAD
 }
 
 # Runs CMD once, between two checks that no other tracer came (other_tracer), with a fresh
-# $tmp/snap.json to write; appends its ns_per_op to FILE. A failed run is reported
-# (failed), leaves no figure and returns 1.
+# $tmp/snap.json to write; appends its ns_per_op (from its stdout, or $tmp/cmd_out) to FILE.
+# A failed run is reported (failed), leaves no figure and returns 1.
 time_run() { # FILE CMD...
 	local file=$1 ns
 
 	shift
-	rm -f "$tmp/snap.json"
+	rm -f "$tmp/snap.json" "$tmp/cmd_out"
 	nruns=$((nruns + 1))
 	other_tracer
 	if ! "$@" >"$tmp/out" 2>"$tmp/err"; then
@@ -228,7 +237,7 @@ time_run() { # FILE CMD...
 		return 1
 	fi
 	other_tracer
-	ns=$(sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p' "$tmp/out")
+	ns=$(cat "$tmp/out" "$tmp/cmd_out" 2>/dev/null | sed -n 's/^ns_per_op \([0-9.]*\)$/\1/p')
 	if [ -z "$ns" ]; then
 		echo "no ns_per_op on stdout" >>"$tmp/err"
 		failed "$*"
@@ -291,6 +300,11 @@ run_res_cell() { # CONFIG WORKLOAD
 	case $config in
 	res-on) cmd=("$memtrace" --top=1 -o "$snap" -- "${cmd[@]}") ;;
 	res-off) cmd=("$memtrace" --top=1 -o "$snap" --no-resources -- "${cmd[@]}") ;;
+	# top gives CMD /dev/null for stdout: the workload's line goes to $tmp/cmd_out
+	res-top)
+		cmd=("$memtrace" top --batch --refresh 1 -o "$snap" --
+			sh -c 'exec "$0" "$@" >"'"$tmp/cmd_out"'"' "${cmd[@]}")
+		;;
 	esac
 	time_run "$tmp/$config.$w" "${cmd[@]}" || return
 	if [ "$config" != res-bare ]; then
@@ -790,18 +804,17 @@ if has R && [ "$(id -u)" -eq 0 ]; then
 	echo "R. ns per op of res_workload: pairs = one malloc(64)+free ($traced_n); syscall = one"
 	echo "   getppid(); pingpong = a byte each way between two threads over pipes; udp = a"
 	echo "   64-byte datagram to itself over loopback; fault = a fresh page written ($res_n each)."
-	echo "   resources = memtrace (default) less memtrace --no-resources: the resource probes' cost."
+	echo "   resources = memtrace (default) less memtrace --no-resources: the resource probes' cost;"
+	echo "   top = memtrace top --batch (a frame a second) less memtrace: what watching adds."
 	echo
 	{
-		echo "workload"$'\t'"untraced"$'\t'"memtrace"$'\t'"--no-resources"$'\t'"resources"
+		echo "workload"$'\t'"untraced"$'\t'"memtrace"$'\t'"--no-resources"$'\t'"memtrace top --batch"$'\t'"resources"$'\t'"top"
 		for w in "${res_workloads[@]}"; do
 			u=$(median "$tmp/res-bare.$w")
 			on=$(median "$tmp/res-on.$w")
 			off=$(median "$tmp/res-off.$w")
-			d=-
-			[ "$on" != - ] && [ "$off" != - ] &&
-				d=$(awk -v a="$on" -v b="$off" 'BEGIN { printf("%+.1f", a - b) }')
-			echo "$w"$'\t'"$(fmt_ns "$u")"$'\t'"$(fmt_ns "$on")"$'\t'"$(fmt_ns "$off")"$'\t'"$d"
+			top=$(median "$tmp/res-top.$w")
+			echo "$w"$'\t'"$(fmt_ns "$u")"$'\t'"$(fmt_ns "$on")"$'\t'"$(fmt_ns "$off")"$'\t'"$(fmt_ns "$top")"$'\t'"$(difference "$on" "$off")"$'\t'"$(difference "$top" "$on")"
 		done
 	} | print_table
 	echo
