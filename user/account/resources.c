@@ -68,7 +68,7 @@ void resources__thread(const struct thread_resources *r, bool exited,
 	/* exited, but its last switch-out not seen yet: it ran until then, count to the read */
 	bool done = exited && !k->oncpu_since;
 	uint64_t end, fault_sleep = k->fault_sleep_ns, gpu_sleep = k->gpu_sleep_ns, gpu_ns = k->gpu_ns;
-	uint64_t fault_cpu, gpu_cpu, on_cpu, runq, parts;
+	uint64_t fault_ns, fault_cpu, gpu_cpu, on_cpu, runq, parts;
 	struct res_wall *w = &out->wall;
 
 	*out = (struct res_profile){ .known = r->seen };
@@ -91,9 +91,17 @@ void resources__thread(const struct thread_resources *r, bool exited,
 	/* a wait for the device still going on counts up to the read */
 	gpu_ns += since(k->gpu_since, r->read_ns, done);
 	out->blocked_ns = w->io_ns;
-	/* a fault's time is on CPU, asleep (a major fault's read) or waiting to run: its own part */
-	fault_cpu = sub_floor(k->fault_ns, fault_sleep + k->fault_runq_ns);
-	w->fault_ns = k->fault_ns;
+	/*
+	 * A fault's time is on CPU, asleep (a major fault's read) or waiting to
+	 * run: its own part. The handler's time misses the trap and a
+	 * hypervisor's work, which show as CPU time: each fault counts at least
+	 * what one costs here end to end.
+	 */
+	fault_ns = k->fault_ns;
+	if (run && fault_ns < (k->min_flt + k->maj_flt) * run->fault_cost_ns)
+		fault_ns = (k->min_flt + k->maj_flt) * run->fault_cost_ns;
+	fault_cpu = sub_floor(fault_ns, fault_sleep + k->fault_runq_ns);
+	w->fault_ns = fault_ns;
 	/* the same for a GPU call that waits: spinning on a CPU, asleep, or runnable */
 	gpu_cpu = sub_floor(gpu_ns, gpu_sleep + k->gpu_runq_ns);
 	w->gpu_ns = gpu_ns;

@@ -49,6 +49,7 @@ struct run_resources {
 	bool enabled;			/* not --no-resources */
 	struct res_probes probes;	/* which groups run */
 	uint64_t threads_lost;		/* threads the kernel's map had no room for */
+	uint64_t fault_cost_ns;		/* a fault end to end here (account/fault_cost.h), 0: unknown */
 	const char *pmu_why_not;	/* why no PMU counters: NULL when there is a PMU */
 };
 
@@ -72,7 +73,7 @@ struct res_wall {
 	uint64_t wall_ns;
 	uint64_t on_cpu_ns;	/* on CPU, outside page faults */
 	uint64_t runnable_ns;	/* runnable, waiting for a CPU, outside faults */
-	uint64_t fault_ns;	/* in page faults, on CPU or not */
+	uint64_t fault_ns;	/* in page faults, on CPU or not: at least faults x fault_cost_ns */
 	uint64_t io_ns;		/* asleep on block IO */
 	uint64_t network_ns;	/* asleep in a socket send or receive */
 	uint64_t gpu_ns;	/* in GPU calls that wait for the device, on a CPU or not */

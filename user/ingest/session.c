@@ -9,6 +9,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "account/fault_cost.h"
 #include "account/growth_sampler.h"
 #include "attach/ringbuf_check.h"
 #include "attach/step_probe.h"
@@ -185,6 +186,8 @@ static int attach_resources(struct session *s)
 	err = bpf_loader__attach_resources(s->bpf, &res->probes);
 	if (err || !res->enabled)
 		return err;
+	if (res->probes.on[MT_RES_FAULT] && fault_cost__measure(&res->fault_cost_ns))
+		res->fault_cost_ns = 0;
 	for (int i = 0; i < MT_RES_GROUPS; i++)
 		if (!res->probes.on[i])
 			fprintf(stderr, "memtrace: no %s counters: %s\n", groups[i],

@@ -10,6 +10,16 @@ static const char *const group_names[MT_RES_GROUPS] = {
 	[MT_RES_GPU] = "gpu",
 };
 
+/* A counter, null when unknown (its probe group did not run, the thread was never seen) */
+static void kv_counter(struct json_writer *w, const char *key, bool known, uint64_t v)
+{
+	json_writer__key(w, key);
+	if (known)
+		json_writer__u64(w, v);
+	else
+		json_writer__null(w);
+}
+
 void resources_snapshot__write_run(const struct run_resources *run, struct json_writer *w)
 {
 	json_writer__key(w, "resources");
@@ -31,22 +41,14 @@ void resources_snapshot__write_run(const struct run_resources *run, struct json_
 	json_writer__null(w);
 	json_writer__kv_string(w, "pmu_reason", run->pmu_why_not);
 	json_writer__kv_u64(w, "threads_lost", run->threads_lost);
+	/* what a fault costs here end to end, the least a fault counts in a bottleneck */
+	kv_counter(w, "fault_cost_ns", run->fault_cost_ns, run->fault_cost_ns);
 	json_writer__key(w, "thresholds");
 	json_writer__begin_object(w);
 	json_writer__kv_double(w, "verdict_share", RESOURCES_VERDICT_SHARE);
 	json_writer__kv_double(w, "min_wall_s", RESOURCES_MIN_WALL_NS / 1e9);
 	json_writer__end_object(w);
 	json_writer__end_object(w);
-}
-
-/* A counter of a probe group: null when the group did not run or the thread was never seen. */
-static void kv_counter(struct json_writer *w, const char *key, bool known, uint64_t v)
-{
-	json_writer__key(w, key);
-	if (known)
-		json_writer__u64(w, v);
-	else
-		json_writer__null(w);
 }
 
 static void write_cpu(const struct res_profile *p, bool sched, struct json_writer *w)
