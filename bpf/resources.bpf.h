@@ -23,6 +23,14 @@ struct {
 	__type(value, struct mt_thread_res);
 } thread_res SEC(".maps");
 
+/* Which sockets each traced thread moved data on: the least recently used go when full */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MT_RES_MAX_THREAD_SOCKS);
+	__type(key, struct mt_res_sock_key);
+	__type(value, __u8);
+} res_thread_socks SEC(".maps");
+
 /* Threads not followed: the map was full (snapshot: resources.threads_lost) */
 __u64 res_threads_lost;
 
@@ -350,15 +358,16 @@ int BPF_PROG(res_bio_queue, struct bio *bio)
 	return 0;
 }
 
-static __always_inline void thread_res__net_bytes(long ret, bool send)
+/* A traced thread's socket call that moved ret bytes: its thread's entry, or NULL */
+static __always_inline struct mt_thread_res *thread_res__net_bytes(long ret, bool send)
 {
 	struct mt_thread_res *r;
 
 	if (ret <= 0)
-		return;
+		return NULL;
 	r = thread_res__current();
 	if (!r)
-		return;
+		return NULL;
 	if (send) {
 		r->tx_bytes += ret;
 		r->tx_calls++;
@@ -366,6 +375,23 @@ static __always_inline void thread_res__net_bytes(long ret, bool send)
 		r->rx_bytes += ret;
 		r->rx_calls++;
 	}
+	return r;
+}
+
+/* sk moved data for r's thread: one of its connections (a lookup once it is known) */
+static __always_inline void thread_res__net_socket(const struct mt_thread_res *r,
+						   struct sock *sk)
+{
+	struct mt_res_sock_key key = {};
+	__u8 one = 1;
+
+	if (!r)
+		return;
+	key.tgid = r->tgid;
+	key.tid = r->tid;
+	key.ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	if (key.ino && !bpf_map_lookup_elem(&res_thread_socks, &key))
+		bpf_map_update_elem(&res_thread_socks, &key, &one, BPF_ANY);
 }
 
 /* 6.3+: every sock_sendmsg and sock_recvmsg ends here, with what it moved */
@@ -373,7 +399,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(res_sock_send, struct sock *sk, int ret, int flags)
 {
 	if (sock__is_ip(sk))
-		thread_res__net_bytes(ret, true);
+		thread_res__net_socket(thread_res__net_bytes(ret, true), sk);
 	return 0;
 }
 
@@ -381,7 +407,7 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(res_sock_recv, struct sock *sk, int ret, int flags)
 {
 	if (sock__is_ip(sk))
-		thread_res__net_bytes(ret, false);
+		thread_res__net_socket(thread_res__net_bytes(ret, false), sk);
 	return 0;
 }
 

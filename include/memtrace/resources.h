@@ -86,4 +86,16 @@ struct mt_thread_res {
 	__u8 pad;
 };
 
+/*
+ * A TCP or UDP socket a traced thread moved data on (res_thread_socks' key,
+ * its value unused): the thread's active connections are those of them
+ * still open (user/ingest/resource_poll.c).
+ */
+struct mt_res_sock_key {
+	__u32 tgid, tid;
+	__u64 ino;		/* the socket's inode: socket:[ino] in /proc/PID/fd */
+};
+
+#define MT_RES_MAX_THREAD_SOCKS 65536
+
 #endif /* MEMTRACE_RESOURCES_H */

@@ -208,7 +208,10 @@ static void test_faults_are_memory(void **state)
 	harness__release(&run);
 }
 
-/* Sockets are the process's: counted from its descriptors while it runs; UNIX ones not */
+/*
+ * Sockets are the process's: counted from its descriptors while it runs;
+ * UNIX ones not. A thread's are those it moved data on.
+ */
 static void test_process_sockets(void **state)
 {
 	struct mt_run run;
@@ -220,8 +223,15 @@ static void test_process_sockets(void **state)
 	net = group(p, "network");
 	assert_int_equal(harness__u64(net, "tcp_sockets"), 3);
 	assert_int_equal(harness__u64(net, "udp_sockets"), 2);
+	/* a thread's: the process's sockets it moved data on, while they are open */
+	net = group(harness__thread_by_comm(p, "sockuser"), "network");
+	assert_int_equal(harness__u64(net, "tcp_sockets"), 2);
+	assert_int_equal(harness__u64(net, "udp_sockets"), 2);
+	assert_int_equal(harness__u64(net, "tx_packets"), 2);
+	assert_int_equal(harness__u64(net, "rx_packets"), 2);
 	net = group(harness__thread_by_comm(p, "resource_work"), "network");
-	assert_true(json_is_null(json_object_get(net, "tcp_sockets")));
+	assert_int_equal(harness__u64(net, "tcp_sockets"), 0);
+	assert_int_equal(harness__u64(net, "udp_sockets"), 0);
 	/* read at the same time: its resident bytes in the timeline, a page at least */
 	rss = json_object_get(json_object_get(p, "timeline"), "rss_bytes");
 	assert_true(json_is_array(rss));

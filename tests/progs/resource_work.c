@@ -15,7 +15,10 @@
  *   sockets         the main thread: 3 TCP sockets (listening, connected, accepted), 2
  *                   bound UDP ones, an unbound TCP and UDP one (in no table of the kernel:
  *                   not counted) and a UNIX socket pair, held for 2.5 s (two of
- *                   memtrace's reads, a second apart)
+ *                   memtrace's reads, a second apart), while "sockuser" sends a byte on
+ *                   the connected TCP socket and a datagram from one UDP socket to the
+ *                   other, receives both (2 TCP, 2 UDP sockets moved data) and a byte
+ *                   over the UNIX pair (not counted), then waits as long
  *   frag FILE       the main thread: 100000 blocks of 100 bytes, then all but every
  *                   tenth freed; writes "arena uordblks live" (mallinfo2, and the bytes
  *                   it holds) to FILE
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -249,6 +253,29 @@ static int fragment(const char *out)
 	return fclose(f) ? 7 : 0;
 }
 
+/* The sockets of "sockets": connected TCP, accepted TCP, two bound UDP, a UNIX pair */
+static int sock_fds[6];
+
+/* Data through four IP sockets and the UNIX pair, then held while memtrace reads */
+static void *sock_use(void *arg)
+{
+	struct sockaddr_in to;
+	socklen_t len = sizeof(to);
+	struct timespec hold = { 2, 500000000L };
+	char c = 'x';
+
+	(void)arg;
+	prctl(PR_SET_NAME, "sockuser");
+	if (getsockname(sock_fds[3], (struct sockaddr *)&to, &len) ||
+	    send(sock_fds[0], &c, 1, 0) != 1 || recv(sock_fds[1], &c, 1, 0) != 1 ||
+	    sendto(sock_fds[2], &c, 1, 0, (struct sockaddr *)&to, len) != 1 ||
+	    recv(sock_fds[3], &c, 1, 0) != 1 || send(sock_fds[4], &c, 1, 0) != 1 ||
+	    recv(sock_fds[5], &c, 1, 0) != 1)
+		return (void *)1;
+	nanosleep(&hold, NULL);
+	return NULL;
+}
+
 static void run(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -293,24 +320,24 @@ int main(int argc, char **argv)
 		struct sockaddr_in addr = { .sin_family = AF_INET,
 					    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		struct sockaddr_in any = addr;
-		struct timespec hold = { 2, 500000000L };
 		socklen_t len = sizeof(addr);
-		int client, unix_pair[2], udp[2];
+		int *fd = sock_fds;
 
 		listener = socket(AF_INET, SOCK_STREAM, 0);
-		client = socket(AF_INET, SOCK_STREAM, 0);
-		udp[0] = socket(AF_INET, SOCK_DGRAM, 0);
-		udp[1] = socket(AF_INET, SOCK_DGRAM, 0);
-		if (listener < 0 || client < 0 || udp[0] < 0 || udp[1] < 0 ||
+		fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+		fd[2] = socket(AF_INET, SOCK_DGRAM, 0);
+		fd[3] = socket(AF_INET, SOCK_DGRAM, 0);
+		if (listener < 0 || fd[0] < 0 || fd[2] < 0 || fd[3] < 0 ||
 		    bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 1) ||
 		    getsockname(listener, (struct sockaddr *)&addr, &len) ||
-		    connect(client, (struct sockaddr *)&addr, len) || accept(listener, NULL, NULL) < 0 ||
-		    bind(udp[0], (struct sockaddr *)&any, sizeof(any)) ||
-		    bind(udp[1], (struct sockaddr *)&any, sizeof(any)) ||
+		    connect(fd[0], (struct sockaddr *)&addr, len) ||
+		    (fd[1] = accept(listener, NULL, NULL)) < 0 ||
+		    bind(fd[2], (struct sockaddr *)&any, sizeof(any)) ||
+		    bind(fd[3], (struct sockaddr *)&any, sizeof(any)) ||
 		    socket(AF_INET, SOCK_STREAM, 0) < 0 || socket(AF_INET, SOCK_DGRAM, 0) < 0 ||
-		    socketpair(AF_UNIX, SOCK_STREAM, 0, unix_pair))
+		    socketpair(AF_UNIX, SOCK_STREAM, 0, &fd[4]))
 			return 3;
-		nanosleep(&hold, NULL);
+		run(sock_use, NULL);
 	} else if (!strcmp(mode, "frag") && argc > 2) {
 		return fragment(argv[2]);
 	} else {

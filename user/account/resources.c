@@ -77,6 +77,7 @@ void resources__thread(const struct thread_resources *r, bool exited,
 		return;
 	}
 	copy_counters(k, out);
+	out->sockets = r->sockets;
 	end = done ? k->last_ns : r->read_ns;
 	w->wall_ns = sub_floor(end, k->first_ns);
 	on_cpu = k->on_cpu_ns + since(k->oncpu_since, r->read_ns, done);

@@ -30,18 +30,22 @@
 
 struct mt_process;
 
+/*
+ * A process's sockets over IP, as /proc showed them at the last read while
+ * it ran; a thread's: those of them it moved data on (its connections).
+ */
+struct process_sockets {
+	bool known;		/* read at least once */
+	uint32_t tcp, udp;	/* TCP sockets listening or connected, bound UDP sockets */
+};
+
 /* Kept with each thread (mt_thread.res). */
 struct thread_resources {
 	bool seen;		/* the kernel had an entry for it at a read */
 	bool final;		/* read after its exit: its entry goes from the map at the next read */
 	uint64_t read_ns;	/* CLOCK_MONOTONIC of that read */
 	struct mt_thread_res k;	/* the kernel's counters then */
-};
-
-/* A process's sockets over IP, as /proc showed them at the last read while it ran. */
-struct process_sockets {
-	bool known;		/* read at least once */
-	uint32_t tcp, udp;	/* TCP sockets listening or connected, bound UDP sockets */
+	struct process_sockets sockets;	/* as of its last read while it ran */
 };
 
 /* The run's resource probes, for the snapshot's header and the live view (tracker.res). */
@@ -88,6 +92,7 @@ struct res_profile {
 	uint64_t minor_faults, major_faults, fault_ns;
 	uint64_t read_bytes, write_bytes, read_ops, write_ops, blocked_ns;
 	uint64_t tx_bytes, rx_bytes, tx_calls, rx_calls;
+	struct process_sockets sockets;	/* a thread's; a process's are its own (mt_process) */
 	uint64_t gpu_bytes[MT_RES_GPU_DIRS], gpu_calls[MT_RES_GPU_DIRS];
 	uint64_t gpu_sync_ns;		/* in GPU calls that wait for the device */
 	struct res_wall wall;

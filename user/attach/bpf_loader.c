@@ -208,8 +208,12 @@ static void res_choose(struct bpf_loader *l, const struct bpf_loader_opts *opts)
 		for (size_t j = 0; j < g[i].n; j++)
 			bpf_program__set_autoload(g[i].progs[j], on);
 	}
+	/* the kretprobes see no socket: a thread's connections are known from the tracepoints */
+	l->res.thread_sockets = l->res.on[MT_RES_NET] && net_tp;
 	if (!opts->resources)
 		bpf_map__set_max_entries(l->skel->maps.thread_res, 1);
+	if (!l->res.thread_sockets)
+		bpf_map__set_max_entries(l->skel->maps.res_thread_socks, 1);
 }
 
 /* caller_table's writer: the kernel's table of call sites (bpf/caller_sites.bpf.h) */
@@ -469,6 +473,7 @@ int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out)
 			l->res.why_not[i] = "cannot attach its probes on this kernel";
 		}
 	}
+	l->res.thread_sockets &= l->res.on[MT_RES_NET];
 	*out = l->res;
 	return 0;
 }
@@ -476,6 +481,11 @@ int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out)
 int bpf_loader__resources_fd(const struct bpf_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.thread_res);
+}
+
+int bpf_loader__thread_socks_fd(const struct bpf_loader *l)
+{
+	return l->res.thread_sockets ? bpf_map__fd(l->skel->maps.res_thread_socks) : -1;
 }
 
 uint64_t bpf_loader__res_threads_lost(const struct bpf_loader *l)

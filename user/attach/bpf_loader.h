@@ -51,6 +51,8 @@ int bpf_loader__attach_mmap(struct bpf_loader *l);
 int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out);
 /* The thread_res map (include/memtrace/resources.h), and the threads it had no room for. */
 int bpf_loader__resources_fd(const struct bpf_loader *l);
+/* The map of the sockets each thread moved data on; -1 when its probes do not run. */
+int bpf_loader__thread_socks_fd(const struct bpf_loader *l);
 uint64_t bpf_loader__res_threads_lost(const struct bpf_loader *l);
 /*
  * Probes every site of img for pid, entry and return at the site's

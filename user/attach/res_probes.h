@@ -11,6 +11,7 @@
 struct res_probes {
 	bool on[MT_RES_GROUPS];			/* enum mt_res_group */
 	const char *why_not[MT_RES_GROUPS];	/* static text; NULL where on */
+	bool thread_sockets;	/* which sockets each thread used: the sockets' tracepoints only */
 };
 
 #endif /* MEMTRACE_RES_PROBES_H */

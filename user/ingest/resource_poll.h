@@ -17,9 +17,10 @@
  * Copies every entry of the thread_res map (map_fd) into its thread, made
  * on first sight; an exited thread's entry is deleted at the read after
  * the one that found it exited (its last switch-out has come by then).
- * 0 or -ENOMEM.
+ * Then each running process's RSS and sockets, and with socks_fd (the
+ * res_thread_socks map; -1 without it) each running thread's. 0 or -ENOMEM.
  */
-int resource_poll__read(struct tracker *t, int map_fd, uint64_t now_ns);
+int resource_poll__read(struct tracker *t, int map_fd, int socks_fd, uint64_t now_ns);
 /* Why the machine gives no PMU counters (static text), or NULL when it has a PMU. */
 const char *resource_poll__pmu_why_not(void);
 

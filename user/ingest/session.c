@@ -204,7 +204,8 @@ static int read_resources(struct session *s, uint64_t now)
 		return 0;
 	s->next_res_ns = now + RESOURCE_POLL_INTERVAL_NS;
 	s->tracker.res.threads_lost = bpf_loader__res_threads_lost(s->bpf);
-	err = resource_poll__read(&s->tracker, bpf_loader__resources_fd(s->bpf), now);
+	err = resource_poll__read(&s->tracker, bpf_loader__resources_fd(s->bpf),
+				  bpf_loader__thread_socks_fd(s->bpf), now);
 	if (err)
 		fprintf(stderr, "memtrace: cannot read the threads' resource counters: %s\n",
 			strerror(-err));

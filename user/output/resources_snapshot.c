@@ -117,6 +117,7 @@ static void write_counters(const struct res_profile *p, const bool on[MT_RES_GRO
 {
 	bool sched = on[MT_RES_SCHED], fault = on[MT_RES_FAULT], block = on[MT_RES_BLOCK],
 	     net = on[MT_RES_NET];
+	const struct process_sockets *so = proc ? &proc->sockets : &p->sockets;
 
 	write_cpu(p, sched, w);
 	json_writer__key(w, "memory");
@@ -141,9 +142,9 @@ static void write_counters(const struct res_profile *p, const bool on[MT_RES_GRO
 	kv_counter(w, "rx_bytes", net, p->rx_bytes);
 	kv_counter(w, "tx_packets", net, p->tx_calls);
 	kv_counter(w, "rx_packets", net, p->rx_calls);
-	/* descriptors are the process's: a thread's are its process's, and written there only */
-	kv_counter(w, "tcp_sockets", proc && proc->sockets.known, proc ? proc->sockets.tcp : 0);
-	kv_counter(w, "udp_sockets", proc && proc->sockets.known, proc ? proc->sockets.udp : 0);
+	/* a process's: its own; a thread's: those of them it moved data on (null without) */
+	kv_counter(w, "tcp_sockets", so->known, so->tcp);
+	kv_counter(w, "udp_sockets", so->known, so->udp);
 	json_writer__end_object(w);
 	write_gpu(p, on[MT_RES_GPU], w);
 }
