@@ -248,8 +248,7 @@ int main(int argc, char **argv)
 	status = err ? 1 : session__child_exit_status(&s, &stop_waiting);
 	if (!err && !cfg.command && write_err)
 		status = 1;
-	leaks__release(&sum.leaks);
-	leaks__release(&sum.freed);
+	run_summary__release(&sum);
 	if (started)
 		session__release(&s);
 	snapshot_files__release(&out.snap);

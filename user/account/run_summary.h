@@ -66,6 +66,13 @@ static inline const char *run_summary__no_stack_reason(const struct run_summary 
 	return "stack lost";
 }
 
+/* What summarizing allocated: the live and the freed sites. */
+static inline void run_summary__release(struct run_summary *s)
+{
+	leaks__release(&s->leaks);
+	leaks__release(&s->freed);
+}
+
 static inline uint64_t run_summary__lost_stacks(const struct run_summary *s)
 {
 	return s->drops[MT_DROP_STACK_RINGBUF] + s->drops[MT_DROP_STACK_ERROR];

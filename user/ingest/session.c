@@ -342,7 +342,7 @@ static int summarize(struct session *s, uint64_t now, bool sample_growth, struct
 	if (!err)
 		err = leaks__collect_freed(&s->tracker, &leaks, &out->leaks, &out->freed);
 	if (err) {
-		leaks__release(&out->leaks);
+		run_summary__release(out);
 		return err;
 	}
 	leaks__keep(&out->leaks, cfg->max_sites);
@@ -373,8 +373,7 @@ static int report_interval(struct session *s, session_report_fn on_interval, voi
 		return err;
 	sum.interval = ++s->ticks;
 	err = on_interval(&sum, ctx);
-	leaks__release(&sum.leaks);
-	leaks__release(&sum.freed);
+	run_summary__release(&sum);
 	return err;
 }
 
@@ -395,8 +394,7 @@ static int export_interval(struct session *s, const struct session_reports *r)
 	if (err)
 		return err;
 	err = r->on_export(&sum, r->ctx);
-	leaks__release(&sum.leaks);
-	leaks__release(&sum.freed);
+	run_summary__release(&sum);
 	return err;
 }
 
@@ -433,7 +431,7 @@ static int refresh(struct session *s, const struct session_reports *r, volatile 
 	if (err)
 		return err;
 	err = r->on_refresh(&sum, r->ctx);
-	leaks__release(&sum.leaks);
+	run_summary__release(&sum);
 	if (err > 0) {
 		*stop = err;
 		err = 0;

@@ -164,7 +164,7 @@ static void snapshot_now(struct top_view *v)
 		return;
 	}
 	err = v->o.snapshot(v->o.ctx, &sum, &where);
-	leaks__release(&sum.leaks);
+	run_summary__release(&sum);
 	if (err)
 		say(v, "s: cannot write the snapshot: %s", strerror(-err));
 	else
@@ -183,7 +183,7 @@ static void load_stack(struct top_view *v)
 	}
 	if (take_stack(v, &sum))
 		say(v, "cannot read the stack: %s", strerror(ENOMEM));
-	leaks__release(&sum.leaks);
+	run_summary__release(&sum);
 }
 
 static void edit_filter(struct top_view *v, int key)
