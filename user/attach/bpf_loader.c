@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "attach/alloc_funcs.h"
@@ -64,6 +65,7 @@ struct bpf_loader {
 	int nr_cpus;
 	enum mt_scope scope;
 	struct res_probes res;	/* the resource probes loaded, then attached */
+	bool res_net_tp;	/* the sockets' tracepoints (6.3+), not the kretprobes */
 };
 
 static bool libbpf_verbose;
@@ -137,10 +139,17 @@ struct res_group_progs {
 	size_t required;		/* the first ones must attach; the rest are best effort */
 };
 
-/* The sockets' tracepoints (6.3), or kretprobes on the protocols' calls before them */
-static bool res_net_tracepoints(void)
+/*
+ * Whether the kernel has the tracepoint a tp_btf program names: its
+ * btf_trace_NAME typedef in vmlinux's BTF. One BTF loaded for every
+ * question: libbpf_find_vmlinux_btf_id loads it anew each call (~20 ms).
+ */
+static bool has_tracepoint(const struct btf *vmlinux, const char *name)
 {
-	return libbpf_find_vmlinux_btf_id("sock_send_length", BPF_TRACE_RAW_TP) >= 0;
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
 }
 
 static void res_groups(struct memtrace *skel, bool net_tp, struct res_group_progs g[MT_RES_GROUPS])
@@ -189,8 +198,11 @@ static void res_groups(struct memtrace *skel, bool net_tp, struct res_group_prog
 static void res_choose(struct bpf_loader *l, const struct bpf_loader_opts *opts)
 {
 	struct res_group_progs g[MT_RES_GROUPS], other[MT_RES_GROUPS];
-	bool net_tp = res_net_tracepoints();
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	/* the sockets' tracepoints (6.3), or kretprobes on the protocols' calls before them */
+	bool net_tp = has_tracepoint(vmlinux, "sock_send_length");
 
+	l->res_net_tp = net_tp;
 	res_groups(l->skel, net_tp, g);
 	res_groups(l->skel, !net_tp, other);
 	for (size_t j = 0; j < other[MT_RES_NET].n; j++)
@@ -199,8 +211,7 @@ static void res_choose(struct bpf_loader *l, const struct bpf_loader_opts *opts)
 		bool on = opts->resources;
 
 		l->res.why_not[i] = on ? NULL : "--no-resources";
-		if (on && g[i].btf_name &&
-		    libbpf_find_vmlinux_btf_id(g[i].btf_name, BPF_TRACE_RAW_TP) < 0) {
+		if (on && g[i].btf_name && !has_tracepoint(vmlinux, g[i].btf_name)) {
 			on = false;
 			l->res.why_not[i] = "the kernel has no such tracepoint";
 		}
@@ -208,6 +219,7 @@ static void res_choose(struct bpf_loader *l, const struct bpf_loader_opts *opts)
 		for (size_t j = 0; j < g[i].n; j++)
 			bpf_program__set_autoload(g[i].progs[j], on);
 	}
+	btf__free(vmlinux);
 	/* the kretprobes see no socket: a thread's connections are known from the tracepoints */
 	l->res.thread_sockets = l->res.on[MT_RES_NET] && net_tp;
 	if (!opts->resources)
@@ -461,7 +473,7 @@ int bpf_loader__attach_resources(struct bpf_loader *l, struct res_probes *out)
 	struct res_group_progs g[MT_RES_GROUPS];
 	int err;
 
-	res_groups(l->skel, res_net_tracepoints(), g);
+	res_groups(l->skel, l->res_net_tp, g);
 	for (int i = 0; i < MT_RES_GROUPS; i++) {
 		if (!l->res.on[i] || i == MT_RES_GPU)
 			continue;
