@@ -2,21 +2,13 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account/fault_cost.h"
+#include "util/mono_clock.h"
 
 #define FAULT_COST_PAGES 64
 #define FAULT_COST_BATCHES 5
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* One batch: ns per page to write a byte to each of FAULT_COST_PAGES fresh pages. */
 static int touch_batch(size_t page, uint64_t *ns)
@@ -30,11 +22,11 @@ static int touch_batch(size_t page, uint64_t *ns)
 		return -errno;
 	/* a huge page would make one fault of the batch; where THP is off this fails, harmless */
 	madvise((void *)p, len, MADV_NOHUGEPAGE);
-	start = monotonic_ns();
+	start = mono_clock__ns();
 	/* a write: a read of a fresh page maps the shared zero page, a cheaper fault */
 	for (size_t i = 0; i < FAULT_COST_PAGES; i++)
 		p[i * page] = 1;
-	*ns = (monotonic_ns() - start) / FAULT_COST_PAGES;
+	*ns = (mono_clock__ns() - start) / FAULT_COST_PAGES;
 	munmap((void *)p, len);
 	return 0;
 }
