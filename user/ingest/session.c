@@ -524,11 +524,6 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 			if (err)
 				return err;
 		}
-		if (mono_clock__ns() >= s->next_res_ns) {
-			err = read_resources(s, mono_clock__ns());
-			if (err)
-				return err;
-		}
 		err = report_interval(s, r->on_interval, r->ctx);
 		if (!err)
 			err = export_interval(s, r);
@@ -536,6 +531,9 @@ int session__run(struct session *s, volatile sig_atomic_t *stop, const struct se
 			err = refresh(s, r, stop);
 		if (!err && r->on_input)
 			err = take_input(r, evs, n, stop);
+		/* after them: a summary they made read the counters just now, and put this off */
+		if (!err && mono_clock__ns() >= s->next_res_ns)
+			err = read_resources(s, mono_clock__ns());
 		if (err)
 			return err;
 	}
