@@ -119,7 +119,7 @@ static __always_inline void thread_res__end_sleep(struct mt_thread_res *r, __u64
 		r->io_sleep_ns += d;
 		break;
 	default:
-		r->other_sleep_ns += d;
+		/* other sleeps: user space takes them as what is left of the wall time */
 		break;
 	}
 	r->sleep_since = 0;

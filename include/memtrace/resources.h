@@ -59,10 +59,9 @@ struct mt_thread_res {
 	__u64 fault_sleep_ns;
 	__u64 fault_runq_ns;
 	__u64 faults_timed;
-	/* sleeps, by what the thread slept on (fault sleeps are in fault_sleep_ns) */
+	/* sleeps on block IO and sockets (fault and GPU ones: below); the rest of the wall is "other" */
 	__u64 io_sleep_ns;
 	__u64 net_sleep_ns;
-	__u64 other_sleep_ns;
 	/* block IO the thread submitted */
 	__u64 read_bytes, write_bytes, read_ops, write_ops;
 	/* sockets: bytes the calls moved, calls that moved any */

@@ -40,7 +40,6 @@ static void test_cpu_with_runqueue(void **state)
 	struct res_profile p;
 
 	(void)state;
-	r.k.other_sleep_ns = 40 * MS;
 	resources__thread(&r, true, &all_on, &p);
 	assert_int_equal(p.wall.wall_ns, 100 * MS);
 	assert_int_equal(p.wall.on_cpu_ns, 40 * MS);
@@ -84,7 +83,6 @@ static void test_fault_counts_its_whole_cost(void **state)
 	(void)state;
 	r.k.min_flt = 16000;
 	r.k.fault_ns = 16000 * 1600ULL;
-	r.k.other_sleep_ns = 50 * MS;
 	resources__thread(&r, true, &all_on, &p);
 	assert_int_equal(p.wall.fault_ns, 16000 * 1600ULL);
 	assert_int_equal(p.verdict, RES_VERDICT_CPU);

@@ -26,7 +26,6 @@ static void copy_counters(const struct mt_thread_res *k, struct res_profile *out
 	out->write_bytes = k->write_bytes;
 	out->read_ops = k->read_ops;
 	out->write_ops = k->write_ops;
-	out->blocked_ns = k->io_sleep_ns;
 	out->tx_bytes = k->tx_bytes;
 	out->rx_bytes = k->rx_bytes;
 	out->tx_calls = k->tx_calls;
@@ -56,7 +55,7 @@ static void add_current_sleep(const struct mt_thread_res *k, uint64_t d, struct 
 		w->io_ns += d;
 		break;
 	default:
-		w->other_ns += d;
+		/* "other" is what is left of the wall time */
 		break;
 	}
 }
@@ -86,7 +85,6 @@ void resources__thread(const struct thread_resources *r, bool exited,
 	out->runqueue_ns = runq;
 	w->io_ns = k->io_sleep_ns;
 	w->network_ns = k->net_sleep_ns;
-	w->other_ns = k->other_sleep_ns;
 	add_current_sleep(k, since(k->sleep_since, r->read_ns, done), w, &fault_sleep,
 			  &gpu_sleep);
 	/* a wait for the device still going on counts up to the read */
