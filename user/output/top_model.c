@@ -99,16 +99,11 @@ const size_t top_nr_row_columns = sizeof(top_row_columns) / sizeof(top_row_colum
 
 #define COL_LIVE 3	/* the default sort of the process and thread tables */
 
-static const struct {
-	const char *title;
-	int width;
-} site_columns[TOP_SITE_COLUMNS] = {
-	[TOP_SITE_LIVE] = { "LIVE", 8 },
-	[TOP_SITE_BLOCKS] = { "BLOCKS", 8 },
-	[TOP_SITE_GROWTH] = { "GROWTH/s", 9 },
-	[TOP_SITE_PID] = { "PID", 7 },
-	[TOP_SITE_ALLOCATOR] = { "ALLOCATOR", 11 },
-	[TOP_SITE_NAME] = { "SITE", 0 },	/* the rest of the line */
+/* the sites' sort titles (top_screen.c draws their columns) */
+static const char *const site_titles[TOP_SITE_COLUMNS] = {
+	[TOP_SITE_LIVE] = "LIVE",	   [TOP_SITE_BLOCKS] = "BLOCKS",
+	[TOP_SITE_GROWTH] = "GROWTH/s",	   [TOP_SITE_PID] = "PID",
+	[TOP_SITE_ALLOCATOR] = "ALLOCATOR", [TOP_SITE_NAME] = "SITE",
 };
 
 void top_model__init(struct top_model *m, double refresh_s)
@@ -517,18 +512,8 @@ void top_model__toggle_ended(struct top_model *m)
 const char *top_model__sort_title(const struct top_model *m)
 {
 	if (m->view == TOP_VIEW_SITES)
-		return site_columns[m->sort[m->view]].title;
+		return site_titles[m->sort[m->view]];
 	return top_row_columns[m->sort[m->view]].title;
-}
-
-const char *top_model__site_title(enum top_site_column c)
-{
-	return site_columns[c].title;
-}
-
-int top_model__site_width(enum top_site_column c)
-{
-	return site_columns[c].width;
 }
 
 /* "512B", "1.5K", "12M": four characters or so, for the table. */

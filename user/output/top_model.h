@@ -190,9 +190,7 @@ static inline const struct top_site *top_model__site(const struct top_model *m, 
 
 /* The title of the view's sort column. */
 const char *top_model__sort_title(const struct top_model *m);
-/* A site column's title, width and value as text (screen or raw). */
-const char *top_model__site_title(enum top_site_column c);
-int top_model__site_width(enum top_site_column c);
+/* A site column's value as text (screen or raw). */
 const char *top_model__site_value(const struct top_site *s, enum top_site_column c, bool raw,
 				  char *buf, size_t len);
 /* A row column's value as text: screen ("1.5M") or raw (--batch); "-" when not gathered. */
