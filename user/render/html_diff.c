@@ -75,8 +75,11 @@ static int write_body(const void *ctx, struct json_writer *w, struct html_tables
 	const struct diff *d = ctx;
 	int err = 0;
 
+	/* the page draws the new snapshot with the changes: of the base it names the file */
 	json_writer__key(w, "base");
-	html_data__snapshot(w, d->base);
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "path", d->base->path);
+	json_writer__end_object(w);
 	json_writer__key(w, "new");
 	html_data__snapshot(w, d->new);
 	write_totals(d, w);
