@@ -250,8 +250,9 @@ static void check_rising(const char *site)
 	assert_int_equal(tmux("send-keys -t top S"), 0);
 	s = wait_screen("GROWTH/s", 1000);
 	free(s);
-	while (!figure(phase, &steps, &bytes))
-		sleep_ms(10);
+	for (double end = now_s() + STARTUP_MS / 1e3; !figure(phase, &steps, &bytes); sleep_ms(10))
+		if (now_s() > end)
+			fail_msg("top_leak wrote no figure");
 	t0 = first_block_s;
 	s = wait_screen(site, TWO_REFRESHES_MS);
 	seen = now_s();
